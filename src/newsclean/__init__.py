@@ -1,0 +1,39 @@
+"""newsclean: clean scraped news text.
+
+Removes repeated paragraphs (exact, near and truncated repeats, found with shingles and
+MinHash and decided by exact Jaccard similarity) and takes news-agency credits and
+datelines out of the body, returning them as data.
+
+>>> import newsclean
+>>> newsclean.clean("The talks ended.-VNA").text
+'The talks ended.'
+"""
+
+from ._clean import Cleaner, clean
+from ._errors import (
+    DecodeError,
+    InputError,
+    NewscleanError,
+    OptionsError,
+    RecordError,
+    SketchMismatchError,
+)
+from ._options import Options
+from ._result import Byline, CleanResult, Removal
+from ._version import __version__
+
+__all__ = [
+    "Byline",
+    "CleanResult",
+    "Cleaner",
+    "DecodeError",
+    "InputError",
+    "NewscleanError",
+    "Options",
+    "OptionsError",
+    "RecordError",
+    "Removal",
+    "SketchMismatchError",
+    "__version__",
+    "clean",
+]

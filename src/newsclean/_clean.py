@@ -1,0 +1,84 @@
+"""The Cleaner: the whole pipeline of ``clean()``, top to bottom."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from . import _layout
+from ._credits import Credits, default_credits
+from ._normalize import key
+from ._options import Options
+from ._repeats import find_repeats
+from ._result import CleanResult, Removal
+
+
+class Cleaner:
+    """Cleans documents with one set of options. Configure once, call many times.
+
+    A Cleaner holds only immutable state (its options and the compiled credit
+    patterns), so one instance is safe to share across threads.
+
+    >>> cleaner = Cleaner(threshold=0.9)
+    >>> cleaner.clean("Ha Noi hosts the summit.\\nHa Noi hosts the summit.").text
+    'Ha Noi hosts the summit.\\n'
+    """
+
+    def __init__(self, options: Options | None = None, /, **changes: Any) -> None:
+        base = options if options is not None else Options()
+        self.options: Options = base.replace(**changes) if changes else base
+        self._credits: Credits = default_credits()
+
+    def __repr__(self) -> str:
+        return f"Cleaner({self.options!r})"
+
+    def clean(self, text: str) -> CleanResult:
+        """Remove repeated paragraphs and take out agency credits and datelines."""
+        if not isinstance(text, str):
+            raise TypeError(f"clean() takes a str, not {type(text).__name__}")
+        options = self.options
+        paragraphs = _layout.split(text)
+
+        # 1. Repeats, compared on keys that leave out datelines and credits.
+        repeats = []
+        if options.dedupe_paragraphs:
+            keys = [key(self._credits.body(p.text)) for p in paragraphs]
+            repeats = find_repeats(keys, options)
+        removed = {r.index for r in repeats}
+        kept = [(i, p.text) for i, p in enumerate(paragraphs) if i not in removed]
+
+        # 2. Credits and datelines, on what is left.
+        kept, credits = self._credits.extract(kept, options.byline)
+
+        # 3. Print, each paragraph followed by its own separator.
+        seps = [paragraphs[i].sep if i >= 0 else "" for i, _ in kept]
+        if kept and kept[-1][0] < 0 and len(kept) > 1:  # a rewritten credit goes last
+            seps[-1], seps[-2] = seps[-2], seps[-2] or "\n"
+        out = _layout.join(zip((t for _, t in kept), seps))
+
+        byline = next((c for c in credits if c.kind == "dateline"), None)
+        byline = byline or next((c for c in credits if c.kind == "credit"), None)
+        byline = byline or (credits[0] if credits else None)
+        removals = tuple(
+            Removal(r.index, r.duplicate_of, r.similarity, r.rule, paragraphs[r.index].text, paragraphs[r.index].line)
+            for r in repeats
+        )
+        return CleanResult(out, byline, tuple(credits), removals, changed=out != text)
+
+
+@functools.lru_cache(maxsize=32)
+def _cleaner(options: Options) -> Cleaner:
+    return Cleaner(options)
+
+
+def clean(text: str, **options: Any) -> CleanResult:
+    """Clean one document with the default options, changed by keyword arguments.
+
+    >>> r = clean("HANOI (VNA) — Viet Nam and Laos signed a deal on Monday.")
+    >>> r.text, r.byline.agency, r.byline.location
+    ('Viet Nam and Laos signed a deal on Monday.', 'VNA', 'HANOI')
+    """
+    return _cleaner(Options(**options) if options else _DEFAULT).clean(text)
+
+
+_DEFAULT = Options()

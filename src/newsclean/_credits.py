@@ -1,0 +1,327 @@
+"""Agency credits and datelines, recognised with patterns built from the registry.
+
+The grammar is in docs/rules.md, section 3. Every pattern is anchored (a dateline at
+the start of a paragraph, a credit at the end of the document) and needs an agency
+spelling from the registry inside a credit structure (brackets, a dash after a sentence
+end, a line of its own): an agency name used as a word is never enough.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable
+from typing import Literal
+
+import regex
+
+from ._normalize import DASHES
+from ._registry import Agency, Registry, default_registry
+from ._result import Byline
+
+_DASH = "[-" + DASHES + "]"
+_SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:)\s*)"
+_SENTENCE_END = r"[.!?…\"”’»)\]]"
+_MARKER = r"(?:\./\.|-0-|\((?:END|end|End)\)|ENDS?)"
+_END_MARKER_LINE = regex.compile(rf"{_MARKER}")
+_INITIALS_LINE = regex.compile(r"[a-z]{2,4}(?:[-/][a-z]{2,4}){1,6}")
+_STAFF_LINE = regex.compile(
+    r"\((?:Reporting|Writing|Editing|Additional reporting|Compiled|Translated|Edited|Produced)"
+    r"\b[^()]*\)"
+)
+_SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
+_PHOTO = r"(?:Photo|Photos|Ảnh|Foto|Fotos|Photo credit|Image)\s*:\s*"
+# A place word: a capital, then letters, marks, apostrophes, hyphens, maybe a final dot;
+# or initials (U.N., D.C.).
+_PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*\.?)"
+_CONNECTOR = r"(?:de|del|da|do|dos|das|la|le|les|el|al|of|on|upon|am|an|der|den|di|du|y|e|sur|en|au|aux)"
+_PLACE = rf"{_PLACE_WORD}(?:[ -](?:{_CONNECTOR}[ -])?{_PLACE_WORD}){{0,3}}"
+_CAPS_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{Lu}\p{M}'’-]*\.?)"
+_CAPS_PLACE = rf"{_CAPS_WORD}(?:[ -]{_CAPS_WORD}){{0,3}}"
+_MONTHS = """
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre
+diciembre ene abr ago dic gennaio aprile maggio giugno luglio settembre ottobre dicembre gen
+mag giu lug set ott janvier février mars avril mai juin juillet août octobre novembre
+décembre janv févr avr juil déc januar februar märz juni juli oktober dezember okt dez
+janeiro fevereiro março maio junho julho setembro outubro dezembro fev out januari februari
+maret mac mei agustus ogos nopember desember disember
+""".split()
+_MONTH = "(?i:" + "|".join(sorted(set(_MONTHS), key=len, reverse=True)) + r")\.?"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(?:de\s+)?\d{4})?"
+_DATE = (
+    rf"(?:{_MONTH}\s+{_DAY}{_YEAR}|{_DAY}\s+(?:de\s+)?{_MONTH}{_YEAR}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?)"
+)
+_REGION = rf"(?:\s*\[[^\[\]\n]{{1,40}}\]|,\s*(?!{_MONTH}\b){_PLACE})?"
+_NOT_A_PLACE = frozenset(
+    "the a an in on at for from according as after before by with this that these officials".split()
+)
+
+Policy = Literal["extract", "keep", "rewrite"]
+
+
+def _alternation(spellings: Iterable[str]) -> str:
+    ordered = sorted(set(spellings), key=lambda s: (-len(s), s))
+    return r"(?<![\p{L}\p{N}])(?:" + "|".join(regex.escape(s) for s in ordered) + r")(?![\p{L}\p{N}])"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dateline:
+    """A leading dateline match: the byline, and where the body starts."""
+
+    byline: Byline
+    body_start: int
+
+
+class Credits:
+    """The credit and dateline patterns of one registry. Immutable and thread-safe."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        spellings = registry.by_spelling
+        every = _alternation(spellings)
+
+        def having(form: str) -> str:
+            return _alternation(s for s, a in spellings.items() if form in a.forms)
+
+        paren = rf"\(\s*(?P<agency>{every})(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
+        self._datelines = [
+            # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
+            regex.compile(
+                rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{paren}"
+                rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
+            ),
+            # (ANSA) - ROME, JUL 11 - / (Reuters) -
+            regex.compile(
+                rf"{paren}(?P<sep>{_SEP})"
+                rf"(?:(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?{_SEP}"
+                rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
+            ),
+            # MOSCOW, June 8. /TASS/.
+            regex.compile(
+                rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*"
+                rf"/(?P<agency>{having('slash')})/\.?\s*"
+            ),
+            # TOKYO, June 8 Kyodo -
+            regex.compile(
+                rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+"
+                rf"(?P<agency>{having('bare')})(?P<sep>{_SEP})"
+            ),
+        ]
+        tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
+        self._glued = [
+            # ...organisations.-VNA / ...he said. — AFP / ...told reporters. (PTI)
+            regex.compile(
+                rf"(?<={_SENTENCE_END})(?P<raw>\s*(?:==|{_DASH}{{1,2}})\s*(?P<agency>{every}){tail})\s*$"
+            ),
+            regex.compile(rf"(?<=[.!?…\"”’»])(?P<raw>\s*{paren}{tail})\s*$"),
+        ]
+        self._photo = regex.compile(
+            rf"(?P<raw>\(\s*{_PHOTO}(?P<agency>{every})(?:\s*/[^()\n]{{1,40}})?\s*\)"
+            rf"|(?<![^\s])(?:{_PHOTO})(?P<agency>{every})(?:\s*/[^()\n]{{1,40}})?)\s*$"
+        )
+        self._credit_line = regex.compile(
+            rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE})?(?P<agency>{every})"
+            rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?P<marker>\s*{_MARKER})?"
+            rf"|\(\s*(?P<agency>{every})\s*\)(?P<marker>\s*{_MARKER})?"
+            rf"|/(?P<agency>{having('slash')})/"
+        )
+
+    # -- leading datelines -------------------------------------------------------------
+
+    def dateline(self, text: str, paragraph: int = 0) -> Dateline | None:
+        """The dateline at the start of ``text``, if there is one.
+
+        >>> d = default_credits().dateline("BEIJING, June 8 (Xinhua) -- China said on Monday...")
+        >>> d.byline.agency, d.byline.location, d.byline.date, d.byline.raw
+        ('XINHUA', 'BEIJING', 'June 8', 'BEIJING, June 8 (Xinhua) --')
+        >>> default_credits().dateline("People's Action Party (PAP) — the ruling party") is None
+        True
+        """
+        head = text[:300]
+        for pattern in self._datelines:
+            m = pattern.match(head)
+            if m is None:
+                continue
+            agency = self.registry.by_spelling[m["agency"]]
+            loc, date = m["loc"], m["date"]
+            if not self._plausible(agency, loc, date, nosep=bool(m.groupdict().get("nosep"))):
+                continue
+            end = m.end()
+            raw = text[:end].strip()
+            byline = Byline(
+                agency=agency.code,
+                name=agency.name,
+                raw=raw,
+                position="leading",
+                kind="dateline",
+                location=loc,
+                date=date,
+                paragraph=paragraph,
+            )
+            return Dateline(byline, end)
+        return None
+
+    @staticmethod
+    def _plausible(agency: Agency, loc: str | None, date: str | None, nosep: bool) -> bool:
+        caps = bool(loc) and loc == loc.upper()
+        if loc:
+            words = loc.replace("-", " ").split()
+            if regex.search(r"['’]s\b", loc) or len(loc) > 45:
+                return False
+            if words[0].lower() in _NOT_A_PLACE and not loc.lower().startswith("the hague"):
+                return False
+        if (agency.ambiguous or nosep) and not (caps or date):
+            return False
+        return True
+
+    # -- credits at the end ----------------------------------------------------------
+
+    def glued(self, text: str) -> tuple[Agency, int, str] | None:
+        """A credit at the end of ``text``: ``(agency, start of the credit, kind)``.
+
+        >>> a, start, kind = default_credits().glued("...with these organisations.-VNA")
+        >>> a.code, start, kind
+        ('VNA', 29, 'credit')
+        >>> default_credits().glued("...ties between the U.S.-AP") is None
+        True
+        """
+        pos = max(0, len(text) - 160)
+        for pattern in self._glued:
+            m = pattern.search(text, pos)
+            if m and not _after_initialism(text, m.start("raw")):
+                return self.registry.by_spelling[m["agency"]], m.start("raw"), "credit"
+        m = self._photo.search(text, pos)
+        if m:
+            return self.registry.by_spelling[m["agency"]], m.start("raw"), "photo"
+        return None
+
+    def credit_line(self, text: str) -> Agency | None:
+        """The agency if ``text`` is nothing but a credit (``VNA/VNS``, ``Source: Xinhua``)."""
+        m = self._credit_line.fullmatch(text)
+        return self.registry.by_spelling[m["agency"]] if m else None
+
+    def body(self, text: str) -> str:
+        """``text`` without a leading dateline or a trailing credit: what repeats are
+        compared on. A paragraph that is only a credit is its own body."""
+        start = 0
+        dateline = self.dateline(text)
+        if dateline:
+            start = dateline.body_start
+        found = self.glued(text)
+        end = found[1] if found and found[1] > start else len(text)
+        return text[start:end] or text
+
+    # -- the step --------------------------------------------------------------------
+
+    def extract(
+        self, paragraphs: list[tuple[int, str]], policy: Policy
+    ) -> tuple[list[tuple[int, str]], list[Byline]]:
+        """Take credits out of ``(input index, text)`` paragraphs, per ``policy``.
+
+        Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
+        has index -1) and the bylines found, in text order.
+        """
+        out = list(paragraphs)
+        leading = self._leading(out, policy)
+        photos = self._photos(out, policy)
+        trailing = self._trailing(out, policy, leading)
+        found = ([leading] if leading else []) + photos + ([trailing] if trailing else [])
+        return [(i, t) for i, t in out if t], found
+
+    def _leading(self, out: list[tuple[int, str]], policy: Policy) -> Byline | None:
+        for at, (index, text) in enumerate(out[:3]):
+            d = self.dateline(text, index)
+            if d is None:
+                continue
+            if policy != "keep":
+                rest = text[d.body_start :].lstrip()
+                if policy == "rewrite":
+                    b = d.byline
+                    place = ", ".join(x for x in (b.location, b.date) if x)
+                    rest = (f"{place} " if place else "") + f"({b.agency}) — " + rest
+                out[at] = (index, rest)
+            return d.byline
+        return None
+
+    def _photos(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
+        found = []
+        for at, (index, text) in enumerate(out):
+            m = self._photo.search(text, max(0, len(text) - 160))
+            if m is None:
+                continue
+            agency = self.registry.by_spelling[m["agency"]]
+            raw = text[m.start("raw") :].strip()
+            found.append(Byline(agency.code, agency.name, raw, "trailing", "photo", paragraph=index))
+            if policy != "keep":
+                out[at] = (index, text[: m.start("raw")].rstrip())
+        return found
+
+    def _trailing(
+        self, out: list[tuple[int, str]], policy: Policy, dateline: Byline | None
+    ) -> Byline | None:
+        """Take the block of credits, end markers, initials and staff lines at the end.
+
+        Markers, initials and staff lines alone are only taken next to a credit, or
+        when the document had a dateline (whose agency they then belong to).
+        """
+        pieces: list[tuple[str, Agency | None]] = []  # last first
+        commit = (len(out), 0, 0)  # (position, cut, pieces) of the last safe stopping point
+        p = len(out) - 1
+        text = out[p][1] if out else ""
+        while p >= 0:
+            agency = self.credit_line(text)
+            if agency or _is_aside(text):
+                pieces.append((text, agency))
+                if agency or dateline:
+                    commit = (p, 0, len(pieces))
+                p -= 1
+                text = out[p][1] if p >= 0 else ""
+                continue
+            found = self.glued(text)
+            if found is None or found[2] != "credit":
+                break
+            agency, start, _ = found
+            pieces.append((text[start:].strip(), agency))
+            commit = (p, start, len(pieces))
+            text = text[:start].rstrip()
+        at, cut, n = commit
+        taken = pieces[:n]
+        agencies = [a for _, a in taken if a]
+        if agencies:
+            code, name = agencies[-1].code, agencies[-1].name
+        elif taken and dateline:
+            code, name = dateline.agency, dateline.name
+        else:
+            return None
+        index, full = out[at]
+        byline = Byline(code, name, "\n".join(raw for raw, _ in reversed(taken)), "trailing", paragraph=index)
+        if policy != "keep":
+            del out[at:]
+            rest = full[:cut].rstrip()
+            if rest:
+                out.append((index, rest))
+            if policy == "rewrite":
+                out.append((-1, f"({code})"))
+        return byline
+
+
+def _is_aside(text: str) -> bool:
+    """An end marker, editor initials or a staff line (``(Reporting by ...)``)."""
+    return bool(
+        _END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text)
+    )
+
+
+def _after_initialism(text: str, at: int) -> bool:
+    """Whether the sentence end before ``at`` is the dot of an initialism (``U.S.``)."""
+    return bool(regex.search(r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$", text[:at]))
+
+
+@functools.lru_cache(maxsize=1)
+def default_credits() -> Credits:
+    """The patterns of the packaged registry, built once per process (immutable)."""
+    return Credits(default_registry())

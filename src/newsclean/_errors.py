@@ -1,0 +1,54 @@
+"""The exceptions newsclean raises.
+
+Every error is a ``NewscleanError``; each specific one also subclasses the
+built-in a caller would naturally catch::
+
+    NewscleanError(Exception)
+    ├── OptionsError(NewscleanError, ValueError)       a bad option value
+    ├── InputError(NewscleanError, ValueError)         input that cannot be read
+    │   ├── DecodeError(InputError)                     invalid UTF-8 (names the byte)
+    │   └── RecordError(InputError)                     a bad JSON line (names the line)
+    └── SketchMismatchError(NewscleanError, ValueError) sketches made with other parameters
+"""
+
+from __future__ import annotations
+
+
+class NewscleanError(Exception):
+    """Root of every error newsclean raises."""
+
+
+class OptionsError(NewscleanError, ValueError):
+    """An option has a value newsclean cannot use; the message names it."""
+
+
+class InputError(NewscleanError, ValueError):
+    """Input that cannot be cleaned; the message names the source and place."""
+
+
+class DecodeError(InputError):
+    """Bytes that are not valid UTF-8.
+
+    ``source`` names the file (``"<stdin>"`` for standard input) and
+    ``offset`` is the 0-based byte offset of the first bad byte.
+    """
+
+    def __init__(self, source: str, offset: int, reason: str) -> None:
+        self.source = source
+        self.offset = offset
+        self.reason = reason
+        super().__init__(f"{source}: invalid UTF-8 at byte {offset}: {reason}")
+
+
+class RecordError(InputError):
+    """A JSON line that cannot be used; ``line`` is 1-based."""
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        self.source = source
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{source}: line {line}: {reason}")
+
+
+class SketchMismatchError(NewscleanError, ValueError):
+    """Two sketches (or a sketch and an index) were made with different parameters."""

@@ -1,0 +1,75 @@
+"""Split text into paragraphs and join them back, keeping the input's layout."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+
+from ._normalize import tidy
+
+_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
+# A line ending in one of these ends a sentence: inside a blank-line block, a break
+# after it separates paragraphs rather than wrapping one.
+_SENTENCE_END = tuple('.!?:;…"”’»)]')
+
+
+@dataclasses.dataclass(frozen=True)
+class Paragraph:
+    """A paragraph as printed (``text``, inner line breaks kept), the separator that
+    followed it in the input (``sep``, already folded to one or two line breaks, ``""``
+    at the very end) and the 1-based input line it starts on."""
+
+    text: str
+    sep: str
+    line: int
+
+
+def split(text: str) -> list[Paragraph]:
+    """Paragraphs of ``text`` (tidied for printing), empty ones dropped.
+
+    >>> [p.text for p in split("One.\\nTwo.\\n")]
+    ['One.', 'Two.']
+    >>> [(p.text, p.sep) for p in split("A wrapped\\nparagraph.\\n\\nNext.")]
+    [('A wrapped\\nparagraph.', '\\n\\n'), ('Next.', '')]
+    """
+    lines = []  # (stripped text, line break, 1-based line number)
+    for number, match in enumerate(_LINE.finditer(tidy(text)), 1):
+        lines.append((match[1].strip(" "), match[2], number))
+        if not match[2]:
+            break
+    blocks: list[list[tuple[str, str, int]]] = [[]]
+    for line in lines:
+        if line[0]:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [b for b in blocks if b]
+    blank_layout = len(blocks) > 1
+    paragraphs = []
+    for b, block in enumerate(blocks):
+        if blank_layout and not _lines_are_paragraphs(block):
+            block = [("".join(t + eol for t, eol, _ in block[:-1]) + block[-1][0], block[-1][1], block[0][2])]
+        for i, (line_text, eol, number) in enumerate(block):
+            last_in_block = i == len(block) - 1
+            sep = eol * 2 if last_in_block and b < len(blocks) - 1 else eol
+            paragraphs.append(Paragraph(line_text, sep, number))
+    return paragraphs
+
+
+def _lines_are_paragraphs(block: list[tuple[str, str, int]]) -> bool:
+    return all(text.endswith(_SENTENCE_END) for text, _, _ in block[:-1])
+
+
+def join(paragraphs: Iterable[tuple[str, str]]) -> str:
+    """Print ``(text, separator)`` pairs; the last one keeps at most one line break.
+
+    >>> join([("A.", "\\n\\n"), ("B.", "\\n\\n")])
+    'A.\\n\\nB.\\n'
+    """
+    items = list(paragraphs)
+    out = [text + sep for text, sep in items[:-1]]
+    if items:
+        text, sep = items[-1]
+        out.append(text + ("\r\n" if sep.startswith("\r\n") else sep[:1]))
+    return "".join(out)

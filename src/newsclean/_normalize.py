@@ -1,0 +1,57 @@
+"""Two texts kept apart: the printed text (the writer's characters, tidied) and the
+comparison key (aggressively normalised, never printed)."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Invisible characters that only get in the way of printed text. ZWJ and ZWNJ are
+# kept in printed text: Persian, Indic scripts and emoji sequences need them.
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad"
+_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
+_PRINT_TABLE = {ord(c): None for c in _INVISIBLE + _CONTROLS}
+# U+2028 / U+2029 are line and paragraph separators: treat them as line breaks.
+_PRINT_TABLE.update({0x2028: "\n", 0x2029: "\n"})
+_SPACES = re.compile("[ \t\u00a0\u202f\u2007]+")
+
+# Comparison keys drop every format character (zero-width, bidi marks, soft hyphen).
+_FORMAT = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u301d\u301e\uff02"
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2039\u203a\uff07"
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_KEY_TABLE: dict[int, str | None] = {ord(c): None for c in _FORMAT + _CONTROLS}
+_KEY_TABLE.update({ord(c): '"' for c in _DOUBLE_QUOTES})
+_KEY_TABLE.update({ord(c): "'" for c in _SINGLE_QUOTES})
+_KEY_TABLE.update({ord(c): "-" for c in DASHES})
+_WHITESPACE = re.compile(r"\s+")
+
+
+def tidy(text: str) -> str:
+    """The printed text: NFC, invisible and control characters removed, runs of spaces
+    (and NBSP) folded to one space. Line breaks and every other character are kept.
+
+    >>> tidy("Hà\u00a0Nội  said\u200b so.\\r\\n")
+    'Hà Nội said so.\\r\\n'
+    """
+    text = text.translate(_PRINT_TABLE)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text)
+
+
+def key(text: str) -> str:
+    """The comparison key: HTML entities decoded, NFKC, casefolded, quotes straightened,
+    dashes unified, format characters removed, whitespace folded.
+
+    >>> key("  “Ha Noi’s &amp; ASEAN’s\\n  talks” — ｆｉｎｅ ")
+    '"ha noi\\'s & asean\\'s talks" - fine'
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE)
+    return _WHITESPACE.sub(" ", text).strip()

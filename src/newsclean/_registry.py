@@ -1,0 +1,102 @@
+"""The registry of news agencies (package data ``agencies.toml``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import sys
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ._errors import NewscleanError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+#: Agency-specific forms (every agency also has the universal ones, see docs/rules.md).
+FORMS = frozenset({"slash", "equals", "tag_first", "bare"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Agency:
+    """One news agency: its canonical ``code``, full ``name``, ``country`` (ISO 3166-1
+    alpha-2 or ``"INT"``), the ``spellings`` used in credits, the agency-specific
+    ``forms`` it uses, whether its code is ``ambiguous`` (also a common acronym), and
+    ``examples`` of credits and datelines in its style."""
+
+    code: str
+    name: str
+    country: str
+    spellings: tuple[str, ...]
+    forms: frozenset[str] = frozenset()
+    ambiguous: bool = False
+    examples: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Registry:
+    """The agencies, and every spelling (plus its all-capitals form) to its agency."""
+
+    agencies: tuple[Agency, ...]
+    by_spelling: Mapping[str, Agency]
+
+    @classmethod
+    def from_entries(cls, entries: list[dict[str, Any]], source: str = "<registry>") -> Registry:
+        agencies: list[Agency] = []
+        by_spelling: dict[str, Agency] = {}
+        for n, entry in enumerate(entries, 1):
+            try:
+                agency = Agency(
+                    code=str(entry["code"]),
+                    name=str(entry["name"]),
+                    country=str(entry["country"]),
+                    spellings=tuple(entry["spellings"]),
+                    forms=frozenset(entry.get("forms", ())),
+                    ambiguous=bool(entry.get("ambiguous", False)),
+                    examples=tuple(entry.get("examples", ())),
+                )
+            except KeyError as missing:
+                raise NewscleanError(f"{source}: agency #{n} has no {missing}") from None
+            if agency.forms - FORMS:
+                raise NewscleanError(f"{source}: {agency.code}: unknown forms {sorted(agency.forms - FORMS)}")
+            for spelling in agency.spellings:
+                for variant in {spelling, spelling.upper()}:
+                    other = by_spelling.setdefault(variant, agency)
+                    if other is not agency:
+                        raise NewscleanError(
+                            f"{source}: spelling {variant!r} of {agency.code} is also {other.code}'s"
+                        )
+            agencies.append(agency)
+        return cls(tuple(agencies), by_spelling)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Registry:
+        """Read a registry file (the packaged ``agencies.toml`` by default)."""
+        if path is None:
+            data = resources.files(__package__).joinpath("agencies.toml").read_bytes()
+            source = "agencies.toml"
+        else:
+            data = Path(path).read_bytes()
+            source = str(path)
+        try:
+            parsed = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise NewscleanError(f"{source}: {err}") from None
+        return cls.from_entries(parsed.get("agency", []), source)
+
+    def get(self, code: str) -> Agency:
+        """The agency with this canonical code."""
+        for agency in self.agencies:
+            if agency.code == code:
+                return agency
+        raise KeyError(code)
+
+
+@functools.lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """The packaged registry, read once per process (it is immutable)."""
+    return Registry.load()

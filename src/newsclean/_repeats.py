@@ -1,0 +1,118 @@
+"""Repeated paragraphs within a document: exact keys, MinHash candidates verified by the
+exact Jaccard of shingle sets, and truncated teasers."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ._lsh import candidate_pairs
+from ._options import Options, Rule
+from ._shingle import jaccard, shingle_hashes
+from ._sketch import SketchParams, signatures
+
+_LETTER = re.compile(r"[^\W\d_]")
+_TEASER_END = re.compile(r"\s*(?:\.\.\.|\[\.\.\.\])$")
+TEASER_MIN_CHARS = 20
+TEASER_MIN_WORDS = 3
+
+
+class Repeat(NamedTuple):
+    """Paragraph ``index`` repeats kept paragraph ``duplicate_of``."""
+
+    index: int
+    duplicate_of: int
+    similarity: float
+    rule: Rule
+
+
+def sketch_params(options: Options) -> SketchParams:
+    return SketchParams(
+        num_perm=options.num_perm,
+        seed=options.seed,
+        shingle_kind=options.shingle_kind,
+        shingle_size=options.shingle_size,
+    )
+
+
+def find_repeats(keys: Sequence[str], options: Options) -> list[Repeat]:
+    """Which paragraphs (given by their comparison keys) repeat an earlier kept one.
+
+    >>> long = "the senior officials discussed the rise of violence in the region"
+    >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
+    [Repeat(index=3, duplicate_of=1, similarity=0.95..., rule='near_repeat')]
+    """
+    content = [bool(_LETTER.search(k)) for k in keys]  # layout lines are never removed
+    kept = list(content)
+    repeats = _exact(keys, kept)
+    repeats += _near(keys, kept, options)
+    repeats += _truncated(keys, kept)
+    return sorted(repeats)
+
+
+def _exact(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
+    first: dict[str, int] = {}
+    found = []
+    for i, k in enumerate(keys):
+        if kept[i]:
+            j = first.setdefault(k, i)
+            if j != i:
+                kept[i] = False
+                found.append(Repeat(i, j, 1.0, "exact_repeat"))
+    return found
+
+
+def _near(keys: Sequence[str], kept: list[bool], options: Options) -> list[Repeat]:
+    idx = [i for i, k in enumerate(keys) if kept[i] and len(k) >= options.min_near_length]
+    if len(idx) < 2:
+        return []
+    hashes, offsets = shingle_hashes([keys[i] for i in idx], options.shingle_size, options.shingle_kind)
+    bands, rows = options.bands
+    pairs = candidate_pairs(signatures(hashes, offsets, sketch_params(options)), bands, rows)
+    found = []
+    # Pairs are sorted by their first member; decide each later paragraph in input order,
+    # against the earlier paragraphs that are still kept at that point.
+    by_later = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
+    bounds = np.flatnonzero(np.diff(by_later[:, 1])) + 1
+    for group in np.split(by_later, bounds) if len(by_later) else []:
+        j = int(group[0, 1])
+        best: tuple[float, int] | None = None
+        for i in group[:, 0].tolist():
+            if not kept[idx[i]]:
+                continue
+            s = jaccard(hashes[offsets[i] : offsets[i + 1]], hashes[offsets[j] : offsets[j + 1]])
+            if s >= options.threshold and (best is None or s > best[0]):
+                best = (s, i)
+        if best is not None:
+            kept[idx[j]] = False
+            found.append(Repeat(idx[j], idx[best[1]], best[0], "near_repeat"))
+    return found
+
+
+def _truncated(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
+    teasers = {}
+    for i, k in enumerate(keys):
+        m = _TEASER_END.search(k) if kept[i] else None
+        if m:
+            core = k[: m.start()]
+            if len(core) >= TEASER_MIN_CHARS and len(core.split()) >= TEASER_MIN_WORDS:
+                teasers[i] = core
+    if not teasers:
+        return []
+    full = sorted((k, i) for i, k in enumerate(keys) if kept[i] and i not in teasers)
+    found = []
+    for i, core in teasers.items():
+        matches = []
+        at = bisect.bisect_left(full, (core, -1))
+        while at < len(full) and full[at][0].startswith(core):
+            matches.append(full[at][1])
+            at += 1
+        if matches:
+            j = min(matches)
+            kept[i] = False
+            found.append(Repeat(i, j, len(core) / len(keys[j]), "truncated_repeat"))
+    return found

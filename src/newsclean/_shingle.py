@@ -1,0 +1,136 @@
+"""Shingles hashed straight from text into integer arrays, a batch at a time.
+
+A batch of keys comes back as one CSR pair ``(hashes, offsets)``: the shingles of key
+``i`` are ``hashes[offsets[i]:offsets[i + 1]]``, sorted and unique (a set), as 64-bit
+integers. No Python object is made per shingle.
+
+The hash of a character n-gram ``c_0 .. c_{n-1}`` (code points) is
+``fmix64(sum(c_j * M_j) mod 2**64)`` with fixed odd 64-bit multipliers ``M_j``; a key
+shorter than ``n`` is one shingle, the whole key. Word n-grams combine the words'
+own 64-bit hashes (BLAKE2b of their UTF-8) the same way. The scheme is named
+``HASH_NAME``: sketches made with another one are not comparable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+HASH_NAME = "newsclean-multilinear64-v1"
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+# Odd multipliers for positions 0..31 of an n-gram (splitmix64 of 1, 2, ...; fixed forever
+# because they define HASH_NAME).
+def _splitmix64(n: int) -> int:
+    z = (n * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+_MULTIPLIERS = np.array([_splitmix64(j + 1) | 1 for j in range(32)], dtype=np.uint64)
+
+
+def fmix64(h: U64) -> U64:
+    """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char") -> tuple[U64, I64]:
+    """The set of hashed shingles of every key, as CSR ``(hashes, offsets)``.
+
+    >>> hashes, offsets = shingle_hashes(["abcdef", "abcdef", "xy", ""], 5)
+    >>> offsets.tolist()
+    [0, 2, 4, 5, 5]
+    >>> bool((hashes[0:2] == hashes[2:4]).all())
+    True
+    """
+    if kind == "char":
+        units, lengths = _code_points(keys)
+    else:
+        units, lengths = _word_hashes(keys)
+    return _ngram_sets(units, lengths, size)
+
+
+def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
+    joined = "".join(keys).encode("utf-32-le", "surrogatepass")
+    units = np.frombuffer(joined, dtype="<u4").astype(np.uint64)
+    return units, np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+
+
+def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
+    cache: dict[str, int] = {}
+    units: list[int] = []
+    lengths = np.zeros(len(keys), dtype=np.int64)
+    for i, k in enumerate(keys):
+        words = k.split()
+        lengths[i] = len(words)
+        for w in words:
+            h = cache.get(w)
+            if h is None:
+                digest = hashlib.blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+                h = cache[w] = int.from_bytes(digest, "little")
+            units.append(h)
+    return np.array(units, dtype=np.uint64), lengths
+
+
+def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
+    n_keys = len(lengths)
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    total = int(starts[-1])
+    # Full windows: every position p whose window [p, p + size) stays inside its key.
+    n_windows = max(total - size + 1, 0)
+    owner = np.repeat(np.arange(n_keys, dtype=np.int64), lengths)
+    if n_windows:
+        ok = owner[:n_windows] == owner[size - 1 : size - 1 + n_windows]
+        positions = np.flatnonzero(ok)
+        h = np.zeros(len(positions), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(size):
+                h += units[positions + j] * _MULTIPLIERS[j]
+        window_owner = owner[positions]
+    else:
+        h = np.zeros(0, dtype=np.uint64)
+        window_owner = np.zeros(0, dtype=np.int64)
+    # Keys shorter than a shingle are one shingle: the whole key.
+    short = np.flatnonzero((lengths > 0) & (lengths < size))
+    if len(short):
+        extra = np.zeros(len(short), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(size - 1):
+                inside = lengths[short] > j
+                extra[inside] += units[starts[short[inside]] + j] * _MULTIPLIERS[j]
+        h = np.concatenate([h, extra])
+        window_owner = np.concatenate([window_owner, short])
+    h = fmix64(h)
+    order = np.lexsort((h, window_owner))
+    h, window_owner = h[order], window_owner[order]
+    if len(h):
+        keep = np.ones(len(h), dtype=bool)
+        keep[1:] = (h[1:] != h[:-1]) | (window_owner[1:] != window_owner[:-1])
+        h, window_owner = h[keep], window_owner[keep]
+    offsets = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(window_owner, minlength=n_keys), out=offsets[1:])
+    return h, offsets
+
+
+def jaccard(a: U64, b: U64) -> float:
+    """Exact Jaccard similarity of two sorted unique hash arrays (1.0 for two empty sets).
+
+    >>> jaccard(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4], dtype=np.uint64))
+    0.5
+    """
+    if not len(a) and not len(b):
+        return 1.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)

@@ -1,0 +1,248 @@
+"""The ``newsclean`` command: a thin edge over the library.
+
+It parses arguments, reads and writes bytes, and turns library errors into one-line
+messages on stderr and exit codes: 0 ok, 1 ``--check`` found something to change or some
+input could not be cleaned, 2 a usage error. A closed pipe (``| head``) ends it quietly
+with 141, as a process killed by SIGPIPE would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, BinaryIO
+
+from ._version import __version__
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_PIPE = 0, 1, 2, 141
+STDIN = "-"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        # The reader went away (| head). Point stdout at devnull so that the interpreter's
+        # final flush does not fail again, and leave without a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from ._options import BYLINE_POLICIES, SHINGLE_KINDS, Options
+
+    defaults = Options()
+    p = argparse.ArgumentParser(
+        prog="newsclean",
+        description="Clean scraped news text: remove repeated paragraphs and take agency "
+        "credits and datelines out of the body. Reads FILEs (or stdin) and writes the clean "
+        "text to stdout.",
+        epilog="Exit status: 0 ok; 1 --check found changes, or some input could not be "
+        "cleaned; 2 usage error.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="input files; none or '-' reads stdin")
+    p.add_argument("--version", action="version", version=f"newsclean {__version__}")
+    io = p.add_argument_group("input and output")
+    io.add_argument("--jsonl", action="store_true", help="read and write JSON lines, one document per line")
+    io.add_argument("--field", default="text", help="with --jsonl: the field to clean (default: text)")
+    io.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="with --jsonl: skip lines that are not JSON objects with the field, and count them "
+        "on stderr (default: stop with an error naming the line)",
+    )
+    io.add_argument(
+        "--errors",
+        choices=("strict", "replace"),
+        default="strict",
+        help="invalid UTF-8: 'strict' stops with an error naming the byte (default), "
+        "'replace' writes U+FFFD for bad bytes",
+    )
+    io.add_argument("--check", action="store_true", help="write nothing; exit 1 if cleaning would change anything")
+    io.add_argument("--explain", action="store_true", help="tell on stderr what was removed and why")
+    opt = p.add_argument_group("cleaning options")
+    opt.add_argument(
+        "--no-dedupe-paragraphs",
+        dest="dedupe_paragraphs",
+        action="store_false",
+        help="keep repeated paragraphs",
+    )
+    opt.add_argument(
+        "--byline",
+        choices=BYLINE_POLICIES,
+        default=defaults.byline,
+        help="agency credits and datelines: take them out (extract, default), keep them, or "
+        "rewrite them in one canonical form",
+    )
+    opt.add_argument("--threshold", type=float, default=defaults.threshold, help="near-repeat Jaccard threshold (default: %(default)s)")
+    opt.add_argument("--shingle-kind", choices=SHINGLE_KINDS, default=defaults.shingle_kind, help="shingles of characters or words (default: %(default)s)")
+    opt.add_argument("--shingle-size", type=int, default=defaults.shingle_size, help="shingle length (default: %(default)s)")
+    opt.add_argument("--num-perm", type=int, default=defaults.num_perm, help="MinHash permutations (default: %(default)s)")
+    opt.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed (default: %(default)s)")
+    opt.add_argument(
+        "--min-near-length",
+        type=int,
+        default=defaults.min_near_length,
+        help="paragraphs shorter than this many characters are only compared exactly (default: %(default)s)",
+    )
+    return p
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ._clean import Cleaner
+    from ._errors import InputError, OptionsError
+    from ._options import Options
+
+    try:
+        options = Options(
+            dedupe_paragraphs=args.dedupe_paragraphs,
+            byline=args.byline,
+            threshold=args.threshold,
+            shingle_kind=args.shingle_kind,
+            shingle_size=args.shingle_size,
+            num_perm=args.num_perm,
+            seed=args.seed,
+            min_near_length=args.min_near_length,
+        )
+    except OptionsError as err:
+        print(f"newsclean: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    cleaner = Cleaner(options)
+    status = EXIT_OK
+    out = sys.stdout.buffer
+    for name in args.files or [STDIN]:
+        try:
+            with _open(name) as stream:
+                if args.jsonl:
+                    found = _jsonl(cleaner, stream, _label(name), args, out)
+                else:
+                    found = _text(cleaner, stream, _label(name), args, out)
+        except InputError as err:
+            print(f"newsclean: {err}", file=sys.stderr)
+            status = EXIT_FOUND
+            continue
+        except OSError as err:
+            if isinstance(err, BrokenPipeError):
+                raise
+            print(f"newsclean: {name}: {err.strerror or err}", file=sys.stderr)
+            status = EXIT_FOUND
+            continue
+        if found and args.check:
+            status = EXIT_FOUND
+    out.flush()
+    return status
+
+
+def _open(name: str) -> IO[bytes]:
+    if name == STDIN:
+        return open(sys.stdin.fileno(), "rb", closefd=False)
+    return open(name, "rb")
+
+
+def _label(name: str) -> str:
+    return "<stdin>" if name == STDIN else name
+
+
+def _decode(data: bytes, source: str, errors: str, base: int = 0) -> str:
+    from ._errors import DecodeError
+
+    try:
+        return data.decode("utf-8", errors)
+    except UnicodeDecodeError as err:
+        raise DecodeError(source, base + err.start, err.reason) from None
+
+
+def _text(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace, out: BinaryIO) -> bool:
+    """Clean one whole document; return whether it changed."""
+    text = _decode(stream.read(), source, args.errors)
+    result = cleaner.clean(text)
+    if args.explain:
+        _explain(result, source)
+    if not args.check:
+        out.write(result.text.encode("utf-8"))
+    return bool(result.changed)
+
+
+def _jsonl(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace, out: BinaryIO) -> bool:
+    """Clean a stream of JSON lines, one at a time; return whether any changed."""
+    import json
+
+    from ._errors import RecordError
+
+    changed = skipped = 0
+    for number, line, offset in _lines(stream):
+        try:
+            text = _decode(line, f"{source}: line {number}", args.errors, base=offset)
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise RecordError(source, number, f"not valid JSON ({err.msg} at column {err.colno})") from None
+            if not isinstance(record, dict):
+                raise RecordError(source, number, f"a JSON {type(record).__name__}, not an object")
+            value = record.get(args.field)
+            if not isinstance(value, str):
+                what = "has no field" if args.field not in record else "has a non-string field"
+                raise RecordError(source, number, f"{what} {args.field!r}")
+        except ValueError as err:  # DecodeError and RecordError are ValueErrors
+            if not args.skip_bad_lines:
+                raise
+            skipped += 1
+            if args.explain:
+                print(f"newsclean: skipped {err}", file=sys.stderr)
+            continue
+        result = cleaner.clean(value)
+        changed += result.changed
+        if args.explain:
+            _explain(result, f"{source}:{number}")
+        if not args.check:
+            record[args.field] = result.text
+            record["newsclean"] = result.to_dict()
+            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+    if skipped:
+        print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
+    return changed > 0
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, int]]:
+    """``(1-based line number, line, byte offset of the line)``, one line in memory at a time."""
+    offset = 0
+    for number, line in enumerate(stream, 1):
+        yield number, line, offset
+        offset += len(line)
+
+
+def _explain(result: Any, source: str) -> None:
+    lines = []
+    for r in result.removed:
+        lines.append(
+            f"{source}: line {r.line}: removed paragraph {r.index} ({r.rule}, {r.step}): "
+            f"repeats paragraph {r.duplicate_of}, similarity {r.similarity:.3f}: {_snippet(r.text)}"
+        )
+    for c in result.credits:
+        where = f", {c.location}" if c.location else ""
+        when = f", {c.date}" if c.date else ""
+        lines.append(
+            f"{source}: paragraph {c.paragraph}: {c.position} {c.kind} {c.agency} "
+            f"({c.name}{where}{when}): {_snippet(c.raw)}"
+        )
+    if not lines:
+        lines.append(f"{source}: nothing to remove")
+    print("\n".join(lines), file=sys.stderr)
+
+
+def _snippet(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= width else flat[: width - 1] + "…")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
