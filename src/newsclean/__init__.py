@@ -16,6 +16,7 @@ from ._errors import (
     NewscleanError,
     OptionsError,
     RecordError,
+    RegistryError,
     SketchMismatchError,
 )
 from ._options import Options
@@ -32,6 +33,7 @@ __all__ = [
     "Options",
     "OptionsError",
     "RecordError",
+    "RegistryError",
     "Removal",
     "SketchMismatchError",
     "__version__",

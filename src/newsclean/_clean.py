@@ -46,14 +46,16 @@ class Cleaner:
             repeats = find_repeats(keys, options)
         removed = {r.index for r in repeats}
         kept = [(i, p.text) for i, p in enumerate(paragraphs) if i not in removed]
+        end = paragraphs[kept[-1][0]].sep if kept else ""
 
         # 2. Credits and datelines, on what is left.
         kept, credits = self._credits.extract(kept, options.byline)
 
-        # 3. Print, each paragraph followed by its own separator.
-        seps = [paragraphs[i].sep if i >= 0 else "" for i, _ in kept]
-        if kept and kept[-1][0] < 0 and len(kept) > 1:  # a rewritten credit goes last
-            seps[-1], seps[-2] = seps[-2], seps[-2] or "\n"
+        # 3. Print, each paragraph followed by its own separator. A rewritten credit
+        # (index -1) is a last paragraph of its own and ends as the document did.
+        seps = [paragraphs[i].sep if i >= 0 else end for i, _ in kept]
+        if len(kept) > 1 and kept[-1][0] < 0:
+            seps[-2] = seps[-2] or "\n"
         out = _layout.join(zip((t for _, t in kept), seps))
 
         byline = next((c for c in credits if c.kind == "dateline"), None)

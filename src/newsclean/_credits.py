@@ -276,7 +276,7 @@ class Credits:
             agency = self.credit_line(text)
             if agency or _is_aside(text):
                 pieces.append((text, agency))
-                if agency or dateline:
+                if agency or dateline or any(a for _, a in pieces):
                     commit = (p, 0, len(pieces))
                 p -= 1
                 text = out[p][1] if p >= 0 else ""

@@ -8,6 +8,7 @@ built-in a caller would naturally catch::
     ├── InputError(NewscleanError, ValueError)         input that cannot be read
     │   ├── DecodeError(InputError)                     invalid UTF-8 (names the byte)
     │   └── RecordError(InputError)                     a bad JSON line (names the line)
+    ├── RegistryError(NewscleanError, ValueError)      a bad agency registry file
     └── SketchMismatchError(NewscleanError, ValueError) sketches made with other parameters
 """
 
@@ -52,3 +53,7 @@ class RecordError(InputError):
 
 class SketchMismatchError(NewscleanError, ValueError):
     """Two sketches (or a sketch and an index) were made with different parameters."""
+
+
+class RegistryError(NewscleanError, ValueError):
+    """An agency registry that cannot be used; the message names the file and entry."""

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._errors import NewscleanError
+from ._errors import RegistryError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,14 +60,14 @@ class Registry:
                     examples=tuple(entry.get("examples", ())),
                 )
             except KeyError as missing:
-                raise NewscleanError(f"{source}: agency #{n} has no {missing}") from None
+                raise RegistryError(f"{source}: agency #{n} has no {missing}") from None
             if agency.forms - FORMS:
-                raise NewscleanError(f"{source}: {agency.code}: unknown forms {sorted(agency.forms - FORMS)}")
+                raise RegistryError(f"{source}: {agency.code}: unknown forms {sorted(agency.forms - FORMS)}")
             for spelling in agency.spellings:
                 for variant in {spelling, spelling.upper()}:
                     other = by_spelling.setdefault(variant, agency)
                     if other is not agency:
-                        raise NewscleanError(
+                        raise RegistryError(
                             f"{source}: spelling {variant!r} of {agency.code} is also {other.code}'s"
                         )
             agencies.append(agency)
@@ -85,7 +85,7 @@ class Registry:
         try:
             parsed = tomllib.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise NewscleanError(f"{source}: {err}") from None
+            raise RegistryError(f"{source}: {err}") from None
         return cls.from_entries(parsed.get("agency", []), source)
 
     def get(self, code: str) -> Agency:

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SEED = EXAMPLES / "vna-asean-somtc.txt"
+SEED_CLEAN = EXAMPLES / "vna-asean-somtc.clean.txt"
+
+
+def entry_point() -> str:
+    """The installed ``newsclean`` script next to this interpreter (what users run)."""
+    beside = Path(sys.executable).parent / "newsclean"
+    found = str(beside) if beside.exists() else shutil.which("newsclean")
+    assert found, "the newsclean entry point is not installed (pip install -e .)"
+    return found
+
+
+@pytest.fixture
+def run():
+    def run(*args: str, input: bytes | str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        data = input.encode() if isinstance(input, str) else input
+        return subprocess.run(
+            [entry_point(), *args],
+            input=data,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+        )
+
+    return run
+
+
+@pytest.fixture
+def seed() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seed_clean() -> str:
+    return SEED_CLEAN.read_text(encoding="utf-8")

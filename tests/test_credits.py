@@ -1,0 +1,163 @@
+"""Agency credits and datelines: every registry example, the forms, and look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsclean import clean
+from newsclean._registry import Registry, default_registry
+
+BODY = "The minister said the plan was approved."
+EXAMPLES = [(a.code, ex) for a in default_registry().agencies for ex in a.examples]
+
+
+def test_registry_is_large_and_consistent() -> None:
+    registry = default_registry()
+    assert len(registry.agencies) >= 60
+    codes = [a.code for a in registry.agencies]
+    assert len(set(codes)) == len(codes)
+    for agency in registry.agencies:
+        assert agency.name and agency.country and agency.spellings and agency.examples, agency.code
+
+
+def test_registry_refuses_a_spelling_of_two_agencies() -> None:
+    entry = {"code": "X", "name": "X", "country": "INT", "spellings": ["XNA"]}
+    with pytest.raises(ValueError, match="also X's"):
+        Registry.from_entries([entry, {**entry, "code": "Y"}])
+
+
+@pytest.mark.parametrize(("code", "example"), EXAMPLES, ids=[f"{c}:{e}" for c, e in EXAMPLES])
+def test_every_registry_example_is_recognised(code: str, example: str) -> None:
+    if example.startswith("..."):  # a credit glued to the last sentence
+        text, body = BODY[:-1] + example[3:], BODY[:-1]
+    else:
+        leading = clean(example + " " + BODY)
+        if leading.byline and leading.byline.kind == "dateline":
+            assert leading.byline.agency == code
+            assert example.startswith(leading.byline.raw)
+            assert leading.text == (example[len(leading.byline.raw) :].strip() + " " + BODY).lstrip()
+            return
+        text, body = BODY + "\n" + example, BODY
+    result = clean(text)
+    assert result.byline is not None, text
+    assert result.byline.agency == code
+    assert result.text.rstrip("\n").startswith(body)
+    assert example.strip(". ") not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "agency", "location", "date", "rest"),
+    [
+        ("HANOI (VNA) — Viet Nam and Laos agreed.", "VNA", "HANOI", None, "Viet Nam and Laos agreed."),
+        ("BEIJING, June 8 (Xinhua) -- China said.", "XINHUA", "BEIJING", "June 8", "China said."),
+        ("WASHINGTON (Reuters) - The Fed held.", "REUTERS", "WASHINGTON", None, "The Fed held."),
+        ("MOSCOW, June 8. /TASS/. Russia said.", "TASS", "MOSCOW", "June 8", "Russia said."),
+        ("(ANSA) - ROME, JUL 11 - Italy said.", "ANSA", "ROME", "JUL 11", "Italy said."),
+        ("Damascus [Syria], June 9 (ANI): Syria said.", "ANI", "Damascus [Syria]", "June 9", "Syria said."),
+        ("Chennai, Mar 21 (PTI) The city said.", "PTI", "Chennai", "Mar 21", "The city said."),
+        ("(Reuters) - Apple said on Monday.", "REUTERS", None, None, "Apple said on Monday."),
+        ("TOKYO, June 8 Kyodo - Japan said.", "KYODO", "TOKYO", "June 8", "Japan said."),
+        ("KUALA LUMPUR, June 8 (Bernama) -- The ministry said.", "BERNAMA", "KUALA LUMPUR", "June 8", "The ministry said."),
+        ("HO CHI MINH CITY (VNA) – Exports rose.", "VNA", "HO CHI MINH CITY", None, "Exports rose."),
+        ("Hà Nội (TTXVN) - Xuất khẩu tăng.", "VNA", "Hà Nội", None, "Xuất khẩu tăng."),
+        ("Madrid, 8 jun (EFE).- El Gobierno dijo.", "EFE", "Madrid", "8 jun", "El Gobierno dijo."),
+        ("KYIV, Ukraine (AP) — Russia struck.", "AP", "KYIV, Ukraine", None, "Russia struck."),
+        ("Rio de Janeiro (Reuters) - Brazil said.", "REUTERS", "Rio de Janeiro", None, "Brazil said."),
+        ("SEOUL, June 8 (Yonhap) -- North Korea fired.", "YONHAP", "SEOUL", "June 8", "North Korea fired."),
+    ],
+)
+def test_leading_datelines(text: str, agency: str, location: str | None, date: str | None, rest: str) -> None:
+    result = clean(text)
+    assert result.text == rest
+    b = result.byline
+    assert b is not None
+    assert (b.agency, b.location, b.date, b.position, b.kind) == (agency, location, date, "leading", "dateline")
+    assert text.startswith(b.raw)
+
+
+def test_dateline_after_a_headline_and_on_its_own_line() -> None:
+    assert clean("Laos, Viet Nam boost ties\nVIENTIANE (VNA) — The two sides met.").text == (
+        "Laos, Viet Nam boost ties\nThe two sides met."
+    )
+    assert clean("SEOUL, June 8 (Yonhap) --\nNorth Korea fired a missile.").text == "North Korea fired a missile."
+
+
+@pytest.mark.parametrize(
+    ("text", "agency", "raw"),
+    [
+        ("with these organisations.-VNA", "VNA", "-VNA"),
+        ("the minister said. — AFP", "AFP", "— AFP"),
+        ("the ministry said. -- BERNAMA", "BERNAMA", "-- BERNAMA"),
+        ("the talks ended.—TASS", "TASS", "—TASS"),
+        ("the talks ended.\u2010VNA", "VNA", "\u2010VNA"),
+        ("the talks ended.\u2013 AFP", "AFP", "\u2013 AFP"),
+        ("the talks ended. \u2212 AFP", "AFP", "\u2212 AFP"),
+        ("he told reporters. (PTI)", "PTI", "(PTI)"),
+        ("the talks ended.\nVNA/VNS", "VNA", "VNA/VNS"),
+        ("the talks ended.\nSource: Xinhua", "XINHUA", "Source: Xinhua"),
+        ("the talks ended.\n==Kyodo", "KYODO", "==Kyodo"),
+        ("the talks ended.\n/ritzau/", "RITZAU", "/ritzau/"),
+        ("the talks ended.-VNA\n./.", "VNA", "-VNA\n./."),
+        ("the talks ended. -- BERNAMA\n-0-", "BERNAMA", "-- BERNAMA\n-0-"),
+        ("the talks ended.\n(END)\nYonhap", "YONHAP", "(END)\nYonhap"),
+        ("the talks ended. — AFP\nach/jm", "AFP", "— AFP\nach/jm"),
+        ('"We are ready," he said. — AFP', "AFP", "— AFP"),
+    ],
+)
+def test_trailing_credits(text: str, agency: str, raw: str) -> None:
+    result = clean(text)
+    assert result.byline is not None
+    assert (result.byline.agency, result.byline.raw, result.byline.position) == (agency, raw, "trailing")
+    assert raw not in result.text
+    assert result.text.rstrip("\n") == text[: text.index(raw)].rstrip()
+
+
+def test_photo_credit() -> None:
+    result = clean("Leaders at the summit (Photo: VNA)\nThe summit opened on Monday.\nPhoto: AFP")
+    assert result.text == "Leaders at the summit\nThe summit opened on Monday.\n"
+    assert [(c.agency, c.kind, c.raw) for c in result.credits] == [("VNA", "photo", "(Photo: VNA)"), ("AFP", "photo", "Photo: AFP")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cases of COVID-19",
+        "The region welcomed the U.S.-ASEAN",
+        "Leaders met at the G-20",
+        "The minister told AFP.",
+        "He leads the People's Action Party (PAP).",
+        "The report was carried by the Press Trust of India (PTI).",
+        "The Associated Press (AP).",
+        "The agreement was signed by NATO.",
+        "Seorang lelaki bernama Ali ditahan antara pukul dua dan tiga.",
+        "Reuters reported on Monday that the deal was off.",
+        "Curtains with gold—tassels",
+        "The Palestinian Authority (PA) — which runs parts of the West Bank — objected.",
+        "People's Action Party (PAP) — the ruling party — won.",
+        "NaN",
+        "Officials (AP) said nothing.",
+        "(Reporting by Jane Doe; Editing by John Roe)",
+        "The talks ended.\n(END)",
+    ],
+)
+def test_look_alikes_are_never_touched(text: str) -> None:
+    result = clean(text)
+    assert result.text.rstrip("\n") == text
+    assert result.byline is None
+
+
+def test_policies() -> None:
+    text = "BEIJING, June 8 (Xinhua) -- China said.\nThe talks ended.-VNA"
+    kept = clean(text, byline="keep")
+    assert kept.text == text
+    assert [c.agency for c in kept.credits] == ["XINHUA", "VNA"]
+    rewritten = clean(text, byline="rewrite")
+    assert rewritten.text == "BEIJING, June 8 (XINHUA) — China said.\nThe talks ended.\n(VNA)"
+    assert clean(rewritten.text, byline="rewrite").text == rewritten.text
+
+
+def test_byline_prefers_the_dateline() -> None:
+    result = clean("HANOI (VNA) — The talks ended.\nThe next round is in June. — AFP")
+    assert result.byline is not None and result.byline.kind == "dateline"
+    assert [c.position for c in result.credits] == ["leading", "trailing"]
+    assert result.text == "The talks ended.\nThe next round is in June."

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+
+from newsclean import clean
+from newsclean._layout import join, split
+from newsclean._normalize import key, tidy
+
+
+@pytest.mark.parametrize(
+    ("text", "paragraphs"),
+    [
+        ("A.\nB.\nC.", ["A.", "B.", "C."]),
+        ("A.\n\nB.\n\nC.\n", ["A.", "B.", "C."]),
+        ("A.\r\nB.\r\n", ["A.", "B."]),
+        ("Title\n\nOne.\nTwo.\nThree.", ["Title", "One.", "Two.", "Three."]),
+        ("A wrapped line\nof one paragraph.\n\nNext.", ["A wrapped line\nof one paragraph.", "Next."]),
+        ("\n\n  \nA.\n \t\nB.", ["A.", "B."]),
+        ("", []),
+        ("\n\n", []),
+    ],
+)
+def test_split(text: str, paragraphs: list[str]) -> None:
+    assert [p.text for p in split(text)] == paragraphs
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A.\nB.", "A.\nB.\n", "A.\n\nB.\n", "A.\r\n\r\nB.\r\n", "Wrapped\nlines.\n\nB.", "One line"],
+)
+def test_nothing_to_clean_comes_back_identical(text: str) -> None:
+    parts = split(text)
+    assert join((p.text, p.sep) for p in parts) == text
+    assert clean(text).text == text
+    assert not clean(text).changed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A.  B.\u00a0C.\t D.   \n", "A. B. C. D.\n"),  # spaces folded, trailing trimmed
+        ("\u200bA\u00adB\u2060C\ufeff.\n", "ABC.\n"),  # invisible characters removed
+        ("A.\n\n\n\nB.\n\n\n", "A.\n\nB.\n"),  # blank runs folded, last keeps one break
+        ("Cafe\u0301.", "Café."),  # NFC
+        ("km² and ﬁve “quotes” — dashes", "km² and ﬁve “quotes” — dashes"),  # no NFKC
+        ("A\x00B\x1bC.", "ABC."),  # control characters
+        ("A.\u2028B.", "A.\nB."),
+    ],
+)
+def test_printed_text_tidy(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_tidy_keeps_zwj_for_scripts_that_need_it() -> None:
+    assert tidy("می\u200cخواهم") == "می\u200cخواهم"
+
+
+def test_key_is_aggressive() -> None:
+    assert key("“Ha Noi’s” &amp; <b>—</b>  ＡＳＥＡＮ\u200b") == key('"ha noi\'s" & <b>-</b> asean')
+    assert key("İstanbul") == key("i̇stanbul")

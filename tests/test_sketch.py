@@ -1,0 +1,125 @@
+"""The vectorised shingles, sketches and bands against simple, obviously correct loops,
+and against datasketch itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclean import SketchMismatchError
+from newsclean._lsh import candidate_pairs
+from newsclean._options import choose_bands
+from newsclean._shingle import _MULTIPLIERS, fmix64, jaccard, shingle_hashes
+from newsclean._sketch import SketchParams, from_datasketch, signatures, to_datasketch
+
+MASK64 = (1 << 64) - 1
+
+
+def reference_char_shingles(key: str, size: int) -> set[int]:
+    """One shingle at a time, in Python integers."""
+    cps = [ord(c) for c in key]
+    windows = [cps[i : i + size] for i in range(len(cps) - size + 1)] or ([cps] if cps else [])
+    out = set()
+    for w in windows:
+        h = sum(c * int(_MULTIPLIERS[j]) for j, c in enumerate(w)) & MASK64
+        out.add(int(fmix64(np.array([h], dtype=np.uint64))[0]))
+    return out
+
+
+keys = st.lists(st.text(max_size=60), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys, st.integers(1, 8))
+def test_char_shingles_equal_a_simple_loop(batch: list[str], size: int) -> None:
+    hashes, offsets = shingle_hashes(batch, size)
+    for i, key in enumerate(batch):
+        mine = hashes[offsets[i] : offsets[i + 1]]
+        assert list(mine) == sorted(mine)  # sorted, and
+        assert len(set(mine.tolist())) == len(mine)  # unique
+        assert set(mine.tolist()) == reference_char_shingles(key, size)
+
+
+def test_word_shingles_are_sets_of_word_ngrams() -> None:
+    hashes, offsets = shingle_hashes(["a b c d", "b c d a", "a b", ""], 2, kind="word")
+    assert np.diff(offsets).tolist() == [3, 3, 1, 0]
+    first, second = hashes[0:3], hashes[3:6]
+    assert len(np.intersect1d(first, second)) == 2  # "b c", "c d"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=5, max_size=80), min_size=1, max_size=6), st.sampled_from([16, 64, 128]), st.integers(0, 2**32 - 1))
+def test_signatures_equal_datasketch_bit_for_bit(batch: list[str], num_perm: int, seed: int) -> None:
+    from datasketch import MinHash
+
+    params = SketchParams(num_perm=num_perm, seed=seed)
+    hashes, offsets = shingle_hashes(batch, 5)
+    sigs = signatures(hashes, offsets, params)
+    for i in range(len(batch)):
+        theirs = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda v: v, scheme="affine32")
+        for h in hashes[offsets[i] : offsets[i + 1]].tolist():
+            theirs.update(h & 0xFFFFFFFF)  # the low 32 bits are the shingle's 32-bit hash
+        assert theirs.hashvalues.dtype == np.uint32
+        assert np.array_equal(sigs[i], theirs.hashvalues)
+
+
+def test_signature_chunks_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsclean._sketch as sketch
+
+    batch = [f"paragraph number {i} " * (1 + i % 7) for i in range(300)]
+    hashes, offsets = shingle_hashes(batch, 5)
+    whole = signatures(hashes, offsets, SketchParams())
+    monkeypatch.setattr(sketch, "_CHUNK", 7)
+    assert np.array_equal(whole, signatures(hashes, offsets, SketchParams()))
+
+
+def test_datasketch_round_trip_and_parameter_checks() -> None:
+    params = SketchParams(num_perm=64, seed=3)
+    hashes, offsets = shingle_hashes(["the minister said on monday"], 5)
+    sig = signatures(hashes, offsets, params)[0]
+    m = to_datasketch(sig, params)
+    assert np.array_equal(from_datasketch(m, params), sig)
+    with pytest.raises(SketchMismatchError, match="seed: 4 != 3"):
+        from_datasketch(m, SketchParams(num_perm=64, seed=4))
+    with pytest.raises(SketchMismatchError, match="num_perm"):
+        params.check(SketchParams(num_perm=128, seed=3))
+
+
+def test_jaccard_is_exact() -> None:
+    a = np.array([1, 2, 3, 4], dtype=np.uint64)
+    b = np.array([3, 4, 5], dtype=np.uint64)
+    assert jaccard(a, b) == 2 / 5
+    assert jaccard(a, a) == 1.0
+
+
+def test_empty_sets_never_look_alike_to_lsh() -> None:
+    hashes, offsets = shingle_hashes(["", ""], 5)
+    assert offsets.tolist() == [0, 0, 0]
+
+
+def test_bands_meet_their_recall() -> None:
+    for t in (0.5, 0.7, 0.8, 0.9, 0.95):
+        b, r = choose_bands(t, 128)
+        assert b * r <= 128
+        assert 1 - (1 - t**r) ** b >= 0.999
+        assert 1 - (1 - t ** (r + 1)) ** (128 // (r + 1)) < 0.999 or r == 128
+
+
+def test_candidate_pairs_find_identical_and_similar_sets() -> None:
+    base = "the association of south east asian nations will enhance cooperation"
+    batch = [base, "completely unrelated text about football results", base + " today", base]
+    hashes, offsets = shingle_hashes(batch, 5)
+    sigs = signatures(hashes, offsets, SketchParams())
+    pairs = {tuple(p) for p in candidate_pairs(sigs, 25, 5).tolist()}
+    assert {(0, 2), (0, 3), (2, 3)} <= pairs
+    assert not any(1 in p for p in pairs)
+
+
+def test_candidate_pairs_stay_linear_on_identical_input() -> None:
+    n = 3000
+    sigs = np.zeros((n, 128), dtype=np.uint32)  # one giant bucket in every band
+    pairs = candidate_pairs(sigs, 25, 5)
+    assert len(pairs) <= n * 2 * 8
+    assert {(0, j) for j in range(1, n)} <= {tuple(p) for p in pairs.tolist()}
