@@ -44,7 +44,7 @@ def find_repeats(keys: Sequence[str], options: Options) -> list[Repeat]:
 
     >>> long = "the senior officials discussed the rise of violence in the region"
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
-    [Repeat(index=3, duplicate_of=1, similarity=0.95..., rule='near_repeat')]
+    [Repeat(index=3, duplicate_of=1, similarity=0.98..., rule='near_repeat')]
     """
     content = [bool(_LETTER.search(k)) for k in keys]  # layout lines are never removed
     kept = list(content)
