@@ -43,7 +43,7 @@ class Cleaner:
         repeats = []
         if options.dedupe_paragraphs:
             keys = [key(self._credits.body(p.text)) for p in paragraphs]
-            repeats = find_repeats(keys, options)
+            repeats = find_repeats(keys, options, [p.text for p in paragraphs])
         removed = {r.index for r in repeats}
         kept = [(i, p.text) for i, p in enumerate(paragraphs) if i not in removed]
         end = paragraphs[kept[-1][0]].sep if kept else ""

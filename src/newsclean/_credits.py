@@ -274,17 +274,19 @@ class Credits:
 
         Markers, initials and staff lines alone are only taken next to a credit, or
         when the document had a dateline (whose agency they then belong to).
+        Layout lines (``* * *``) in that block stay where they are and do not end it.
         """
-        pieces: list[tuple[str, Agency | None]] = []  # last first
+        pieces: list[tuple[str, Agency | None, int]] = []  # (raw, agency, position), last first
         commit = (len(out), 0, 0)  # (position, cut, pieces) of the last safe stopping point
         p = len(out) - 1
         text = out[p][1] if out else ""
         while p >= 0:
             agency = self.credit_line(text)
-            if agency or _is_aside(text):
-                pieces.append((text, agency))
-                if agency or dateline or any(a for _, a in pieces):
-                    commit = (p, 0, len(pieces))
+            if agency or _is_aside(text) or _is_layout(text):
+                if not _is_layout(text) or agency:
+                    pieces.append((text, agency, p))
+                    if agency or dateline or any(a for _, a, _ in pieces):
+                        commit = (p, 0, len(pieces))
                 p -= 1
                 text = out[p][1] if p >= 0 else ""
                 continue
@@ -292,28 +294,38 @@ class Credits:
             if found is None or found[2] != "credit":
                 break
             agency, start, _ = found
-            pieces.append((text[start:].strip(), agency))
+            pieces.append((text[start:].strip(), agency, p))
             commit = (p, start, len(pieces))
             text = text[:start].rstrip()
         at, cut, n = commit
+        if cut == 0 and not any(_has_words(t) for _, t in out[:at]):
+            return None  # a credit needs a body before it: a lone "dpa" is not one
         taken = pieces[:n]
-        agencies = [a for _, a in taken if a]
+        agencies = [a for _, a, _ in taken if a]
         if agencies:
             code, name = agencies[-1].code, agencies[-1].name
         elif taken and dateline:
             code, name = dateline.agency, dateline.name
         else:
             return None
-        index, full = out[at]
-        byline = Byline(code, name, "\n".join(raw for raw, _ in reversed(taken)), "trailing", paragraph=index)
+        index = out[at][0]
+        byline = Byline(code, name, "\n".join(raw for raw, _, _ in reversed(taken)), "trailing", paragraph=index)
         if policy != "keep":
-            del out[at:]
-            rest = full[:cut].rstrip()
-            if rest:
-                out.append((index, rest))
+            for _, _, position in taken:
+                if position != at:
+                    out[position] = (out[position][0], "")
+            out[at] = (index, out[at][1][:cut].rstrip())
             if policy == "rewrite":
                 out.append((-1, f"({code})"))
         return byline
+
+
+def _has_words(text: str) -> bool:
+    return bool(regex.search(r"[\p{L}\p{N}]", text))
+
+
+def _is_layout(text: str) -> bool:
+    return not _has_words(text) and not _is_aside(text)
 
 
 def _is_aside(text: str) -> bool:

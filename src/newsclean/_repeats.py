@@ -39,14 +39,17 @@ def sketch_params(options: Options) -> SketchParams:
     )
 
 
-def find_repeats(keys: Sequence[str], options: Options) -> list[Repeat]:
+def find_repeats(keys: Sequence[str], options: Options, texts: Sequence[str] | None = None) -> list[Repeat]:
     """Which paragraphs (given by their comparison keys) repeat an earlier kept one.
+
+    A paragraph with no letter (in ``texts``, the whole paragraphs, else in its key) is
+    layout and is never removed.
 
     >>> long = "the senior officials discussed the rise of violence in the region"
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
     [Repeat(index=3, duplicate_of=1, similarity=0.98..., rule='near_repeat')]
     """
-    content = [bool(_LETTER.search(k)) for k in keys]  # layout lines are never removed
+    content = [bool(_LETTER.search(t)) for t in (keys if texts is None else texts)]
     kept = list(content)
     repeats = _exact(keys, kept)
     repeats += _near(keys, kept, options)

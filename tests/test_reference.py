@@ -1,0 +1,85 @@
+"""A slow, obviously correct deduper (all pairs, Python sets of string shingles) agrees
+with the MinHash path on the corpus and on generated documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from newsclean import Options
+from newsclean._credits import default_credits
+from newsclean._layout import split
+from newsclean._normalize import key
+from newsclean._repeats import TEASER_MIN_CHARS, TEASER_MIN_WORDS, find_repeats
+
+from .test_properties import documents
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.json"))
+
+
+def shingles(k: str, n: int) -> set[str]:
+    return {k[i : i + n] for i in range(len(k) - n + 1)} or ({k} if k else set())
+
+
+def reference(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, int, str]]:
+    kept = [bool(re.search(r"[^\W\d_]", t)) for t in texts]
+    out = []
+    for j, k in enumerate(keys):  # exact
+        for i in range(j):
+            if kept[i] and kept[j] and keys[i] == k:
+                kept[j] = False
+                out.append((j, i, "exact_repeat"))
+    for j, k in enumerate(keys):  # near: every earlier kept paragraph, exact Jaccard
+        if not kept[j] or len(k) < o.min_near_length:
+            continue
+        best = None
+        for i in range(j):
+            if kept[i] and len(keys[i]) >= o.min_near_length:
+                a, b = shingles(keys[i], o.shingle_size), shingles(k, o.shingle_size)
+                s = len(a & b) / len(a | b)
+                if s >= o.threshold and (best is None or s > best[0]):
+                    best = (s, i)
+        if best:
+            kept[j] = False
+            out.append((j, best[1], "near_repeat"))
+    teasers = {}
+    for j, k in enumerate(keys):  # truncated
+        m = re.search(r"\s*(?:\.\.\.|\[\.\.\.\])$", k)
+        if kept[j] and m and len(k[: m.start()]) >= TEASER_MIN_CHARS and len(k[: m.start()].split()) >= TEASER_MIN_WORDS:
+            teasers[j] = k[: m.start()]
+    for j, core in teasers.items():
+        full = [i for i, k in enumerate(keys) if kept[i] and i not in teasers and k.startswith(core)]
+        if full:
+            kept[j] = False
+            out.append((j, min(full), "truncated_repeat"))
+    return sorted(out)
+
+
+def fast(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, int, str]]:
+    return [(r.index, r.duplicate_of, r.rule) for r in find_repeats(keys, o, texts)]
+
+
+def keys_of(text: str) -> tuple[list[str], list[str]]:
+    paragraphs = split(text)
+    return [key(default_credits().body(p.text)) for p in paragraphs], [p.text for p in paragraphs]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+@pytest.mark.parametrize("options", [Options(), Options(threshold=0.6, min_near_length=20)], ids=["default", "loose"])
+def test_reference_agrees_on_the_corpus(path: Path, options: Options) -> None:
+    keys, texts = keys_of(json.loads(path.read_text(encoding="utf-8"))["input"])
+    assert fast(keys, texts, options) == reference(keys, texts, options)
+
+
+# LSH finds a pair exactly at the threshold with probability 0.999 (more above it), so a
+# rare miss is possible by design; derandomize keeps CI reproducible.
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(documents())
+def test_reference_agrees_on_generated_documents(text: str) -> None:
+    keys, texts = keys_of(text)
+    options = Options(min_near_length=10)
+    assert fast(keys, texts, options) == reference(keys, texts, options)
