@@ -44,21 +44,28 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -
     n = signatures.shape[0]
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keys = band_keys(signatures, bands, rows)
+    # The band number is mixed into every band key, so one sort over all (set, band)
+    # keys puts each bucket of each band in one run; a stable sort keeps a run's members
+    # in input order.
+    flat = band_keys(signatures, bands, rows).ravel()
+    order = np.argsort(flat, kind="stable")
+    sorted_keys = flat[order]
+    new_run = np.ones(len(flat), dtype=bool)
+    new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    if new_run.all():
+        return np.zeros((0, 2), dtype=np.int64)
+    members = order // bands  # the set of each sorted (set, band) key
+    positions = np.arange(len(flat))
+    run_start = np.maximum.accumulate(np.where(new_run, positions, 0))
+    rank = positions - run_start
     found = []
-    for band in range(bands):
-        column = keys[:, band]
-        order = np.argsort(column, kind="stable")
-        sorted_keys = column[order]
-        new_run = np.ones(n, dtype=bool)
-        new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        run_start = np.maximum.accumulate(np.where(new_run, np.arange(n), 0))
-        rank = np.arange(n) - run_start
-        for t in range(1, PER_BUCKET + 1):
-            has = rank >= t
-            # The t-th previous member, and the (t-1)-th first member of the bucket.
-            found.append(np.stack([order[np.flatnonzero(has) - t], order[has]], axis=1))
-            found.append(np.stack([order[run_start[has] + t - 1], order[has]], axis=1))
+    for t in range(1, PER_BUCKET + 1):
+        has = np.flatnonzero(rank >= t)
+        if not len(has):
+            break
+        # The t-th previous member, and the t-th first member of the bucket.
+        found.append(np.stack([members[has - t], members[has]], axis=1))
+        found.append(np.stack([members[run_start[has] + t - 1], members[has]], axis=1))
     pairs = np.concatenate(found)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     pairs.sort(axis=1)

@@ -28,7 +28,6 @@ _KEY_TABLE: dict[int, str | None] = {ord(c): None for c in _FORMAT + _CONTROLS}
 _KEY_TABLE.update({ord(c): '"' for c in _DOUBLE_QUOTES})
 _KEY_TABLE.update({ord(c): "'" for c in _SINGLE_QUOTES})
 _KEY_TABLE.update({ord(c): "-" for c in DASHES})
-_WHITESPACE = re.compile(r"\s+")
 
 
 def tidy(text: str) -> str:
@@ -53,5 +52,4 @@ def key(text: str) -> str:
     """
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE)
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE).split())

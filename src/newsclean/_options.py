@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any, Literal, get_args
 
@@ -95,6 +96,7 @@ class Options:
         return choose_bands(self.threshold, self.num_perm)
 
 
+@functools.lru_cache(maxsize=64)
 def choose_bands(threshold: float, num_perm: int, recall: float = _BAND_RECALL) -> tuple[int, int]:
     """The ``(b, r)`` with the largest ``r`` such that ``1 - (1 - t**r)**b >= recall``
     where ``b = num_perm // r``.
