@@ -46,3 +46,17 @@ def seed() -> str:
 @pytest.fixture
 def seed_clean() -> str:
     return SEED_CLEAN.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    from .redis_server import running_redis
+
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server, request) -> str:
+    """A fresh namespace per test is enough; the server is shared by the session."""
+    return redis_server.url

@@ -12,6 +12,8 @@ datelines out of the body, returning them as data.
 from ._clean import Cleaner, clean
 from ._errors import (
     DecodeError,
+    IndexFileError,
+    IndexUnavailableError,
     InputError,
     NewscleanError,
     OptionsError,
@@ -22,8 +24,14 @@ from ._errors import (
 from ._options import Options
 from ._result import Byline, CleanResult, Removal
 from ._version import __version__
+from .index import AddResult, DedupIndex, IndexParams
 
 __all__ = [
+    "AddResult",
+    "DedupIndex",
+    "IndexFileError",
+    "IndexParams",
+    "IndexUnavailableError",
     "Byline",
     "CleanResult",
     "Cleaner",

@@ -9,7 +9,7 @@ from . import _layout
 from ._credits import Credits, default_credits
 from ._normalize import key
 from ._options import Options
-from ._repeats import find_repeats
+from ._repeats import Boilerplate, find_boilerplate, find_repeats
 from ._result import CleanResult, Removal
 
 
@@ -32,8 +32,12 @@ class Cleaner:
     def __repr__(self) -> str:
         return f"Cleaner({self.options!r})"
 
-    def clean(self, text: str) -> CleanResult:
-        """Remove repeated paragraphs and take out agency credits and datelines."""
+    def clean(self, text: str, *, index: Boilerplate | None = None) -> CleanResult:
+        """Remove repeated paragraphs and take out agency credits and datelines.
+
+        With an ``index`` (a ``DedupIndex`` or ``RedisIndex``), paragraphs it has seen in
+        at least ``boilerplate_min_docs`` documents are removed too (rule ``boilerplate``).
+        """
         if not isinstance(text, str):
             raise TypeError(f"clean() takes a str, not {type(text).__name__}")
         options = self.options
@@ -41,9 +45,12 @@ class Cleaner:
 
         # 1. Repeats, compared on keys that leave out datelines and credits.
         repeats = []
-        if options.dedupe_paragraphs:
+        if options.dedupe_paragraphs or index is not None:
             keys = [key(self._credits.body(p.text)) for p in paragraphs]
+        if options.dedupe_paragraphs:
             repeats = find_repeats(keys, options, [p.text for p in paragraphs])
+        if index is not None:
+            repeats = sorted(repeats + find_boilerplate(keys, index, {r.index for r in repeats}))
         removed = {r.index for r in repeats}
         kept = [(i, p.text) for i, p in enumerate(paragraphs) if i not in removed]
         end = paragraphs[kept[-1][0]].sep if kept else ""
@@ -62,7 +69,15 @@ class Cleaner:
         byline = byline or next((c for c in credits if c.kind == "credit"), None)
         byline = byline or (credits[0] if credits else None)
         removals = tuple(
-            Removal(r.index, r.duplicate_of, r.similarity, r.rule, paragraphs[r.index].text, paragraphs[r.index].line)
+            Removal(
+                r.index,
+                r.duplicate_of,
+                r.similarity,
+                r.rule,
+                paragraphs[r.index].text,
+                paragraphs[r.index].line,
+                "boilerplate" if r.rule == "boilerplate" else "dedupe_paragraphs",
+            )
             for r in repeats
         )
         return CleanResult(out, byline, tuple(credits), removals, changed=out != text)
@@ -73,14 +88,14 @@ def _cleaner(options: Options) -> Cleaner:
     return Cleaner(options)
 
 
-def clean(text: str, **options: Any) -> CleanResult:
+def clean(text: str, *, index: Boilerplate | None = None, **options: Any) -> CleanResult:
     """Clean one document with the default options, changed by keyword arguments.
 
     >>> r = clean("HANOI (VNA) — Viet Nam and Laos signed a deal on Monday.")
     >>> r.text, r.byline.agency, r.byline.location
     ('Viet Nam and Laos signed a deal on Monday.', 'VNA', 'HANOI')
     """
-    return _cleaner(Options(**options) if options else _DEFAULT).clean(text)
+    return _cleaner(Options(**options) if options else _DEFAULT).clean(text, index=index)
 
 
 _DEFAULT = Options()

@@ -9,6 +9,8 @@ built-in a caller would naturally catch::
     │   ├── DecodeError(InputError)                     invalid UTF-8 (names the byte)
     │   └── RecordError(InputError)                     a bad JSON line (names the line)
     ├── RegistryError(NewscleanError, ValueError)      a bad agency registry file
+    ├── IndexFileError(NewscleanError, ValueError)     a truncated or corrupt index file
+    ├── IndexUnavailableError(NewscleanError, ConnectionError)  a shared index is unreachable
     └── SketchMismatchError(NewscleanError, ValueError) sketches made with other parameters
 """
 
@@ -57,3 +59,11 @@ class SketchMismatchError(NewscleanError, ValueError):
 
 class RegistryError(NewscleanError, ValueError):
     """An agency registry that cannot be used; the message names the file and entry."""
+
+
+class IndexFileError(NewscleanError, ValueError):
+    """An index file that cannot be read (truncated, corrupt, not an index); names the file."""
+
+
+class IndexUnavailableError(NewscleanError, ConnectionError):
+    """A shared index (Redis) cannot be reached. Nothing was recorded by the failed call."""

@@ -11,9 +11,9 @@ from ._errors import OptionsError
 
 #: The cleaning steps. Each name is also the option that turns the step on or
 #: off (or picks its policy), the CLI flag and the ``step`` of what it reports.
-Step = Literal["dedupe_paragraphs", "byline"]
+Step = Literal["dedupe_paragraphs", "byline", "boilerplate"]
 #: Why a paragraph was removed (``Removal.rule``).
-Rule = Literal["exact_repeat", "near_repeat", "truncated_repeat"]
+Rule = Literal["exact_repeat", "near_repeat", "truncated_repeat", "boilerplate"]
 #: What happens to agency credits and datelines.
 BylinePolicy = Literal["extract", "keep", "rewrite"]
 ShingleKind = Literal["char", "word"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -22,12 +22,33 @@ TEASER_MIN_WORDS = 3
 
 
 class Repeat(NamedTuple):
-    """Paragraph ``index`` repeats kept paragraph ``duplicate_of``."""
+    """Paragraph ``index`` repeats kept paragraph ``duplicate_of`` (``None`` for boilerplate,
+    which repeats other documents)."""
 
     index: int
-    duplicate_of: int
+    duplicate_of: int | None
     similarity: float
     rule: Rule
+
+
+class Boilerplate(Protocol):
+    """What ``clean()`` needs of an index to remove site boilerplate."""
+
+    def boilerplate_hashes(self) -> frozenset[int]: ...
+
+
+def find_boilerplate(keys: Sequence[str], index: Boilerplate, removed: set[int]) -> list[Repeat]:
+    """Paragraphs (not already removed, not layout) the index knows as site boilerplate."""
+    from .index._fingerprint import paragraph_hash
+
+    known = index.boilerplate_hashes()
+    if not known:
+        return []
+    return [
+        Repeat(i, None, 1.0, "boilerplate")
+        for i, k in enumerate(keys)
+        if i not in removed and _LETTER.search(k) and paragraph_hash(k) in known
+    ]
 
 
 def sketch_params(options: Options) -> SketchParams:

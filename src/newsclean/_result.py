@@ -46,18 +46,19 @@ class Removal:
 
     Attributes:
         index: 0-based index of the removed paragraph among the input's paragraphs.
-        duplicate_of: index of the kept paragraph it repeats.
+        duplicate_of: index of the kept paragraph it repeats (``None`` for boilerplate, which
+            repeats other documents).
         similarity: the exact similarity measured (1.0 for exact repeats; the Jaccard
             similarity of the shingle sets for near repeats; the share of the full
             paragraph's key the teaser covers for truncated repeats).
-        rule: ``"exact_repeat"``, ``"near_repeat"`` or ``"truncated_repeat"``.
+        rule: ``"exact_repeat"``, ``"near_repeat"``, ``"truncated_repeat"`` or ``"boilerplate"``.
         text: the removed paragraph, as it was printed in the input.
         line: 1-based line of the input where the removed paragraph starts.
-        step: the step that removed it (``"dedupe_paragraphs"``).
+        step: the step that removed it (``"dedupe_paragraphs"`` or ``"boilerplate"``).
     """
 
     index: int
-    duplicate_of: int
+    duplicate_of: int | None
     similarity: float
     rule: Rule
     text: str

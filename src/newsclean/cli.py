@@ -223,9 +223,10 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, int]]:
 def _explain(result: Any, source: str) -> None:
     lines = []
     for r in result.removed:
+        why = "site boilerplate" if r.duplicate_of is None else f"repeats paragraph {r.duplicate_of}"
         lines.append(
             f"{source}: line {r.line}: removed paragraph {r.index} ({r.rule}, {r.step}): "
-            f"repeats paragraph {r.duplicate_of}, similarity {r.similarity:.3f}: {_snippet(r.text)}"
+            f"{why}, similarity {r.similarity:.3f}: {_snippet(r.text)}"
         )
     for c in result.credits:
         where = f", {c.location}" if c.location else ""

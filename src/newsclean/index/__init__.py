@@ -1,0 +1,19 @@
+"""Cross-document near-duplicates: an index in memory (saved to a file) or shared on Redis.
+
+>>> from newsclean.index import DedupIndex
+>>> index = DedupIndex(threshold=0.8)
+"""
+
+from ._fingerprint import IndexParams
+from ._memory import AddResult, DedupIndex
+
+__all__ = ["AddResult", "DedupIndex", "IndexParams", "RedisIndex"]
+
+
+def __getattr__(name: str) -> object:
+    # RedisIndex imports the redis client: only when asked for.
+    if name == "RedisIndex":
+        from ._redis import RedisIndex
+
+        return RedisIndex
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,163 @@
+"""What the index keeps of a document: its parameters, and per document a compact sorted
+set of 32-bit shingle hashes (for exact verification), the LSH band keys (for candidates)
+and the hashes of its paragraphs' keys (to recognise site boilerplate)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Container, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._clean import Cleaner
+from .._errors import SketchMismatchError
+from .._layout import split
+from .._lsh import band_keys
+from .._normalize import key
+from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
+from .._shingle import HASH_NAME, shingle_hashes
+from .._sketch import NORMALIZATION, SCHEME, SketchParams, signatures
+
+FORMAT = "newsclean-index"
+FORMAT_VERSION = 1
+#: LSH bands are chosen so that a pair exactly at the threshold becomes a candidate with at
+#: least this probability (the exact Jaccard then decides).
+INDEX_RECALL = 0.99
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexParams:
+    """Every parameter that makes two indexes (or an index and a document) comparable.
+    Saved in every index file and Redis namespace; opening one made with other parameters
+    raises ``SketchMismatchError``.
+
+    Attributes:
+        threshold: Jaccard similarity of the documents' shingle sets at or above which a
+            document is a near-duplicate of an indexed one.
+        shingle_kind: ``"word"`` (default: compact, good for space-separated languages) or
+            ``"char"`` (language-agnostic; use it for Chinese, Japanese, Thai).
+        shingle_size: words or characters per shingle.
+        num_perm, seed: of the MinHash signatures (datasketch ``affine32``).
+        boilerplate_min_docs: a paragraph seen in at least this many distinct kept
+            documents is site boilerplate.
+    """
+
+    threshold: float = 0.8
+    shingle_kind: str = "word"
+    shingle_size: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    boilerplate_min_docs: int = 5
+
+    def __post_init__(self) -> None:
+        from .._options import Options
+
+        # The shared fields are validated exactly as clean()'s options are.
+        Options(threshold=self.threshold, shingle_size=self.shingle_size, num_perm=self.num_perm, seed=self.seed)
+        object.__setattr__(self, "threshold", float(self.threshold))
+        _check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
+        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        """``(bands, rows)`` with recall >= 0.99 at the threshold (21 x 6 for 0.8, 128)."""
+        return choose_bands(self.threshold, self.num_perm, INDEX_RECALL)
+
+    @property
+    def sketch(self) -> SketchParams:
+        return SketchParams(self.num_perm, self.seed, self.shingle_kind, self.shingle_size)
+
+    def header(self) -> dict[str, Any]:
+        """The full parameter header, as saved and compared."""
+        bands, rows = self.bands
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "hash": HASH_NAME,
+            "scheme": SCHEME,
+            "normalization": NORMALIZATION,
+            **dataclasses.asdict(self),
+            "bands": bands,
+            "rows": rows,
+        }
+
+    @classmethod
+    def from_header(cls, header: dict[str, Any], source: str) -> IndexParams:
+        if header.get("format") != FORMAT:
+            raise SketchMismatchError(f"{source}: not a newsclean index (format {header.get('format')!r})")
+        names = {f.name for f in dataclasses.fields(cls)}
+        params = cls(**{k: v for k, v in header.items() if k in names})
+        params.check(header, source)
+        return params
+
+    def check(self, header: dict[str, Any], source: str) -> None:
+        """Refuse a header that differs from ours in any field."""
+        mine = self.header()
+        diffs = [f"{k}: {header.get(k)!r} != {mine[k]!r}" for k in mine if header.get(k) != mine[k]]
+        if diffs:
+            raise SketchMismatchError(f"{source} was made with other parameters ({'; '.join(diffs)})")
+
+    def header_json(self) -> str:
+        return json.dumps(self.header(), sort_keys=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Fingerprint:
+    """A document as the index sees it."""
+
+    shingles: U32  # sorted, unique
+    bands: U64  # one key per band
+    paragraphs: tuple[int, ...]  # 64-bit hashes of the distinct paragraph keys
+
+
+def paragraph_hash(paragraph_key: str) -> int:
+    """A stable 64-bit hash of a paragraph key (never Python's ``hash()``)."""
+    digest = hashlib.blake2b(paragraph_key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0x7FFFFFFFFFFFFFFF
+
+
+def fingerprints(
+    bodies: Sequence[Sequence[str]], params: IndexParams, boilerplate: Container[int] = ()
+) -> list[Fingerprint]:
+    """Fingerprints of documents given as their clean paragraphs, computed as one batch.
+    Paragraphs whose hash is in ``boilerplate`` are left out of the similarity."""
+    paragraph_keys = [[key(p) for p in body] for body in bodies]
+    paragraph_hashes = [[paragraph_hash(k) for k in keys] for keys in paragraph_keys]
+    doc_keys = [
+        " ".join(k for k, h in zip(keys, hs) if h not in boilerplate)
+        for keys, hs in zip(paragraph_keys, paragraph_hashes)
+    ]
+    hashes, offsets = shingle_hashes(doc_keys, params.shingle_size, params.shingle_kind)
+    sigs = signatures(hashes, offsets, params.sketch)
+    bands = band_keys(sigs, *params.bands)
+    return [
+        Fingerprint(
+            np.unique(hashes[offsets[i] : offsets[i + 1]].astype(np.uint32)),
+            bands[i],
+            tuple(sorted(set(paragraph_hashes[i]))),
+        )
+        for i in range(len(bodies))
+    ]
+
+
+def fingerprint_texts(
+    texts: Sequence[str], cleaner: Cleaner, params: IndexParams, boilerplate: Container[int] = ()
+) -> list[Fingerprint]:
+    """Clean each text (credits, datelines, in-document repeats out), then fingerprint."""
+    return fingerprints([[p.text for p in split(cleaner.clean(t).text)] for t in texts], params, boilerplate)
+
+
+def jaccard32(a: U32, b: U32) -> float:
+    """Exact Jaccard similarity of two sorted unique arrays (0.0 when both are empty:
+    empty documents never match)."""
+    if not len(a) or not len(b):
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)

@@ -1,0 +1,246 @@
+"""The shared index on Redis, for fleets of scrapers on many machines.
+
+Every add is one Lua script run on the server: it finds the candidates of the document's
+LSH bands, verifies them with the exact Jaccard similarity of the shingle sets, and either
+reports the duplicate or records the document, atomically. N processes adding the same
+story at once therefore keep exactly one. A batch (``add_many``) is one pipelined round
+trip. Keys live under ``{namespace}:``; ``{namespace}:params`` holds the parameter header,
+and an index is refused when its header differs from ours.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._clean import Cleaner
+from .._errors import IndexUnavailableError, SketchMismatchError
+from .._normalize import key
+from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, paragraph_hash
+from ._memory import AddResult
+
+# ARGV: prefix, id, threshold, mode ("add" or "query"), shingles (uint32 LE, sorted),
+# number of bands, the band keys, then the paragraph hashes.
+_ADD = r"""
+local P, id, thr, mode, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local nb = tonumber(ARGV[6])
+if mode == 'add' and redis.call('EXISTS', P .. ':doc:' .. id) == 1 then
+  return {'present', id, 1, 1}
+end
+local n = #blob / 4
+local mine = {}
+for i = 1, n do mine[i] = struct.unpack('<I4', blob, (i - 1) * 4 + 1) end
+local function overlap(other)
+  -- other = 4-byte sequence number .. sorted uint32 shingles; returns (intersection, union)
+  local m = (#other - 4) / 4
+  if n == 0 or m == 0 then return 0, n + m end
+  local i, j, inter = 1, 1, 0
+  local b = struct.unpack('<I4', other, 5)
+  while i <= n and j <= m do
+    local a = mine[i]
+    if a == b then
+      inter = inter + 1; i = i + 1; j = j + 1
+      if j <= m then b = struct.unpack('<I4', other, 4 * j + 1) end
+    elseif a < b then
+      i = i + 1
+    else
+      j = j + 1
+      if j <= m then b = struct.unpack('<I4', other, 4 * j + 1) end
+    end
+  end
+  return inter, n + m - inter
+end
+local seen, best, best_inter, best_union, best_seq = {}, nil, 0, 1, 0
+for k = 1, nb do
+  local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[6 + k])
+  for _, cand in ipairs(members) do
+    if not seen[cand] then
+      seen[cand] = true
+      local other = redis.call('GET', P .. ':doc:' .. cand)
+      if other then
+        local inter, union = overlap(other)
+        local seq = struct.unpack('<I4', other, 1)
+        if union > 0 and inter >= thr * union then
+          local better = best == nil or inter * best_union > best_inter * union
+            or (inter * best_union == best_inter * union and seq < best_seq)
+          if better then best, best_inter, best_union, best_seq = cand, inter, union, seq end
+        end
+      end
+    end
+  end
+end
+if best then return {'dup', best, best_inter, best_union} end
+if mode ~= 'add' then return {'new', id, 0, 0} end
+local seq = redis.call('INCR', P .. ':seq')
+redis.call('SET', P .. ':doc:' .. id, struct.pack('<I4', seq) .. blob)
+local bands, paras = {}, {}
+for k = 1, nb do
+  bands[k] = ARGV[6 + k]
+  redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[6 + k], id)
+end
+for k = 7 + nb, #ARGV do
+  paras[#paras + 1] = ARGV[k]
+  redis.call('ZINCRBY', P .. ':para', 1, ARGV[k])
+end
+redis.call('SET', P .. ':bands:' .. id, table.concat(bands, ' '))
+redis.call('SET', P .. ':paras:' .. id, table.concat(paras, ' '))
+redis.call('INCR', P .. ':count')
+return {'new', id, 0, 0}
+"""
+
+_REMOVE = r"""
+local P, id = ARGV[1], ARGV[2]
+if redis.call('DEL', P .. ':doc:' .. id) == 0 then return 0 end
+local k = 0
+for band in string.gmatch(redis.call('GET', P .. ':bands:' .. id) or '', '%S+') do
+  redis.call('SREM', P .. ':band:' .. k .. ':' .. band, id)
+  k = k + 1
+end
+for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
+  redis.call('ZINCRBY', P .. ':para', -1, para)
+end
+redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id)
+redis.call('DECR', P .. ':count')
+return 1
+"""
+
+
+class RedisIndex:
+    """A near-duplicate index shared on Redis; the same contract as ``DedupIndex``.
+
+    ``url`` is a ``redis://`` (or ``rediss://``, ``unix://``) URL. Needs the ``redis``
+    package (``pip install 'newsclean[redis]'``). When Redis cannot be reached, calls raise
+    ``IndexUnavailableError`` and nothing is reported as new that was not recorded.
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://localhost:6379/0",
+        params: IndexParams | None = None,
+        /,
+        *,
+        namespace: str = "newsclean",
+        cleaner: Cleaner | None = None,
+        socket_timeout: float = 10.0,
+        **changes: Any,
+    ) -> None:
+        import redis
+
+        base = params if params is not None else IndexParams()
+        self.params: IndexParams = dataclasses.replace(base, **changes) if changes else base
+        self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
+        self.url = url
+        self.namespace = namespace
+        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+        self._redis = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+        self._add_script = self._redis.register_script(_ADD)
+        self._remove_script = self._redis.register_script(_REMOVE)
+        self._offered = 0
+        header = self.params.header_json()
+        with self._guard():
+            self._redis.set(f"{namespace}:params", header, nx=True)
+            stored = self._redis.get(f"{namespace}:params")
+        if stored is None or stored.decode() != header:
+            source = f"Redis index {namespace!r} at {url}"
+            self.params.check(json.loads(stored) if stored else {}, source)
+            raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as err:
+            raise IndexUnavailableError(f"Redis at {self.url} is unreachable: {err}") from err
+
+    def _boilerplate(self) -> frozenset[int]:
+        with self._guard():
+            members = self._redis.zrangebyscore(f"{self.namespace}:para", self.params.boilerplate_min_docs, "+inf")
+        return frozenset(int(m) for m in members)
+
+    def _args(self, doc_id: str, fp: Fingerprint, mode: str) -> list[Any]:
+        return [
+            self.namespace,
+            doc_id,
+            repr(self.params.threshold),
+            mode,
+            np.ascontiguousarray(fp.shingles, dtype="<u4").tobytes(),
+            len(fp.bands),
+            *(f"{k:016x}" for k in fp.bands.tolist()),
+            *(str(h) for h in fp.paragraphs),
+        ]
+
+    def add(self, text: str, id: str | None = None) -> AddResult:
+        """Add a document unless it duplicates an indexed one (one round trip)."""
+        return self.add_many([text], None if id is None else [id])[0]
+
+    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add documents in order, in one pipelined round trip (plus one for boilerplate)."""
+        if ids is not None and len(ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+        prints = fingerprint_texts(texts, self.cleaner, self.params, self._boilerplate())
+        doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(texts))]
+        self._offered += len(texts)
+        with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            for doc_id, fp in zip(doc_ids, prints):
+                self._add_script(args=self._args(doc_id, fp, "add"), client=pipe)
+            replies = pipe.execute()
+        return [self._result(doc_id, reply) for doc_id, reply in zip(doc_ids, replies)]
+
+    def query(self, text: str) -> AddResult:
+        """What ``add`` would say, without adding (the id of the result is ``""``)."""
+        fp = fingerprint_texts([text], self.cleaner, self.params, self._boilerplate())[0]
+        with self._guard():
+            reply = self._add_script(args=self._args("", fp, "query"))
+        return self._result("", reply)
+
+    @staticmethod
+    def _result(doc_id: str, reply: list[Any]) -> AddResult:
+        status = reply[0].decode()
+        if status == "new":
+            return AddResult(doc_id, True)
+        inter, union = int(reply[2]), int(reply[3])
+        return AddResult(doc_id, False, reply[1].decode(), inter / union)
+
+    def remove(self, id: str) -> None:
+        """Forget a document (``KeyError`` if it is not indexed)."""
+        with self._guard():
+            removed = self._remove_script(args=[self.namespace, id])
+        if not removed:
+            raise KeyError(id)
+
+    def is_boilerplate(self, paragraph: str) -> bool:
+        """Whether a paragraph recurs in at least ``boilerplate_min_docs`` indexed documents."""
+        with self._guard():
+            score = self._redis.zscore(f"{self.namespace}:para", str(paragraph_hash(key(paragraph))))
+        return (score or 0) >= self.params.boilerplate_min_docs
+
+    def boilerplate_hashes(self) -> frozenset[int]:
+        return self._boilerplate()
+
+    def __len__(self) -> int:
+        with self._guard():
+            return int(self._redis.get(f"{self.namespace}:count") or 0)
+
+    def __contains__(self, id: object) -> bool:
+        with self._guard():
+            return bool(self._redis.exists(f"{self.namespace}:doc:{id}"))
+
+    def clear(self) -> int:
+        """Delete every key of this namespace (the parameter header too); return how many."""
+        with self._guard():
+            keys = list(self._redis.scan_iter(match=f"{self.namespace}:*", count=1000))
+            for start in range(0, len(keys), 1000):
+                self._redis.delete(*keys[start : start + 1000])
+        return len(keys)
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def __repr__(self) -> str:
+        return f"RedisIndex({self.url!r}, {self.params!r}, namespace={self.namespace!r})"
