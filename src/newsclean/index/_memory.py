@@ -202,7 +202,7 @@ class DedupIndex:
             arrays = {
                 "shingles": np.concatenate(shingles) if shingles else np.zeros(0, np.uint32),
                 "shingle_offsets": offsets,
-                "bands": np.array([self._bands[s] for s in live], dtype=np.uint64).reshape(len(live), -1),
+                "bands": np.array([self._bands[s] for s in live], dtype=np.uint64).reshape(len(live), self.params.bands[0]),
                 "paragraphs": np.fromiter((h for p in paragraphs for h in p), dtype=np.int64),
                 "paragraph_offsets": p_offsets,
             }

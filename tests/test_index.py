@@ -1,0 +1,183 @@
+"""The cross-document index in memory: decisions, quality, persistence, parameters."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newsclean import DedupIndex, IndexFileError, IndexParams, SketchMismatchError, clean
+
+from .republish import Doc, corpus
+
+
+def shingle_set(text: str, params: IndexParams) -> set[tuple[str, ...]]:
+    from newsclean._layout import split
+    from newsclean._normalize import key
+
+    words = " ".join(key(p.text) for p in split(clean(text).text)).split()
+    n = params.shingle_size
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)} or ({tuple(words)} if words else set())
+
+
+def reference(docs: list[Doc], params: IndexParams) -> list[str | None]:
+    """All pairs, Python sets of word n-grams, first added wins."""
+    kept: list[tuple[str, set[tuple[str, ...]]]] = []
+    out = []
+    for d in docs:
+        mine = shingle_set(d.text, params)
+        best = None
+        for doc_id, theirs in kept:
+            if mine and theirs:
+                s = len(mine & theirs) / len(mine | theirs)
+                if s >= params.threshold and (best is None or s > best[1]):
+                    best = (doc_id, s)
+        out.append(best[0] if best else None)
+        if best is None:
+            kept.append((d.id, mine))
+    return out
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[Doc]:
+    return corpus()
+
+
+def test_precision_and_recall_on_planted_republications(docs: list[Doc]) -> None:
+    index = DedupIndex()
+    results = index.add_many([d.text for d in docs], [d.id for d in docs])
+    story = {d.id: d.story for d in docs}
+    first_of_story: dict[int, str] = {}
+    tp = fp = fn = 0
+    for d, r in zip(docs, results):
+        truly_duplicate = d.story in first_of_story
+        first_of_story.setdefault(d.story, d.id)
+        if r.new:
+            fn += truly_duplicate
+        elif story[r.duplicate_of] == d.story:
+            tp += 1
+        else:
+            fp += 1
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision == 1.0, (tp, fp)
+    assert recall >= 0.99, (tp, fn)
+    assert len(index) == len({d.story for d in docs})
+    kinds = Counter(d.kind for d, r in zip(docs, results) if not r.new)
+    assert not {"follow_up", "shared_quote", "same_site"} & set(kinds)
+
+
+def test_reference_agrees_on_a_small_set(docs: list[Doc]) -> None:
+    small = docs[:120]
+    params = IndexParams()
+    results = DedupIndex(params).add_many([d.text for d in small], [d.id for d in small])
+    assert [r.duplicate_of for r in results] == reference(small, params)
+
+
+def test_add_query_remove_len_contains() -> None:
+    story = "\n".join(["The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."] * 1 + ["Analysts had expected the decision after inflation slowed for a third month in a row."])
+    index = DedupIndex()
+    first = index.add(story, id="a")
+    assert (first.id, first.new, first.duplicate_of, first.similarity) == ("a", True, None, None)
+    assert index.query("HANOI (VNA) — " + story).duplicate_of == "a"
+    assert len(index) == 1 and "a" in index and "b" not in index
+    assert index.add(story, id="a").duplicate_of == "a"  # an id is a key: re-adding is a no-op
+    dup = index.add(story + "-VNA", id="b")
+    assert (dup.new, dup.duplicate_of, dup.similarity) == (False, "a", 1.0)
+    index.remove("a")
+    assert len(index) == 0 and "a" not in index
+    assert index.add(story, id="c").new
+    with pytest.raises(KeyError):
+        index.remove("a")
+
+
+def test_auto_ids_count_every_document_offered() -> None:
+    index = DedupIndex()
+    results = index.add_many(["One story about rice exports rising sharply this year in the delta.", "One story about rice exports rising sharply this year in the delta.", "Another story entirely, about football results on Sunday night in the city."])
+    assert [(r.id, r.new, r.duplicate_of) for r in results] == [("0", True, None), ("1", False, "0"), ("2", True, None)]
+
+
+def test_empty_documents_never_match() -> None:
+    index = DedupIndex()
+    assert index.add("", id="a").new and index.add("", id="b").new
+
+
+def test_boilerplate_is_learned_and_removed_by_clean() -> None:
+    index = DedupIndex(boilerplate_min_docs=3)
+    footer = "Follow us on Facebook and X for the latest news from the region."
+    for n in range(3):
+        index.add(f"Story number {n} is about something else entirely, with its own words {n * 7}.\n{footer}", id=str(n))
+    assert index.is_boilerplate(footer)
+    result = clean(f"A brand new story about the harvest in the north.\n{footer}", index=index)
+    assert result.text == "A brand new story about the harvest in the north.\n"
+    assert [(r.rule, r.step, r.duplicate_of) for r in result.removed] == [("boilerplate", "boilerplate", None)]
+
+
+def test_save_and_load_round_trip(tmp_path: Path, docs: list[Doc]) -> None:
+    index = DedupIndex(threshold=0.75)
+    index.add_many([d.text for d in docs[:100]], [d.id for d in docs[:100]])
+    path = tmp_path / "index.nci"
+    index.save(path)
+    loaded = DedupIndex.load(path)
+    assert loaded.params == index.params and len(loaded) == len(index)
+    rest = docs[100:]
+    assert [r.duplicate_of for r in loaded.add_many([d.text for d in rest], [d.id for d in rest])] == [
+        r.duplicate_of for r in index.add_many([d.text for d in rest], [d.id for d in rest])
+    ]
+
+
+def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "index.nci"
+    index = DedupIndex()
+    index.add("The first version of the index holds this one story about rice.", id="a")
+    index.save(path)
+    before = path.read_bytes()
+    index.add("A second story, about football results on Sunday night.", id="b")
+
+    def crash(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        index.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["index.nci"]  # no temporary file left
+
+
+def test_truncated_and_corrupt_files_are_clear_errors(tmp_path: Path) -> None:
+    path = tmp_path / "index.nci"
+    index = DedupIndex()
+    index.add("A story about rice exports rising sharply this year in the delta.", id="a")
+    index.save(path)
+    data = path.read_bytes()
+    (tmp_path / "cut.nci").write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexFileError, match="cut.nci: not a readable newsclean index"):
+        DedupIndex.load(tmp_path / "cut.nci")
+    flipped = bytearray(data)
+    at = data.index(b"NUMPY") + 200  # inside an array's bytes
+    flipped[at] ^= 0xFF
+    (tmp_path / "flip.nci").write_bytes(bytes(flipped))
+    with pytest.raises(IndexFileError, match="flip.nci"):
+        DedupIndex.load(tmp_path / "flip.nci")
+    (tmp_path / "text.nci").write_text("hello")
+    with pytest.raises(IndexFileError):
+        DedupIndex.load(tmp_path / "text.nci")
+
+
+def test_other_parameters_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "index.nci"
+    DedupIndex(seed=1).save(path)
+    with pytest.raises(SketchMismatchError, match="seed: 1 != 2"):
+        DedupIndex.load(path, IndexParams(seed=2))
+    with zipfile.ZipFile(path) as z:
+        assert '"scheme": "affine32"' in z.read("header.json").decode()
+
+
+def test_params_are_validated() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        IndexParams(threshold=0)
+    with pytest.raises(ValueError, match="boilerplate_min_docs"):
+        IndexParams(boilerplate_min_docs=1)
+    assert IndexParams().bands == (21, 6)

@@ -1,0 +1,131 @@
+"""The shared index on a real redis-server (started by the tests on a free loopback port)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from newsclean import DedupIndex, IndexParams, IndexUnavailableError, SketchMismatchError, clean
+
+from .conftest import ROOT
+from .redis_server import running_redis
+from .republish import corpus
+
+pytest.importorskip("redis", reason="pip install 'newsclean[redis]'")
+from newsclean.index import RedisIndex  # noqa: E402
+
+
+@pytest.fixture
+def namespace() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+STORY = "The central bank kept its policy rate unchanged on Tuesday, citing risks to growth.\nAnalysts had expected the decision after inflation slowed for a third month in a row."
+
+
+def test_add_query_remove(redis_url: str, namespace: str) -> None:
+    index = RedisIndex(redis_url, namespace=namespace)
+    assert index.add(STORY, id="a").new
+    dup = index.add("HANOI (VNA) — " + STORY + "-VNA", id="b")
+    assert (dup.new, dup.duplicate_of, dup.similarity) == (False, "a", 1.0)
+    assert index.query(STORY).duplicate_of == "a"
+    assert len(index) == 1 and "a" in index and "b" not in index
+    assert index.add(STORY, id="a").duplicate_of == "a"
+    index.remove("a")
+    assert len(index) == 0 and "a" not in index
+    with pytest.raises(KeyError):
+        index.remove("a")
+    assert index.add(STORY, id="c").new
+    index.clear()
+
+
+def test_same_decisions_as_the_memory_index(redis_url: str, namespace: str) -> None:
+    docs = corpus(30, seed=3)
+    texts, ids = [d.text for d in docs], [d.id for d in docs]
+    shared = RedisIndex(redis_url, namespace=namespace)
+    mine = [(r.new, r.duplicate_of, r.similarity) for r in shared.add_many(texts[:50], ids[:50])]
+    mine += [(r.new, r.duplicate_of, r.similarity) for r in (shared.add(t, i) for t, i in zip(texts[50:], ids[50:]))]
+    local = [(r.new, r.duplicate_of, r.similarity) for r in DedupIndex().add_many(texts, ids)]
+    assert mine == local
+    shared.clear()
+
+
+def test_boilerplate_on_redis(redis_url: str, namespace: str) -> None:
+    index = RedisIndex(redis_url, namespace=namespace, boilerplate_min_docs=2)
+    footer = "Follow us on Facebook and X for the latest news from the region."
+    index.add_many([f"Story {n} about something else entirely, with words {n * 13} and more.\n{footer}" for n in range(2)])
+    assert index.is_boilerplate(footer)
+    assert clean(f"A new story about the harvest.\n{footer}", index=index).text == "A new story about the harvest.\n"
+    index.clear()
+
+
+def test_other_parameters_are_refused(redis_url: str, namespace: str) -> None:
+    RedisIndex(redis_url, namespace=namespace, seed=1)
+    with pytest.raises(SketchMismatchError, match="seed: 1 != 2"):
+        RedisIndex(redis_url, namespace=namespace, seed=2)
+    with pytest.raises(SketchMismatchError, match="threshold"):
+        RedisIndex(redis_url, IndexParams(threshold=0.9), namespace=namespace)
+    RedisIndex(redis_url, namespace=namespace).clear()
+
+
+RACER = """
+import json, sys
+from newsclean.index import RedisIndex
+url, namespace, order = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+stories = json.load(sys.stdin)
+index = RedisIndex(url, namespace=namespace)
+new = [stories[n]["id"] for n in order if index.add(stories[n]["text"], id=stories[n]["id"] + "@" + sys.argv[4]).new]
+print(json.dumps(new))
+"""
+
+
+def test_processes_racing_keep_each_story_once(redis_url: str, namespace: str) -> None:
+    docs = [d for d in corpus(40, seed=11) if d.kind == "original"]
+    payload = json.dumps([{"id": d.id, "text": d.text} for d in docs])
+    racers = []
+    for n in range(4):
+        order = list(range(len(docs)))
+        order = order[n * 7 :] + order[: n * 7]  # each starts elsewhere, all overlap
+        racers.append(
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, redis_url, namespace, json.dumps(order), str(n)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=ROOT,
+                text=True,
+            )
+        )
+    for p in racers:
+        p.stdin.write(payload)
+        p.stdin.close()
+    kept = [json.loads(p.stdout.read()) for p in racers]
+    assert all(p.wait(timeout=120) == 0 for p in racers)
+    everything = [story for run in kept for story in run]
+    assert sorted(everything) == sorted(d.id for d in docs)  # each story kept exactly once
+    assert len(RedisIndex(redis_url, namespace=namespace)) == len(docs)
+    RedisIndex(redis_url, namespace=namespace).clear()
+
+
+def test_server_going_away_mid_stream() -> None:
+    docs = [d for d in corpus(20, seed=5) if d.kind == "original"]
+    with running_redis() as server:
+        index = RedisIndex(server.url, socket_timeout=2)
+        assert all(r.new for r in index.add_many([d.text for d in docs[:10]]))
+        server.stop()
+        with pytest.raises(IndexUnavailableError, match=f"Redis at {server.url} is unreachable"):
+            index.add(docs[10].text)
+        with pytest.raises(IndexUnavailableError):
+            index.add_many([d.text for d in docs[10:]])
+        with pytest.raises(IndexUnavailableError):
+            len(index)
+
+
+def test_unreachable_at_start() -> None:
+    from .redis_server import free_port
+
+    with pytest.raises(IndexUnavailableError, match="unreachable"):
+        RedisIndex(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=1)
