@@ -53,7 +53,7 @@ class Generator:
     def paragraph(self) -> str:
         return " ".join(self.sentence() for _ in range(self.rng.randint(2, 3)))
 
-    def story(self, n: int = 8) -> list[str]:
+    def story(self, n: int = 10) -> list[str]:
         return [self.paragraph() for _ in range(n)]
 
     def republish(self, paragraphs: list[str], kind: str) -> str:
@@ -76,8 +76,8 @@ class Generator:
                 ps[i] = " ".join(words)
         elif kind == "paragraph_added":
             ps.insert(rng.randrange(1, len(ps)), self.paragraph())
-        elif kind == "paragraph_dropped":
-            del ps[rng.randrange(1, len(ps))]
+        elif kind == "paragraph_dropped":  # the shortest one, as an editor trims
+            del ps[min(range(1, len(ps)), key=lambda i: len(ps[i]))]
         elif kind == "rewrapped":
             return "\n\n".join("\n".join(_wrap(p, rng.randint(50, 90))) for p in ps)
         return "\n".join(ps)

@@ -46,6 +46,15 @@ def docs() -> list[Doc]:
     return corpus()
 
 
+def test_planted_republications_are_near_duplicates_of_their_original(docs: list[Doc]) -> None:
+    params = IndexParams()
+    originals = {d.story: shingle_set(d.text, params) for d in docs if d.kind == "original"}
+    for d in docs:
+        if d.kind not in ("original", "follow_up", "shared_quote", "same_site"):
+            mine, theirs = shingle_set(d.text, params), originals[d.story]
+            assert len(mine & theirs) / len(mine | theirs) >= params.threshold, d.id
+
+
 def test_precision_and_recall_on_planted_republications(docs: list[Doc]) -> None:
     index = DedupIndex()
     results = index.add_many([d.text for d in docs], [d.id for d in docs])

@@ -22,9 +22,16 @@ STDIN = "-"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["dedup"]:
+        from ._dedup_cli import parser as dedup_parser
+        from ._dedup_cli import run as dedup_run
+
+        args, run = dedup_parser().parse_args(argv[1:]), dedup_run
+    else:
+        args, run = _parser().parse_args(argv), _run
     try:
-        return _run(args)
+        return run(args)
     except BrokenPipeError:
         # The reader went away (| head). Point stdout at devnull so that the interpreter's
         # final flush does not fail again, and leave without a traceback.
@@ -44,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Clean scraped news text: remove repeated paragraphs and take agency "
         "credits and datelines out of the body. Reads FILEs (or stdin) and writes the clean "
         "text to stdout.",
-        epilog="Exit status: 0 ok; 1 --check found changes, or some input could not be "
-        "cleaned; 2 usage error.",
+        epilog="Across documents: 'newsclean dedup --help'. Exit status: 0 ok; 1 --check "
+        "found changes, or some input could not be cleaned; 2 usage error.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="input files; none or '-' reads stdin")
     p.add_argument("--version", action="version", version=f"newsclean {__version__}")
@@ -174,9 +181,30 @@ def _jsonl(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace
     """Clean a stream of JSON lines, one at a time; return whether any changed."""
     import json
 
+    changed = 0
+    for number, record, text in _records(stream, source, args):
+        result = cleaner.clean(text)
+        changed += result.changed
+        if args.explain:
+            _explain(result, f"{source}:{number}")
+        if not args.check:
+            record[args.field] = result.text
+            record["newsclean"] = result.to_dict()
+            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+    return changed > 0
+
+
+def _records(stream: BinaryIO, source: str, args: argparse.Namespace) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """``(line number, record, text of the field)`` of each good JSON line, one at a time.
+
+    A bad line raises (``DecodeError``/``RecordError`` naming it), or with
+    ``--skip-bad-lines`` is counted and reported on stderr at the end.
+    """
+    import json
+
     from ._errors import RecordError
 
-    changed = skipped = 0
+    skipped = 0
     for number, line, offset in _lines(stream):
         try:
             text = _decode(line, f"{source}: line {number}", args.errors, base=offset)
@@ -196,20 +224,12 @@ def _jsonl(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace
             if not args.skip_bad_lines:
                 raise
             skipped += 1
-            if args.explain:
+            if getattr(args, "explain", False):
                 print(f"newsclean: skipped {err}", file=sys.stderr)
             continue
-        result = cleaner.clean(value)
-        changed += result.changed
-        if args.explain:
-            _explain(result, f"{source}:{number}")
-        if not args.check:
-            record[args.field] = result.text
-            record["newsclean"] = result.to_dict()
-            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        yield number, record, value
     if skipped:
         print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
-    return changed > 0
 
 
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, int]]:
