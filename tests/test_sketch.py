@@ -24,7 +24,7 @@ def reference_char_shingles(key: str, size: int) -> set[int]:
     out = set()
     for w in windows:
         h = sum(c * int(_MULTIPLIERS[j]) for j, c in enumerate(w)) & MASK64
-        out.add(int(fmix64(np.array([h], dtype=np.uint64))[0]))
+        out.add(int(fmix64(np.array([h], dtype=np.uint64))[0]) >> 24)  # sets keep the top 40 bits
     return out
 
 

@@ -9,6 +9,7 @@ datelines out of the body, returning them as data.
 'The talks ended.'
 """
 
+from ._batch import NearDuplicates, near_duplicates
 from ._clean import Cleaner, clean
 from ._errors import (
     DecodeError,
@@ -37,6 +38,7 @@ __all__ = [
     "Cleaner",
     "DecodeError",
     "InputError",
+    "NearDuplicates",
     "NewscleanError",
     "Options",
     "OptionsError",
@@ -46,4 +48,5 @@ __all__ = [
     "SketchMismatchError",
     "__version__",
     "clean",
+    "near_duplicates",
 ]

@@ -41,21 +41,37 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -
     >>> candidate_pairs(sigs, bands=2, rows=2).tolist()
     [[0, 1]]
     """
-    n = signatures.shape[0]
+    if signatures.shape[0] < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    return candidate_pairs_from_keys(band_keys(signatures, bands, rows))
+
+
+def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
+    """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``)."""
+    n, bands = keys.shape
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    # The band number is mixed into every band key, so one sort over all (set, band)
-    # keys puts each bucket of each band in one run; a stable sort keeps a run's members
-    # in input order.
-    flat = band_keys(signatures, bands, rows).ravel()
-    order = np.argsort(flat, kind="stable")
-    sorted_keys = flat[order]
+    # The band number is mixed into every band key, so one sort over all (set, band) keys
+    # puts each bucket of each band in one run. One plain sort, not a stable argsort: each
+    # key keeps its top bits and carries its position in the low bits, which keeps a run's
+    # members in input order. Truncating keys can only merge two buckets by chance (then
+    # verification rejects the extra pairs).
+    flat = keys.ravel()
+    shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
+    packed = ((flat >> shift) << shift) | np.arange(len(flat), dtype=np.uint64)
+    packed.sort()
+    position = (packed & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
+    sorted_keys = packed >> shift
     new_run = np.ones(len(flat), dtype=bool)
     new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
     if new_run.all():
         return np.zeros((0, 2), dtype=np.int64)
-    members = order // bands  # the set of each sorted (set, band) key
-    positions = np.arange(len(flat))
+    members = position // bands  # the set of each sorted (set, band) key
+    # Only keys in buckets of two or more matter: keep those (usually a small share).
+    in_bucket = ~new_run
+    in_bucket[:-1] |= ~new_run[1:]
+    members, new_run = members[in_bucket], new_run[in_bucket]
+    positions = np.arange(len(members))
     run_start = np.maximum.accumulate(np.where(new_run, positions, 0))
     rank = positions - run_start
     found = []
@@ -69,4 +85,5 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -
     pairs = np.concatenate(found)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     pairs.sort(axis=1)
-    return np.unique(pairs, axis=0)
+    code = np.unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)

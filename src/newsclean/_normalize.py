@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Invisible characters that only get in the way of printed text. ZWJ and ZWNJ are
 # kept in printed text: Persian, Indic scripts and emoji sequences need them.
@@ -53,3 +54,27 @@ def key(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE).split())
+
+
+# Joins a batch of texts into one string so that each normalisation step runs once per
+# batch instead of once per text. NUL: NFKC and casefolding leave it alone, and keeping the
+# joined string ASCII-compatible keeps str.translate on its fast path (a non-Latin-1
+# separator made it eight times slower). NUL inside a text is dropped, as key() does.
+_SEP = "\x00"
+_BATCH_TABLE = {**_KEY_TABLE}
+del _BATCH_TABLE[0]
+
+
+def keys(texts: Sequence[str]) -> list[str]:
+    """``[key(t) for t in texts]``, computed on the whole batch at once.
+
+    >>> keys(["  “Ha Noi” ", "ＡＳＥＡＮ\\n\\ttalks", ""]) == [key("“Ha Noi”"), key("ＡＳＥＡＮ talks"), ""]
+    True
+    """
+    if not texts:
+        return []
+    joined = _SEP.join(texts) if not any(_SEP in t for t in texts) else _SEP.join(t.replace(_SEP, "") for t in texts)
+    if "&" in joined:
+        joined = html.unescape(joined)
+    joined = unicodedata.normalize("NFKC", joined).casefold().translate(_BATCH_TABLE)
+    return [" ".join(part.split()) for part in joined.split(_SEP)]

@@ -17,7 +17,7 @@ from .._clean import Cleaner
 from .._errors import SketchMismatchError
 from .._layout import split
 from .._lsh import band_keys
-from .._normalize import key
+from .._normalize import keys
 from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
 from .._shingle import HASH_NAME, shingle_hashes
 from .._sketch import NORMALIZATION, SCHEME, SketchParams, signatures
@@ -128,7 +128,9 @@ def fingerprints(
 ) -> list[Fingerprint]:
     """Fingerprints of documents given as their clean paragraphs, computed as one batch.
     Paragraphs whose hash is in ``boilerplate`` are left out of the similarity."""
-    paragraph_keys = [[key(p) for p in body] for body in bodies]
+    flat = keys([p for body in bodies for p in body])
+    at = np.cumsum([0] + [len(body) for body in bodies]).tolist()
+    paragraph_keys = [flat[at[i] : at[i + 1]] for i in range(len(bodies))]
     paragraph_hashes = [[paragraph_hash(k) for k in keys] for keys in paragraph_keys]
     doc_keys = [
         " ".join(k for k, h in zip(keys, hs) if h not in boilerplate)

@@ -1,0 +1,293 @@
+"""Near-duplicates among many texts at once: the fast path for archives.
+
+``near_duplicates(texts)`` answers, for every text, which earlier kept text it repeats
+(first wins, as in ``clean()``), with the exact Jaccard similarity of the two shingle sets.
+The work, per chunk of texts and on every core:
+
+1. comparison keys (``key()``), then the 64-bit hash of every character n-gram, straight
+   from the code points into one array (no Python object per shingle);
+2. a one-permutation MinHash (OPH) signature per text: each shingle hash picks one of
+   ``num_perm`` bins by its top bits and competes for the bin's minimum with its low 32
+   bits; empty bins are filled by optimal densification (Shrivastava, ICML 2017): bin ``j``
+   copies the first non-empty bin of a fixed pseudo-random probe sequence of ``j``. One hash
+   per shingle instead of ``num_perm``: that is where the time goes in k-permutation MinHash;
+3. LSH band keys, kept instead of the signatures (200 bytes per text for 25 bands);
+
+then: candidate pairs by sorting the band keys, and the exact Jaccard similarity of the
+(32-bit hashed) shingle sets of every candidate pair, in batches of one sort each. Only
+verified pairs at or above the threshold decide.
+
+The sketch scheme is ``oph-optimal-densification-v1`` over ``newsclean-multilinear64-v1``
+shingle hashes; it is not datasketch's (``clean()`` within a document uses datasketch's
+``affine32`` k-permutation MinHash, bit for bit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._lsh import candidate_pairs_from_keys
+from ._lsh import band_keys
+from ._normalize import keys
+from ._options import choose_bands
+from ._shingle import _MULTIPLIERS, U64, _splitmix64, fmix64, shingle_hashes
+from ._sketch import U32, fmix32
+
+SCHEME = "oph-optimal-densification-v1"
+_EMPTY = np.uint32(0xFFFFFFFF)
+_CHUNK = 4096  # texts per unit of work: bounds memory, and spreads work across cores
+_PARALLEL_MIN = 20_000  # below this many texts a second process costs more than it saves
+_PAIR_BATCH = 1 << 20  # shingles compared per vectorised verification step (< 2**24 pairs)
+
+
+@dataclasses.dataclass(frozen=True)
+class NearDuplicates:
+    """The decisions of ``near_duplicates``.
+
+    Attributes:
+        duplicate_of: per text, the index of the earlier kept text it repeats, or -1.
+        similarity: per text, the exact Jaccard similarity to that text, or NaN.
+        candidates: how many candidate pairs LSH proposed (each verified exactly).
+    """
+
+    duplicate_of: npt.NDArray[np.int64]
+    similarity: npt.NDArray[np.float64]
+    candidates: int
+
+    @property
+    def kept(self) -> npt.NDArray[np.int64]:
+        """Indices of the texts that are not near-duplicates of an earlier one."""
+        return np.flatnonzero(self.duplicate_of < 0)
+
+
+def near_duplicates(
+    texts: Sequence[str],
+    *,
+    threshold: float = 0.8,
+    shingle_size: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    workers: int | None = None,
+) -> NearDuplicates:
+    """Which texts repeat an earlier kept text: Jaccard similarity of their character
+    ``shingle_size``-gram sets (of the comparison keys) at least ``threshold``.
+
+    ``workers``: processes to use (default: all cores for 20,000 texts or more, else 1).
+
+    >>> texts = ["The senior officials discussed the rise of violence in the region.",
+    ...          "Football results from the weekend, with three draws and a late winner.",
+    ...          "The senior officials discussed the rise of violence in the region today."]
+    >>> r = near_duplicates(texts)
+    >>> r.duplicate_of.tolist(), round(float(r.similarity[2]), 3)
+    ([-1, -1, 0], 0.881)
+    """
+    from ._options import Options
+
+    Options(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)  # validate
+    if num_perm & (num_perm - 1):
+        raise ValueError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
+    bands, rows = choose_bands(threshold, num_perm)
+    n = len(texts)
+    chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
+    job = (shingle_size, num_perm, seed, bands, rows)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
+    pool = None
+    if workers > 1 and len(chunks) > 1:
+        # Forked workers inherit the texts (no pickling); only slices and arrays travel.
+        pool = ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
+    try:
+        if pool is not None:
+            parts = list(pool.map(_band_keys_of_slice, chunks, [job] * len(chunks)))
+        else:
+            parts = [_band_keys_of(texts[a:b], job) for a, b in chunks]
+        keys = np.concatenate(parts) if parts else np.zeros((0, bands), dtype=np.uint64)
+        pairs = candidate_pairs_from_keys(keys)
+        if pool is not None and len(pairs) > 2 * workers:
+            halves = np.array_split(pairs, workers)
+            sims = np.concatenate(list(pool.map(_verify_inherited, halves, [shingle_size] * workers)))
+        else:
+            sims = _verify(texts, pairs, shingle_size) if len(pairs) else np.zeros(0)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    duplicate_of = np.full(n, -1, dtype=np.int64)
+    similarity = np.full(n, np.nan)
+    if len(pairs):
+        good = sims >= threshold
+        # Decide each later text in input order, against earlier texts still kept.
+        order = np.lexsort((pairs[good, 0], -sims[good], pairs[good, 1]))
+        for i, j, s in zip(pairs[good][order, 0].tolist(), pairs[good][order, 1].tolist(), sims[good][order].tolist()):
+            if duplicate_of[j] < 0 and duplicate_of[i] < 0:
+                duplicate_of[j] = i
+                similarity[j] = s
+    return NearDuplicates(duplicate_of, similarity, len(pairs))
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+
+
+_inherited: Sequence[str] = ()  # set only inside forked worker processes
+
+
+def _inherit(texts: Sequence[str]) -> None:
+    global _inherited
+    _inherited = texts
+
+
+def _band_keys_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> npt.NDArray[np.uint64]:
+    return _band_keys_of(_inherited[chunk[0] : chunk[1]], job)
+
+
+def _verify_inherited(pairs: npt.NDArray[np.int64], shingle_size: int) -> npt.NDArray[np.float64]:
+    return _verify(_inherited, pairs, shingle_size)
+
+
+def _band_keys_of(texts: Sequence[str], job: tuple[int, int, int, int, int]) -> npt.NDArray[np.uint64]:
+    shingle_size, num_perm, seed, bands, rows = job
+    h, owner = window_hashes32(keys(texts), shingle_size, seed)
+    return band_keys(oph_signatures(h, owner, len(texts), num_perm), bands, rows)
+
+
+# Odd 32-bit multipliers of the window hash (fixed: they define SCHEME).
+_M32 = (_MULTIPLIERS >> np.uint64(32)).astype(np.uint32) | np.uint32(1)
+
+
+def window_hashes32(texts_keys: Sequence[str], size: int, seed: int) -> tuple[U32, npt.NDArray[np.int64]]:
+    """The 32-bit hash of every character n-gram of every key (repeats included), and the
+    key each belongs to. Keys shorter than ``size`` have none.
+
+    Sketching only proposes candidates, so 32 bits are plenty here; verification uses the
+    40-bit set hashes of ``shingle_hashes``. Everything runs over contiguous uint32 arrays.
+    """
+    lengths = np.fromiter((len(k) for k in texts_keys), dtype=np.int64, count=len(texts_keys))
+    cps = np.frombuffer("".join(texts_keys).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    n_windows = len(cps) - size + 1
+    if n_windows <= 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    h = cps[:n_windows] * _M32[0]
+    term = np.empty_like(h)
+    for j in range(1, size):
+        np.multiply(cps[j : j + n_windows], _M32[j], out=term)
+        h += term
+    # Windows that straddle two keys: the last size - 1 starting positions of each key.
+    ends = np.cumsum(lengths)
+    straddle = (ends[:, None] - np.arange(1, size)[None, :]).ravel()
+    valid = np.ones(n_windows, dtype=bool)
+    valid[straddle[(straddle >= 0) & (straddle < n_windows)]] = False
+    starts = ends - lengths
+    short = np.flatnonzero(lengths < size)  # their windows start inside and straddle
+    for j in range(size - 1):
+        inside = short[lengths[short] > j]
+        at = starts[inside] + j
+        valid[at[at < n_windows]] = False
+    h = fmix32(h[valid] ^ np.uint32(_splitmix64(seed) & 0xFFFFFFFF))
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0))
+    return h, owner
+
+
+def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> U32:
+    """One-permutation MinHash with optimal densification, shape ``(n_sets, num_perm)``:
+    the top bits of a shingle's hash pick its bin, the hash competes for the bin's minimum.
+
+    Sets with no shingle get the all-``2**32 - 1`` signature; their candidate pairs
+    verify to similarity 0.
+    """
+    bits = num_perm.bit_length() - 1
+    bins = (h >> np.uint32(32 - bits)).astype(np.int64) if bits else np.zeros(len(h), np.int64)
+    sig = np.full(n_sets * num_perm, _EMPTY, dtype=np.uint32)
+    np.minimum.at(sig, owner * num_perm + bins, h)
+    sig = sig.reshape(n_sets, num_perm)
+    filled = np.zeros((n_sets, num_perm), dtype=bool)
+    filled[owner, bins] = True
+    nonempty = filled.any(axis=1)
+    rows_, cols = np.nonzero(~filled & nonempty[:, None])
+    if len(rows_):
+        out = sig.copy()
+        attempt = 0
+        while len(rows_):
+            attempt += 1
+            probe = _probe(cols, attempt, num_perm)
+            hit = filled[rows_, probe]
+            out[rows_[hit], cols[hit]] = sig[rows_[hit], probe[hit]]
+            rows_, cols = rows_[~hit], cols[~hit]
+        sig = out
+    return sig
+
+
+def _probe(bins: npt.NDArray[np.int64], attempt: int, num_perm: int) -> npt.NDArray[np.int64]:
+    """The ``attempt``-th bin of each bin's fixed pseudo-random probe sequence."""
+    with np.errstate(over="ignore"):
+        x = bins.astype(np.uint64) * _MULTIPLIERS[1] + np.uint64(attempt) * _MULTIPLIERS[2]
+    return (fmix64(x) % np.uint64(num_perm)).astype(np.int64)
+
+
+def _verify(texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: int) -> npt.NDArray[np.float64]:
+    """Exact Jaccard similarity of the shingle sets of every pair, vectorised."""
+    involved, local = np.unique(pairs, return_inverse=True)
+    local = local.reshape(pairs.shape)
+    hashes, owner = window_hashes32(keys([texts[i] for i in involved.tolist()]), shingle_size, _VERIFY_SEED)
+    offsets = np.zeros(len(involved) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(involved)), out=offsets[1:])
+    sizes = np.diff(offsets)
+    a, b = local[:, 0], local[:, 1]
+    inter = np.zeros(len(pairs), dtype=np.int64)
+    union = np.zeros(len(pairs), dtype=np.int64)
+    cost = np.cumsum(sizes[a] + sizes[b])
+    start = 0
+    while start < len(pairs):
+        base = cost[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(cost, base + _PAIR_BATCH, side="right")))
+        stop = min(stop, start + _MAX_PAIRS)
+        inter[start:stop], union[start:stop] = _overlaps(hashes, offsets, a[start:stop], b[start:stop])
+        start = stop
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+
+
+# Verification hashes shingles to 32 bits with its own seed (independent of the sketch):
+# two distinct shingles of a pair of 500-shingle texts collide with probability ~1e-4, and
+# a collision moves the similarity by ~0.001, so a decision can only change for a pair
+# within 0.001 of the threshold, once in ten thousand such pairs.
+_VERIFY_SEED = 0x7E51F1
+_TAG_SHIFT = np.uint64(33)
+_MAX_PAIRS = 1 << 30
+
+
+def _overlaps(
+    hashes: U32, offsets: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``(|A_p ∩ B_p|, |A_p ∪ B_p|)`` for each pair p, in one plain sort of every shingle
+    of both texts (repeats included), each packed as pair (31 bits), hash (32 bits) and
+    side (1 bit). A distinct (pair, hash) group is one shingle of the union; it is in the
+    intersection when its first member is from side A and its last from side B."""
+    starts = np.concatenate([offsets[a], offsets[b]])
+    lengths = np.concatenate([offsets[a + 1] - offsets[a], offsets[b + 1] - offsets[b]])
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(len(a), dtype=np.int64), np.zeros(len(a), dtype=np.int64)
+    run_starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=run_starts[1:])
+    index = np.repeat(starts - run_starts, lengths) + np.arange(total)
+    pair = np.concatenate([np.arange(len(a)), np.arange(len(b))]).astype(np.uint64)
+    side = np.concatenate([np.zeros(len(a), np.uint64), np.ones(len(b), np.uint64)])
+    head = np.repeat((pair << _TAG_SHIFT) | side, lengths)
+    packed = head | (hashes[index].astype(np.uint64) << np.uint64(1))
+    packed.sort()
+    group = packed >> np.uint64(1)
+    change = group[1:] != group[:-1]
+    first = np.concatenate([[True], change])
+    last = np.concatenate([change, [True]])
+    both = (packed[first] & np.uint64(1)) < (packed[last] & np.uint64(1))
+    owner = (group[first] >> np.uint64(32)).astype(np.int64)
+    return np.bincount(owner[both], minlength=len(a)), np.bincount(owner, minlength=len(a))

@@ -1,0 +1,286 @@
+"""A Scrapy item pipeline: clean a text field, and drop or mark near-duplicate stories.
+
+Two settings enable it (``pip install 'newsclean[scrapy]'``)::
+
+    ITEM_PIPELINES = {"newsclean.contrib.scrapy.NewscleanPipeline": 300}
+    NEWSCLEAN_FIELD = "text"
+
+Each item's text field is cleaned (repeated paragraphs removed, agency credits and datelines
+taken out) and the byline is stored in the item. With an index (``NEWSCLEAN_INDEX``, a file
+kept across runs, or ``NEWSCLEAN_REDIS_URL``, shared by a fleet of crawlers), a story that
+near-duplicates one seen before is dropped (``DropItem``) or marked. The settings:
+
+===============================  ===============  =============================================
+setting                          default          meaning
+===============================  ===============  =============================================
+``NEWSCLEAN_ENABLED``            ``True``         ``False`` disables the pipeline
+                                                  (``NotConfigured``)
+``NEWSCLEAN_FIELD``              ``"text"``       the field to clean (an item without it, or
+                                                  with ``None``, passes untouched)
+``NEWSCLEAN_OPTIONS``            ``{}``           keyword arguments of ``newsclean.Options``
+``NEWSCLEAN_BYLINE_FIELD``       ``"byline"``     where the byline goes (``Byline.to_dict()``
+                                                  or ``None``); set to ``None`` to store none
+``NEWSCLEAN_REPORT_FIELD``       ``None``         if set, where ``CleanResult.to_dict()`` goes
+                                                  (byline, credits, removed paragraphs)
+``NEWSCLEAN_INDEX``              ``None``         a file: the ``DedupIndex`` is loaded when the
+                                                  spider opens (if the file exists) and saved
+                                                  when it closes
+``NEWSCLEAN_REDIS_URL``          ``None``         or a ``RedisIndex`` at this URL (needs
+                                                  ``newsclean[redis]``)
+``NEWSCLEAN_REDIS_NAMESPACE``    ``"newsclean"``  its key prefix
+``NEWSCLEAN_INDEX_PARAMS``       ``{}``           keyword arguments of ``newsclean.IndexParams``
+                                                  (``threshold``, ...)
+``NEWSCLEAN_ID_FIELD``           ``"url"``        the field naming a story in the index (an
+                                                  item without it is named by a hash of its
+                                                  text)
+``NEWSCLEAN_DUPLICATES``         ``"drop"``       ``"drop"`` raises ``DropItem``; ``"mark"``
+                                                  keeps the item and sets the field below
+``NEWSCLEAN_DUPLICATE_FIELD``    ``"duplicate_of"``  with ``"mark"``: the id of the story it
+                                                  duplicates, ``None`` for a new one
+``NEWSCLEAN_BOILERPLATE``        ``False``        with an index: also remove paragraphs the
+                                                  index has seen in many stories (site
+                                                  boilerplate)
+===============================  ===============  =============================================
+
+Stories are compared on their clean body, as ``newsclean dedup`` compares them, so a story
+crawled again in a later run (same id) and a republication on another site (other id, same
+body) are both duplicates. Items may be dicts, ``scrapy.Item``, dataclass or attrs objects
+(through ``itemadapter``); classes with declared fields must declare the fields the pipeline
+writes (the byline field is skipped, with one warning, where it is not declared).
+
+This module imports Scrapy only when Scrapy uses the pipeline; ``import newsclean`` never
+imports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .._clean import Cleaner
+from .._errors import OptionsError
+from .._options import Options
+from .._result import CleanResult
+from ..index import AddResult, DedupIndex, IndexParams
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
+
+__all__ = ["NewscleanPipeline"]
+
+logger = logging.getLogger(__name__)
+
+Duplicates = Literal["drop", "mark"]
+_DUPLICATES = ("drop", "mark")
+
+
+class NewscleanPipeline:
+    """Clean one text field of every item; with an index, drop or mark duplicate stories.
+
+    Made by Scrapy through ``from_crawler`` from the ``NEWSCLEAN_*`` settings (see the
+    module's docstring); the keyword arguments here are the same settings, by value.
+    """
+
+    def __init__(
+        self,
+        *,
+        field: str = "text",
+        options: Options | None = None,
+        byline_field: str | None = "byline",
+        report_field: str | None = None,
+        index_path: str | Path | None = None,
+        redis_url: str | None = None,
+        redis_namespace: str = "newsclean",
+        index_params: IndexParams | None = None,
+        id_field: str | None = "url",
+        duplicates: Duplicates = "drop",
+        duplicate_field: str = "duplicate_of",
+        boilerplate: bool = False,
+        stats: StatsCollector | None = None,
+    ) -> None:
+        if duplicates not in _DUPLICATES:
+            raise ValueError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
+        if index_path is not None and redis_url is not None:
+            raise ValueError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
+        if not field:
+            raise ValueError("NEWSCLEAN_FIELD must name a field")
+        self.field = field
+        self.cleaner = Cleaner(options)
+        self.byline_field = byline_field or None
+        self.report_field = report_field or None
+        self.index_path = Path(index_path) if index_path is not None else None
+        self.redis_url = redis_url
+        self.redis_namespace = redis_namespace
+        self.index_params = index_params
+        self.id_field = id_field or None
+        self.duplicates: Duplicates = duplicates
+        self.duplicate_field = duplicate_field
+        self.boilerplate = boilerplate
+        self.stats = stats
+        self.index: Any = None  # a DedupIndex or a RedisIndex while the spider is open
+        self._warned: set[tuple[type, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NewscleanPipeline:
+        """Read the ``NEWSCLEAN_*`` settings; ``NotConfigured`` when ``NEWSCLEAN_ENABLED`` is false."""
+        from scrapy.exceptions import NotConfigured
+
+        settings = crawler.settings
+        if not settings.getbool("NEWSCLEAN_ENABLED", True):
+            raise NotConfigured("NEWSCLEAN_ENABLED is False")
+        return cls(
+            field=settings.get("NEWSCLEAN_FIELD") or "text",
+            options=_options(settings),
+            byline_field=_name_or_none(settings, "NEWSCLEAN_BYLINE_FIELD", "byline"),
+            report_field=settings.get("NEWSCLEAN_REPORT_FIELD"),
+            index_path=settings.get("NEWSCLEAN_INDEX") or None,
+            redis_url=settings.get("NEWSCLEAN_REDIS_URL") or None,
+            redis_namespace=settings.get("NEWSCLEAN_REDIS_NAMESPACE") or "newsclean",
+            index_params=_index_params(settings),
+            id_field=_name_or_none(settings, "NEWSCLEAN_ID_FIELD", "url"),
+            duplicates=settings.get("NEWSCLEAN_DUPLICATES") or "drop",
+            duplicate_field=settings.get("NEWSCLEAN_DUPLICATE_FIELD") or "duplicate_of",
+            boilerplate=settings.getbool("NEWSCLEAN_BOILERPLATE", False),
+            stats=crawler.stats,
+        )
+
+    # -- the spider's life ---------------------------------------------------------------
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        """Open the index: load the file if it exists, or connect to Redis."""
+        if self.redis_url is not None:
+            from ..index._redis import RedisIndex
+
+            params = self.index_params or IndexParams()
+            self.index = RedisIndex(self.redis_url, params, namespace=self.redis_namespace)
+        elif self.index_path is not None:
+            if self.index_path.exists():
+                self.index = DedupIndex.load(self.index_path, self.index_params)
+            else:
+                # Fail now, not when the crawl is over, if the file cannot be written there.
+                self.index_path.parent.mkdir(parents=True, exist_ok=True)
+                self.index = DedupIndex(self.index_params)
+            logger.info("newsclean: index %s holds %d stories", self.index_path, len(self.index))
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        """Save the file index (atomically), or close the Redis connection."""
+        index, self.index = self.index, None
+        if index is None:
+            return
+        if self.index_path is not None:
+            index.save(self.index_path)
+            logger.info("newsclean: saved %d stories to %s", len(index), self.index_path)
+        else:
+            index.close()
+
+    # -- items ---------------------------------------------------------------------------
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story."""
+        from itemadapter import ItemAdapter
+
+        adapter = ItemAdapter(item)
+        text = adapter.get(self.field)
+        if text is None:
+            self._inc("newsclean/skipped")
+            return item
+        if not isinstance(text, str):
+            raise TypeError(f"newsclean: field {self.field!r} holds {type(text).__name__}, not str")
+
+        boilerplate = self.index if self.boilerplate and self.index is not None else None
+        result = self.cleaner.clean(text, index=boilerplate)
+        self._record(result)
+        adapter[self.field] = result.text
+        if self.byline_field is not None and self._can_set(adapter, self.byline_field, required=False):
+            adapter[self.byline_field] = result.byline.to_dict() if result.byline else None
+        if self.report_field is not None and self._can_set(adapter, self.report_field, required=False):
+            adapter[self.report_field] = result.to_dict()
+
+        if self.index is None:
+            return item
+        if self.duplicates == "mark":
+            self._can_set(adapter, self.duplicate_field, required=True)  # before the index learns it
+        added: AddResult = self.index.add(text, id=self._id(adapter, text))
+        if self.duplicates == "mark":
+            adapter[self.duplicate_field] = added.duplicate_of
+        if added.new:
+            return item
+        self._inc("newsclean/duplicates")
+        if self.duplicates == "mark":
+            return item
+        from scrapy.exceptions import DropItem
+
+        similarity = f"{added.similarity:.3f}" if added.similarity is not None else "?"
+        raise DropItem(f"newsclean: duplicate of {added.duplicate_of} (similarity {similarity})")
+
+    # -- inside --------------------------------------------------------------------------
+
+    def _id(self, adapter: Any, text: str) -> str:
+        value = adapter.get(self.id_field) if self.id_field is not None else None
+        if value is not None and value != "":
+            return str(value)
+        return "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def _can_set(self, adapter: Any, name: str, *, required: bool) -> bool:
+        from itemadapter import ItemAdapter
+
+        cls = type(adapter.item)
+        declared = ItemAdapter.get_field_names_from_class(cls)
+        if declared is None or name in declared:
+            return True
+        message = f"newsclean: {cls.__name__} items have no field {name!r}"
+        if required:
+            raise KeyError(f"{message}: declare it, or name another with NEWSCLEAN_DUPLICATE_FIELD")
+        if (cls, name) not in self._warned:
+            self._warned.add((cls, name))
+            logger.warning("%s; not stored (declare it, or set the NEWSCLEAN_ setting to None)", message)
+        return False
+
+    def _record(self, result: CleanResult) -> None:
+        self._inc("newsclean/cleaned")
+        if result.changed:
+            self._inc("newsclean/changed")
+        if result.removed:
+            self._inc("newsclean/paragraphs_removed", len(result.removed))
+        if result.credits:
+            self._inc("newsclean/credits", len(result.credits))
+        for r in result.removed:
+            logger.debug("newsclean: removed paragraph %d (%s, similarity %.3f)", r.index, r.rule, r.similarity)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, count)
+
+
+def _name_or_none(settings: BaseSettings, name: str, default: str) -> str | None:
+    """A field name; a setting given as None (or "", or False) turns the field off."""
+    if name not in settings:
+        return default
+    value = settings[name]
+    return str(value) if value else None
+
+
+def _options(settings: BaseSettings) -> Options:
+    try:
+        return Options().replace(**settings.getdict("NEWSCLEAN_OPTIONS"))
+    except OptionsError as err:
+        raise OptionsError(f"NEWSCLEAN_OPTIONS: {err}") from None
+
+
+def _index_params(settings: BaseSettings) -> IndexParams | None:
+    given = settings.getdict("NEWSCLEAN_INDEX_PARAMS")
+    if not given:
+        return None
+    known = IndexParams.__dataclass_fields__
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise OptionsError(f"NEWSCLEAN_INDEX_PARAMS: unknown parameter {unknown[0]!r}; parameters are: {', '.join(known)}")
+    try:
+        return IndexParams(**given)
+    except OptionsError as err:
+        raise OptionsError(f"NEWSCLEAN_INDEX_PARAMS: {err}") from None

@@ -1,0 +1,108 @@
+"""The batch path: near_duplicates() against an exact reference, and its sketch's accuracy."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import newsclean._batch as batch
+from newsclean import near_duplicates
+from newsclean._normalize import key
+
+from .republish import Generator
+
+
+def reference(texts: list[str], threshold: float = 0.8, n: int = 5) -> list[int]:
+    """First wins, compare with kept texts only, Python sets of string shingles."""
+    sets = []
+    for t in texts:
+        k = key(t)
+        sets.append({k[i : i + n] for i in range(len(k) - n + 1)})
+    out = [-1] * len(texts)
+    for j in range(len(texts)):
+        best = None
+        for i in range(j):
+            if out[i] < 0 and sets[i] and sets[j]:
+                s = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+                if s >= threshold and (best is None or s > best[0]):
+                    best = (s, i)
+        if best:
+            out[j] = best[1]
+    return out
+
+
+def planted(n: int, seed: int) -> list[str]:
+    g = Generator(seed)
+    rng = random.Random(seed)
+    texts = [g.paragraph() for _ in range(n)]
+    for _ in range(n // 3):
+        words = rng.choice(texts).split()
+        for _ in range(rng.randint(1, 6)):  # from far above the threshold to below it
+            words[rng.randrange(len(words))] = g.rng.choice(g.words)
+        texts.append(" ".join(words))
+    rng.shuffle(texts)
+    return texts
+
+
+def test_agrees_with_the_exact_reference() -> None:
+    texts = planted(300, seed=1)
+    result = near_duplicates(texts)
+    assert result.duplicate_of.tolist() == reference(texts)
+    dup = result.duplicate_of >= 0
+    assert 50 < dup.sum() < 100
+    assert np.all(result.similarity[dup] >= 0.8) and np.all(np.isnan(result.similarity[~dup]))
+    assert result.kept.tolist() == np.flatnonzero(~dup).tolist()
+
+
+def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "_CHUNK", 100)
+    texts = planted(600, seed=2)
+    one = near_duplicates(texts, workers=1)
+    two = near_duplicates(texts, workers=2)
+    assert np.array_equal(one.duplicate_of, two.duplicate_of)
+    assert np.allclose(one.similarity, two.similarity, equal_nan=True)
+
+
+def test_exact_copies_short_and_empty_texts() -> None:
+    texts = ["", "", "Hi", "Hi", "x" * 40, "x" * 40]
+    assert near_duplicates(texts).duplicate_of.tolist() == [-1, -1, -1, -1, -1, 4]
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        near_duplicates(["a"], num_perm=96)
+    with pytest.raises(ValueError, match="threshold"):
+        near_duplicates(["a"], threshold=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(20, 400), st.floats(0.05, 0.95), st.integers(0, 2**32 - 1))
+def test_oph_estimates_are_unbiased_and_in_range(size: int, jaccard: float, seed: int) -> None:
+    """Over many seeds, the share of equal signature positions averages the true Jaccard."""
+    rng = np.random.default_rng(seed)
+    shared = int(round(2 * size * jaccard / (1 + jaccard)))
+    own = size - shared
+    universe = rng.choice(2**32, size=shared + 2 * own, replace=False).astype(np.uint32)
+    a = universe[: shared + own]
+    b = np.concatenate([universe[:shared], universe[shared + own :]])
+    true = shared / (shared + 2 * own)
+    estimates = []
+    for s in range(60):
+        mixed = batch.fmix32(np.concatenate([a, b]) ^ np.uint32(s * 2654435761 % 2**32))
+        owner = np.repeat([0, 1], [len(a), len(b)])
+        sig = batch.oph_signatures(mixed, owner, 2, 128)
+        estimates.append(float(np.mean(sig[0] == sig[1])))
+    assert all(0.0 <= e <= 1.0 for e in estimates)
+    # The mean of 60 estimates has a standard error below 0.05 / sqrt(60) < 0.007.
+    assert abs(np.mean(estimates) - true) < 0.035, (np.mean(estimates), true)
+
+
+def test_oph_identical_sets_agree_everywhere() -> None:
+    h = batch.fmix32(np.arange(50, dtype=np.uint32))
+    sig = batch.oph_signatures(np.concatenate([h, h[::-1]]), np.repeat([0, 1], 50), 2, 128)
+    assert np.array_equal(sig[0], sig[1])
+    assert (sig != 0xFFFFFFFF).all()  # densified: no empty bin left
