@@ -38,7 +38,7 @@ def tidy(text: str) -> str:
     >>> tidy("Hà\u00a0Nội  said\u200b so.\\r\\n")
     'Hà Nội said so.\\r\\n'
     """
-    text = text.translate(_PRINT_TABLE)
+    text = _translate(text, _PRINT_TABLE, _PRINT_CHARS)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text)
@@ -76,5 +76,22 @@ def keys(texts: Sequence[str]) -> list[str]:
     joined = _SEP.join(texts) if not any(_SEP in t for t in texts) else _SEP.join(t.replace(_SEP, "") for t in texts)
     if "&" in joined:
         joined = html.unescape(joined)
-    joined = unicodedata.normalize("NFKC", joined).casefold().translate(_BATCH_TABLE)
+    joined = _translate(unicodedata.normalize("NFKC", joined).casefold(), _BATCH_TABLE, _BATCH_CHARS)
     return [" ".join(part.split()) for part in joined.split(_SEP)]
+
+
+def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+
+
+_PRINT_CHARS = _char_class(_PRINT_TABLE)
+_BATCH_CHARS = _char_class(_BATCH_TABLE)
+
+
+def _translate(text: str, table: dict[int, str | None], chars: re.Pattern[str]) -> str:
+    """``text.translate(table)``, faster: str.translate looks every character up in the
+    table (75 ns a character once a text has any non-Latin-1 character), while a text
+    usually holds only a few distinct characters to change, each replaced in one pass."""
+    for c in set(chars.findall(text)):
+        text = text.replace(c, table[ord(c)] or "")
+    return text
