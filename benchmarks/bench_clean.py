@@ -82,8 +82,12 @@ def main() -> None:
         ours.append(timed(newsclean_loop, docs))
         theirs.append(timed(datasketch_loop, docs))
     o, t = statistics.median(ours), statistics.median(theirs)
-    print(f"clean():            {len(docs) / o:8.0f} docs/s  {mb / o:6.2f} MB/s  (min {min(ours):.2f} s, max {max(ours):.2f} s)")
-    print(f"datasketch loop:    {len(docs) / t:8.0f} docs/s  {mb / t:6.2f} MB/s  (min {min(theirs):.2f} s, max {max(theirs):.2f} s)")
+    print(
+        f"clean():            {len(docs) / o:8.0f} docs/s  {mb / o:6.2f} MB/s  (min {min(ours):.2f} s, max {max(ours):.2f} s)"
+    )
+    print(
+        f"datasketch loop:    {len(docs) / t:8.0f} docs/s  {mb / t:6.2f} MB/s  (min {min(theirs):.2f} s, max {max(theirs):.2f} s)"
+    )
     print(f"ratio clean() / datasketch loop: {t / o:.1f}x faster")
 
     seed = (ROOT / "examples" / "vna-asean-somtc.txt").read_bytes()
@@ -93,7 +97,9 @@ def main() -> None:
         cli += startup([str(exe)], seed, 3)
         base += startup([sys.executable, "-c", "import numpy, regex"], b"", 3)
     c, b = statistics.median(cli), statistics.median(base)
-    print(f"newsclean < seed:   {c * 1000:6.0f} ms   python -c 'import numpy, regex': {b * 1000:6.0f} ms   ratio {c / b:.2f}")
+    print(
+        f"newsclean < seed:   {c * 1000:6.0f} ms   python -c 'import numpy, regex': {b * 1000:6.0f} ms   ratio {c / b:.2f}"
+    )
 
 
 if __name__ == "__main__":

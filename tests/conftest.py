@@ -24,7 +24,9 @@ def entry_point() -> str:
 
 @pytest.fixture
 def run():
-    def run(*args: str, input: bytes | str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    def run(
+        *args: str, input: bytes | str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
         data = input.encode() if isinstance(input, str) else input
         return subprocess.run(
             [entry_point(), *args],

@@ -62,7 +62,10 @@ class Generator:
         if kind == "header_footer":
             ps = [rng.choice(HEADERS)] + ps + [rng.choice(FOOTERS)]
         elif kind == "whitespace_quotes":
-            ps = [p.replace(" ", "  ", 3).replace("a", "a", 1) + ' "Yes," she said.' if i == 1 else p for i, p in enumerate(ps)]
+            ps = [
+                p.replace(" ", "  ", 3).replace("a", "a", 1) + ' "Yes," she said.' if i == 1 else p
+                for i, p in enumerate(ps)
+            ]
             ps = [p.replace('"', "“", 1).replace('"', "”", 1) for p in ps]
             return "\n\n".join(ps)
         elif kind == "dateline":
@@ -83,7 +86,15 @@ class Generator:
         return "\n".join(ps)
 
 
-KINDS = ["header_footer", "whitespace_quotes", "dateline", "words_changed", "paragraph_added", "paragraph_dropped", "rewrapped"]
+KINDS = [
+    "header_footer",
+    "whitespace_quotes",
+    "dateline",
+    "words_changed",
+    "paragraph_added",
+    "paragraph_dropped",
+    "rewrapped",
+]
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -107,7 +118,7 @@ def corpus(n_stories: int = 60, seed: int = 7) -> list[Doc]:
         ps = g.story()
         originals.append(ps)
         docs.append(Doc(f"s{story_id}-original", "\n".join(ps), story_id, "original"))
-        for k, kind in enumerate(g.rng.sample(KINDS, g.rng.randint(1, 3))):
+        for kind in g.rng.sample(KINDS, g.rng.randint(1, 3)):
             docs.append(Doc(f"s{story_id}-{kind}", g.republish(ps, kind), story_id, kind))
         story_id += 1
     for n, ps in enumerate(originals[: n_stories // 2]):
@@ -120,7 +131,9 @@ def corpus(n_stories: int = 60, seed: int = 7) -> list[Doc]:
     for n in range(n_stories // 4):
         # Two different stories under the same site boilerplate.
         for side in ("a", "b"):
-            docs.append(Doc(f"b{n}{side}-same_site", "\n".join(SITE[:1] + g.story(6) + SITE[1:]), story_id, "same_site"))
+            docs.append(
+                Doc(f"b{n}{side}-same_site", "\n".join(SITE[:1] + g.story(6) + SITE[1:]), story_id, "same_site")
+            )
             story_id += 1
     g.rng.shuffle(docs)
     # The wire story comes out before its republications: within each story, the
@@ -129,7 +142,7 @@ def corpus(n_stories: int = 60, seed: int = 7) -> list[Doc]:
     for n, d in enumerate(docs):
         positions.setdefault(d.story, []).append(n)
     ordered = list(docs)
-    for story, where in positions.items():
+    for where in positions.values():
         members = sorted((docs[n] for n in where), key=lambda d: d.kind != "original")
         for n, d in zip(where, members):
             ordered[n] = d

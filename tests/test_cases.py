@@ -22,7 +22,11 @@ def load(path: Path) -> dict:
 def params():
     for path in CASES:
         case = load(path)
-        marks = [pytest.mark.xfail(reason=case.get("why", "known failure"), strict=True)] if case["expect"] == "fail" else []
+        marks = (
+            [pytest.mark.xfail(reason=case.get("why", "known failure"), strict=True)]
+            if case["expect"] == "fail"
+            else []
+        )
         yield pytest.param(case, id=path.stem, marks=marks)
 
 

@@ -73,7 +73,9 @@ def test_explain(run) -> None:
     assert done.returncode == 0
     lines = done.stderr.decode().splitlines()
     assert len(lines) == 8
-    assert lines[0].startswith(f"{SEED}: line 9: removed paragraph 8 (exact_repeat, dedupe_paragraphs): repeats paragraph 1, similarity 1.000: ")
+    assert lines[0].startswith(
+        f"{SEED}: line 9: removed paragraph 8 (exact_repeat, dedupe_paragraphs): repeats paragraph 1, similarity 1.000: "
+    )
     assert lines[-1] == f"{SEED}: paragraph 7: trailing credit VNA (Vietnam News Agency): '-VNA'"
 
 
@@ -83,7 +85,11 @@ def test_jsonl_passes_fields_through(run) -> None:
     assert done.returncode == 0
     out = [json.loads(line) for line in done.stdout.decode().splitlines()]
     assert out[0]["text"] == "The talks ended on Monday.\n"
-    assert {k: v for k, v in out[0].items() if k not in ("text", "newsclean")} == {"id": 1, "meta": {"a": [1, 2.5, None]}, "title": "Hà Nội"}
+    assert {k: v for k, v in out[0].items() if k not in ("text", "newsclean")} == {
+        "id": 1,
+        "meta": {"a": [1, 2.5, None]},
+        "title": "Hà Nội",
+    }
     assert out[0]["newsclean"]["byline"]["location"] == "HANOI"
     assert out[1]["text"] == "Plain." and out[1]["newsclean"]["changed"] is False
     assert "Hà Nội" in done.stdout.decode()  # not \u-escaped

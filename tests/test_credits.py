@@ -57,7 +57,13 @@ def test_every_registry_example_is_recognised(code: str, example: str) -> None:
         ("Chennai, Mar 21 (PTI) The city said.", "PTI", "Chennai", "Mar 21", "The city said."),
         ("(Reuters) - Apple said on Monday.", "REUTERS", None, None, "Apple said on Monday."),
         ("TOKYO, June 8 Kyodo - Japan said.", "KYODO", "TOKYO", "June 8", "Japan said."),
-        ("KUALA LUMPUR, June 8 (Bernama) -- The ministry said.", "BERNAMA", "KUALA LUMPUR", "June 8", "The ministry said."),
+        (
+            "KUALA LUMPUR, June 8 (Bernama) -- The ministry said.",
+            "BERNAMA",
+            "KUALA LUMPUR",
+            "June 8",
+            "The ministry said.",
+        ),
         ("HO CHI MINH CITY (VNA) – Exports rose.", "VNA", "HO CHI MINH CITY", None, "Exports rose."),
         ("Hà Nội (TTXVN) - Xuất khẩu tăng.", "VNA", "Hà Nội", None, "Xuất khẩu tăng."),
         ("Madrid, 8 jun (EFE).- El Gobierno dijo.", "EFE", "Madrid", "8 jun", "El Gobierno dijo."),
@@ -115,7 +121,10 @@ def test_trailing_credits(text: str, agency: str, raw: str) -> None:
 def test_photo_credit() -> None:
     result = clean("Leaders at the summit (Photo: VNA)\nThe summit opened on Monday.\nPhoto: AFP")
     assert result.text == "Leaders at the summit\nThe summit opened on Monday.\n"
-    assert [(c.agency, c.kind, c.raw) for c in result.credits] == [("VNA", "photo", "(Photo: VNA)"), ("AFP", "photo", "Photo: AFP")]
+    assert [(c.agency, c.kind, c.raw) for c in result.credits] == [
+        ("VNA", "photo", "(Photo: VNA)"),
+        ("AFP", "photo", "Photo: AFP"),
+    ]
 
 
 @pytest.mark.parametrize(

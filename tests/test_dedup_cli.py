@@ -28,7 +28,9 @@ def test_drops_duplicates_keeps_order_and_fields(run) -> None:
     by_id = {d.id: d for d in DOCS}
     assert all(r["text"] == by_id[r["id"]].text for r in kept)  # untouched
     assert len(kept) == len({d.story for d in DOCS})
-    assert done.stderr.decode().startswith(f"newsclean dedup: {len(DOCS)} in, {len(kept)} kept, {len(DOCS) - len(kept)} dropped, ")
+    assert done.stderr.decode().startswith(
+        f"newsclean dedup: {len(DOCS)} in, {len(kept)} kept, {len(DOCS) - len(kept)} dropped, "
+    )
 
 
 def test_mark(run) -> None:

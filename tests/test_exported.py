@@ -12,7 +12,9 @@ def test_all_names_exist_and_are_documented() -> None:
     assert sorted(newsclean.__all__) == sorted(set(newsclean.__all__))
     import types
 
-    public = {n for n in dir(newsclean) if not n.startswith("_") and not isinstance(getattr(newsclean, n), types.ModuleType)}
+    public = {
+        n for n in dir(newsclean) if not n.startswith("_") and not isinstance(getattr(newsclean, n), types.ModuleType)
+    }
     assert public <= set(newsclean.__all__)
     for name in newsclean.__all__:
         obj = getattr(newsclean, name)

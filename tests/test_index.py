@@ -86,7 +86,10 @@ def test_reference_agrees_on_a_small_set(docs: list[Doc]) -> None:
 
 
 def test_add_query_remove_len_contains() -> None:
-    story = "\n".join(["The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."] * 1 + ["Analysts had expected the decision after inflation slowed for a third month in a row."])
+    story = "\n".join(
+        ["The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."] * 1
+        + ["Analysts had expected the decision after inflation slowed for a third month in a row."]
+    )
     index = DedupIndex()
     first = index.add(story, id="a")
     assert (first.id, first.new, first.duplicate_of, first.similarity) == ("a", True, None, None)
@@ -104,7 +107,13 @@ def test_add_query_remove_len_contains() -> None:
 
 def test_auto_ids_count_every_document_offered() -> None:
     index = DedupIndex()
-    results = index.add_many(["One story about rice exports rising sharply this year in the delta.", "One story about rice exports rising sharply this year in the delta.", "Another story entirely, about football results on Sunday night in the city."])
+    results = index.add_many(
+        [
+            "One story about rice exports rising sharply this year in the delta.",
+            "One story about rice exports rising sharply this year in the delta.",
+            "Another story entirely, about football results on Sunday night in the city.",
+        ]
+    )
     assert [(r.id, r.new, r.duplicate_of) for r in results] == [("0", True, None), ("1", False, "0"), ("2", True, None)]
 
 
@@ -117,7 +126,9 @@ def test_boilerplate_is_learned_and_removed_by_clean() -> None:
     index = DedupIndex(boilerplate_min_docs=3)
     footer = "Follow us on Facebook and X for the latest news from the region."
     for n in range(3):
-        index.add(f"Story number {n} is about something else entirely, with its own words {n * 7}.\n{footer}", id=str(n))
+        index.add(
+            f"Story number {n} is about something else entirely, with its own words {n * 7}.\n{footer}", id=str(n)
+        )
     assert index.is_boilerplate(footer)
     result = clean(f"A brand new story about the harvest in the north.\n{footer}", index=index)
     assert result.text == "A brand new story about the harvest in the north.\n"

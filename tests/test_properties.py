@@ -20,8 +20,24 @@ WORDS = (
     "Hanoi Beijing on Monday to discuss trade security and cooperation agreed exports rose "
     "percent crime migration ASEAN COVID-19 U.S. told AFP Reuters reported"
 ).split()
-CREDITS = ["-VNA", " — AFP", " -- BERNAMA", "—TASS", " (PTI)", "\nVNA/VNS", "\nSource: Xinhua", "\n==Kyodo", ".-VNA\n./."]
-DATELINES = ["HANOI (VNA) — ", "BEIJING, June 8 (Xinhua) -- ", "(Reuters) - ", "MOSCOW, June 8. /TASS/. ", "Chennai, Mar 21 (PTI) "]
+CREDITS = [
+    "-VNA",
+    " — AFP",
+    " -- BERNAMA",
+    "—TASS",
+    " (PTI)",
+    "\nVNA/VNS",
+    "\nSource: Xinhua",
+    "\n==Kyodo",
+    ".-VNA\n./.",
+]
+DATELINES = [
+    "HANOI (VNA) — ",
+    "BEIJING, June 8 (Xinhua) -- ",
+    "(Reuters) - ",
+    "MOSCOW, June 8. /TASS/. ",
+    "Chennai, Mar 21 (PTI) ",
+]
 NOISE = ["", "  ", "\u00a0", "\u200b", "\t"]
 
 sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=40).map(lambda w: " ".join(w).capitalize() + ".")
@@ -96,7 +112,9 @@ def test_output_lines_are_an_in_order_subsequence(text: str) -> None:
 
 
 distinct = st.lists(
-    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=80).map(lambda s: " ".join(s.split())).filter(bool),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=80)
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool),
     min_size=1,
     max_size=10,
     unique_by=lambda s: s,

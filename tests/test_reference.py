@@ -49,7 +49,12 @@ def reference(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, 
     teasers = {}
     for j, k in enumerate(keys):  # truncated
         m = re.search(r"\s*(?:\.\.\.|\[\.\.\.\])$", k)
-        if kept[j] and m and len(k[: m.start()]) >= TEASER_MIN_CHARS and len(k[: m.start()].split()) >= TEASER_MIN_WORDS:
+        if (
+            kept[j]
+            and m
+            and len(k[: m.start()]) >= TEASER_MIN_CHARS
+            and len(k[: m.start()].split()) >= TEASER_MIN_WORDS
+        ):
             teasers[j] = k[: m.start()]
     for j, core in teasers.items():
         full = [i for i, k in enumerate(keys) if kept[i] and i not in teasers and k.startswith(core)]

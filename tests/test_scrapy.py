@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+import newsclean
+
 scrapy = pytest.importorskip("scrapy")
 
 from newsclean.contrib.scrapy import NewscleanPipeline  # noqa: E402
@@ -34,7 +36,7 @@ STORIES = ["vna-mekong-water.html", "xinhua-grain-harvest.html", "republished-me
 REPEATED = "The agreement was reached at the fifth meeting of the joint working group"
 CAPTION = "A combine harvester reaps wheat in a field in Zhumadian"
 
-SPIDER = '''
+SPIDER = """
 from __future__ import annotations
 
 import dataclasses
@@ -100,7 +102,7 @@ class NewsSpider(scrapy.Spider):
         else:
             yield fields
         yield from self.follow(rest)
-'''
+"""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -334,8 +336,6 @@ def test_not_configured_when_disabled() -> None:
 
 
 def test_settings_are_read_and_checked() -> None:
-    import newsclean
-
     made = pipeline(
         NEWSCLEAN_FIELD="body",
         NEWSCLEAN_OPTIONS={"threshold": 0.9, "byline": "keep"},
@@ -399,13 +399,41 @@ def test_report_field_and_ids() -> None:
     from scrapy.exceptions import DropItem
 
     made = pipeline(NEWSCLEAN_REPORT_FIELD="newsclean", NEWSCLEAN_INDEX_PARAMS={"threshold": 0.8})
-    made.index = __import__("newsclean").DedupIndex(made.index_params)  # as open_spider, without a file
+    made.index = newsclean.DedupIndex(made.index_params)  # as open_spider does, without a file
     first = made.process_item({"text": STORY})
     assert first["newsclean"]["removed"][0]["rule"] == "exact_repeat"
     assert first["byline"]["location"] == "HANOI"
     # Without a url, a story is named by a hash of its text.
     with pytest.raises(DropItem, match=r"duplicate of text:[0-9a-f]{32} \(similarity 1.000\)"):
         made.process_item({"text": STORY.replace("HANOI (VNA) — ", "")})
+
+
+def test_scrapy_item_class() -> None:
+    class Article(scrapy.Item):
+        url = scrapy.Field()
+        text = scrapy.Field()
+        byline = scrapy.Field()
+
+    item = pipeline().process_item(Article(url="u", text=STORY))
+    assert isinstance(item, Article)
+    assert item["text"].count("central bank") == 1
+    assert item["byline"]["agency"] == "VNA"
+
+
+def test_boilerplate_setting() -> None:
+    footer = "Follow Mekong Business Daily on Facebook and X for the latest regional business news."
+    stories = [
+        "Rice exports from the delta rose sharply this season, traders said on Monday.",
+        "A new bridge across the river will open to traffic next month, the province said.",
+        "The stock market closed higher on Tuesday, led by strong gains in bank shares.",
+    ]
+    for setting, kept in ((True, False), (False, True)):
+        made = pipeline(NEWSCLEAN_BOILERPLATE=setting, NEWSCLEAN_INDEX_PARAMS={"boilerplate_min_docs": 2})
+        made.index = newsclean.DedupIndex(made.index_params)
+        items = [made.process_item({"url": str(n), "text": f"{story}\n{footer}"}) for n, story in enumerate(stories)]
+        # The footer is boilerplate once the index holds two stories that carry it.
+        assert (footer in items[2]["text"]) is kept
+        assert footer in items[0]["text"] and footer in items[1]["text"]
 
 
 def test_import_newsclean_does_not_import_scrapy() -> None:

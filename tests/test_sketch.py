@@ -50,7 +50,11 @@ def test_word_shingles_are_sets_of_word_ngrams() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(min_size=5, max_size=80), min_size=1, max_size=6), st.sampled_from([16, 64, 128]), st.integers(0, 2**32 - 1))
+@given(
+    st.lists(st.text(min_size=5, max_size=80), min_size=1, max_size=6),
+    st.sampled_from([16, 64, 128]),
+    st.integers(0, 2**32 - 1),
+)
 def test_signatures_equal_datasketch_bit_for_bit(batch: list[str], num_perm: int, seed: int) -> None:
     from datasketch import MinHash
 

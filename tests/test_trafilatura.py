@@ -102,7 +102,6 @@ def test_republished_story_is_a_near_duplicate_across_pages() -> None:
     assert republished.similarity is not None and 0.8 <= republished.similarity < 1.0
 
 
-
 def recipe_snippets() -> list[tuple[str, str]]:
     """Each ```python block of the recipe with the ```text block that shows its output."""
     return re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)```", RECIPE.read_text(encoding="utf-8"), re.S)

@@ -33,11 +33,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._lsh import candidate_pairs_from_keys
-from ._lsh import band_keys
+from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import keys
 from ._options import choose_bands
-from ._shingle import _MULTIPLIERS, U64, _splitmix64, fmix64, shingle_hashes
+from ._shingle import _MULTIPLIERS, _splitmix64, fmix64
 from ._sketch import U32, fmix32
 
 SCHEME = "oph-optimal-densification-v1"
@@ -205,12 +204,12 @@ def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: 
     """
     bits = num_perm.bit_length() - 1
     bins = (h >> np.uint32(32 - bits)).astype(np.int64) if bits else np.zeros(len(h), np.int64)
-    sig = np.full(n_sets * num_perm, _EMPTY, dtype=np.uint32)
-    np.minimum.at(sig, owner * num_perm + bins, h)
-    sig = sig.reshape(n_sets, num_perm)
-    filled = np.zeros((n_sets, num_perm), dtype=bool)
+    flat = np.full(n_sets * num_perm, _EMPTY, dtype=np.uint32)
+    np.minimum.at(flat, owner * num_perm + bins, h)
+    sig: U32 = flat.reshape(n_sets, num_perm)
+    filled: npt.NDArray[np.bool_] = np.zeros((n_sets, num_perm), dtype=bool)
     filled[owner, bins] = True
-    nonempty = filled.any(axis=1)
+    nonempty: npt.NDArray[np.bool_] = np.asarray(filled.any(axis=1))
     rows_, cols = np.nonzero(~filled & nonempty[:, None])
     if len(rows_):
         out = sig.copy()
@@ -218,7 +217,7 @@ def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: 
         while len(rows_):
             attempt += 1
             probe = _probe(cols, attempt, num_perm)
-            hit = filled[rows_, probe]
+            hit: npt.NDArray[np.bool_] = filled[rows_, probe]
             out[rows_[hit], cols[hit]] = sig[rows_[hit], probe[hit]]
             rows_, cols = rows_[~hit], cols[~hit]
         sig = out

@@ -88,24 +88,26 @@ class Credits:
         # (pattern, the agency-specific form it needs)
         self._datelines: list[tuple[regex.Pattern[str], str | None]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
-            (regex.compile(
-                rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{paren}"
-                rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
-            ), None),
+            (
+                regex.compile(
+                    rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{paren}"
+                    rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
+                ),
+                None,
+            ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
-            (regex.compile(
-                rf"{paren}(?P<sep>{_SEP})"
-                rf"(?:(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?{_SEP}"
-                rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
-            ), None),
+            (
+                regex.compile(
+                    rf"{paren}(?P<sep>{_SEP})"
+                    rf"(?:(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?{_SEP}"
+                    rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
+                ),
+                None,
+            ),
             # MOSCOW, June 8. /TASS/.
-            (regex.compile(
-                rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"
-            ), "slash"),
+            (regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"), "slash"),
             # TOKYO, June 8 Kyodo -
-            (regex.compile(
-                rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"
-            ), "bare"),
+            (regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"), "bare"),
         ]
         tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
         self._glued = [
@@ -170,7 +172,7 @@ class Credits:
 
     @staticmethod
     def _plausible(agency: Agency, loc: str | None, date: str | None, nosep: bool) -> bool:
-        caps = bool(loc) and loc == loc.upper()
+        caps = loc is not None and loc == loc.upper()
         if loc:
             words = loc.replace("-", " ").split()
             if regex.search(r"['’]s\b", loc) or len(loc) > 45:
@@ -224,9 +226,7 @@ class Credits:
 
     # -- the step --------------------------------------------------------------------
 
-    def extract(
-        self, paragraphs: list[tuple[int, str]], policy: Policy
-    ) -> tuple[list[tuple[int, str]], list[Byline]]:
+    def extract(self, paragraphs: list[tuple[int, str]], policy: Policy) -> tuple[list[tuple[int, str]], list[Byline]]:
         """Take credits out of ``(input index, text)`` paragraphs, per ``policy``.
 
         Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
@@ -267,9 +267,7 @@ class Credits:
                 out[at] = (index, text[: m.start("raw")].rstrip())
         return found
 
-    def _trailing(
-        self, out: list[tuple[int, str]], policy: Policy, dateline: Byline | None
-    ) -> Byline | None:
+    def _trailing(self, out: list[tuple[int, str]], policy: Policy, dateline: Byline | None) -> Byline | None:
         """Take the block of credits, end markers, initials and staff lines at the end.
 
         Markers, initials and staff lines alone are only taken next to a credit, or
@@ -330,9 +328,7 @@ def _is_layout(text: str) -> bool:
 
 def _is_aside(text: str) -> bool:
     """An end marker, editor initials or a staff line (``(Reporting by ...)``)."""
-    return bool(
-        _END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text)
-    )
+    return bool(_END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text))
 
 
 def _is_date(date: str) -> bool:

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, STDIN, _label, _open, _records
 
@@ -25,22 +25,47 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="JSONL files; none or '-' reads stdin")
     p.add_argument("--field", default="text", help="the field holding the text (default: text)")
-    p.add_argument("--id-field", default="id", help="the field holding the document id (default: id; "
-                   "documents without one are named FILE:LINE)")
-    p.add_argument("--mark", action="store_true", help="write every document, with an added "
-                   "'duplicate_of' field (null when new), instead of dropping duplicates")
+    p.add_argument(
+        "--id-field",
+        default="id",
+        help="the field holding the document id (default: id; documents without one are named FILE:LINE)",
+    )
+    p.add_argument(
+        "--mark",
+        action="store_true",
+        help="write every document, with an added 'duplicate_of' field (null when new), instead of dropping duplicates",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--index", metavar="PATH", help="keep the index in this file across runs "
-                       "(documents seen in earlier runs count); written atomically at the end")
-    where.add_argument("--redis", metavar="URL", help="use the index shared on Redis at URL "
-                       "(redis://host:port/db); needs 'newsclean[redis]'")
+    where.add_argument(
+        "--index",
+        metavar="PATH",
+        help="keep the index in this file across runs "
+        "(documents seen in earlier runs count); written atomically at the end",
+    )
+    where.add_argument(
+        "--redis",
+        metavar="URL",
+        help="use the index shared on Redis at URL (redis://host:port/db); needs 'newsclean[redis]'",
+    )
     p.add_argument("--namespace", default="newsclean", help="with --redis: the key prefix (default: newsclean)")
-    p.add_argument("--threshold", type=float, default=None, help="Jaccard similarity of the "
-                   "documents' shingle sets at which they are duplicates (default: 0.8, or the index's)")
-    p.add_argument("--skip-bad-lines", action="store_true", help="skip lines that are not JSON "
-                   "objects with the field, and count them on stderr")
-    p.add_argument("--errors", choices=("strict", "replace"), default="strict", help="invalid UTF-8 "
-                   "(default: strict, an error naming the byte)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="Jaccard similarity of the "
+        "documents' shingle sets at which they are duplicates (default: 0.8, or the index's)",
+    )
+    p.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="skip lines that are not JSON objects with the field, and count them on stderr",
+    )
+    p.add_argument(
+        "--errors",
+        choices=("strict", "replace"),
+        default="strict",
+        help="invalid UTF-8 (default: strict, an error naming the byte)",
+    )
     return p
 
 
@@ -56,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     index: Any
     try:
         if args.redis:
-            from .index import RedisIndex
+            from .index._redis import RedisIndex
 
             index = RedisIndex(args.redis, params, namespace=args.namespace)
         elif args.index and Path(args.index).exists():
@@ -76,8 +101,10 @@ def run(args: argparse.Namespace) -> int:
             except (NewscleanError, OSError) as err:
                 if isinstance(err, BrokenPipeError):
                     raise
-                plain_os_error = isinstance(err, OSError) and not isinstance(err, NewscleanError)
-                print(f"newsclean dedup: {f'{name}: {err.strerror}' if plain_os_error else err}", file=sys.stderr)
+                if isinstance(err, OSError) and not isinstance(err, NewscleanError):
+                    print(f"newsclean dedup: {name}: {err.strerror}", file=sys.stderr)
+                else:
+                    print(f"newsclean dedup: {err}", file=sys.stderr)
                 status = EXIT_FOUND
                 if isinstance(err, ConnectionError):
                     break
@@ -113,7 +140,9 @@ class Stats:
         )
 
 
-def _batches(stream: BinaryIO, source: str, args: argparse.Namespace) -> Iterator[list[tuple[int, dict[str, Any], str]]]:
+def _batches(
+    stream: IO[bytes], source: str, args: argparse.Namespace
+) -> Iterator[list[tuple[int, dict[str, Any], str]]]:
     batch = []
     try:
         for item in _records(stream, source, args):
@@ -129,7 +158,7 @@ def _batches(stream: BinaryIO, source: str, args: argparse.Namespace) -> Iterato
         yield batch
 
 
-def _dedup(index: Any, stream: BinaryIO, source: str, args: argparse.Namespace, stats: Stats) -> None:
+def _dedup(index: Any, stream: IO[bytes], source: str, args: argparse.Namespace, stats: Stats) -> None:
     import json
 
     out = sys.stdout.buffer

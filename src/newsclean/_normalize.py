@@ -12,7 +12,7 @@ from collections.abc import Sequence
 # kept in printed text: Persian, Indic scripts and emoji sequences need them.
 _INVISIBLE = "\u200b\u2060\ufeff\u00ad"
 _CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
-_PRINT_TABLE = {ord(c): None for c in _INVISIBLE + _CONTROLS}
+_PRINT_TABLE: dict[int, str | None] = {ord(c): None for c in _INVISIBLE + _CONTROLS}
 # U+2028 / U+2029 are line and paragraph separators: treat them as line breaks.
 _PRINT_TABLE.update({0x2028: "\n", 0x2029: "\n"})
 _SPACES = re.compile("[ \t\u00a0\u202f\u2007]+")

@@ -66,9 +66,7 @@ class Registry:
                 for variant in {spelling, spelling.upper()}:
                     other = by_spelling.setdefault(variant, agency)
                     if other is not agency:
-                        raise RegistryError(
-                            f"{source}: spelling {variant!r} of {agency.code} is also {other.code}'s"
-                        )
+                        raise RegistryError(f"{source}: spelling {variant!r} of {agency.code} is also {other.code}'s")
             agencies.append(agency)
         return cls(tuple(agencies), by_spelling)
 

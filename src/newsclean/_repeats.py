@@ -4,9 +4,10 @@ exact Jaccard of shingle sets, and truncated teasers."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -21,7 +22,8 @@ TEASER_MIN_CHARS = 20
 TEASER_MIN_WORDS = 3
 
 
-class Repeat(NamedTuple):
+@dataclasses.dataclass(frozen=True, order=True)
+class Repeat:
     """Paragraph ``index`` repeats kept paragraph ``duplicate_of`` (``None`` for boilerplate,
     which repeats other documents)."""
 

@@ -28,6 +28,7 @@ _MAX_KEYS = 1 << (64 - _SET_BITS)
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
+
 # Odd multipliers for positions 0..31 of an n-gram (splitmix64 of 1, 2, ...; fixed forever
 # because they define HASH_NAME).
 def _splitmix64(n: int) -> int:
@@ -97,8 +98,8 @@ def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tup
             _ngram_sets(units[starts[a] : starts[min(a + _MAX_KEYS, n_keys)]], lengths[a : a + _MAX_KEYS], size)
             for a in range(0, n_keys, _MAX_KEYS)
         ]
-        offsets = [parts[0][1]] + [p[1][1:] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts[1:], 1)]
-        return np.concatenate([p[0] for p in parts]), np.concatenate(offsets)
+        pieces = [parts[0][1]] + [p[1][1:] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts[1:], 1)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate(pieces)
     starts = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     total = int(starts[-1])
@@ -145,7 +146,7 @@ def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tup
         packed = packed[keep]
         window_owner = (packed >> np.uint64(_SET_BITS)).astype(np.int64)
         h = packed & np.uint64((1 << _SET_BITS) - 1)
-    offsets = np.zeros(n_keys + 1, dtype=np.int64)
+    offsets: I64 = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(np.bincount(window_owner, minlength=n_keys), out=offsets[1:])
     return h, offsets
 

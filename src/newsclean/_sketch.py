@@ -110,15 +110,11 @@ def to_datasketch(signature: U32, params: SketchParams) -> datasketch.MinHash:
     """The signature as a ``datasketch.MinHash`` (imports datasketch, which is slow)."""
     from datasketch import MinHash
 
-    return MinHash(
-        num_perm=params.num_perm, seed=params.seed, hashvalues=signature, scheme=params.scheme
-    )
+    return MinHash(num_perm=params.num_perm, seed=params.seed, hashvalues=signature, scheme=params.scheme)
 
 
 def from_datasketch(minhash: datasketch.MinHash, params: SketchParams) -> U32:
     """The hash values of a ``datasketch.MinHash`` made with ``params``' seed, size and scheme."""
-    theirs = dataclasses.replace(
-        params, num_perm=len(minhash.hashvalues), seed=minhash.seed, scheme=minhash.scheme
-    )
+    theirs = dataclasses.replace(params, num_perm=len(minhash.hashvalues), seed=minhash.seed, scheme=minhash.scheme)
     params.check(theirs)
     return np.asarray(minhash.hashvalues, dtype=np.uint32)

@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 from ._version import __version__
 
@@ -88,10 +88,24 @@ def _parser() -> argparse.ArgumentParser:
         help="agency credits and datelines: take them out (extract, default), keep them, or "
         "rewrite them in one canonical form",
     )
-    opt.add_argument("--threshold", type=float, default=defaults.threshold, help="near-repeat Jaccard threshold (default: %(default)s)")
-    opt.add_argument("--shingle-kind", choices=SHINGLE_KINDS, default=defaults.shingle_kind, help="shingles of characters or words (default: %(default)s)")
-    opt.add_argument("--shingle-size", type=int, default=defaults.shingle_size, help="shingle length (default: %(default)s)")
-    opt.add_argument("--num-perm", type=int, default=defaults.num_perm, help="MinHash permutations (default: %(default)s)")
+    opt.add_argument(
+        "--threshold",
+        type=float,
+        default=defaults.threshold,
+        help="near-repeat Jaccard threshold (default: %(default)s)",
+    )
+    opt.add_argument(
+        "--shingle-kind",
+        choices=SHINGLE_KINDS,
+        default=defaults.shingle_kind,
+        help="shingles of characters or words (default: %(default)s)",
+    )
+    opt.add_argument(
+        "--shingle-size", type=int, default=defaults.shingle_size, help="shingle length (default: %(default)s)"
+    )
+    opt.add_argument(
+        "--num-perm", type=int, default=defaults.num_perm, help="MinHash permutations (default: %(default)s)"
+    )
     opt.add_argument("--seed", type=int, default=defaults.seed, help="MinHash seed (default: %(default)s)")
     opt.add_argument(
         "--min-near-length",
@@ -166,7 +180,7 @@ def _decode(data: bytes, source: str, errors: str, base: int = 0) -> str:
         raise DecodeError(source, base + err.start, err.reason) from None
 
 
-def _text(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace, out: BinaryIO) -> bool:
+def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: IO[bytes]) -> bool:
     """Clean one whole document; return whether it changed."""
     text = _decode(stream.read(), source, args.errors)
     result = cleaner.clean(text)
@@ -177,7 +191,7 @@ def _text(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace,
     return bool(result.changed)
 
 
-def _jsonl(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace, out: BinaryIO) -> bool:
+def _jsonl(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: IO[bytes]) -> bool:
     """Clean a stream of JSON lines, one at a time; return whether any changed."""
     import json
 
@@ -194,7 +208,7 @@ def _jsonl(cleaner: Any, stream: BinaryIO, source: str, args: argparse.Namespace
     return changed > 0
 
 
-def _records(stream: BinaryIO, source: str, args: argparse.Namespace) -> Iterator[tuple[int, dict[str, Any], str]]:
+def _records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterator[tuple[int, dict[str, Any], str]]:
     """``(line number, record, text of the field)`` of each good JSON line, one at a time.
 
     A bad line raises (``DecodeError``/``RecordError`` naming it), or with
@@ -232,7 +246,7 @@ def _records(stream: BinaryIO, source: str, args: argparse.Namespace) -> Iterato
         print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
 
 
-def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes, int]]:
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes, int]]:
     """``(1-based line number, line, byte offset of the line)``, one line in memory at a time."""
     offset = 0
     for number, line in enumerate(stream, 1):

@@ -10,43 +10,40 @@ taken out) and the byline is stored in the item. With an index (``NEWSCLEAN_INDE
 kept across runs, or ``NEWSCLEAN_REDIS_URL``, shared by a fleet of crawlers), a story that
 near-duplicates one seen before is dropped (``DropItem``) or marked. The settings:
 
-===============================  ===============  =============================================
-setting                          default          meaning
-===============================  ===============  =============================================
-``NEWSCLEAN_ENABLED``            ``True``         ``False`` disables the pipeline
-                                                  (``NotConfigured``)
-``NEWSCLEAN_FIELD``              ``"text"``       the field to clean (an item without it, or
-                                                  with ``None``, passes untouched)
-``NEWSCLEAN_OPTIONS``            ``{}``           keyword arguments of ``newsclean.Options``
-``NEWSCLEAN_BYLINE_FIELD``       ``"byline"``     where the byline goes (``Byline.to_dict()``
-                                                  or ``None``); set to ``None`` to store none
-``NEWSCLEAN_REPORT_FIELD``       ``None``         if set, where ``CleanResult.to_dict()`` goes
-                                                  (byline, credits, removed paragraphs)
-``NEWSCLEAN_INDEX``              ``None``         a file: the ``DedupIndex`` is loaded when the
-                                                  spider opens (if the file exists) and saved
-                                                  when it closes
-``NEWSCLEAN_REDIS_URL``          ``None``         or a ``RedisIndex`` at this URL (needs
-                                                  ``newsclean[redis]``)
-``NEWSCLEAN_REDIS_NAMESPACE``    ``"newsclean"``  its key prefix
-``NEWSCLEAN_INDEX_PARAMS``       ``{}``           keyword arguments of ``newsclean.IndexParams``
-                                                  (``threshold``, ...)
-``NEWSCLEAN_ID_FIELD``           ``"url"``        the field naming a story in the index (an
-                                                  item without it is named by a hash of its
-                                                  text)
-``NEWSCLEAN_DUPLICATES``         ``"drop"``       ``"drop"`` raises ``DropItem``; ``"mark"``
-                                                  keeps the item and sets the field below
-``NEWSCLEAN_DUPLICATE_FIELD``    ``"duplicate_of"``  with ``"mark"``: the id of the story it
-                                                  duplicates, ``None`` for a new one
-``NEWSCLEAN_BOILERPLATE``        ``False``        with an index: also remove paragraphs the
-                                                  index has seen in many stories (site
-                                                  boilerplate)
-===============================  ===============  =============================================
+``NEWSCLEAN_ENABLED`` (default ``True``)
+    ``False`` disables the pipeline (it raises ``NotConfigured``).
+``NEWSCLEAN_FIELD`` (default ``"text"``)
+    The field to clean. An item without it, or with ``None`` in it, passes untouched.
+``NEWSCLEAN_OPTIONS`` (default ``{}``)
+    Keyword arguments of ``newsclean.Options``.
+``NEWSCLEAN_BYLINE_FIELD`` (default ``"byline"``)
+    Where the byline goes (``Byline.to_dict()``, or ``None`` when there is none); set the
+    setting to ``None`` to store none.
+``NEWSCLEAN_REPORT_FIELD`` (default ``None``)
+    If set, where ``CleanResult.to_dict()`` goes (byline, credits, removed paragraphs).
+``NEWSCLEAN_INDEX`` (default ``None``)
+    An index file: the ``DedupIndex`` is loaded when the spider opens (if the file exists)
+    and saved, atomically, when it closes.
+``NEWSCLEAN_REDIS_URL`` (default ``None``), ``NEWSCLEAN_REDIS_NAMESPACE`` (default ``"newsclean"``)
+    Or a ``RedisIndex`` at this URL, under this key prefix (needs ``newsclean[redis]``).
+``NEWSCLEAN_INDEX_PARAMS`` (default ``{}``)
+    Keyword arguments of ``newsclean.IndexParams`` (``threshold``, ...).
+``NEWSCLEAN_ID_FIELD`` (default ``"url"``)
+    The field that names a story in the index; an item without it is named by a hash of
+    its text.
+``NEWSCLEAN_DUPLICATES`` (default ``"drop"``)
+    ``"drop"`` raises ``DropItem``; ``"mark"`` keeps the item and sets the field below.
+``NEWSCLEAN_DUPLICATE_FIELD`` (default ``"duplicate_of"``)
+    With ``"mark"``: the id of the story it duplicates, ``None`` for a new one.
+``NEWSCLEAN_BOILERPLATE`` (default ``False``)
+    With an index: also remove paragraphs that the index has seen in many stories (site
+    boilerplate).
 
 Stories are compared on their clean body, as ``newsclean dedup`` compares them, so a story
 crawled again in a later run (same id) and a republication on another site (other id, same
 body) are both duplicates. Items may be dicts, ``scrapy.Item``, dataclass or attrs objects
 (through ``itemadapter``); classes with declared fields must declare the fields the pipeline
-writes (the byline field is skipped, with one warning, where it is not declared).
+writes (the byline and report fields are skipped, with one warning, where not declared).
 
 This module imports Scrapy only when Scrapy uses the pipeline; ``import newsclean`` never
 imports it.

@@ -202,7 +202,9 @@ class DedupIndex:
             arrays = {
                 "shingles": np.concatenate(shingles) if shingles else np.zeros(0, np.uint32),
                 "shingle_offsets": offsets,
-                "bands": np.array([self._bands[s] for s in live], dtype=np.uint64).reshape(len(live), self.params.bands[0]),
+                "bands": np.array([self._bands[s] for s in live], dtype=np.uint64).reshape(
+                    len(live), self.params.bands[0]
+                ),
                 "paragraphs": np.fromiter((h for p in paragraphs for h in p), dtype=np.int64),
                 "paragraph_offsets": p_offsets,
             }
@@ -239,7 +241,11 @@ class DedupIndex:
                     raise IndexFileError(f"{source}: corrupt member {bad}")
                 header = json.loads(z.read("header.json"))
                 ids = json.loads(z.read("ids.json"))
-                arrays = {n[:-4]: np.load(io.BytesIO(z.read(n)), allow_pickle=False) for n in z.namelist() if n.endswith(".npy")}
+                arrays = {
+                    n[:-4]: np.load(io.BytesIO(z.read(n)), allow_pickle=False)
+                    for n in z.namelist()
+                    if n.endswith(".npy")
+                }
         except FileNotFoundError:
             raise
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
@@ -263,5 +269,3 @@ class DedupIndex:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
         return index
-
-

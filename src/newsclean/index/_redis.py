@@ -145,7 +145,7 @@ class RedisIndex:
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
             stored = self._redis.get(f"{namespace}:params")
-        if stored is None or stored.decode() != header:
+        if stored is None or (stored.decode() if isinstance(stored, bytes) else stored) != header:
             source = f"Redis index {namespace!r} at {url}"
             self.params.check(json.loads(stored) if stored else {}, source)
             raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
@@ -159,7 +159,9 @@ class RedisIndex:
 
     def _boilerplate(self) -> frozenset[int]:
         with self._guard():
-            members = self._redis.zrangebyscore(f"{self.namespace}:para", self.params.boilerplate_min_docs, "+inf")
+            members: list[bytes] = self._redis.zrangebyscore(  # type: ignore[assignment]
+                f"{self.namespace}:para", self.params.boilerplate_min_docs, "+inf"
+            )
         return frozenset(int(m) for m in members)
 
     def _args(self, doc_id: str, fp: Fingerprint, mode: str) -> list[Any]:
@@ -201,7 +203,7 @@ class RedisIndex:
 
     @staticmethod
     def _result(doc_id: str, reply: list[Any]) -> AddResult:
-        status = reply[0].decode()
+        status = bytes(reply[0]).decode()
         if status == "new":
             return AddResult(doc_id, True)
         inter, union = int(reply[2]), int(reply[3])
