@@ -518,7 +518,8 @@ def _dateline(draw: DrawFn, agency: Agency, form: str) -> _Dateline:
             date = draw(_date()).upper()
             loc = caps
             head = f"({name}){sep.rstrip()} {caps}, {date}"
-            sep = draw(st.sampled_from(_DATELINE_SEPS))
+            # (not ".-" right after a date: "JUNE.-" would read as an abbreviation's dot)
+            sep = draw(st.sampled_from([s for s in _DATELINE_SEPS if not s.startswith(".")]))
         else:
             head, loc = f"({name})", None
     elif form == "slash":
