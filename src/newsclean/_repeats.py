@@ -11,9 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
-from ._lsh import candidate_pairs
+from ._lsh import band_keys, candidate_pairs_from_keys
 from ._options import Options, Rule
-from ._shingle import jaccard, shingle_hashes
+from ._shingle import U64, jaccard, shingle_hashes
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -92,25 +92,45 @@ def _exact(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
     return found
 
 
+# Paragraphs sketched per step: bounds memory on huge documents (a 100 MB page) to the
+# band keys of every paragraph plus one chunk's shingles.
+_SKETCH_CHUNK = 2048
+
+
 def _near(keys: Sequence[str], kept: list[bool], options: Options) -> list[Repeat]:
     idx = [i for i, k in enumerate(keys) if kept[i] and len(k) >= options.min_near_length]
     if len(idx) < 2:
         return []
-    hashes, offsets = shingle_hashes([keys[i] for i in idx], options.shingle_size, options.shingle_kind)
     bands, rows = options.bands
-    pairs = candidate_pairs(signatures(hashes, offsets, sketch_params(options)), bands, rows)
+    params = sketch_params(options)
+    parts = []
+    for start in range(0, len(idx), _SKETCH_CHUNK):
+        chunk = [keys[i] for i in idx[start : start + _SKETCH_CHUNK]]
+        hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
+        parts.append(band_keys(signatures(hashes, offsets, params), bands, rows))
+    pairs = candidate_pairs_from_keys(np.concatenate(parts))
+    if not len(pairs):
+        return []
+    # The shingle sets of the paragraphs in some candidate pair, for exact verification,
+    # made a chunk at a time so that only the sets, not their making, fill memory.
+    sets: dict[int, U64] = {}
+    involved = np.unique(pairs).tolist()
+    for start in range(0, len(involved), _SKETCH_CHUNK):
+        chunk = involved[start : start + _SKETCH_CHUNK]
+        hashes, offsets = shingle_hashes([keys[idx[i]] for i in chunk], options.shingle_size, options.shingle_kind)
+        sets.update((i, hashes[offsets[n] : offsets[n + 1]]) for n, i in enumerate(chunk))
     found = []
-    # Pairs are sorted by their first member; decide each later paragraph in input order,
-    # against the earlier paragraphs that are still kept at that point.
+    # Decide each later paragraph in input order, against the earlier paragraphs that are
+    # still kept at that point.
     by_later = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
     bounds = np.flatnonzero(np.diff(by_later[:, 1])) + 1
-    for group in np.split(by_later, bounds) if len(by_later) else []:
+    for group in np.split(by_later, bounds):
         j = int(group[0, 1])
         best: tuple[float, int] | None = None
         for i in group[:, 0].tolist():
             if not kept[idx[i]]:
                 continue
-            s = jaccard(hashes[offsets[i] : offsets[i + 1]], hashes[offsets[j] : offsets[j + 1]])
+            s = jaccard(sets[i], sets[j])
             if s >= options.threshold and (best is None or s > best[0]):
                 best = (s, i)
         if best is not None:

@@ -100,8 +100,10 @@ def signatures(hashes: U64, offsets: I64, params: SketchParams) -> U32:
         stop = max(stop, start + 1)
         sets = nonempty[start:stop]
         lo, hi = int(offsets[sets[0]]), int(offsets[sets[-1] + 1])
-        permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]
-        out[sets] = np.minimum.reduceat(permuted, offsets[sets] - lo, axis=0)
+        # Permutations along rows, shingles along columns: reducing contiguous runs of a
+        # row is twice as fast as reducing down columns.
+        permuted = a[:, None] * mixed[None, lo:hi] + b[:, None]
+        out[sets] = np.minimum.reduceat(permuted, offsets[sets] - lo, axis=1).T
         start = stop
     return out
 
