@@ -2,8 +2,9 @@
 newsclean ``DedupIndex`` / ``RedisIndex`` against datasketch ``MinHashLSH`` and rensa, on
 one deterministic news-like corpus with planted republications (``docs_corpus.py``).
 
-    .venv/bin/python benchmarks/bench_index.py --quick    # 2k and 10k docs, ~3 minutes
+    .venv/bin/python benchmarks/bench_index.py --quick    # 1k and 5k docs, ~2-3 minutes
     .venv/bin/python benchmarks/bench_index.py            # 20k and 100k docs, ~1 hour
+    .venv/bin/python benchmarks/bench_index.py --docs 2000,10000 --rounds 3,1 --redis-docs 1000
     .venv/bin/python benchmarks/bench_index.py --docs 20000 --rounds 5
     .venv/bin/python benchmarks/bench_index.py --docs 5000 --profile nc_many   # cProfile only
 
@@ -69,6 +70,7 @@ import argparse
 import collections
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import pickle
@@ -89,6 +91,7 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import docs_corpus  # noqa: E402
 
@@ -130,7 +133,7 @@ def run_nc_many(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[Any,
         ids = [str(start + k) for k in range(len(chunk))]
         for k, r in enumerate(index.add_many(chunk, ids)):
             if not r.new:
-                _put(dec, start + k, [int(r.duplicate_of)])
+                _put(dec, start + k, [int(r.duplicate_of or -1)])
     return index, len(index)
 
 
@@ -141,11 +144,15 @@ def run_nc_one(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[Any, 
     for i, text in enumerate(texts):
         r = index.add(text, str(i))
         if not r.new:
-            _put(dec, i, [int(r.duplicate_of)])
+            _put(dec, i, [int(r.duplicate_of or -1)])
     return index, len(index)
 
 
-def run_datasketch(texts: Sequence[str], batch: int, dec: np.ndarray, lsh: Any = None) -> tuple[Any, int]:
+def run_datasketch(
+    texts: Sequence[str], batch: int, dec: np.ndarray, lsh: Any = None, counts: collections.Counter[str] | None = None
+) -> tuple[Any, int]:
+    """With ``counts`` (from ``count_round_trips``), also split the sends between queries
+    and inserts."""
     from datasketch import MinHash, MinHashLSH
 
     if lsh is None:
@@ -155,17 +162,23 @@ def run_datasketch(texts: Sequence[str], batch: int, dec: np.ndarray, lsh: Any =
         chunk = texts[start : start + batch]
         sketches = MinHash.bulk([[s.encode("utf-8") for s in word_shingles(t)] for t in chunk], num_perm=NUM_PERM)
         for k, m in enumerate(sketches):
+            before = counts["sends"] if counts is not None else 0
             candidates = lsh.query(m)
+            if counts is not None:
+                counts["query_sends"] += counts["sends"] - before
+                before = counts["sends"]
             if candidates:
                 _put(dec, start + k, candidates)
             else:
                 lsh.insert(start + k, m)
                 indexed += 1
+                if counts is not None:
+                    counts["insert_sends"] += counts["sends"] - before
     return lsh, indexed
 
 
 def run_rensa_lsh(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[Any, int]:
-    from rensa import RMinHash, RMinHashLSH
+    from rensa import RMinHash, RMinHashLSH  # type: ignore[import-untyped,unused-ignore]
 
     lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=16)
     kept: dict[int, Any] = {}
@@ -187,7 +200,7 @@ def run_rensa_lsh(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[An
 
 
 def run_rensa_dedup(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[Any, int]:
-    from rensa import RMinHashDeduplicator
+    from rensa import RMinHashDeduplicator  # type: ignore[import-untyped,unused-ignore]
 
     dedup = RMinHashDeduplicator(threshold=THRESHOLD, num_perm=NUM_PERM, use_lsh=True)
     for start in range(0, len(texts), batch):
@@ -215,10 +228,10 @@ METHODS: dict[str, tuple[str, Callable[..., tuple[Any, int]]]] = {
     "datasketch": ("datasketch MinHashLSH 9x13, no verify", run_datasketch),
     "rensa_lsh": ("rensa RMinHashLSH 16x8 + est. Jaccard", run_rensa_lsh),
     "rensa_dedup": ("rensa RMinHashDeduplicator (8 bands)", run_rensa_dedup),
-    "nc_clean": ("newsclean Cleaner.clean only, no index", run_nc_clean),
+    "nc_clean": ("newsclean Cleaner.clean alone, no index", run_nc_clean),
 }
 INDEXES = [m for m in METHODS if m != "nc_clean"]
-TRACED = ["nc_many", "datasketch", "rensa_lsh", "rensa_dedup"]  # nc_one builds nc_many's index
+TRACED = ["nc_many", "datasketch", "rensa_lsh", "rensa_dedup"]  # nc_one builds the same index as nc_many
 
 # -- one measured run, in its own process ---------------------------------------------
 
@@ -264,7 +277,7 @@ def child(args: argparse.Namespace) -> None:
     else:
         out["hwm_reset"] = _reset_hwm()
         rss0 = _statm_rss()
-        hwm0 = _hwm() if not out["hwm_reset"] else rss0
+        hwm0 = (_hwm() or rss0) if not out["hwm_reset"] else rss0
     t0 = time.perf_counter()
     index, indexed = fn(texts, args.batch, dec)
     out["seconds"] = time.perf_counter() - t0
@@ -277,11 +290,35 @@ def child(args: argparse.Namespace) -> None:
         hwm = _hwm()
         out |= {"rss_delta": _statm_rss() - rss0, "rss_peak_delta": None if hwm is None else hwm - hwm0}
     out["indexed"] = indexed
+    out["loadavg"] = list(os.getloadavg())
     del index
     found = np.flatnonzero(dec[:, 0])
     out["decisions"] = {int(i): [int(dec[i, 0])] + [int(m) for m in dec[i, 1:] if m != -1] for i in found}
     with open(args._out, "w") as f:
         json.dump(out, f)
+
+
+def snapshot_source(tmp: Path) -> tuple[str, dict[str, Any]]:
+    """Copy src/newsclean into ``tmp`` so that every run of this benchmark measures the
+    same code even if the working tree changes meanwhile; return (path, its identity)."""
+    shutil.copytree(ROOT / "src" / "newsclean", tmp / "src" / "newsclean",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    digest = hashlib.sha256()
+    for path in sorted((tmp / "src" / "newsclean").rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(tmp)).encode() + b"\0" + path.read_bytes())
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(ROOT), *cmd], capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+
+    return str(tmp / "src"), {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted": git("status", "--porcelain", "--", "src").splitlines(),
+        "sha256": digest.hexdigest()[:16],
+    }
 
 
 def run_child(method: str, n: int, corpus_path: Path, tmp: Path, batch: int, trace: bool = False) -> dict[str, Any]:
@@ -290,8 +327,9 @@ def run_child(method: str, n: int, corpus_path: Path, tmp: Path, batch: int, tra
            "--_corpus", str(corpus_path), "--_out", str(out), "--batch", str(batch)]
     if trace:
         cmd.append("--_trace")
-    subprocess.run(cmd, check=True)
-    result = json.loads(out.read_text())
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp / "src"), os.environ.get("PYTHONPATH")])))
+    subprocess.run(cmd, check=True, env=env)
+    result: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     return result
 
@@ -406,7 +444,8 @@ def count_round_trips() -> Iterator[collections.Counter[str]]:
     from redis.connection import AbstractConnection
 
     counts: collections.Counter[str] = collections.Counter()
-    send, read = AbstractConnection.send_packed_command, AbstractConnection.read_response
+    send: Any = AbstractConnection.send_packed_command
+    read: Any = AbstractConnection.read_response
 
     def counted_send(self: Any, *args: Any, **kwargs: Any) -> Any:
         counts["sends"] += 1
@@ -429,7 +468,9 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
     import redis
     from datasketch import MinHashLSH
 
-    from newsclean.index import RedisIndex
+    import newsclean.index
+
+    RedisIndex: Any = newsclean.index.RedisIndex  # newsclean.index imports it on demand
 
     n = len(texts)
     results: dict[str, Any] = {"docs": n}
@@ -455,7 +496,7 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
                         ids = [str(start + k) for k in range(len(chunk))]
                         for k, r in enumerate(index.add_many(chunk, ids)):
                             if not r.new:
-                                _put(dec, start + k, [int(r.duplicate_of)])
+                                _put(dec, start + k, [int(r.duplicate_of or -1)])
                     seconds = time.perf_counter() - t0
                 stats.update(counts, seconds=seconds, indexed=len(index))
             finally:
@@ -469,7 +510,7 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
                     for i, text in enumerate(texts):
                         r = index.add(text, str(i))
                         if not r.new:
-                            _put(dec, i, [int(r.duplicate_of)])
+                            _put(dec, i, [int(r.duplicate_of or -1)])
                     seconds = time.perf_counter() - t0
                 stats.update(counts, seconds=seconds, indexed=len(index))
             finally:
@@ -482,7 +523,7 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
             )
             with count_round_trips() as counts:
                 t0 = time.perf_counter()
-                _, indexed = run_datasketch(texts, batch, dec, lsh=lsh)
+                _, indexed = run_datasketch(texts, batch, dec, lsh=lsh, counts=counts)
                 seconds = time.perf_counter() - t0
             stats.update(counts, seconds=seconds, indexed=indexed)
 
@@ -503,7 +544,7 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
             commands = {
                 k.removeprefix("cmdstat_"): int(v["calls"])
                 for k, v in admin.info("commandstats").items()
-                if k not in ("cmdstat_info", "cmdstat_config", "cmdstat_flushall")
+                if not k.removeprefix("cmdstat_").startswith(("info", "config", "flushall"))
             }
             mem1 = int(admin.info("memory")["used_memory"])
             decisions = {int(i): [int(dec[i, 0])] + [int(m) for m in dec[i, 1:] if m != -1] for i in np.flatnonzero(dec[:, 0])}
@@ -511,6 +552,8 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
             results[twin] = {
                 "label": label,
                 "round_trips_per_doc": stats["sends"] / n,
+                "round_trips_per_query": stats["query_sends"] / n if "query_sends" in stats else None,
+                "round_trips_per_insert": stats["insert_sends"] / stats["indexed"] if "insert_sends" in stats else None,
                 "replies_per_doc": stats["replies"] / n,
                 "server_commands_per_doc": sum(commands.values()) / n,
                 "server_commands": dict(sorted(commands.items(), key=lambda kv: -kv[1])),
@@ -574,7 +617,10 @@ def report(res: dict[str, Any]) -> str:
     out = []
     w = 40
     c = res["corpus"]
-    out.append(f"newsclean {res['versions']['newsclean']}, datasketch {res['versions']['datasketch']}, "
+    src = res.get("source", {})
+    out.append(f"newsclean {res['versions']['newsclean']} (src of {src.get('commit')}"
+               f"{', with uncommitted changes to ' + ', '.join(x.split()[-1] for x in src['uncommitted']) if src.get('uncommitted') else ''}"
+               f", sha256 {src.get('sha256')}), datasketch {res['versions']['datasketch']}, "
                f"rensa {res['versions']['rensa']}, numpy {res['versions']['numpy']}, Python {res['python']}, "
                f"{res['machine']}")
     out.append(f"corpus (seed {res['seed']}): {c['documents']} docs, {c['megabytes']} MB, bytes min/median/max "
@@ -591,16 +637,25 @@ def report(res: dict[str, Any]) -> str:
         cells = []
         for n in sizes:
             cells.append(f"{_fmt_rate(res['throughput'].get(m, {}).get(str(n))):>26}")
-        label = METHODS[m][0] + (f" [first {res['clean_docs']}]" if m == "nc_clean" else "")
-        out.append(f"{label:{w}}" + "".join(cells))
+        out.append(f"{METHODS[m][0]:{w}}" + "".join(cells))
     if "nc_clean" in res["throughput"] and "nc_many" in res["throughput"]:
         for n in sizes:
             many = res["throughput"]["nc_many"].get(str(n))
             clean = res["throughput"]["nc_clean"].get(str(n))
             if many and clean:
                 share = many["docs_per_s_median"] / clean["docs_per_s_median"]
-                out.append(f"  N = {n}: cleaning alone would take {share:.0%} of add_many's time "
-                           f"(the others do no cleaning)")
+                out.append(f"  N = {n}: Cleaner.clean (rate on the first {min(n, res['clean_docs'])} docs; the others "
+                           f"do no cleaning) is {share:.0%} of add_many's time")
+    if "nc_many" in res["throughput"]:
+        for n in sizes:
+            base = res["throughput"]["nc_many"].get(str(n))
+            if not base:
+                continue
+            ratios = ", ".join(
+                f"{m} {res['throughput'][m][str(n)]['docs_per_s_median'] / base['docs_per_s_median']:.2f}x"
+                for m in res["methods"] if m not in ("nc_many", "nc_clean") and str(n) in res["throughput"].get(m, {})
+            )
+            out.append(f"  N = {n}, rate relative to newsclean add_many: {ratios}")
     out.append("")
     out.append("2. memory: per indexed document (KiB) after the loop, and the loop's peak above the start (MB)")
     out.append("   RSS from the timed runs (median); tracemalloc from separate runs (it cannot see rensa's Rust heap)")
@@ -629,6 +684,11 @@ def report(res: dict[str, Any]) -> str:
                            f"{x['server_commands_per_doc']:>9.1f}{x['docs_per_s']:>8.0f}"
                            f"{x['used_memory_per_indexed_doc'] / 1024:>9.2f}{q['precision']:>7.3f}{q['recall']:>7.3f}"
                            f"  {x['same_verdict_as_in_memory']}/{r['docs']}")
+            ds = r["datasketch"]
+            if ds.get("round_trips_per_query") is not None:
+                out.append(f"  datasketch: {ds['round_trips_per_query']:.1f} round trips per query (all documents), "
+                           f"{ds['round_trips_per_insert']:.1f} per insert ({ds['indexed']} inserted); "
+                           f"RedisIndex.add_many: {r['nc_many']['round_trips_per_doc'] * r['docs']:.0f} in all")
             for key in ("nc_many", "nc_one", "datasketch"):
                 top = ", ".join(f"{k} {v / r['docs']:.1f}" for k, v in list(r[key]["server_commands"].items())[:6])
                 out.append(f"  {key} server commands per doc: {top}")
@@ -653,6 +713,11 @@ def report(res: dict[str, Any]) -> str:
             fp = ", ".join(f"{k} {v}" for k, v in q["false_by_kind"].items()) or "none"
             out.append(f"  {m:12} FN: {fn}")
             out.append(f"  {'':12} FP: {fp}")
+    load = res.get("loadavg", {})
+    if load:
+        out.append(f"load average (1 min) at start {load['start'][0]:.2f}, at end {load['end'][0]:.2f} "
+                   f"on {os.cpu_count()} CPUs" + (": OTHER WORK WAS RUNNING, absolute rates are low; compare "
+                   "within a round" if max(load["start"][0], load["end"][0]) > 1.2 else ""))
     if res.get("nondeterministic"):
         out.append(f"  WARNING: verdicts differed between rounds for {res['nondeterministic']}")
     return "\n".join(out)
@@ -676,7 +741,9 @@ def _versions() -> dict[str, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", default="20000,100000", help="corpus sizes, comma-separated (default 20000,100000)")
-    ap.add_argument("--quick", action="store_true", help="--docs 2000,10000 --rounds 3,1 --redis-docs 1000 --clean-docs 2000")
+    ap.add_argument("--quick", action="store_true",
+                    help="a check that everything runs: --docs 1000,5000 --rounds 3,1 --redis-docs 500 "
+                    "--clean-docs 1000 --trace-docs 1000")
     ap.add_argument("--rounds", default="3,1", help="interleaved rounds: one number, or one per size (default 3,1)")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seed", type=int, default=20240607)
@@ -696,10 +763,10 @@ def main() -> None:
         child(args)
         return
     if args.quick:
-        args.docs, args.rounds = "2000,10000", "3,1"
-        args.redis_docs = min(args.redis_docs, 1000)
-        args.clean_docs = min(args.clean_docs, 2000)
-        args.trace_docs = min(args.trace_docs, 2000)
+        args.docs, args.rounds = "1000,5000", "3,1"
+        args.redis_docs = min(args.redis_docs, 500)
+        args.clean_docs = min(args.clean_docs, 1000)
+        args.trace_docs = min(args.trace_docs, 1000)
     sizes = sorted(int(x) for x in args.docs.split(","))
     rounds = [int(x) for x in args.rounds.split(",")]
     rounds = rounds + [rounds[-1]] * (len(sizes) - len(rounds))
@@ -731,12 +798,17 @@ def main() -> None:
         "corpus": docs_corpus.summary(docs, THRESHOLD),
         "corpus_by_size": {str(n): docs_corpus.summary(docs[:n], THRESHOLD) for n in sizes},
         "throughput": {}, "memory": {}, "quality": {}, "redis": None,
+        "loadavg": {"start": list(os.getloadavg())},
     }
     judge = PairJudge(docs)
     runs: dict[tuple[str, int], list[dict[str, Any]]] = collections.defaultdict(list)
     nondeterministic = []
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmpdir:
         tmp = Path(tmpdir)
+        snapshot, res["source"] = snapshot_source(tmp)
+        sys.path.insert(0, snapshot)  # the Redis runs, here, measure the same copy
+        print(f"measuring src/newsclean of {res['source']['commit']} (+{len(res['source']['uncommitted'])} "
+              f"uncommitted files), copied to {snapshot}", file=sys.stderr, flush=True)
         paths = {}
         for n in sorted(set(sizes) | {min(args.clean_docs, sizes[-1])}):
             paths[n] = tmp / f"texts-{n}.pickle"
@@ -751,7 +823,8 @@ def main() -> None:
                     one = run_child(m, size, paths[size], tmp, args.batch)
                     runs[(m, n)].append(one)
                     print(f"[N={n} round {r + 1}/{n_rounds}] {m:12} {one['seconds']:8.2f} s "
-                          f"{size / one['seconds']:7.0f} docs/s  indexed {one['indexed']}", file=sys.stderr, flush=True)
+                          f"{size / one['seconds']:7.0f} docs/s  indexed {one['indexed']}  load {one['loadavg'][0]:.1f}",
+                          file=sys.stderr, flush=True)
         for (m, n), rs in runs.items():
             size = rs[0]["n"]
             res["throughput"].setdefault(m, {})[str(n)] = _rate(size, [x["seconds"] for x in rs])
@@ -785,20 +858,19 @@ def main() -> None:
                 mem |= {"trace_current_bytes": one["trace_current"], "trace_peak_bytes": one["trace_peak"],
                         "trace_current_per_indexed": one["trace_current"] / max(one["indexed"], 1),
                         "trace_peak_per_indexed": one["trace_peak"] / max(one["indexed"], 1)}
-                if m == "nc_many" and "nc_one" in res["memory"] and str(n) in res["memory"]["nc_one"]:
-                    res["memory"]["nc_one"][str(n)] |= {k: v for k, v in mem.items() if k.startswith("trace")}
-    # 3: Redis.
-    if args.redis_docs:
-        try:
-            import redis  # noqa: F401
+        # 3: Redis.
+        if args.redis_docs:
+            try:
+                import redis  # noqa: F401
 
-            if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
-                raise RuntimeError("no redis-server binary")
-            n = min(args.redis_docs, sizes[-1])
-            res["redis"] = bench_redis(texts[:n], args.batch, docs, judge)
-        except (ImportError, RuntimeError) as err:
-            res["redis"] = {"error": str(err)}
+                if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
+                    raise RuntimeError("no redis-server binary")
+                n = min(args.redis_docs, sizes[-1])
+                res["redis"] = bench_redis(texts[:n], args.batch, docs, judge)
+            except (ImportError, RuntimeError) as err:
+                res["redis"] = {"error": str(err)}
     res["seconds_total"] = time.time() - started
+    res["loadavg"]["end"] = list(os.getloadavg())
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)

@@ -47,6 +47,8 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -70,7 +72,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 def refresh_words() -> None:
     """Rewrite ``paragraph_words.txt`` from the inputs of ``tests/cases/*.json``."""
-    texts = [json.loads(Path(f).read_text())["input"] for f in sorted(glob.glob(str(HERE.parent / "tests/cases/*.json")))]
+    texts = [
+        json.loads(Path(f).read_text())["input"] for f in sorted(glob.glob(str(HERE.parent / "tests/cases/*.json")))
+    ]
     counts = Counter(_WORD.findall("\n".join(texts)))
     for w in sorted(counts):  # "The" at the start of a sentence is "the"
         if w != w.lower() and w.lower() in counts:
@@ -87,7 +91,7 @@ def shingle_set(text: str, size: int = SHINGLE) -> set[str]:
     return {k[i : i + size] for i in range(len(k) - size + 1)}
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
     if not a and not b:
         return 1.0
     inter = len(a & b)
@@ -142,7 +146,7 @@ class _Letters:
 
     def word(self, rng: random.Random, min_len: int = 4, max_len: int = 13) -> str:
         while True:
-            state, out = "^^", []
+            state, out = "^^", list[str]()
             while True:
                 letters, cum = self.table[state]
                 ch = letters[bisect.bisect(cum, rng.random() * cum[-1])]
@@ -182,9 +186,12 @@ def vocabulary(seed: int = 0) -> Vocabulary:
         if w not in known:
             known.add(w)
             names.append(w.capitalize())
+
     # Zipf-like, flattened at the top: the commonest made-up word is rarer than the
     # rarest words of the base vocabulary are in total.
-    zipf = lambda n, k: tuple(itertools.accumulate(1.0 / (r + k) for r in range(n)))  # noqa: E731
+    def zipf(n: int, k: int) -> tuple[float, ...]:
+        return tuple(itertools.accumulate(1.0 / (r + k) for r in range(n)))
+
     return Vocabulary(words, cum, tuple(tail), zipf(len(tail), 300), tuple(names), zipf(len(names), 100))
 
 
@@ -237,7 +244,10 @@ class Writer:
     def words(self, n: int) -> list[str]:
         kinds = self.kinds.take(n)
         base, tail = iter(self.base.take(n)), iter(self.tail.take(n))
-        return [next(base) if k == 0 else next(tail) if k == 1 else self.name() if k == 2 else _number(self.rng) for k in kinds]
+        return [
+            next(base) if k == 0 else next(tail) if k == 1 else self.name() if k == 2 else _number(self.rng)
+            for k in kinds
+        ]
 
     def name(self) -> str:
         first, second = self.names.take(2)

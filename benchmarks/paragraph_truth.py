@@ -30,10 +30,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
+from paragraph_corpus import Paragraph, jaccard, shingle_set
 
 from newsclean._normalize import keys as batch_keys
-
-from paragraph_corpus import Paragraph, jaccard, shingle_set
 
 
 @dataclasses.dataclass
@@ -46,6 +46,7 @@ class Truth:
     similar_j: np.ndarray  # float
     unplanted_pairs: int  # pairs >= threshold not made from one another
     planted_pairs: int  # pairs of paragraphs with a common root
+    join_paragraphs: int  # the join covered the first this many paragraphs
     join_candidates: int  # candidate pairs the prefix filter verified
 
 
@@ -73,78 +74,111 @@ def _packed_shingles(texts: Sequence[str], size: int) -> tuple[np.ndarray, np.nd
     if (lengths <= size).any():
         raise ValueError("paragraph keys this short are not expected in the corpus")
     cps = np.frombuffer("".join(ks).encode("utf-32-le"), dtype="<u4")
-    alphabet, dense = np.unique(cps, return_inverse=True)
-    bits = max(1, int(len(alphabet)).bit_length())
+    present = np.flatnonzero(np.bincount(cps))
+    bits = max(1, int(len(present)).bit_length())
     if bits * size > 63:
-        raise ValueError(f"{len(alphabet)} distinct characters: 5-grams do not pack into 63 bits")
-    dense = dense.astype(np.uint64) + np.uint64(1)
+        raise ValueError(f"{len(present)} distinct characters: 5-grams do not pack into 63 bits")
+    lut = np.zeros(int(present[-1]) + 1, dtype=np.uint64)
+    lut[present] = np.arange(1, len(present) + 1, dtype=np.uint64)
+    dense = lut[cps]
     n = len(cps) - size + 1
     packed = np.zeros(n, dtype=np.uint64)
     for j in range(size):
         packed = (packed << np.uint64(bits)) | dense[j : j + n]
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    counts = lengths - size + 1
-    index = np.repeat(starts, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    owner = np.repeat(np.arange(len(ks), dtype=np.int64), counts)
-    return packed[index], owner
+    ends = np.cumsum(lengths)
+    valid = np.ones(n, dtype=bool)  # windows that start in one key and end in the next
+    straddle = (ends[:, None] - np.arange(1, size)[None, :]).ravel()
+    valid[straddle[straddle < n]] = False
+    owner = np.repeat(np.arange(len(ks), dtype=np.int64), lengths - size + 1)
+    return packed[valid], owner
+
+
+def _unique(sorted_values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The distinct values of a sorted array (np.unique hashes, which is slower here)."""
+    keep = np.ones(len(sorted_values), dtype=bool)
+    keep[1:] = sorted_values[1:] != sorted_values[:-1]
+    return sorted_values[keep]
+
+
+JOIN_K = 8  # prefix filter: a pair must share K tokens among the first |s| - ceil(t|s|) + K
+_CHUNK_PAIRS = 1 << 24
 
 
 def similar_pairs(
-    texts: Sequence[str], threshold: float, size: int = 5
+    texts: Sequence[str], threshold: float, size: int = 5, k: int = JOIN_K
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Every pair ``i < j`` with exact ``J >= threshold``, their J, and the number of
-    candidates verified."""
+    candidates verified exactly.
+
+    Sound because if ``J(A, B) >= t`` then ``|A & B| >= ceil(t * max(|A|, |B|))``, so the
+    first ``k`` common tokens (in the global order) lie within the first
+    ``|s| - ceil(t |s|) + k`` tokens of both sets.
+    """
     n = len(texts)
     values, owner = _packed_shingles(texts, size)
-    tokens, tid = np.unique(values, return_inverse=True)
-    del values
-    tid_bits = max(1, int(len(tokens)).bit_length())
-    own_bits = max(1, int(n).bit_length())
-    if tid_bits + own_bits > 63:
+    order = np.argsort(values)
+    new = np.ones(len(values), dtype=bool)
+    new[1:] = values[order[1:]] != values[order[:-1]]
+    tid = np.empty(len(values), dtype=np.int64)
+    tid[order] = np.cumsum(new) - 1
+    n_tokens = int(new.sum())
+    del values, order, new
+    tid_bits = max(1, n_tokens.bit_length())
+    if tid_bits + max(1, int(n).bit_length()) > 63:
         raise ValueError("corpus too large for the packed join")
     # Sets: one (owner, token) per distinct token of a text.
-    entry = np.unique((owner.astype(np.uint64) << np.uint64(tid_bits)) | tid.astype(np.uint64))
+    entry = _unique(np.sort((owner.astype(np.uint64) << np.uint64(tid_bits)) | tid.astype(np.uint64)))
     del owner, tid
+    mask = np.uint64((1 << tid_bits) - 1)
     owner = (entry >> np.uint64(tid_bits)).astype(np.int64)
-    tid = (entry & np.uint64((1 << tid_bits) - 1)).astype(np.int64)
+    tid = (entry & mask).astype(np.int64)
     del entry
     sizes = np.bincount(owner, minlength=n)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     # Global order: rarest token first (ties by token id).
-    df = np.bincount(tid, minlength=len(tokens))
-    order = np.lexsort((np.arange(len(tokens)), df))
-    rank = np.empty(len(tokens), dtype=np.int64)
-    rank[order] = np.arange(len(tokens))
+    df = np.bincount(tid, minlength=n_tokens)
+    order = np.lexsort((np.arange(n_tokens), df))
+    rank = np.empty(n_tokens, dtype=np.int64)
+    rank[order] = np.arange(n_tokens)
     by_rank = np.sort((owner.astype(np.uint64) << np.uint64(tid_bits)) | rank[tid].astype(np.uint64))
-    r_owner = (by_rank >> np.uint64(tid_bits)).astype(np.int64)
-    r_rank = (by_rank & np.uint64((1 << tid_bits) - 1)).astype(np.int64)
+    position = np.arange(len(by_rank)) - offsets[(by_rank >> np.uint64(tid_bits)).astype(np.int64)]
+    prefix = np.minimum(sizes, sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + k)
+    keep = position < prefix[(by_rank >> np.uint64(tid_bits)).astype(np.int64)]
+    by_rank = by_rank[keep]
+    del position, keep
+    # Sort by token, then owner: each run is the texts sharing a prefix token, ascending.
+    by_token = np.sort(((by_rank & mask) << np.uint64(64 - tid_bits)) | (by_rank >> np.uint64(tid_bits)))
     del by_rank
-    # Prefix of each set: |s| - ceil(t |s|) + 1 rarest tokens.
-    need = np.ceil(threshold * sizes - 1e-9).astype(np.int64)
-    prefix = sizes - need + 1
-    position = np.arange(len(r_owner)) - offsets[r_owner]
-    keep = position < prefix[r_owner]
-    p_owner, p_rank = r_owner[keep], r_rank[keep]
-    del r_owner, r_rank, position, keep
-    # Texts sharing a prefix token: sort by token, pair up the members of each run.
-    o = np.argsort(p_rank, kind="stable")
-    p_owner, p_rank = p_owner[o], p_rank[o]
+    p_rank = by_token >> np.uint64(64 - tid_bits)
+    p_owner = (by_token & np.uint64((1 << (64 - tid_bits)) - 1)).astype(np.int64)
+    del by_token
     run_start = np.flatnonzero(np.concatenate([[True], p_rank[1:] != p_rank[:-1]]))
     run_len = np.diff(np.concatenate([run_start, [len(p_rank)]]))
-    pairs_list = []
+    # Count, per pair, the prefix tokens it shares; keep pairs sharing k or more.
+    parts = 16
+    buckets: list[list[np.ndarray]] = [[] for _ in range(parts)]
     for m in np.unique(run_len[run_len > 1]).tolist():
         starts = run_start[run_len == m]
-        members = p_owner[starts[:, None] + np.arange(m)[None, :]]  # (groups, m)
-        a, b = np.triu_indices(m, 1)
-        pairs_list.append(np.stack([members[:, a].ravel(), members[:, b].ravel()], axis=1))
-    if not pairs_list:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0), 0
-    pairs = np.concatenate(pairs_list)
-    pairs.sort(axis=1)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    sa, sb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    pairs = pairs[np.minimum(sa, sb) >= threshold * np.maximum(sa, sb) - 1e-9]  # length filter
-    code = np.unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
+        a_idx, b_idx = np.triu_indices(m, 1)
+        step = max(1, _CHUNK_PAIRS // len(a_idx))
+        for c in range(0, len(starts), step):
+            members = p_owner[starts[c : c + step, None] + np.arange(m)[None, :]]
+            a, b = members[:, a_idx].ravel(), members[:, b_idx].ravel()
+            sa, sb = sizes[a], sizes[b]
+            ok = np.minimum(sa, sb) >= threshold * np.maximum(sa, sb) - 1e-9  # length filter
+            code = a[ok] * np.int64(n) + b[ok]
+            part = a[ok] % parts
+            for q in range(parts):
+                buckets[q].append(code[part == q])
+    found = []
+    for q in range(parts):
+        if buckets[q]:
+            codes = np.sort(np.concatenate(buckets[q]))
+            starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
+            counts = np.diff(np.concatenate([starts, [len(codes)]]))
+            found.append(codes[starts[counts >= k]])
+        buckets[q] = []
+    code = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     pairs = np.stack([code // n, code % n], axis=1)
     # Verify exactly, with Python sets of the packed tokens.
     cache: dict[int, frozenset[int]] = {}
@@ -160,13 +194,16 @@ def similar_pairs(
     return pairs[good], sims[good], len(pairs)
 
 
-def ground_truth(paras: Sequence[Paragraph], threshold: float = 0.8) -> Truth:
+def ground_truth(paras: Sequence[Paragraph], threshold: float = 0.8, join_max: int = 200_000) -> Truth:
+    """The truth for ``paras``; the all-pairs join covers the first ``join_max`` of them
+    (beyond, only planted pairs are known: the caller checks the pairs methods report)."""
     n = len(paras)
     planted = planted_similarities(paras)
-    pairs, sims, n_candidates = similar_pairs([p.text for p in paras], threshold)
+    n_join = min(n, join_max)
+    pairs, sims, n_candidates = similar_pairs([p.text for p in paras[:n_join]], threshold)
     found = {(int(a), int(b)): float(s) for (a, b), s in zip(pairs.tolist(), sims.tolist())}
     for pair, j in planted.items():
-        if j >= threshold:
+        if j >= threshold and pair[1] < n_join:
             assert pair in found and math.isclose(found[pair], j), f"the join missed planted pair {pair} (J={j})"
     unplanted = [pair for pair in found if pair not in planted]
     for pair in unplanted:
@@ -184,14 +221,16 @@ def ground_truth(paras: Sequence[Paragraph], threshold: float = 0.8) -> Truth:
             hits = [i for i, s in kept if s >= threshold]
             if hits:
                 duplicate_of[j_idx] = min(hits)
+    similar = sorted((pair, j) for pair, j in planted.items() if j >= threshold)
     return Truth(
         threshold,
         duplicate_of >= 0,
         duplicate_of,
         best,
-        pairs,
-        sims,
+        np.array([p for p, _ in similar], dtype=np.int64).reshape(-1, 2),
+        np.array([j for _, j in similar]),
         len(unplanted),
         len(planted) - len(unplanted),
+        n_join,
         n_candidates,
     )

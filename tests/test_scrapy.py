@@ -17,7 +17,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +149,11 @@ class Crawl:
         return 0
 
 
+CrawlFn = Callable[..., Crawl]
+
+
 @pytest.fixture
-def crawl(site: str, tmp_path: Path):
+def crawl(site: str, tmp_path: Path) -> CrawlFn:
     runs = iter(range(1, 100))
 
     def crawl(*, item: str = "dict", spider: str = SPIDER, **settings: Any) -> Crawl:
@@ -210,7 +213,7 @@ def assert_clean(items: dict[str, dict[str, Any]]) -> None:
 # -- real crawls ----------------------------------------------------------------------------
 
 
-def test_crawl_cleans_without_an_index(crawl) -> None:
+def test_crawl_cleans_without_an_index(crawl: CrawlFn) -> None:
     result = crawl(NEWSCLEAN_FIELD="text")
     items = result.by_page()
     assert list(items) == STORIES  # no index: the republication is kept
@@ -221,7 +224,7 @@ def test_crawl_cleans_without_an_index(crawl) -> None:
     assert result.stat("newsclean/paragraphs_removed") == 7  # 6 repeated paragraphs, 1 caption
 
 
-def test_crawl_drops_a_republished_story_and_remembers_across_crawls(crawl, site: str, tmp_path: Path) -> None:
+def test_crawl_drops_a_republished_story_and_remembers_across_crawls(crawl: CrawlFn, site: str, tmp_path: Path) -> None:
     first = crawl(NEWSCLEAN_INDEX="index/stories.nci")  # drop mode is the default
     items = first.by_page()
     assert list(items) == STORIES[:2]
@@ -246,7 +249,7 @@ def test_crawl_drops_a_republished_story_and_remembers_across_crawls(crawl, site
     }
 
 
-def test_crawl_with_dataclass_items_marks_a_republished_story(crawl, site: str) -> None:
+def test_crawl_with_dataclass_items_marks_a_republished_story(crawl: CrawlFn, site: str) -> None:
     result = crawl(item="dataclass", NEWSCLEAN_INDEX="stories.nci", NEWSCLEAN_DUPLICATES="mark")
     items = result.by_page()
     assert list(items) == STORIES
@@ -257,7 +260,7 @@ def test_crawl_with_dataclass_items_marks_a_republished_story(crawl, site: str) 
     assert items["republished-mekong-water.html"]["byline"]["raw"] == "HANOI (VNA) –"
 
 
-def test_crawl_with_attrs_items_drops_a_republished_story(crawl) -> None:
+def test_crawl_with_attrs_items_drops_a_republished_story(crawl: CrawlFn) -> None:
     pytest.importorskip("attrs")
     result = crawl(item="attrs", NEWSCLEAN_INDEX="stories.nci", NEWSCLEAN_DUPLICATES="drop")
     items = result.by_page()
@@ -267,7 +270,7 @@ def test_crawl_with_attrs_items_drops_a_republished_story(crawl) -> None:
 
 
 @pytest.mark.redis
-def test_crawl_with_a_redis_index(crawl, redis_url: str, site: str) -> None:
+def test_crawl_with_a_redis_index(crawl: CrawlFn, redis_url: str, site: str) -> None:
     pytest.importorskip("redis")
     namespace = f"scrapy-test-{os.getpid()}"
     settings = {"NEWSCLEAN_REDIS_URL": redis_url, "NEWSCLEAN_REDIS_NAMESPACE": namespace}
@@ -281,7 +284,7 @@ def test_crawl_with_a_redis_index(crawl, redis_url: str, site: str) -> None:
     assert again.stat("item_dropped_count") == 3
 
 
-def test_disabled_pipeline_leaves_items_alone(crawl) -> None:
+def test_disabled_pipeline_leaves_items_alone(crawl: CrawlFn) -> None:
     result = crawl(NEWSCLEAN_ENABLED="False")
     items = result.by_page()
     assert list(items) == STORIES
@@ -289,7 +292,7 @@ def test_disabled_pipeline_leaves_items_alone(crawl) -> None:
     assert "byline" not in items["vna-mekong-water.html"]
 
 
-def test_the_recipes_spider(crawl) -> None:
+def test_the_recipes_spider(crawl: CrawlFn) -> None:
     """The spider of docs/recipes/scrapy.md, as printed there, enables the pipeline itself."""
     recipe = (Path(__file__).resolve().parent.parent / "docs" / "recipes" / "scrapy.md").read_text(encoding="utf-8")
     spider = next(block for block in recipe.split("```python\n")[1:] if "class NewsSpider" in block)
@@ -376,6 +379,7 @@ def test_undeclared_fields(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> 
     item = made.process_item(Bare("u", STORY))
     assert item.text.count("central bank") == 1 and "(VNA)" not in item.text
     assert caplog.text.count("Bare items have no field 'byline'") == 1
+    assert "set NEWSCLEAN_BYLINE_FIELD to None" in caplog.text
     made.process_item(Bare("v", STORY))
     assert caplog.text.count("Bare items have no field 'byline'") == 1  # warned once per class
 
@@ -401,10 +405,12 @@ def test_report_field_and_ids() -> None:
 
 
 def test_scrapy_item_class() -> None:
-    class Article(scrapy.Item):
-        url = scrapy.Field()
-        text = scrapy.Field()
-        byline = scrapy.Field()
+    from scrapy import Field, Item
+
+    class Article(Item):
+        url = Field()
+        text = Field()
+        byline = Field()
 
     item = pipeline().process_item(Article(url="u", text=STORY))
     assert isinstance(item, Article)

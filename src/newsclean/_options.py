@@ -87,8 +87,9 @@ class Options:
 
     @property
     def bands(self) -> tuple[int, int]:
-        """``(bands, rows)`` for LSH: the most rows per band whose recall at ``threshold``
-        is still at least 0.999, so candidates stay few without missing true repeats.
+        """The LSH banding ``(bands, rows)``: the most rows per band whose recall at
+        ``threshold`` is still at least 0.999, so candidates stay few without missing true
+        repeats.
 
         >>> Options().bands
         (25, 5)

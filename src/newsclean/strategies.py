@@ -254,6 +254,8 @@ _NEAR_MIN = 0.85
 #: Teasers keep at most this share of the paragraph (so they are no near repeat of it).
 _TEASER_MAX_SHARE = 0.55
 _SENTENCE_ENDS = (".", "!", "?", "…", ")", "]")
+_JOINERS = st.integers(0, 9)
+_FUNCTION_CHOICE = st.integers(0, 3 * len(_FUNCTION_WORDS) - 1)
 
 
 @functools.lru_cache(maxsize=1)
@@ -353,30 +355,33 @@ def _check_agencies(value: object) -> tuple[Agency, ...]:
 @st.composite
 def _paragraph(draw: DrawFn, pool: Sequence[str], min_size: int, max_size: int) -> str:
     """Sentences of distinct words of ``pool`` (and function words), ending with ".",
-    ``min_size`` to ``max_size`` characters; shrinks to the first words of the pool."""
+    ``min_size`` to ``max_size`` characters; shrinks to the first words of the pool in
+    one sentence. (Plain integer draws: a strategy made per word costs more than the
+    rest of an article.)"""
     target = draw(st.integers(min_size, max_size))
-    used: set[str] = set()
+    unused = list(pool)
     text = ""  # without the final full stop
     words_in_sentence = 0
+    n_function = len(_FUNCTION_WORDS)
     while len(text) + 1 < target:
-        joiner, function = "", None
+        joiner = ""
         if text:
-            # 0-6: a space, 7-8: a comma, 9: a new sentence (shrinks to a space)
-            choice = draw(st.integers(0, 9))
+            choice = draw(_JOINERS)  # 0-6: a space, 7-8: a comma, 9: a new sentence
             joiner = ", " if choice in (7, 8) and words_in_sentence >= 2 else " "
             if choice == 9 and words_in_sentence >= 4:
                 joiner = ". "
-        function = draw(st.none() | st.sampled_from(_FUNCTION_WORDS))
+        f = draw(_FUNCTION_CHOICE) - 2 * n_function  # below 0 (two times in three): none
+        function = _FUNCTION_WORDS[f] if f >= 0 else ""
         room = max_size - 1 - len(text) - len(joiner) - (len(function) + 1 if function else 0)
-        fits = [w for w in pool if w not in used and len(w) <= room]
-        if not fits and (function or joiner != " " * bool(text)):
-            joiner, function = " " * bool(text), None
+        fits = [w for w in unused if len(w) <= room]
+        if not fits and (function or joiner not in ("", " ")):
+            joiner, function = " " if text else "", ""
             room = max_size - 1 - len(text) - len(joiner)
-            fits = [w for w in pool if w not in used and len(w) <= room]
+            fits = [w for w in unused if len(w) <= room]
         if not fits:
             break  # only when at least min_size long (see _check_paragraph_sizes)
-        word = draw(st.sampled_from(fits))
-        used.add(word)
+        word = fits[draw(st.integers(0, len(fits) - 1))]
+        unused.remove(word)
         piece = f"{function} {word}" if function else word
         if not text or joiner == ". ":
             piece = piece[0].upper() + piece[1:]
@@ -469,16 +474,21 @@ def _spelling(draw: DrawFn, agency: Agency) -> str:
 
 
 @st.composite
-def _date(draw: DrawFn) -> str:
+def _date(draw: DrawFn, caps: bool = False) -> str:
+    """A date as datelines write it: ``June 8``, ``8 jun``, ``June 8, 2023``, ``8th June``;
+    with ``caps``, ``JUL 11`` or ``11 JUL``."""
     month = draw(st.sampled_from(_MONTHS))
     day = draw(st.integers(1, 28))
-    form = draw(st.integers(0, 3))
+    form = draw(st.integers(0, 1 if caps else 3))
+    if caps:
+        month = month.rstrip(".").upper()
     if form == 1:
         return f"{day} {month}"
     if form == 2:
         return f"{month} {day}, {draw(st.integers(2000, 2030))}"
     if form == 3:
-        return f"{day}{('th', 'st', 'nd', 'rd')[day % 4 if day % 10 in (1, 2, 3) and day not in (11, 12, 13) else 0]} {month.rstrip('.')}"
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(day % 10 if day // 10 != 1 else 0, "th")
+        return f"{day}{suffix} {month.rstrip('.')}"
     return f"{month} {day}"
 
 
@@ -515,7 +525,7 @@ def _dateline(draw: DrawFn, agency: Agency, form: str) -> _Dateline:
         sep = " "
     elif form == "agency_first":
         if agency.ambiguous or draw(st.booleans()):
-            date = draw(_date()).upper()
+            date = draw(_date(caps=True))
             loc = caps
             head = f"({name}){sep.rstrip()} {caps}, {date}"
             # (not ".-" right after a date: "JUNE.-" would read as an abbreviation's dot)
@@ -779,11 +789,15 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:  # noqa: C901 - one recipe,
                 taken.add(_key(text))
                 after = draw(st.integers(i, n - 1))
                 inserts.append((after, len(inserts), _Para(text, None, "copy", (0, len(text))), i, "near_repeat"))
+    teased: set[int] = set()
     if _want(draw, cfg.teasers) and n:
         for _ in range(draw(st.integers(cfg.min_teasers, cfg.max_teasers))):
             i = draw(st.integers(0, n - 1))
-            text = draw(_teaser(bodies[i], taken))
+            # (one teaser per paragraph: two teasers of one paragraph can be near repeats
+            # of each other, which clean() reports against the teaser it then removes)
+            text = None if i in teased else draw(_teaser(bodies[i], taken))
             if text is not None:
+                teased.add(i)
                 taken.add(_key(text))
                 after = draw(st.integers(0, n - 1))  # before or after the full paragraph
                 inserts.append((after, len(inserts), _Para(text, None, "copy", (0, len(text))), i, "truncated_repeat"))

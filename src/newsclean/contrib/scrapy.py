@@ -193,15 +193,15 @@ class NewscleanPipeline:
         result = self.cleaner.clean(text, index=boilerplate)
         self._record(result)
         adapter[self.field] = result.text
-        if self.byline_field is not None and self._can_set(adapter, self.byline_field, required=False):
+        if self.byline_field is not None and self._can_set(adapter, self.byline_field, "BYLINE"):
             adapter[self.byline_field] = result.byline.to_dict() if result.byline else None
-        if self.report_field is not None and self._can_set(adapter, self.report_field, required=False):
+        if self.report_field is not None and self._can_set(adapter, self.report_field, "REPORT"):
             adapter[self.report_field] = result.to_dict()
 
         if self.index is None:
             return item
         if self.duplicates == "mark":
-            self._can_set(adapter, self.duplicate_field, required=True)  # before the index learns it
+            self._can_set(adapter, self.duplicate_field, "DUPLICATE")  # before the index learns it
         added: AddResult = self.index.add(text, id=self._id(adapter, text))
         if self.duplicates == "mark":
             adapter[self.duplicate_field] = added.duplicate_of
@@ -223,7 +223,9 @@ class NewscleanPipeline:
             return str(value)
         return "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
-    def _can_set(self, adapter: Any, name: str, *, required: bool) -> bool:
+    def _can_set(self, adapter: Any, name: str, what: str) -> bool:
+        """Whether the item can take field ``name`` (dicts take any). The duplicate mark is
+        required (``KeyError``); a byline or report field is skipped, with one warning."""
         from itemadapter import ItemAdapter
 
         cls = type(adapter.item)
@@ -231,11 +233,11 @@ class NewscleanPipeline:
         if declared is None or name in declared:
             return True
         message = f"newsclean: {cls.__name__} items have no field {name!r}"
-        if required:
+        if what == "DUPLICATE":
             raise KeyError(f"{message}: declare it, or name another with NEWSCLEAN_DUPLICATE_FIELD")
         if (cls, name) not in self._warned:
             self._warned.add((cls, name))
-            logger.warning("%s; not stored (declare it, or set the NEWSCLEAN_ setting to None)", message)
+            logger.warning("%s; not stored (declare it, or set NEWSCLEAN_%s_FIELD to None)", message, what)
         return False
 
     def _record(self, result: CleanResult) -> None:

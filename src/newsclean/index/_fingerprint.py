@@ -44,7 +44,8 @@ class IndexParams:
         shingle_kind: ``"word"`` (default: compact, good for space-separated languages) or
             ``"char"`` (language-agnostic; use it for Chinese, Japanese, Thai).
         shingle_size: words or characters per shingle.
-        num_perm, seed: of the MinHash signatures (datasketch ``affine32``).
+        num_perm: the number of MinHash permutations (datasketch ``affine32``).
+        seed: the seed of the MinHash permutations.
         boilerplate_min_docs: a paragraph seen in at least this many distinct kept
             documents is site boilerplate.
     """
