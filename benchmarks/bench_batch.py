@@ -869,6 +869,12 @@ def main() -> None:
         "--profile", action="store_true", help="only profile near_duplicates at 100k (or the largest --sizes)"
     )
     ap.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md and the plot")
+    ap.add_argument(
+        "--wait-idle", type=float, metavar="LOAD", help="first wait until the 1-minute load average is below LOAD"
+    )
+    ap.add_argument(
+        "--max-wait", type=float, default=3600, metavar="S", help="give up waiting after S seconds (default 3600)"
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--corpus-file", help=argparse.SUPPRESS)
@@ -888,6 +894,11 @@ def main() -> None:
         print(report)
         return
 
+    if args.wait_idle is not None:
+        waited = time.perf_counter()
+        while os.getloadavg()[0] >= args.wait_idle and time.perf_counter() - waited < args.max_wait:
+            time.sleep(15)
+        print(f"waited {time.perf_counter() - waited:.0f} s for load < {args.wait_idle}", flush=True)
     wall0 = time.perf_counter()
     load_before = os.getloadavg()[0]
     argv = " ".join(["benchmarks/bench_batch.py", *sys.argv[1:]])

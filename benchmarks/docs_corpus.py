@@ -581,6 +581,8 @@ def corpus(
         site_n = rng.randrange(len(g.sites))
         content = "\n".join(story.paragraphs)
         originals.append((i, story, site_n, shingles(content)))
+        if len(originals) > 2 * window:  # only the last `window` are ever drawn from
+            del originals[:window]
         docs.append(Doc(str(i), g.original(story, g.sites[site_n]), "original", (), -1, None, content))
     return docs
 

@@ -27,12 +27,23 @@ def shingles(k: str, n: int) -> set[str]:
 
 def reference(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, int, str]]:
     kept = [bool(re.search(r"[^\W\d_]", t)) for t in texts]
-    out = []
+    out: dict[int, tuple[int, str]] = {}
     for j, k in enumerate(keys):  # exact
         for i in range(j):
             if kept[i] and kept[j] and keys[i] == k:
                 kept[j] = False
-                out.append((j, i, "exact_repeat"))
+                out[j] = (i, "exact_repeat")
+    teasers = {}
+    for j, k in enumerate(keys):  # truncated
+        m = re.search(r"\s*(?:\.\.\.|\[\.\.\.\])$", k)
+        core = k[: m.start()] if m else ""
+        if kept[j] and m and len(core) >= TEASER_MIN_CHARS and len(core.split()) >= TEASER_MIN_WORDS:
+            teasers[j] = core
+    for j, core in teasers.items():
+        full = [i for i, k in enumerate(keys) if kept[i] and i not in teasers and k.startswith(core)]
+        if full:
+            kept[j] = False
+            out[j] = (min(full), "truncated_repeat")
     for j, k in enumerate(keys):  # near: every earlier kept paragraph, exact Jaccard
         if not kept[j] or len(k) < o.min_near_length:
             continue
@@ -45,23 +56,14 @@ def reference(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, 
                     best = (s, i)
         if best:
             kept[j] = False
-            out.append((j, best[1], "near_repeat"))
-    teasers = {}
-    for j, k in enumerate(keys):  # truncated
-        m = re.search(r"\s*(?:\.\.\.|\[\.\.\.\])$", k)
-        if (
-            kept[j]
-            and m
-            and len(k[: m.start()]) >= TEASER_MIN_CHARS
-            and len(k[: m.start()].split()) >= TEASER_MIN_WORDS
-        ):
-            teasers[j] = k[: m.start()]
-    for j, core in teasers.items():
-        full = [i for i, k in enumerate(keys) if kept[i] and i not in teasers and k.startswith(core)]
-        if full:
-            kept[j] = False
-            out.append((j, min(full), "truncated_repeat"))
-    return sorted(out)
+            out[j] = (best[1], "near_repeat")
+    result = []
+    for j, (i, rule) in sorted(out.items()):  # every removal points at a kept paragraph
+        while i in out:
+            i, inherited = out[i]
+            rule = inherited if rule == "exact_repeat" else rule
+        result.append((j, i, rule))
+    return result
 
 
 def fast(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, int, str]]:

@@ -123,7 +123,7 @@ class Credits:
             rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE})?{_SLOT}"
             rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?P<marker>\s*{_MARKER})?"
             rf"|\(\s*{_SLOT}\s*\)(?P<marker>\s*{_MARKER})?"
-            rf"|/(?P<slashed>[\p{{L}}-]+)/"
+            rf"|/(?P<slashed>[\p{{L}}-]+(?: [\p{{L}}-]+){{0,3}})/"
         )
 
     def _agency(self, name: str | None, form: str | None = None) -> Agency | None:
@@ -150,7 +150,7 @@ class Credits:
             agency = self._agency(m["agency"], form) if m else None
             if m is None or agency is None:
                 continue
-            loc, date = m["loc"], m["date"]
+            loc, date = m["loc"], _date_as_written(m["date"])
             if date and not _is_date(date):
                 continue
             if not self._plausible(agency, loc, date, nosep=bool(m.groupdict().get("nosep"))):
@@ -237,6 +237,7 @@ class Credits:
         photos = self._photos(out, policy)
         trailing = self._trailing(out, policy, leading)
         found = ([leading] if leading else []) + photos + ([trailing] if trailing else [])
+        found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
         return [(i, t) for i, t in out if t], found
 
     def _leading(self, out: list[tuple[int, str]], policy: Policy) -> Byline | None:
@@ -329,6 +330,20 @@ def _is_layout(text: str) -> bool:
 def _is_aside(text: str) -> bool:
     """An end marker, editor initials or a staff line (``(Reporting by ...)``)."""
     return bool(_END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text))
+
+
+_FULL_MONTHS = frozenset(_MONTHS[:12])
+
+
+def _date_as_written(date: str | None) -> str | None:
+    """The date without a dot that ends the dateline rather than an abbreviation.
+
+    >>> _date_as_written("8 June."), _date_as_written("1 Sept."), _date_as_written("JUL 11")
+    ('8 June', '1 Sept.', 'JUL 11')
+    """
+    if date and date.endswith(".") and (date[:-1].split() or [""])[-1].lower() in _FULL_MONTHS:
+        return date[:-1]
+    return date
 
 
 def _is_date(date: str) -> bool:

@@ -11,7 +11,7 @@ from ._normalize import tidy
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 # A line ending in one of these ends a sentence: inside a blank-line block, a break
 # after it separates paragraphs rather than wrapping one.
-_SENTENCE_END = tuple('.!?:;…"”’»)]')
+_SENTENCE_END = tuple('.!?:…"”’»)]')
 
 
 @dataclasses.dataclass(frozen=True)

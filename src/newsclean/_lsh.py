@@ -28,7 +28,9 @@ def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.
     keys = np.zeros((n, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(rows):
-            keys += cut[:, :, r] * _MULTIPLIERS[r]
+            if r and not r % len(_MULTIPLIERS):  # past 32 rows: mix, then reuse the multipliers
+                keys = fmix64(keys)
+            keys += cut[:, :, r] * _MULTIPLIERS[r % len(_MULTIPLIERS)]
         # The band number is mixed in so that equal values in two bands differ.
         keys += np.arange(bands, dtype=np.uint64) * _MULTIPLIERS[31]
     return fmix64(keys)

@@ -75,9 +75,29 @@ def find_repeats(keys: Sequence[str], options: Options, texts: Sequence[str] | N
     content = [bool(_LETTER.search(t)) for t in (keys if texts is None else texts)]
     kept = list(content)
     repeats = _exact(keys, kept)
-    repeats += _near(keys, kept, options)
+    # Teasers before near repeats: a long teaser is also a near repeat of its full
+    # paragraph, and the full paragraph must be the one that stays.
     repeats += _truncated(keys, kept)
-    return sorted(repeats)
+    repeats += _near(keys, kept, options)
+    return _to_kept(sorted(repeats))
+
+
+def _to_kept(repeats: list[Repeat]) -> list[Repeat]:
+    """Point every removal at a kept paragraph. An exact repeat of a paragraph that a
+    later pass removed takes over that paragraph's removal (same key, same similarity);
+    a teaser whose full paragraph was removed points where that paragraph points."""
+    by_index = {r.index: r for r in repeats}
+    out = []
+    for r in repeats:
+        target = by_index.get(r.duplicate_of) if r.duplicate_of is not None else None
+        while target is not None:
+            if r.rule == "exact_repeat":
+                r = dataclasses.replace(target, index=r.index)
+            else:
+                r = dataclasses.replace(r, duplicate_of=target.duplicate_of)
+            target = by_index.get(r.duplicate_of) if r.duplicate_of is not None else None
+        out.append(r)
+    return out
 
 
 def _exact(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
