@@ -201,3 +201,12 @@ def test_params_are_validated() -> None:
     with pytest.raises(ValueError, match="boilerplate_min_docs"):
         IndexParams(boilerplate_min_docs=1)
     assert IndexParams().bands == (21, 6)
+
+
+def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
+    """Fingerprints do not depend on what the index had seen (boilerplate included)."""
+    small = docs[:150]
+    batched = DedupIndex(boilerplate_min_docs=2).add_many([d.text for d in small], [d.id for d in small])
+    one = DedupIndex(boilerplate_min_docs=2)
+    singly = [one.add(d.text, d.id) for d in small]
+    assert batched == singly

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -124,19 +124,17 @@ def paragraph_hash(paragraph_key: str) -> int:
     return int.from_bytes(digest, "little") & 0x7FFFFFFFFFFFFFFF
 
 
-def fingerprints(
-    bodies: Sequence[Sequence[str]], params: IndexParams, boilerplate: Container[int] = ()
-) -> list[Fingerprint]:
+def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[Fingerprint]:
     """Fingerprints of documents given as their clean paragraphs, computed as one batch.
-    Paragraphs whose hash is in ``boilerplate`` are left out of the similarity."""
+
+    Known boilerplate stays in: a fingerprint must not depend on what the index had seen
+    when it was made (an original indexed before its site's footer was known as boilerplate
+    would no longer match its republication), nor on how documents were batched."""
     flat = keys([p for body in bodies for p in body])
     at = np.cumsum([0] + [len(body) for body in bodies]).tolist()
     paragraph_keys = [flat[at[i] : at[i + 1]] for i in range(len(bodies))]
     paragraph_hashes = [[paragraph_hash(k) for k in keys] for keys in paragraph_keys]
-    doc_keys = [
-        " ".join(k for k, h in zip(keys, hs) if h not in boilerplate)
-        for keys, hs in zip(paragraph_keys, paragraph_hashes)
-    ]
+    doc_keys = [" ".join(keys) for keys in paragraph_keys]
     hashes, offsets = shingle_hashes(doc_keys, params.shingle_size, params.shingle_kind)
     sigs = signatures(hashes, offsets, params.sketch)
     bands = band_keys(sigs, *params.bands)
@@ -150,11 +148,9 @@ def fingerprints(
     ]
 
 
-def fingerprint_texts(
-    texts: Sequence[str], cleaner: Cleaner, params: IndexParams, boilerplate: Container[int] = ()
-) -> list[Fingerprint]:
+def fingerprint_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams) -> list[Fingerprint]:
     """Clean each text (credits, datelines, in-document repeats out), then fingerprint."""
-    return fingerprints([[p.text for p in split(cleaner.clean(t).text)] for t in texts], params, boilerplate)
+    return fingerprints([[p.text for p in split(cleaner.clean(t).text)] for t in texts], params)
 
 
 def jaccard32(a: U32, b: U32) -> float:

@@ -43,7 +43,7 @@ class DedupIndex:
     """A near-duplicate index of documents, in memory. First added wins.
 
     Documents are compared on their clean body (credits, datelines, in-document repeats
-    and known site boilerplate removed). LSH proposes candidates; the exact Jaccard
+    removed). LSH proposes candidates; the exact Jaccard
     similarity of the shingle sets decides. ``add`` is safe to call from several threads.
 
     >>> index = DedupIndex()
@@ -137,7 +137,7 @@ class DedupIndex:
     # -- inside -------------------------------------------------------------------------
 
     def _fingerprints(self, texts: Sequence[str]) -> list[Fingerprint]:
-        return fingerprint_texts(texts, self.cleaner, self.params, self.boilerplate_hashes())
+        return fingerprint_texts(texts, self.cleaner, self.params)
 
     def _best(self, fp: Fingerprint) -> tuple[int, float] | None:
         candidates: set[int] = set()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -24,9 +23,6 @@ from .._errors import IndexUnavailableError, SketchMismatchError
 from .._normalize import key
 from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, paragraph_hash
 from ._memory import AddResult
-
-#: Seconds between refreshes of the boilerplate set that adds leave out of the similarity.
-BOILERPLATE_REFRESH = 10.0
 
 # ARGV: prefix, id, threshold, mode ("add" or "query"), shingles (uint32 LE, sorted),
 # number of bands, the band keys, then the paragraph hashes.
@@ -145,8 +141,6 @@ class RedisIndex:
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
         self._offered = 0
-        self._bp_cache: frozenset[int] | None = None
-        self._bp_time = 0.0
         header = self.params.header_json()
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
@@ -162,14 +156,6 @@ class RedisIndex:
             yield
         except self._errors as err:
             raise IndexUnavailableError(f"Redis at {self.url} is unreachable: {err}") from err
-
-    def _cached_boilerplate(self) -> frozenset[int]:
-        """The boilerplate set, fetched at most every ``BOILERPLATE_REFRESH`` seconds, so
-        that an add stays one round trip."""
-        now = time.monotonic()
-        if self._bp_cache is None or now - self._bp_time > BOILERPLATE_REFRESH:
-            self._bp_cache, self._bp_time = self._boilerplate(), now
-        return self._bp_cache
 
     def _boilerplate(self) -> frozenset[int]:
         with self._guard():
@@ -195,11 +181,10 @@ class RedisIndex:
         return self.add_many([text], None if id is None else [id])[0]
 
     def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add documents in order, in one pipelined round trip (plus, at most every
-        ``BOILERPLATE_REFRESH`` seconds, one to refresh the known boilerplate)."""
+        """Add documents in order, in one pipelined round trip."""
         if ids is not None and len(ids) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
-        prints = fingerprint_texts(texts, self.cleaner, self.params, self._cached_boilerplate())
+        prints = fingerprint_texts(texts, self.cleaner, self.params)
         doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(texts))]
         self._offered += len(texts)
         with self._guard():
@@ -211,7 +196,7 @@ class RedisIndex:
 
     def query(self, text: str) -> AddResult:
         """What ``add`` would say, without adding (the id of the result is ``""``)."""
-        fp = fingerprint_texts([text], self.cleaner, self.params, self._cached_boilerplate())[0]
+        fp = fingerprint_texts([text], self.cleaner, self.params)[0]
         with self._guard():
             reply = self._add_script(args=self._args("", fp, "query"))
         return self._result("", reply)
