@@ -161,7 +161,8 @@ def test_shell_examples_run(tmp_path: Path) -> None:
         assert shlex.split(command)[0] == ".venv/bin/newsclean", (
             f"README.md runs {command!r}: run it in tests/test_readme.py, or list it in NOT_RUN"
         )
-        script = command.replace(".venv/bin/newsclean", shlex.quote(entry_point())).replace("/tmp/", f"{tmp_path}/")
+        # /tmp/ first: the entry point itself may live under /tmp (a CI checkout there).
+        script = command.replace("/tmp/", f"{tmp_path}/").replace(".venv/bin/newsclean", shlex.quote(entry_point()))
         done = subprocess.run(["bash", "-c", "set -o pipefail; " + script], cwd=ROOT, capture_output=True, timeout=120)
         # A reader closing the pipe early (| head) stops the command with 141, as documented.
         ok = (0, 141) if "| head" in command else (0,)
