@@ -9,7 +9,8 @@ datelines out of the body, returning them as data.
 'The talks ended.'
 """
 
-from ._batch import NearDuplicates, near_duplicates
+import typing as _typing
+
 from ._clean import Cleaner, clean
 from ._errors import (
     DecodeError,
@@ -25,7 +26,34 @@ from ._errors import (
 from ._options import Options
 from ._result import Byline, CleanResult, Removal
 from ._version import __version__
-from .index import AddResult, DedupIndex, IndexParams
+
+if _typing.TYPE_CHECKING:
+    from ._batch import NearDuplicates, near_duplicates
+    from .index import AddResult, DedupIndex, IndexParams
+
+# Loaded on first use, so that `import newsclean` (and the command's start-up) does not pay
+# for what cleaning one document does not need (multiprocessing, zipfile, ...).
+_LAZY = {
+    "NearDuplicates": "._batch",
+    "near_duplicates": "._batch",
+    "AddResult": ".index",
+    "DedupIndex": ".index",
+    "IndexParams": ".index",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AddResult",

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -100,6 +99,8 @@ def near_duplicates(
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
     pool = None
     if workers > 1 and len(chunks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
         # Forked workers inherit the texts (no pickling); only slices and arrays travel.
         pool = ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
     try:
