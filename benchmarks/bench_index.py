@@ -298,15 +298,20 @@ def child(args: argparse.Namespace) -> None:
         json.dump(out, f)
 
 
-def snapshot_source(tmp: Path) -> tuple[str, dict[str, Any]]:
-    """Copy src/newsclean into ``tmp`` so that every run of this benchmark measures the
-    same code even if the working tree changes meanwhile; return (path, its identity)."""
-    shutil.copytree(ROOT / "src" / "newsclean", tmp / "src" / "newsclean",
+def snapshot_source(dest: Path, reuse: bool) -> tuple[str, dict[str, Any]]:
+    """Copy src/newsclean to ``dest`` (with ``reuse``, keep the copy already there) so that
+    every run measures the same code even if the working tree changes meanwhile, and a
+    resumed benchmark measures what it started with; return (path, its identity)."""
+    ident = dest / "identity.json"
+    if reuse and ident.exists():
+        return str(dest), dict(json.loads(ident.read_text()))
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(ROOT / "src" / "newsclean", dest / "newsclean",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     digest = hashlib.sha256()
-    for path in sorted((tmp / "src" / "newsclean").rglob("*")):
+    for path in sorted((dest / "newsclean").rglob("*")):
         if path.is_file():
-            digest.update(str(path.relative_to(tmp)).encode() + b"\0" + path.read_bytes())
+            digest.update(str(path.relative_to(dest)).encode() + b"\0" + path.read_bytes())
 
     def git(*cmd: str) -> str:
         try:
@@ -314,20 +319,25 @@ def snapshot_source(tmp: Path) -> tuple[str, dict[str, Any]]:
         except OSError:
             return ""
 
-    return str(tmp / "src"), {
+    identity = {
         "commit": git("rev-parse", "--short", "HEAD"),
         "uncommitted": git("status", "--porcelain", "--", "src").splitlines(),
         "sha256": digest.hexdigest()[:16],
+        "copied": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
+    ident.write_text(json.dumps(identity))
+    return str(dest), identity
 
 
-def run_child(method: str, n: int, corpus_path: Path, tmp: Path, batch: int, trace: bool = False) -> dict[str, Any]:
+def run_child(
+    method: str, n: int, corpus_path: Path, tmp: Path, src: str, batch: int, trace: bool = False
+) -> dict[str, Any]:
     out = tmp / f"{method}-{n}-{'t' if trace else 'r'}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", method, "--_n", str(n),
            "--_corpus", str(corpus_path), "--_out", str(out), "--batch", str(batch)]
     if trace:
         cmd.append("--_trace")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp / "src"), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
     subprocess.run(cmd, check=True, env=env)
     result: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
@@ -717,7 +727,7 @@ def report(res: dict[str, Any]) -> str:
     if load:
         out.append(f"load average (1 min) at start {load['start'][0]:.2f}, at end {load['end'][0]:.2f} "
                    f"on {os.cpu_count()} CPUs" + (": OTHER WORK WAS RUNNING, absolute rates are low; compare "
-                   "within a round" if max(load["start"][0], load["end"][0]) > 1.2 else ""))
+                   "within a round" if max(load["start"][0], load["end"][0]) > 0.75 * (os.cpu_count() or 1) else ""))
     if res.get("nondeterministic"):
         out.append(f"  WARNING: verdicts differed between rounds for {res['nondeterministic']}")
     return "\n".join(out)
@@ -752,6 +762,9 @@ def main() -> None:
     ap.add_argument("--trace-docs", type=int, default=20000, help="tracemalloc runs for sizes up to this")
     ap.add_argument("--redis-docs", type=int, default=2000, help="documents for the Redis runs (0: skip)")
     ap.add_argument("--out", default=str(HERE / "out" / "index.json"))
+    ap.add_argument("--resume", action="store_true",
+                    help="reuse the runs already finished (OUT.runs.jsonl) and the source copy (OUT-src/) "
+                    "of an earlier, interrupted benchmark with the same parameters")
     ap.add_argument("--profile", metavar="METHOD", help="only cProfile METHOD over the first (smallest) size")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     ap.add_argument("--_n", type=int, help=argparse.SUPPRESS)
@@ -803,12 +816,35 @@ def main() -> None:
     judge = PairJudge(docs)
     runs: dict[tuple[str, int], list[dict[str, Any]]] = collections.defaultdict(list)
     nondeterministic = []
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # Every finished run is appended here; --resume reuses those made with the same
+    # parameters and the same copy of the source (a killed benchmark loses one run).
+    runs_file = out_path.with_suffix(".runs.jsonl")
+    snapshot, res["source"] = snapshot_source(out_path.parent / (out_path.stem + "-src"), args.resume)
+    sys.path.insert(0, snapshot)  # the Redis runs, in this process, measure the same copy
+    print(f"measuring src/newsclean of {res['source']['commit']} (+{len(res['source']['uncommitted'])} "
+          f"uncommitted files, sha256 {res['source']['sha256']}), copied to {snapshot}", file=sys.stderr, flush=True)
+    cache: dict[str, dict[str, Any]] = {}
+    if args.resume and runs_file.exists():
+        for line in runs_file.read_text().splitlines():
+            with contextlib.suppress(ValueError):
+                rec = json.loads(line)
+                cache[rec["key"]] = rec["result"]
+    else:
+        runs_file.write_text("")
+
+    def measured(m: str, size: int, n: int, r: int, path: Path, trace: bool = False) -> tuple[dict[str, Any], bool]:
+        key = json.dumps([m, size, n, r, trace, args.seed, args.batch, res["source"]["sha256"]])
+        if key in cache:
+            return cache[key], True
+        one = run_child(m, size, path, tmp, snapshot, args.batch, trace)
+        with open(runs_file, "a") as f:
+            f.write(json.dumps({"key": key, "result": one}) + "\n")
+        return one, False
+
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmpdir:
         tmp = Path(tmpdir)
-        snapshot, res["source"] = snapshot_source(tmp)
-        sys.path.insert(0, snapshot)  # the Redis runs, here, measure the same copy
-        print(f"measuring src/newsclean of {res['source']['commit']} (+{len(res['source']['uncommitted'])} "
-              f"uncommitted files), copied to {snapshot}", file=sys.stderr, flush=True)
         paths = {}
         for n in sorted(set(sizes) | {min(args.clean_docs, sizes[-1])}):
             paths[n] = tmp / f"texts-{n}.pickle"
@@ -820,11 +856,11 @@ def main() -> None:
                 order = methods[r % len(methods) :] + methods[: r % len(methods)]
                 for m in order:
                     size = min(n, args.clean_docs) if m == "nc_clean" else n
-                    one = run_child(m, size, paths[size], tmp, args.batch)
+                    one, cached = measured(m, size, n, r, paths[size])
                     runs[(m, n)].append(one)
                     print(f"[N={n} round {r + 1}/{n_rounds}] {m:12} {one['seconds']:8.2f} s "
-                          f"{size / one['seconds']:7.0f} docs/s  indexed {one['indexed']}  load {one['loadavg'][0]:.1f}",
-                          file=sys.stderr, flush=True)
+                          f"{size / one['seconds']:7.0f} docs/s  indexed {one['indexed']}  load {one['loadavg'][0]:.1f}"
+                          + ("  (from an earlier run: --resume)" if cached else ""), file=sys.stderr, flush=True)
         for (m, n), rs in runs.items():
             size = rs[0]["n"]
             res["throughput"].setdefault(m, {})[str(n)] = _rate(size, [x["seconds"] for x in rs])
@@ -851,7 +887,7 @@ def main() -> None:
             if n > args.trace_docs:
                 continue
             for m in [m for m in TRACED if m in methods]:
-                one = run_child(m, n, paths[n], tmp, args.batch, trace=True)
+                one, _ = measured(m, n, n, 0, paths[n], trace=True)
                 print(f"[N={n} tracemalloc] {m:12} current {one['trace_current'] / 1e6:.1f} MB, "
                       f"peak {one['trace_peak'] / 1e6:.1f} MB", file=sys.stderr, flush=True)
                 mem = res["memory"].setdefault(m, {}).setdefault(str(n), {"indexed": one["indexed"]})
@@ -871,9 +907,8 @@ def main() -> None:
                 res["redis"] = {"error": str(err)}
     res["seconds_total"] = time.time() - started
     res["loadavg"]["end"] = list(os.getloadavg())
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(res, f, indent=1)
+    with open(args.out, "w") as out_file:
+        json.dump(res, out_file, indent=1)
     print(report(res))
     print(f"\n{time.time() - started:.0f} s in all; JSON: {args.out}")
 

@@ -159,7 +159,7 @@ def shingle_set(text: str) -> Any:
 @given(ns.articles(datelines=False, credits=False, headlines=False, layouts=["lines"], noise=False, max_paragraphs=8))
 def test_paragraphs_far_apart_and_near_copies_close(example: ns.Example) -> None:
     """What the labels rest on, measured with newsclean's own shingles: distinct paragraphs
-    far below the 0.8 threshold, near copies at least 0.85, teasers no near copy."""
+    far below the 0.8 threshold, near copies at or above it, teasers no near copy."""
     originals = example.clean.splitlines()
     sets = [shingle_set(p) for p in originals]
     for i in range(len(sets)):
@@ -171,7 +171,7 @@ def test_paragraphs_far_apart_and_near_copies_close(example: ns.Example) -> None
         if injected.kind in ("near_repeat", "truncated_repeat"):
             original = shingle_set(dirty[injected.duplicate_of])  # type: ignore[index]
             similarity = jaccard(shingle_set(injected.text), original)
-            assert similarity >= 0.85 if injected.kind == "near_repeat" else similarity < 0.7
+            assert similarity >= 0.8 if injected.kind == "near_repeat" else similarity < 0.7
 
 
 @SOME
