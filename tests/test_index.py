@@ -210,3 +210,26 @@ def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
     one = DedupIndex(boilerplate_min_docs=2)
     singly = [one.add(d.text, d.id) for d in small]
     assert batched == singly
+
+
+def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
+    from datasketch import LeanMinHash, MinHash
+
+    from newsclean._layout import split
+    from newsclean._normalize import keys
+    from newsclean._shingle import shingle_hashes
+
+    index = DedupIndex()
+    original = next(d for d in docs if d.kind == "original")
+    copy = next(d for d in docs if d.story == original.story and d.kind != "original")
+    exported = index.minhash(original.text)
+    assert isinstance(exported, LeanMinHash) and exported.seed == 1 and len(exported.hashvalues) == 128
+    # Bit for bit what datasketch computes from the same 32-bit shingle values.
+    body = " ".join(keys([p.text for p in split(clean(original.text).text)]))
+    hashes, _ = shingle_hashes([body], 3, "word")
+    theirs = MinHash(num_perm=128, seed=1, hashfunc=lambda v: v, scheme="affine32")
+    theirs.update_batch([h & 0xFFFFFFFF for h in hashes.tolist()])
+    assert list(exported.hashvalues) == list(theirs.hashvalues)
+    index.add(original.text, id="o")
+    exact = index.query(copy.text).similarity
+    assert exact is not None and abs(exported.jaccard(index.minhash(copy.text)) - exact) < 0.15

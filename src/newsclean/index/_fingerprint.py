@@ -160,3 +160,16 @@ def jaccard32(a: U32, b: U32) -> float:
         return 0.0
     inter = len(np.intersect1d(a, b, assume_unique=True))
     return inter / (len(a) + len(b) - inter)
+
+
+def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
+    """The document's MinHash as a ``datasketch.LeanMinHash`` (scheme ``affine32``, the
+    index's seed and permutations, over the low 32 bits of its shingle hashes), for use with
+    datasketch's own tools. Imports datasketch, which is slow."""
+    from datasketch import LeanMinHash
+
+    from .._sketch import to_datasketch
+
+    body = [p.text for p in split(cleaner.clean(text).text)]
+    hashes, offsets = shingle_hashes([" ".join(keys(body))], params.shingle_size, params.shingle_kind)
+    return LeanMinHash(to_datasketch(signatures(hashes, offsets, params.sketch)[0], params.sketch))

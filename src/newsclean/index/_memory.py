@@ -18,7 +18,7 @@ import numpy as np
 from .._clean import Cleaner
 from .._errors import IndexFileError
 from .._normalize import key
-from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, jaccard32, paragraph_hash
+from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, jaccard32, minhash_of, paragraph_hash
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +123,11 @@ class DedupIndex:
 
     def __repr__(self) -> str:
         return f"DedupIndex({self.params!r}, documents={len(self)})"
+
+    def minhash(self, text: str) -> Any:
+        """The document's MinHash as a ``datasketch.LeanMinHash``, for datasketch's tools
+        (its LSH, LSH Forest, ...). Decisions here never rest on it: they are exact."""
+        return minhash_of(text, self.cleaner, self.params)
 
     # -- boilerplate --------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import numpy as np
 from .._clean import Cleaner
 from .._errors import IndexUnavailableError, SketchMismatchError
 from .._normalize import key
-from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, paragraph_hash
+from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, minhash_of, paragraph_hash
 from ._memory import AddResult
 
 # ARGV: prefix, id, threshold, mode ("add" or "query"), shingles (uint32 LE, sorted),
@@ -208,6 +208,10 @@ class RedisIndex:
             return AddResult(doc_id, True)
         inter, union = int(reply[2]), int(reply[3])
         return AddResult(doc_id, False, reply[1].decode(), inter / union)
+
+    def minhash(self, text: str) -> Any:
+        """The document's MinHash as a ``datasketch.LeanMinHash`` (see ``DedupIndex.minhash``)."""
+        return minhash_of(text, self.cleaner, self.params)
 
     def remove(self, id: str) -> None:
         """Forget a document (``KeyError`` if it is not indexed)."""
