@@ -131,3 +131,25 @@ def test_unreachable_at_start() -> None:
 
     with pytest.raises(IndexUnavailableError, match="unreachable"):
         RedisIndex(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=1)
+
+
+def test_an_add_is_one_round_trip(redis_url: str, namespace: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redis.connection import AbstractConnection
+
+    index = RedisIndex(redis_url, namespace=namespace)
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    index.add(STORY, id="a")
+    index.add(STORY + " Again.", id="b")
+    assert len(sent) == 2  # one packed send per add
+    sent.clear()
+    index.add_many([f"Story number {n} about something else, with words {n * 7}." for n in range(50)])
+    assert len(sent) == 1  # one pipelined round trip for the batch
+    monkeypatch.undo()
+    index.clear()

@@ -140,6 +140,8 @@ class RedisIndex:
         self._redis = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
+        with self._guard():
+            self._redis.script_load(_ADD)
         self._offered = 0
         header = self.params.header_json()
         with self._guard():
@@ -188,18 +190,35 @@ class RedisIndex:
         doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(texts))]
         self._offered += len(texts)
         with self._guard():
-            pipe = self._redis.pipeline(transaction=False)
-            for doc_id, fp in zip(doc_ids, prints):
-                self._add_script(args=self._args(doc_id, fp, "add"), client=pipe)
-            replies = pipe.execute()
+            replies = self._pipelined_adds([self._args(doc_id, fp, "add") for doc_id, fp in zip(doc_ids, prints)])
         return [self._result(doc_id, reply) for doc_id, reply in zip(doc_ids, replies)]
 
     def query(self, text: str) -> AddResult:
         """What ``add`` would say, without adding (the id of the result is ``""``)."""
         fp = fingerprint_texts([text], self.cleaner, self.params)[0]
         with self._guard():
-            reply = self._add_script(args=self._args("", fp, "query"))
+            reply = self._pipelined_adds([self._args("", fp, "query")])[0]
         return self._result("", reply)
+
+    def _pipelined_adds(self, calls: list[list[Any]]) -> list[Any]:
+        """EVALSHA each call in one pipelined round trip. redis-py's Script objects in a
+        pipeline first ask SCRIPT EXISTS (a second round trip); the script is loaded once
+        instead, and loaded again only if the server lost it (NOSCRIPT), then retried:
+        the script is atomic per document, and a failed EVALSHA recorded nothing."""
+        import redis
+
+        sha = self._add_script.sha
+        for attempt in range(2):
+            pipe = self._redis.pipeline(transaction=False)
+            for args in calls:
+                pipe.evalsha(sha, 0, *args)
+            try:
+                return list(pipe.execute())
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise
+                self._redis.script_load(_ADD)
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _result(doc_id: str, reply: list[Any]) -> AddResult:
