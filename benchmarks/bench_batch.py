@@ -503,7 +503,7 @@ def profile(n: int, texts_file: Path) -> str:
     import newsclean
     from newsclean import _batch
     from newsclean._lsh import band_keys, candidate_pairs_from_keys
-    from newsclean._normalize import keys
+    from newsclean._normalize import key_codes
     from newsclean._options import choose_bands
 
     texts = load_texts(texts_file, n)
@@ -519,19 +519,19 @@ def profile(n: int, texts_file: Path) -> str:
     # The same work, stage by stage (mirrors near_duplicates with workers=1).
     bands, rows = choose_bands(THRESHOLD, NUM_PERM)
     stage = dict.fromkeys(
-        ("keys()", "window_hashes32", "oph_signatures", "band_keys", "candidate_pairs_from_keys", "_verify", "decide"),
+        ("key_codes()", "window_hashes32", "oph_signatures", "band_keys", "candidate_pairs_from_keys", "_verify", "decide"),
         0.0,
     )
     parts = []
     for a in range(0, n, _batch._CHUNK):
         t = time.perf_counter()
-        ks = keys(texts[a : a + _batch._CHUNK])
-        stage["keys()"] += time.perf_counter() - t
+        codes, lengths = key_codes(texts[a : a + _batch._CHUNK])
+        stage["key_codes()"] += time.perf_counter() - t
         t = time.perf_counter()
-        h, owner = _batch.window_hashes32(ks, 5, SEED)
+        h, owner = _batch.window_hashes32(codes, lengths, 5, SEED)
         stage["window_hashes32"] += time.perf_counter() - t
         t = time.perf_counter()
-        sig = _batch.oph_signatures(h, owner, len(ks), NUM_PERM)
+        sig = _batch.oph_signatures(h, owner, len(lengths), NUM_PERM)
         stage["oph_signatures"] += time.perf_counter() - t
         t = time.perf_counter()
         parts.append(band_keys(sig, bands, rows))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import newsclean._batch as batch
 from newsclean import near_duplicates
-from newsclean._normalize import key
+from newsclean._normalize import key, key_codes, keys
 
 from .republish import Generator
 
@@ -106,3 +106,32 @@ def test_oph_identical_sets_agree_everywhere() -> None:
     sig = batch.oph_signatures(np.concatenate([h, h[::-1]]), np.repeat([0, 1], 50), 2, 128)
     assert np.array_equal(sig[0], sig[1])
     assert (sig != 0xFFFFFFFF).all()  # densified: no empty bin left
+
+
+_NASTY = st.sampled_from(
+    list(" \t\n\r\x00\x0b\x1c\x85\xa0\u2000\u2028\u3000\u200b\u00ad“”‘’—–ßẞİΣςﬁＡ&é") + ["e\u0301", "😀", "𝐀", "&amp;"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.characters(), max_size=30) | st.lists(_NASTY, max_size=12).map("".join), max_size=8))
+def test_key_codes_are_the_keys_as_code_points(texts: list[str]) -> None:
+    """The array path (casefold and key table by lookup, whitespace folded by masks) gives
+    exactly the string path's keys, for any text: astral characters, characters that
+    casefold longer, every kind of space and separator, NUL inside a text."""
+    codes, lengths = key_codes(texts)
+    expected = keys(texts)
+    assert lengths.tolist() == [len(k) for k in expected]
+    assert "".join(map(chr, codes.tolist())) == "".join(expected)
+    assert codes.dtype == np.uint32
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.integers(0, 60)), st.sets(st.integers(0, 60))), min_size=1, max_size=20))
+def test_intersections_count_shared_hashes(pairs: list[tuple[set[int], set[int]]]) -> None:
+    sets = [sorted(s) for pair in pairs for s in pair]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
+    flat = np.array([h for s in sets for h in s], dtype=np.uint32)
+    a = np.arange(0, 2 * len(pairs), 2, dtype=np.int64)
+    got = batch._intersections(flat, offsets, a, a + 1)
+    assert got.tolist() == [len(x & y) for x, y in pairs]
