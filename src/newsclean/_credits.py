@@ -20,6 +20,7 @@ from ._result import Byline
 
 _DASH = "[-" + DASHES + "]"
 _SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:)\s*)"
+_DASH_OR_COLON = regex.compile(rf"{_DASH}|:")
 _SENTENCE_END = r"[.!?…\"”’»)\]]"
 _MARKER = r"(?:\./\.|-0-|\((?:END|end|End)\)|ENDS?)"
 _END_MARKER_LINE = regex.compile(rf"{_MARKER}")
@@ -30,6 +31,10 @@ _STAFF_LINE = regex.compile(
 )
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
 _PHOTO = r"(?:Photo|Photos|Ảnh|Foto|Fotos|Photo credit|Image)\s*:\s*"
+# Quick tests that let most paragraphs skip the full patterns (see where they are used).
+_PHOTO_WORD = regex.compile(r"Photo|Ảnh|Foto|Image")
+_OPEN_BRACKET = regex.compile(r"\(")
+_SLASH = regex.compile("/")
 # A place word: a capital, then letters, marks, apostrophes, hyphens, maybe a final dot;
 # or initials (U.N., D.C.).
 _PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*\.?)"
@@ -85,8 +90,9 @@ class Credits:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
-        # (pattern, the agency-specific form it needs)
-        self._datelines: list[tuple[regex.Pattern[str], str | None]] = [
+        # (pattern, the agency-specific form it needs, a character class the head must
+        # hold for the pattern to match: a quick test that skips most paragraphs)
+        self._datelines: list[tuple[regex.Pattern[str], str | None, regex.Pattern[str] | None]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
                 regex.compile(
@@ -94,6 +100,7 @@ class Credits:
                     rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
                 ),
                 None,
+                _OPEN_BRACKET,
             ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
             (
@@ -103,11 +110,20 @@ class Credits:
                     rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
                 ),
                 None,
+                _OPEN_BRACKET,
             ),
             # MOSCOW, June 8. /TASS/.
-            (regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"), "slash"),
+            (
+                regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"),
+                "slash",
+                _SLASH,
+            ),
             # TOKYO, June 8 Kyodo -
-            (regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"), "bare"),
+            (
+                regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"),
+                "bare",
+                _DASH_OR_COLON,
+            ),
         ]
         tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
         self._glued = [
@@ -145,7 +161,11 @@ class Credits:
         True
         """
         head = text[:300]
-        for pattern, form in self._datelines:
+        if not head or not (head[0] == "(" or head[0].isupper()):
+            return None  # every form starts with a place (a capital) or a bracket
+        for pattern, form, needs in self._datelines:
+            if needs is not None and needs.search(head) is None:
+                continue
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
             if m is None or agency is None:
@@ -195,16 +215,24 @@ class Credits:
         True
         """
         pos = max(0, len(text) - 160)
-        for pattern in self._glued:
+        end = text.rstrip()[-3:]
+        # A credit ends in a letter or digit (the agency), a bracket, a dash or an end
+        # marker (./.): a paragraph ending in a full stop, as most do, cannot have one.
+        could_end = bool(end) and (end[-1].isalnum() or end[-1] in "-)" or end == "./.")
+        for pattern in self._glued if could_end else ():
             m = pattern.search(text, pos)
             agency = self._agency(m["agency"]) if m else None
             if m and agency and not _after_initialism(text, m.start("raw")):
                 return agency, m.start("raw"), "credit"
-        m = self._photo.search(text, pos)
+        m = self._photo_search(text, pos)
         agency = self._agency(m["agency"]) if m else None
         if m and agency:
             return agency, m.start("raw"), "photo"
         return None
+
+    def _photo_search(self, text: str, pos: int) -> regex.Match[str] | None:
+        """A photo credit at the end of ``text`` (looked for after ``pos``)."""
+        return self._photo.search(text, pos) if _PHOTO_WORD.search(text, pos) else None
 
     def credit_line(self, text: str) -> Agency | None:
         """The agency if ``text`` is nothing but a credit (``VNA/VNS``, ``Source: Xinhua``)."""
@@ -258,7 +286,7 @@ class Credits:
     def _photos(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
         found = []
         for at, (index, text) in enumerate(out):
-            m = self._photo.search(text, max(0, len(text) - 160))
+            m = self._photo_search(text, max(0, len(text) - 160))
             agency = self._agency(m["agency"]) if m else None
             if m is None or agency is None:
                 continue

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable
 
 from ._normalize import tidy
 
-_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 # A line ending in one of these ends a sentence: inside a blank-line block, a break
 # after it separates paragraphs rather than wrapping one.
 _SENTENCE_END = tuple('.!?:…"”’»)]')
@@ -34,10 +32,10 @@ def split(text: str) -> list[Paragraph]:
     [('A wrapped\\nparagraph.', '\\n\\n'), ('Next.', '')]
     """
     lines = []  # (stripped text, line break, 1-based line number)
-    for number, match in enumerate(_LINE.finditer(tidy(text)), 1):
-        lines.append((match[1].strip(" "), match[2], number))
-        if not match[2]:
-            break
+    # tidy() leaves no line break but \r\n, \r and \n, the ones split() knows.
+    for number, line in enumerate(tidy(text).splitlines(keepends=True), 1):
+        content = line.rstrip("\r\n")
+        lines.append((content.strip(" "), line[len(content) :], number))
     blocks: list[list[tuple[str, str, int]]] = [[]]
     for line in lines:
         if line[0]:

@@ -19,7 +19,8 @@ _CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if 
 _PRINT_TABLE: dict[int, str | None] = {ord(c): None for c in _INVISIBLE + _CONTROLS}
 # U+2028 / U+2029 are line and paragraph separators: treat them as line breaks.
 _PRINT_TABLE.update({0x2028: "\n", 0x2029: "\n"})
-_SPACES = re.compile("[ \t\u00a0\u202f\u2007]+")
+# Runs that fold to one space; a lone space (most of them) is not matched at all.
+_SPACES = re.compile(" [ \t\u00a0\u202f\u2007]+|[\t\u00a0\u202f\u2007][ \t\u00a0\u202f\u2007]*")
 
 # Comparison keys drop every format character (zero-width, bidi marks, soft hyphen).
 _FORMAT = (

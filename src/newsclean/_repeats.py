@@ -6,11 +6,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
+from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._options import Options, Rule
 from ._shingle import U64, jaccard, shingle_hashes
@@ -66,13 +67,16 @@ def find_repeats(keys: Sequence[str], options: Options, texts: Sequence[str] | N
     """Which paragraphs (given by their comparison keys) repeat an earlier kept one.
 
     A paragraph with no letter (in ``texts``, the whole paragraphs, else in its key) is
-    layout and is never removed.
+    layout and is never removed, but for an end marker (``./.``, ``-0-``): a repeat of one
+    ends a repeated copy of the body.
 
     >>> long = "the senior officials discussed the rise of violence in the region"
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
     [Repeat(index=3, duplicate_of=1, similarity=0.98..., rule='near_repeat')]
     """
-    content = [bool(_LETTER.search(t)) for t in (keys if texts is None else texts)]
+    content = [
+        bool(_LETTER.search(t)) or _END_MARKER_LINE.fullmatch(t) is not None for t in (keys if texts is None else texts)
+    ]
     kept = list(content)
     repeats = _exact(keys, kept)
     # Teasers before near repeats: a long teaser is also a near repeat of its full
@@ -115,42 +119,26 @@ def _exact(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
 # Paragraphs sketched per step: bounds memory on huge documents (a 100 MB page) to the
 # band keys of every paragraph plus one chunk's shingles.
 _SKETCH_CHUNK = 2048
+# Up to this many paragraphs, every pair is compared exactly and nothing is sketched: for
+# a typical article that is cheaper than MinHash, and it cannot miss a pair.
+_ALL_PAIRS_MAX = 64
 
 
 def _near(keys: Sequence[str], kept: list[bool], options: Options) -> list[Repeat]:
     idx = [i for i, k in enumerate(keys) if kept[i] and len(k) >= options.min_near_length]
     if len(idx) < 2:
         return []
-    bands, rows = options.bands
-    params = sketch_params(options)
-    parts = []
-    for start in range(0, len(idx), _SKETCH_CHUNK):
-        chunk = [keys[i] for i in idx[start : start + _SKETCH_CHUNK]]
-        hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
-        parts.append(band_keys(signatures(hashes, offsets, params), bands, rows))
-    pairs = candidate_pairs_from_keys(np.concatenate(parts))
-    if not len(pairs):
-        return []
-    # The shingle sets of the paragraphs in some candidate pair, for exact verification,
-    # made a chunk at a time so that only the sets, not their making, fill memory.
-    sets: dict[int, U64] = {}
-    involved = np.unique(pairs).tolist()
-    for start in range(0, len(involved), _SKETCH_CHUNK):
-        chunk = involved[start : start + _SKETCH_CHUNK]
-        hashes, offsets = shingle_hashes([keys[idx[i]] for i in chunk], options.shingle_size, options.shingle_kind)
-        sets.update((i, hashes[offsets[n] : offsets[n + 1]]) for n, i in enumerate(chunk))
+    pairs_of = _all_pairs if len(idx) <= _ALL_PAIRS_MAX else _sketched_pairs
+    candidates, similarity = pairs_of([keys[i] for i in idx], options)
     found = []
     # Decide each later paragraph in input order, against the earlier paragraphs that are
     # still kept at that point.
-    by_later = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
-    bounds = np.flatnonzero(np.diff(by_later[:, 1])) + 1
-    for group in np.split(by_later, bounds):
-        j = int(group[0, 1])
+    for j in sorted(candidates):
         best: tuple[float, int] | None = None
-        for i in group[:, 0].tolist():
+        for i in candidates[j]:
             if not kept[idx[i]]:
                 continue
-            s = jaccard(sets[i], sets[j])
+            s = similarity(i, j)
             if s >= options.threshold and (best is None or s > best[0]):
                 best = (s, i)
         if best is not None:
@@ -159,10 +147,68 @@ def _near(keys: Sequence[str], kept: list[bool], options: Options) -> list[Repea
     return found
 
 
+Pairs = tuple[dict[int, list[int]], Callable[[int, int], float]]
+
+
+def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
+    """Every pair of paragraphs whose exact Jaccard similarity reaches the threshold, as
+    ``{later: [earlier, ...]}`` and their similarity. One sort of all shingle hashes (at
+    most 255 paragraphs) finds the hashes that more than one paragraph holds; the counts
+    of shared hashes are then one small matrix product."""
+    hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind)
+    n = len(keys)
+    sizes = np.diff(offsets)
+    packed = np.sort((hashes << np.uint64(8)) | np.repeat(np.arange(n, dtype=np.uint64), sizes))
+    value = packed >> np.uint64(8)
+    again = value[1:] == value[:-1]
+    shared = np.zeros(len(value), dtype=bool)
+    shared[1:] = again
+    shared[:-1] |= again
+    value, owner = value[shared], (packed[shared] & np.uint64(0xFF)).astype(np.int64)
+    column = np.zeros(len(value), dtype=np.int64)
+    np.cumsum(value[1:] != value[:-1], out=column[1:])
+    holds = np.zeros((n, int(column[-1]) + 1 if len(column) else 0), dtype=np.float32)
+    holds[owner, column] = 1.0
+    inter = np.triu((holds @ holds.T).astype(np.int64), 1)  # exact: counts below 2**24
+    i, j = np.nonzero(inter)
+    sims = inter[i, j] / (sizes[i] + sizes[j] - inter[i, j])
+    keep = sims >= options.threshold
+    similar = dict(zip(zip(i[keep].tolist(), j[keep].tolist()), sims[keep].tolist()))
+    candidates: dict[int, list[int]] = {}
+    for a, b in sorted(similar):
+        candidates.setdefault(b, []).append(a)
+    return candidates, lambda a, b: similar[a, b]
+
+
+def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
+    """MinHash LSH candidates among many paragraphs, as ``{later: [earlier, ...]}``, and a
+    function giving the exact Jaccard similarity of a candidate pair."""
+    bands, rows = options.bands
+    params = sketch_params(options)
+    parts = []
+    for start in range(0, len(keys), _SKETCH_CHUNK):
+        chunk = keys[start : start + _SKETCH_CHUNK]
+        hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
+        parts.append(band_keys(signatures(hashes, offsets, params), bands, rows))
+    pairs = candidate_pairs_from_keys(np.concatenate(parts))
+    # The shingle sets of the paragraphs in some candidate pair, for exact verification,
+    # made a chunk at a time so that only the sets, not their making, fill memory.
+    sets: dict[int, U64] = {}
+    involved = np.unique(pairs).tolist()
+    for start in range(0, len(involved), _SKETCH_CHUNK):
+        chunk = involved[start : start + _SKETCH_CHUNK]
+        hashes, offsets = shingle_hashes([keys[i] for i in chunk], options.shingle_size, options.shingle_kind)
+        sets.update((i, hashes[offsets[n] : offsets[n + 1]]) for n, i in enumerate(chunk))
+    candidates: dict[int, list[int]] = {}
+    for i, j in sorted(pairs.tolist()):
+        candidates.setdefault(j, []).append(i)
+    return candidates, lambda i, j: jaccard(sets[i], sets[j])
+
+
 def _truncated(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
     teasers = {}
     for i, k in enumerate(keys):
-        m = _TEASER_END.search(k) if kept[i] else None
+        m = _TEASER_END.search(k) if kept[i] and k.endswith(("...", "[...]")) else None
         if m:
             core = k[: m.start()]
             if len(core) >= TEASER_MIN_CHARS and len(core.split()) >= TEASER_MIN_WORDS:
