@@ -40,7 +40,7 @@ from ._sketch import U32, fmix32
 
 SCHEME = "oph-optimal-densification-v1"
 _EMPTY = np.uint32(0xFFFFFFFF)
-_CHUNK = 4096  # texts per unit of work: bounds memory, and spreads work across cores
+_CHUNK = 2048  # texts per unit of work: bounds memory, and spreads work across cores
 _PARALLEL_MIN = 20_000  # below this many texts a second process costs more than it saves
 _PAIR_BATCH = 1 << 20  # shingles compared per vectorised verification step (< 2**24 pairs)
 
