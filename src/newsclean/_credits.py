@@ -20,7 +20,6 @@ from ._result import Byline
 
 _DASH = "[-" + DASHES + "]"
 _SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:)\s*)"
-_DASH_OR_COLON = regex.compile(rf"{_DASH}|:")
 _SENTENCE_END = r"[.!?…\"”’»)\]]"
 _MARKER = r"(?:\./\.|-0-|\((?:END|end|End)\)|ENDS?)"
 _END_MARKER_LINE = regex.compile(rf"{_MARKER}")
@@ -31,10 +30,10 @@ _STAFF_LINE = regex.compile(
 )
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
 _PHOTO = r"(?:Photo|Photos|Ảnh|Foto|Fotos|Photo credit|Image)\s*:\s*"
-# Quick tests that let most paragraphs skip the full patterns (see where they are used).
-_PHOTO_WORD = regex.compile(r"Photo|Ảnh|Foto|Image")
-_OPEN_BRACKET = regex.compile(r"\(")
-_SLASH = regex.compile("/")
+_POSSESSIVE = regex.compile(r"['’]s\b")
+_WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
+_MONTH_WORD = regex.compile(r"\p{L}{3,}")
+_INITIALISM_END = regex.compile(r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$")
 # A place word: a capital, then letters, marks, apostrophes, hyphens, maybe a final dot;
 # or initials (U.N., D.C.).
 _PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*\.?)"
@@ -90,9 +89,9 @@ class Credits:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
-        # (pattern, the agency-specific form it needs, a character class the head must
-        # hold for the pattern to match: a quick test that skips most paragraphs)
-        self._datelines: list[tuple[regex.Pattern[str], str | None, regex.Pattern[str] | None]] = [
+        # (pattern, the agency-specific form it needs, characters of which the head must
+        # hold one for the pattern to match: a quick test that skips most paragraphs)
+        self._datelines: list[tuple[regex.Pattern[str], str | None, str]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
                 regex.compile(
@@ -100,7 +99,7 @@ class Credits:
                     rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
                 ),
                 None,
-                _OPEN_BRACKET,
+                "(",
             ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
             (
@@ -110,19 +109,19 @@ class Credits:
                     rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
                 ),
                 None,
-                _OPEN_BRACKET,
+                "(",
             ),
             # MOSCOW, June 8. /TASS/.
             (
                 regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"),
                 "slash",
-                _SLASH,
+                "/",
             ),
             # TOKYO, June 8 Kyodo -
             (
                 regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"),
                 "bare",
-                _DASH_OR_COLON,
+                "-" + DASHES + ":",
             ),
         ]
         tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
@@ -164,7 +163,7 @@ class Credits:
         if not head or not (head[0] == "(" or head[0].isupper()):
             return None  # every form starts with a place (a capital) or a bracket
         for pattern, form, needs in self._datelines:
-            if needs is not None and needs.search(head) is None:
+            if not any(c in head for c in needs):
                 continue
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
@@ -195,7 +194,7 @@ class Credits:
         caps = loc is not None and loc == loc.upper()
         if loc:
             words = loc.replace("-", " ").split()
-            if regex.search(r"['’]s\b", loc) or len(loc) > 45:
+            if _POSSESSIVE.search(loc) or len(loc) > 45:
                 return False
             if words[0].lower() in _NOT_A_PLACE and not loc.lower().startswith("the hague"):
                 return False
@@ -232,7 +231,10 @@ class Credits:
 
     def _photo_search(self, text: str, pos: int) -> regex.Match[str] | None:
         """A photo credit at the end of ``text`` (looked for after ``pos``)."""
-        return self._photo.search(text, pos) if _PHOTO_WORD.search(text, pos) else None
+        tail = text[pos:]
+        if "Photo" in tail or "Ảnh" in tail or "Foto" in tail or "Image" in tail:
+            return self._photo.search(text, pos)
+        return None
 
     def credit_line(self, text: str) -> Agency | None:
         """The agency if ``text`` is nothing but a credit (``VNA/VNS``, ``Source: Xinhua``)."""
@@ -348,7 +350,7 @@ class Credits:
 
 
 def _has_words(text: str) -> bool:
-    return bool(regex.search(r"[\p{L}\p{N}]", text))
+    return bool(_WORD_CHAR.search(text))
 
 
 def _is_layout(text: str) -> bool:
@@ -380,13 +382,13 @@ def _is_date(date: str) -> bool:
     >>> _is_date("June 8"), _is_date("8 jun."), _is_date("2024-06-08"), _is_date("Section 8")
     (True, True, True, False)
     """
-    word = regex.search(r"\p{L}{3,}", date)
+    word = _MONTH_WORD.search(date)
     return word is None or word[0].lower() in _MONTH_NAMES
 
 
 def _after_initialism(text: str, at: int) -> bool:
     """Whether the sentence end before ``at`` is the dot of an initialism (``U.S.``)."""
-    return bool(regex.search(r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$", text[:at]))
+    return bool(_INITIALISM_END.search(text[:at]))
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,11 +31,11 @@ def split(text: str) -> list[Paragraph]:
     >>> [(p.text, p.sep) for p in split("A wrapped\\nparagraph.\\n\\nNext.")]
     [('A wrapped\\nparagraph.', '\\n\\n'), ('Next.', '')]
     """
-    lines = []  # (stripped text, line break, 1-based line number)
+    lines: list[tuple[str, str, int]] = []  # (stripped text, line break, 1-based line number)
     # tidy() leaves no line break but \r\n, \r and \n, the ones split() knows.
-    for number, line in enumerate(tidy(text).splitlines(keepends=True), 1):
-        content = line.rstrip("\r\n")
-        lines.append((content.strip(" "), line[len(content) :], number))
+    for number, raw in enumerate(tidy(text).splitlines(keepends=True), 1):
+        content = raw.rstrip("\r\n")
+        lines.append((content.strip(" "), raw[len(content) :], number))
     blocks: list[list[tuple[str, str, int]]] = [[]]
     for line in lines:
         if line[0]:

@@ -46,7 +46,9 @@ def tidy(text: str) -> str:
     text = _translate(text, _PRINT_TABLE, _PRINT_CHARS)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text)
+    if "  " in text or "\t" in text or "\u00a0" in text or "\u202f" in text or "\u2007" in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 def key(text: str) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._options import Options, Rule
-from ._shingle import U64, jaccard, shingle_hashes
+from ._shingle import _SET_BITS, U64, jaccard, shingle_hashes
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -155,10 +155,17 @@ def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
     ``{later: [earlier, ...]}`` and their similarity. One sort of all shingle hashes (at
     most 255 paragraphs) finds the hashes that more than one paragraph holds; the counts
     of shared hashes are then one small matrix product."""
-    hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind)
+    # Every shingle in text order, repeats included: the one sort below also makes the sets.
+    hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind, unique=False)
     n = len(keys)
-    sizes = np.diff(offsets)
-    packed = np.sort((hashes << np.uint64(8)) | np.repeat(np.arange(n, dtype=np.uint64), sizes))
+    packed = np.sort(
+        ((hashes >> np.uint64(64 - _SET_BITS)) << np.uint64(8))
+        | np.repeat(np.arange(n, dtype=np.uint64), np.diff(offsets))
+    )
+    distinct = np.ones(len(packed), dtype=bool)
+    distinct[1:] = packed[1:] != packed[:-1]
+    packed = packed[distinct]
+    sizes = np.bincount((packed & np.uint64(0xFF)).astype(np.int64), minlength=n)
     value = packed >> np.uint64(8)
     again = value[1:] == value[:-1]
     shared = np.zeros(len(value), dtype=bool)
