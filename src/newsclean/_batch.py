@@ -4,8 +4,10 @@
 (first wins, as in ``clean()``), with the exact Jaccard similarity of the two shingle sets.
 The work, per chunk of texts and on every core:
 
-1. comparison keys (``key()``), then the 64-bit hash of every character n-gram, straight
-   from the code points into one array (no Python object per shingle);
+1. comparison keys as one array of code points (``key_codes()``: the same keys as ``key()``,
+   with casefolding, the key table and whitespace folding done by array lookups and masks),
+   then the 32-bit hash of every character n-gram, straight from the code points into one
+   array (no Python object per shingle);
 2. a one-permutation MinHash (OPH) signature per text: each shingle hash picks one of
    ``num_perm`` bins by its top bits and competes for the bin's minimum with its low 32
    bits; empty bins are filled by optimal densification (Shrivastava, ICML 2017): bin ``j``
@@ -14,12 +16,15 @@ The work, per chunk of texts and on every core:
 3. LSH band keys, kept instead of the signatures (200 bytes per text for 25 bands);
 
 then: candidate pairs by sorting the band keys, and the exact Jaccard similarity of the
-(32-bit hashed) shingle sets of every candidate pair, in batches of one sort each. Only
-verified pairs at or above the threshold decide.
+(32-bit hashed) shingle sets of every candidate pair: the sets of the texts in some pair are
+made once (sorted, unique), and the intersections of a batch of pairs come from one merge
+of two sorted runs. Only verified pairs at or above the threshold decide.
 
-The sketch scheme is ``oph-optimal-densification-v1`` over ``newsclean-multilinear64-v1``
-shingle hashes; it is not datasketch's (``clean()`` within a document uses datasketch's
-``affine32`` k-permutation MinHash, bit for bit).
+The sketch scheme is ``oph-optimal-densification-v1`` over 32-bit multilinear shingle
+hashes (the odd top halves of ``_shingle``'s multipliers, then ``fmix32``); it is not
+datasketch's (``clean()`` within a long document uses datasketch's ``affine32``
+k-permutation MinHash, bit for bit). Sketches never leave a call, so nothing stored
+depends on the scheme.
 """
 
 from __future__ import annotations
