@@ -62,30 +62,33 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
     shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
     packed = ((flat >> shift) << shift) | np.arange(len(flat), dtype=np.uint64)
     packed.sort()
-    position = (packed & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
     sorted_keys = packed >> shift
     new_run = np.ones(len(flat), dtype=bool)
     new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
     if new_run.all():
         return np.zeros((0, 2), dtype=np.int64)
-    members = position // bands  # the set of each sorted (set, band) key
     # Only keys in buckets of two or more matter: keep those (usually a small share).
     in_bucket = ~new_run
     in_bucket[:-1] |= ~new_run[1:]
-    members, new_run = members[in_bucket], new_run[in_bucket]
+    position = (packed[in_bucket] & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
+    members, new_run = position // bands, new_run[in_bucket]  # the set of each (set, band) key
     positions = np.arange(len(members))
     run_start = np.maximum.accumulate(np.where(new_run, positions, 0))
     rank = positions - run_start
-    found = []
+    earlier, later = [], []
     for t in range(1, PER_BUCKET + 1):
         has = np.flatnonzero(rank >= t)
         if not len(has):
             break
-        # The t-th previous member, and the t-th first member of the bucket.
-        found.append(np.stack([members[has - t], members[has]], axis=1))
-        found.append(np.stack([members[run_start[has] + t - 1], members[has]], axis=1))
-    pairs = np.concatenate(found)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    pairs.sort(axis=1)
-    code = np.unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
+        # The t-th previous member; and, past the first PER_BUCKET members of a bucket
+        # (whose previous ones are all earlier members), the t-th first member.
+        earlier.append(members[has - t])
+        later.append(members[has])
+        far = has[rank[has] > PER_BUCKET]
+        earlier.append(members[run_start[far] + t - 1])
+        later.append(members[far])
+    a, b = np.concatenate(earlier), np.concatenate(later)
+    distinct = a != b
+    a, b = a[distinct], b[distinct]
+    code = np.unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
     return np.stack([code // n, code % n], axis=1)
