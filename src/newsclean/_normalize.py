@@ -73,15 +73,18 @@ del _BATCH_TABLE[0]
 
 
 def keys(texts: Sequence[str]) -> list[str]:
-    """``[key(t) for t in texts]``, computed on the whole batch at once.
+    """``[key(t) for t in texts]``, computed on the whole batch at once (``key_codes``).
 
     >>> keys(["  “Ha Noi” ", "ＡＳＥＡＮ\\n\\ttalks", ""]) == [key("“Ha Noi”"), key("ＡＳＥＡＮ talks"), ""]
     True
     """
-    if not texts:
-        return []
-    joined = _translate(_nfkc(texts).casefold(), _BATCH_TABLE, _BATCH_CHARS)
-    return [" ".join(part.split()) for part in joined.split(_SEP)]
+    codes, lengths = key_codes(texts)
+    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    out, at = [], 0
+    for n in lengths.tolist():
+        out.append(joined[at : at + n])
+        at += n
+    return out
 
 
 def _nfkc(texts: Sequence[str]) -> str:
@@ -163,7 +166,6 @@ def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
 
 
 _PRINT_CHARS = _char_class(_PRINT_TABLE)
-_BATCH_CHARS = _char_class(_BATCH_TABLE)
 
 
 def _translate(text: str, table: dict[int, str | None], chars: re.Pattern[str]) -> str:
