@@ -127,3 +127,24 @@ def test_candidate_pairs_stay_linear_on_identical_input() -> None:
     pairs = candidate_pairs(sigs, 25, 5)
     assert len(pairs) <= n * 2 * 8
     assert {(0, j) for j in range(1, n)} <= {tuple(p) for p in pairs.tolist()}
+
+
+_WORDY = st.text(st.sampled_from(list("ab é\u3000\t\n\u00a0😀xyz")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDY, max_size=6))
+def test_word_hashes_are_the_words_of_str_split(keys: list[str]) -> None:
+    """One hash per word as ``str.split()`` finds them, the same for the same word and
+    different for different words (of this small alphabet: no collision is expected)."""
+    from newsclean._shingle import _word_hashes
+
+    units, per_key = _word_hashes(keys)
+    words = [w for k in keys for w in k.split()]
+    assert per_key.tolist() == [len(k.split()) for k in keys]
+    assert len(units) == len(words)
+    by_word: dict[str, set[int]] = {}
+    for w, h in zip(words, units.tolist()):
+        by_word.setdefault(w, set()).add(h)
+    assert all(len(hs) == 1 for hs in by_word.values())
+    assert len({h for hs in by_word.values() for h in hs}) == len(by_word)

@@ -38,6 +38,10 @@ class Cleaner:
         With an ``index`` (a ``DedupIndex`` or ``RedisIndex``), paragraphs it has seen in
         at least ``boilerplate_min_docs`` documents are removed too (rule ``boilerplate``).
         """
+        return self._clean(text, index)[0]
+
+    def _clean(self, text: str, index: Boilerplate | None = None) -> tuple[CleanResult, list[str]]:
+        """``clean()``, and the printed paragraphs (what the index fingerprints)."""
         if not isinstance(text, str):
             raise TypeError(f"clean() takes a str, not {type(text).__name__}")
         options = self.options
@@ -80,7 +84,8 @@ class Cleaner:
             )
             for r in repeats
         )
-        return CleanResult(out, byline, tuple(credits), removals, changed=out != text)
+        result = CleanResult(out, byline, tuple(credits), removals, changed=out != text)
+        return result, [t for _, t in kept]
 
 
 @functools.lru_cache(maxsize=32)

@@ -7,7 +7,8 @@ object is made per shingle.
 The hash of a character n-gram ``c_0 .. c_{n-1}`` (code points) is
 ``fmix64(sum(c_j * M_j) mod 2**64)`` with fixed odd 64-bit multipliers ``M_j``; a key
 shorter than ``n`` is one shingle, the whole key. Word n-grams combine the words'
-own 64-bit hashes (BLAKE2b of their UTF-8) the same way. Sets keep the top 40 bits of
+own 64-bit hashes (the same kind of sum over a word's code points, see ``_word_hashes``)
+the same way. Sets keep the top 40 bits of
 each hash: two distinct shingles of a pair of 1,000-shingle sets collide with probability
 about 1e-6, far below anything a Jaccard threshold can see. The scheme is named
 ``HASH_NAME``: sketches made with another one are not comparable.
@@ -15,13 +16,12 @@ about 1e-6, far below anything a Jaccard threshold can see. The scheme is named
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-HASH_NAME = "newsclean-multilinear64-top40-v1"
+HASH_NAME = "newsclean-multilinear64-top40-v2"  # v2: word hashes from code points, not BLAKE2b
 _SET_BITS = 40  # bits of a shingle hash kept in sets
 _MAX_KEYS = 1 << (64 - _SET_BITS)
 
@@ -74,20 +74,35 @@ def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
     return units, np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
 
 
+# Code points str.split() splits on (every one is below U+3001), and a False for all above.
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+
+
 def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
-    cache: dict[str, int] = {}
-    units: list[int] = []
-    lengths = np.zeros(len(keys), dtype=np.int64)
-    for i, k in enumerate(keys):
-        words = k.split()
-        lengths[i] = len(words)
-        for w in words:
-            h = cache.get(w)
-            if h is None:
-                digest = hashlib.blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-                h = cache[w] = int.from_bytes(digest, "little")
-            units.append(h)
-    return np.array(units, dtype=np.uint64), lengths
+    """The 64-bit hash of every word (as ``str.split()`` finds them) of every key, and the
+    number of words of each key. A word's hash is ``fmix64(sum(c_j * M_(j mod 32)) + L * M_31)``
+    over its code points ``c_j`` and its length ``L``: array operations, no Python object
+    per word."""
+    cps = np.frombuffer(" ".join(keys).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    word = ~_IS_SPACE.take(cps, mode="clip")
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]
+    first = np.flatnonzero(begins)  # where each word starts in the joined text
+    if not len(first):
+        return np.zeros(0, dtype=np.uint64), np.zeros(len(keys), dtype=np.int64)
+    chars = np.flatnonzero(word)
+    word_of = np.cumsum(begins)[chars] - 1
+    start_in_chars = np.searchsorted(chars, first)  # each word's first character among chars
+    position = np.arange(len(chars)) - start_in_chars[word_of]
+    with np.errstate(over="ignore"):
+        terms = cps[chars].astype(np.uint64) * _MULTIPLIERS[position % len(_MULTIPLIERS)]
+        sums = np.add.reduceat(terms, start_in_chars)
+        lengths = np.diff(np.append(start_in_chars, len(chars))).astype(np.uint64)
+        units = fmix64(sums + lengths * _MULTIPLIERS[31])
+    # Words per key: key i starts at character sum(len(k) + 1 for the keys before it).
+    key_starts = np.cumsum([0] + [len(k) + 1 for k in keys[:-1]])
+    per_key = np.bincount(np.searchsorted(key_starts, first, side="right") - 1, minlength=len(keys))
+    return units, per_key.astype(np.int64)
 
 
 def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tuple[U64, I64]:

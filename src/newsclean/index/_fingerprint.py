@@ -15,7 +15,6 @@ import numpy.typing as npt
 
 from .._clean import Cleaner
 from .._errors import SketchMismatchError
-from .._layout import split
 from .._lsh import band_keys
 from .._normalize import keys
 from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
@@ -150,7 +149,7 @@ def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[F
 
 def fingerprint_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams) -> list[Fingerprint]:
     """Clean each text (credits, datelines, in-document repeats out), then fingerprint."""
-    return fingerprints([[p.text for p in split(cleaner.clean(t).text)] for t in texts], params)
+    return fingerprints([cleaner._clean(t)[1] for t in texts], params)
 
 
 def jaccard32(a: U32, b: U32) -> float:
@@ -170,6 +169,6 @@ def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
 
     from .._sketch import to_datasketch
 
-    body = [p.text for p in split(cleaner.clean(text).text)]
+    body = cleaner._clean(text)[1]
     hashes, offsets = shingle_hashes([" ".join(keys(body))], params.shingle_size, params.shingle_kind)
     return LeanMinHash(to_datasketch(signatures(hashes, offsets, params.sketch)[0], params.sketch))
