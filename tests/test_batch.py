@@ -67,6 +67,18 @@ def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch) -> N
     assert np.allclose(one.similarity, two.similarity, equal_nan=True)
 
 
+def test_chunks_by_characters_decide_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long texts make smaller chunks (to bound memory); the decisions do not change."""
+    texts = planted(300, seed=3)
+    whole = near_duplicates(texts, workers=1)
+    monkeypatch.setattr(batch, "_CHUNK_CHARS", 2_000)
+    assert len(batch._chunks(texts)) > 20
+    assert all(b - a == 1 or sum(map(len, texts[a:b])) <= 2_000 for a, b in batch._chunks(texts))
+    chunked = near_duplicates(texts, workers=1)
+    assert np.array_equal(whole.duplicate_of, chunked.duplicate_of)
+    assert np.allclose(whole.similarity, chunked.similarity, equal_nan=True)
+
+
 def test_exact_copies_short_and_empty_texts() -> None:
     texts = ["", "", "Hi", "Hi", "x" * 40, "x" * 40]
     assert near_duplicates(texts).duplicate_of.tolist() == [-1, -1, -1, -1, -1, 4]
@@ -136,3 +148,13 @@ def test_intersections_count_shared_hashes(pairs: list[tuple[set[int], set[int]]
     a = np.arange(0, 2 * len(pairs), 2, dtype=np.int64)
     got = batch._intersections(flat, offsets, a, a + 1)
     assert got.tolist() == [len(x & y) for x, y in pairs]
+
+
+def test_keys_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keys() bounds its arrays by working through slices of the batch (a 100 MB
+    document is one batch); the keys are the same."""
+    import newsclean._normalize as normalize
+
+    texts = [f"Ｐaragraph {i}  with “quotes” — and ß" * (i % 4) for i in range(60)]
+    monkeypatch.setattr(normalize, "_KEYS_CHARS", 100)
+    assert keys(texts) == [key(t) for t in texts]

@@ -45,7 +45,11 @@ from ._sketch import U32, fmix32
 
 SCHEME = "oph-optimal-densification-v1"
 _EMPTY = np.uint32(0xFFFFFFFF)
-_CHUNK = 2048  # texts per unit of work: bounds memory, and spreads work across cores
+# A unit of work: at most this many texts and (but for one long text) characters. It
+# bounds memory (the arrays of a chunk take some 40 bytes a character) and spreads work
+# across cores.
+_CHUNK = 2048
+_CHUNK_CHARS = 1 << 21
 _PARALLEL_MIN = 20_000  # below this many texts a second process costs more than it saves
 _PAIR_BATCH = 1 << 20  # shingles compared per vectorised verification step (< 2**24 pairs)
 
@@ -98,7 +102,7 @@ def near_duplicates(
         raise ValueError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
     bands, rows = choose_bands(threshold, num_perm)
     n = len(texts)
-    chunks = [(start, min(start + _CHUNK, n)) for start in range(0, n, _CHUNK)]
+    chunks = _chunks(texts)
     job = (shingle_size, num_perm, seed, bands, rows)
     if workers is None:
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
@@ -134,6 +138,21 @@ def near_duplicates(
                 duplicate_of[j] = i
                 similarity[j] = s
     return NearDuplicates(duplicate_of, similarity, len(pairs))
+
+
+def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks of at most ``_CHUNK`` texts and, unless one
+    text is longer, ``_CHUNK_CHARS`` characters."""
+    ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
+    chunks = []
+    start = 0
+    while start < len(texts):
+        base = int(ends[start - 1]) if start else 0
+        stop = int(np.searchsorted(ends, base + _CHUNK_CHARS, side="right"))
+        stop = min(max(stop, start + 1), start + _CHUNK, len(texts))
+        chunks.append((start, stop))
+        start = stop
+    return chunks
 
 
 def _fork_context() -> Any:
@@ -262,11 +281,11 @@ def _verify(texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: in
 
 def _shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, npt.NDArray[np.int64]]:
     """The set of 32-bit shingle hashes of every text (sorted, unique) as CSR
-    ``(hashes, offsets)``, made ``_CHUNK`` texts at a time to bound the temporaries."""
+    ``(hashes, offsets)``, made a chunk at a time to bound the temporaries."""
     parts: list[U32] = []
     counts: list[npt.NDArray[np.int64]] = []
-    for start in range(0, len(texts), _CHUNK):
-        chunk = texts[start : start + _CHUNK]
+    for start, stop in _chunks(texts):
+        chunk = texts[start:stop]
         h, owner = window_hashes32(*key_codes(chunk), shingle_size, _VERIFY_SEED)
         packed = (owner.astype(np.uint64) << np.uint64(32)) | h
         packed.sort()

@@ -78,13 +78,26 @@ def keys(texts: Sequence[str]) -> list[str]:
     >>> keys(["  “Ha Noi” ", "ＡＳＥＡＮ\\n\\ttalks", ""]) == [key("“Ha Noi”"), key("ＡＳＥＡＮ talks"), ""]
     True
     """
-    codes, lengths = key_codes(texts)
-    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
-    out, at = [], 0
-    for n in lengths.tolist():
-        out.append(joined[at : at + n])
-        at += n
+    out: list[str] = []
+    start = 0
+    while start < len(texts):
+        # A slice of about _KEYS_CHARS characters at a time: the arrays of key_codes take
+        # some 20 bytes a character, and a batch can be a 100 MB document.
+        stop, size = start, 0
+        while stop < len(texts) and (size < _KEYS_CHARS or stop == start):
+            size += len(texts[stop])
+            stop += 1
+        codes, lengths = key_codes(texts[start:stop])
+        joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+        at = 0
+        for n in lengths.tolist():
+            out.append(joined[at : at + n])
+            at += n
+        start = stop
     return out
+
+
+_KEYS_CHARS = 1 << 20
 
 
 def _nfkc(texts: Sequence[str]) -> str:
