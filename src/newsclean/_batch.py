@@ -51,7 +51,7 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 2048
 _CHUNK_CHARS = 1 << 21
 _PARALLEL_MIN = 20_000  # below this many texts a second process costs more than it saves
-_PAIR_BATCH = 1 << 20  # shingles compared per vectorised verification step (< 2**24 pairs)
+_PAIR_BATCH = 1 << 19  # shingles compared per vectorised verification step (< 2**24 pairs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,10 +102,11 @@ def near_duplicates(
         raise ValueError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
     bands, rows = choose_bands(threshold, num_perm)
     n = len(texts)
-    chunks = _chunks(texts)
-    job = (shingle_size, num_perm, seed, bands, rows)
     if workers is None:
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
+    # With several workers, at least four chunks each, so that they finish together.
+    chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (4 * workers)))))
+    job = (shingle_size, num_perm, seed, bands, rows)
     pool = None
     if workers > 1 and len(chunks) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -140,16 +141,17 @@ def near_duplicates(
     return NearDuplicates(duplicate_of, similarity, len(pairs))
 
 
-def _chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
-    """``(start, stop)`` of consecutive chunks of at most ``_CHUNK`` texts and, unless one
-    text is longer, ``_CHUNK_CHARS`` characters."""
+def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks of at most ``max_texts`` (``_CHUNK``) texts
+    and, unless one text is longer, ``_CHUNK_CHARS`` characters."""
+    max_texts = max_texts or _CHUNK
     ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
     chunks = []
     start = 0
     while start < len(texts):
         base = int(ends[start - 1]) if start else 0
         stop = int(np.searchsorted(ends, base + _CHUNK_CHARS, side="right"))
-        stop = min(max(stop, start + 1), start + _CHUNK, len(texts))
+        stop = min(max(stop, start + 1), start + max_texts, len(texts))
         chunks.append((start, stop))
         start = stop
     return chunks
