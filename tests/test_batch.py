@@ -21,7 +21,7 @@ def reference(texts: list[str], threshold: float = 0.8, n: int = 5) -> list[int]
     sets = []
     for t in texts:
         k = key(t)
-        sets.append({k[i : i + n] for i in range(len(k) - n + 1)})
+        sets.append({k[i : i + n] for i in range(len(k) - n + 1)} or ({k} if k else set()))
     out = [-1] * len(texts)
     for j in range(len(texts)):
         best = None
@@ -80,8 +80,11 @@ def test_chunks_by_characters_decide_as_one_batch(monkeypatch: pytest.MonkeyPatc
 
 
 def test_exact_copies_short_and_empty_texts() -> None:
-    texts = ["", "", "Hi", "Hi", "x" * 40, "x" * 40]
-    assert near_duplicates(texts).duplicate_of.tolist() == [-1, -1, -1, -1, -1, 4]
+    """A text shorter than a shingle is one shingle, the whole key (as in clean()); an
+    empty text has none and repeats nothing."""
+    texts = ["", "", "Hi", "Hi", "x" * 40, "x" * 40, "Hi!", "hi", "abcde", "ABCDE"]
+    assert near_duplicates(texts).duplicate_of.tolist() == [-1, -1, -1, 2, -1, 4, -1, 2, -1, 8]
+    assert near_duplicates(texts).duplicate_of.tolist() == reference(texts)
 
 
 def test_options_are_checked() -> None:

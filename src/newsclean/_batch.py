@@ -193,32 +193,35 @@ def window_hashes32(
     cps: U32, lengths: npt.NDArray[np.int64], size: int, seed: int
 ) -> tuple[U32, npt.NDArray[np.int64]]:
     """The 32-bit hash of every character n-gram of every key (repeats included), and the
-    key each belongs to; the keys are given as ``key_codes`` gives them. Keys shorter than
-    ``size`` have none.
+    key each belongs to; the keys are given as ``key_codes`` gives them. A key shorter
+    than ``size`` (but not empty) is one shingle, the whole key, as in ``shingle_hashes``;
+    an empty key has none.
 
     Everything runs over contiguous uint32 arrays.
     """
-    n_windows = len(cps) - size + 1
-    if n_windows <= 0:
-        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    short = np.flatnonzero((lengths > 0) & (lengths < size))
+    whole = np.zeros(len(short), dtype=np.uint32)  # the short keys' one shingle each
+    for j in range(size - 1):
+        inside = lengths[short] > j
+        whole[inside] += cps[starts[short[inside]] + j] * _M32[j]
+    n_windows = max(len(cps) - size + 1, 0)
     h = cps[:n_windows] * _M32[0]
     term = np.empty_like(h)
     for j in range(1, size):
         np.multiply(cps[j : j + n_windows], _M32[j], out=term)
         h += term
-    # Windows that straddle two keys: the last size - 1 starting positions of each key.
-    ends = np.cumsum(lengths)
+    # Windows that straddle two keys: the last size - 1 starting positions of each key
+    # (for a short key, every position).
+    ends = starts + lengths
     straddle = (ends[:, None] - np.arange(1, size)[None, :]).ravel()
+    straddle = straddle[straddle >= starts.repeat(size - 1)]
     valid = np.ones(n_windows, dtype=bool)
-    valid[straddle[(straddle >= 0) & (straddle < n_windows)]] = False
-    starts = ends - lengths
-    short = np.flatnonzero(lengths < size)  # their windows start inside and straddle
-    for j in range(size - 1):
-        inside = short[lengths[short] > j]
-        at = starts[inside] + j
-        valid[at[at < n_windows]] = False
-    h = fmix32(h[valid] ^ np.uint32(_splitmix64(seed) & 0xFFFFFFFF))
-    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0))
+    valid[straddle[straddle < n_windows]] = False
+    h = fmix32(np.concatenate([h[valid], whole]) ^ np.uint32(_splitmix64(seed) & 0xFFFFFFFF))
+    owner = np.concatenate(
+        [np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0)), short]
+    )
     return h, owner
 
 
