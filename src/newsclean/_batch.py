@@ -119,7 +119,9 @@ def near_duplicates(
         else:
             parts = [_band_keys_of(texts[a:b], job) for a, b in chunks]
         keys = np.concatenate(parts) if parts else np.zeros((0, bands), dtype=np.uint64)
+        del parts
         pairs = candidate_pairs_from_keys(keys)
+        del keys
         if pool is not None and len(pairs) > 2 * workers:
             halves = np.array_split(pairs, workers)
             sims = np.concatenate(list(pool.map(_verify_inherited, halves, [shingle_size] * workers)))

@@ -60,11 +60,14 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
     # verification rejects the extra pairs).
     flat = keys.ravel()
     shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
-    packed = ((flat >> shift) << shift) | np.arange(len(flat), dtype=np.uint64)
+    # (In place where it can be: with many texts these arrays are the peak of the memory.)
+    packed = flat >> shift
+    packed <<= shift
+    packed |= np.arange(len(flat), dtype=np.uint64)
     packed.sort()
-    sorted_keys = packed >> shift
     new_run = np.ones(len(flat), dtype=bool)
-    new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    # Two neighbours are in one bucket when they differ only in the position bits.
+    np.greater_equal(packed[1:] ^ packed[:-1], np.uint64(1) << shift, out=new_run[1:])
     if new_run.all():
         return np.zeros((0, 2), dtype=np.int64)
     # Only keys in buckets of two or more matter: keep those (usually a small share).
