@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._lsh import band_keys, candidate_pairs_from_keys
-from ._normalize import key_codes
+from ._normalize import key_codes, slices
 from ._options import choose_bands
 from ._shingle import _MULTIPLIERS, _splitmix64, fmix64
 from ._sketch import U32, fmix32
@@ -144,19 +144,8 @@ def near_duplicates(
 
 
 def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[int, int]]:
-    """``(start, stop)`` of consecutive chunks of at most ``max_texts`` (``_CHUNK``) texts
-    and, unless one text is longer, ``_CHUNK_CHARS`` characters."""
-    max_texts = max_texts or _CHUNK
-    ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
-    chunks = []
-    start = 0
-    while start < len(texts):
-        base = int(ends[start - 1]) if start else 0
-        stop = int(np.searchsorted(ends, base + _CHUNK_CHARS, side="right"))
-        stop = min(max(stop, start + 1), start + max_texts, len(texts))
-        chunks.append((start, stop))
-        start = stop
-    return chunks
+    """Chunks of at most ``max_texts`` (``_CHUNK``) texts and ``_CHUNK_CHARS`` characters."""
+    return slices(texts, max_texts or _CHUNK, _CHUNK_CHARS)
 
 
 def _fork_context() -> Any:

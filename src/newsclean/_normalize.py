@@ -79,20 +79,34 @@ def keys(texts: Sequence[str]) -> list[str]:
     True
     """
     out: list[str] = []
-    start = 0
-    while start < len(texts):
-        # A slice of about _KEYS_CHARS characters at a time: the arrays of key_codes take
-        # some 20 bytes a character, and a batch can be a 100 MB document.
-        stop, size = start, 0
-        while stop < len(texts) and (size < _KEYS_CHARS or stop == start):
-            size += len(texts[stop])
-            stop += 1
+    # A slice of at most _KEYS_CHARS characters at a time: the arrays of key_codes take some
+    # 20 bytes a character, and a batch can be a 100 MB document.
+    for start, stop in slices(texts, len(texts), _KEYS_CHARS):
         codes, lengths = key_codes(texts[start:stop])
         joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
         at = 0
         for n in lengths.tolist():
             out.append(joined[at : at + n])
             at += n
+    return out
+
+
+def slices(texts: Sequence[str], max_texts: int, max_chars: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive slices of ``texts`` of at most ``max_texts`` texts
+    and, unless one text is longer, ``max_chars`` characters: batches whose arrays stay
+    bounded in memory.
+
+    >>> slices(["aaaa"] * 5 + ["b" * 30, "c"], 3, 10)
+    [(0, 2), (2, 4), (4, 5), (5, 6), (6, 7)]
+    """
+    ends = np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)))
+    out = []
+    start = 0
+    while start < len(texts):
+        base = int(ends[start - 1]) if start else 0
+        stop = int(np.searchsorted(ends, base + max_chars, side="right"))
+        stop = min(max(stop, start + 1), start + max_texts, len(texts))
+        out.append((start, stop))
         start = stop
     return out
 
@@ -115,6 +129,13 @@ def _nfkc(texts: Sequence[str]) -> str:
     return joined
 
 
+@functools.cache
+def is_space() -> npt.NDArray[np.bool_]:
+    """``str.isspace()`` of every code point up to U+3000 (the last space), and one more
+    ``False``: look code points up with ``take(..., mode="clip")``. Built on first use."""
+    return np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+
+
 _DELETE = 0xFFFFFFFF  # in a code-point map: the character is dropped
 _LONGER = 0xFFFFFFFE  # in a code-point map: casefolds to more than one character (ß -> ss)
 
@@ -125,7 +146,7 @@ def _code_maps() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     after casefolding (one lookup does both), and the key table alone. Both also send
     every whitespace character (str.isspace) to a space."""
     key_only = np.arange(0x10000, dtype=np.uint32)
-    key_only[[c for c in range(0x3001) if chr(c).isspace()]] = 32  # none above U+3000
+    key_only[np.flatnonzero(is_space())] = 32
     for c, to in _BATCH_TABLE.items():
         key_only[c] = ord(to) if to else _DELETE
     folded = [chr(c).casefold() for c in range(0x10000)]

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from ._normalize import is_space
+
 HASH_NAME = "newsclean-multilinear64-top40-v2"  # v2: word hashes from code points, not BLAKE2b
 _SET_BITS = 40  # bits of a shingle hash kept in sets
 _MAX_KEYS = 1 << (64 - _SET_BITS)
@@ -74,17 +76,13 @@ def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
     return units, np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
 
 
-# Code points str.split() splits on (every one is below U+3001), and a False for all above.
-_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
-
-
 def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
     """The 64-bit hash of every word (as ``str.split()`` finds them) of every key, and the
     number of words of each key. A word's hash is ``fmix64(sum(c_j * M_(j mod 32)) + L * M_31)``
     over its code points ``c_j`` and its length ``L``: array operations, no Python object
     per word."""
     cps = np.frombuffer(" ".join(keys).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    word = ~_IS_SPACE.take(cps, mode="clip")
+    word = ~is_space().take(cps, mode="clip")
     begins = word.copy()
     begins[1:] &= ~word[:-1]
     first = np.flatnonzero(begins)  # where each word starts in the joined text
