@@ -30,7 +30,8 @@ _STAFF_LINE = regex.compile(
     r"\b[^()]*\)"
 )
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
-_PHOTO = r"(?:Photo|Photos|Ảnh|Foto|Fotos|Photo credit|Image)\s*:\s*"
+_PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image")
+_PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
 _BRACKET = re.compile(r"\(")
 _SLASH = re.compile("/")
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
@@ -237,7 +238,7 @@ class Credits:
     def _photo_search(self, text: str, pos: int) -> regex.Match[str] | None:
         """A photo credit at the end of ``text`` (looked for after ``pos``)."""
         tail = text[pos:]
-        if "Photo" in tail or "Ảnh" in tail or "Foto" in tail or "Image" in tail:
+        if any(name in tail for name in _PHOTO_NAMES):  # (a quick test before the pattern)
             return self._photo.search(text, pos)
         return None
 
