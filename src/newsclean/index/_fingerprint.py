@@ -129,13 +129,8 @@ def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[F
     Known boilerplate stays in: a fingerprint must not depend on what the index had seen
     when it was made (an original indexed before its site's footer was known as boilerplate
     would no longer match its republication), nor on how documents were batched."""
-    flat = keys([p for body in bodies for p in body])
-    at = np.cumsum([0] + [len(body) for body in bodies]).tolist()
-    paragraph_keys = [flat[at[i] : at[i + 1]] for i in range(len(bodies))]
+    paragraph_keys, hashes, offsets, sigs = _sketch(bodies, params)
     paragraph_hashes = [[paragraph_hash(k) for k in keys] for keys in paragraph_keys]
-    doc_keys = [" ".join(keys) for keys in paragraph_keys]
-    hashes, offsets = shingle_hashes(doc_keys, params.shingle_size, params.shingle_kind)
-    sigs = signatures(hashes, offsets, params.sketch)
     bands = band_keys(sigs, *params.bands)
     return [
         Fingerprint(
@@ -145,6 +140,17 @@ def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[F
         )
         for i in range(len(bodies))
     ]
+
+
+def _sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> tuple[list[list[str]], U64, npt.NDArray[np.int64], U32]:
+    """Per document (given as its clean paragraphs): its paragraph keys, its set of shingle
+    hashes (CSR ``hashes, offsets``) and its MinHash signature, as one batch."""
+    flat = keys([p for body in bodies for p in body])
+    at = np.cumsum([0] + [len(body) for body in bodies]).tolist()
+    paragraph_keys = [flat[at[i] : at[i + 1]] for i in range(len(bodies))]
+    doc_keys = [" ".join(keys) for keys in paragraph_keys]
+    hashes, offsets = shingle_hashes(doc_keys, params.shingle_size, params.shingle_kind)
+    return paragraph_keys, hashes, offsets, signatures(hashes, offsets, params.sketch)
 
 
 def fingerprint_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams) -> list[Fingerprint]:
@@ -169,6 +175,5 @@ def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
 
     from .._sketch import to_datasketch
 
-    body = cleaner._clean(text)[1]
-    hashes, offsets = shingle_hashes([" ".join(keys(body))], params.shingle_size, params.shingle_kind)
-    return LeanMinHash(to_datasketch(signatures(hashes, offsets, params.sketch)[0], params.sketch))
+    sigs = _sketch([cleaner._clean(text)[1]], params)[3]
+    return LeanMinHash(to_datasketch(sigs[0], params.sketch))
