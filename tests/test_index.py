@@ -233,3 +233,85 @@ def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
     index.add(original.text, id="o")
     exact = index.query(copy.text).similarity
     assert exact is not None and abs(exported.jaccard(index.minhash(copy.text)) - exact) < 0.15
+
+
+# -- fingerprints made apart from the index ---------------------------------------------
+
+
+def test_fingerprints_added_later_decide_as_add_many(docs: list[Doc]) -> None:
+    texts, ids = [d.text for d in docs], [d.id for d in docs]
+    direct = [(r.new, r.duplicate_of, r.similarity) for r in DedupIndex().add_many(texts, ids)]
+    index = DedupIndex()
+    prints = index.fingerprint(texts)
+    assert len(index) == 0  # fingerprinting does not touch the index
+    later = [(r.new, r.duplicate_of, r.similarity) for r in index.add_fingerprints(prints, ids)]
+    assert later == direct
+    assert any(not new for new, _, _ in direct)  # the corpus has duplicates to find
+    for d, fp in zip(docs, prints):
+        assert index.query(fp) == index.query(d.text)
+
+
+def test_workers_make_the_same_fingerprints(docs: list[Doc]) -> None:
+    import numpy as np
+
+    texts = [d.text for d in docs] * 2  # enough for several worker slices
+    index = DedupIndex()
+    one, two = index.fingerprint(texts), index.fingerprint(texts, workers=2)
+    assert len(one) == len(two) == len(texts)
+    for a, b in zip(one, two):
+        assert np.array_equal(a.shingles, b.shingles) and np.array_equal(a.bands, b.bands)
+        assert a.paragraphs == b.paragraphs and a.params == b.params
+    ids = [str(n) for n in range(len(texts))]
+    assert DedupIndex().add_many(texts, ids, workers=2) == DedupIndex().add_many(texts, ids)
+
+
+def test_fingerprints_pickle_for_other_processes() -> None:
+    import pickle
+
+    import numpy as np
+
+    index = DedupIndex()
+    fp = index.fingerprint(["The harvest was the largest in a decade, the ministry said on Monday."])[0]
+    back = pickle.loads(pickle.dumps(fp))
+    assert np.array_equal(back.shingles, fp.shingles) and back.params == fp.params
+    index.add_fingerprints([back], ["a"])
+    assert index.query(fp).duplicate_of == "a"
+
+
+def test_fingerprints_of_other_parameters_are_refused() -> None:
+    text = "The harvest was the largest in a decade, the ministry said on Monday."
+    other = DedupIndex(threshold=0.9).fingerprint([text])
+    index = DedupIndex()
+    with pytest.raises(SketchMismatchError, match=r"fingerprint 0 .*threshold: 0\.9 != 0\.8"):
+        index.add_fingerprints(other)
+    with pytest.raises(SketchMismatchError, match="threshold"):
+        index.query(other[0])
+    assert len(index) == 0
+
+
+def test_wrong_types_and_counts_are_clear_errors() -> None:
+    index = DedupIndex()
+    with pytest.raises(TypeError, match="document 1: expected a str, not bytes"):
+        index.fingerprint(["fine", b"bytes"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="fingerprint 0: expected a Fingerprint, not str"):
+        index.add_fingerprints(["text"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="2 documents but 1 ids"):
+        index.add_many(["a", "b"], ["x"])
+
+
+def test_exact_jaccard_of_hash_arrays() -> None:
+    import numpy as np
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from newsclean.index._fingerprint import jaccard32
+
+    sets = st.sets(st.integers(0, 2**32 - 1), max_size=60)
+
+    @given(sets, sets)
+    def check(a: set[int], b: set[int]) -> None:
+        arr = [np.array(sorted(x), dtype=np.uint32) for x in (a, b)]
+        want = len(a & b) / len(a | b) if a and b else 0.0
+        assert jaccard32(*arr) == want
+
+    check()

@@ -153,3 +153,16 @@ def test_an_add_is_one_round_trip(redis_url: str, namespace: str, monkeypatch: p
     assert len(sent) == 1  # one pipelined round trip for the batch
     monkeypatch.undo()
     index.clear()
+
+
+def test_fingerprints_made_elsewhere(redis_url: str, namespace: str) -> None:
+    """A scraper fingerprints locally; the shared index adds and queries fingerprints."""
+    index = RedisIndex(redis_url, namespace=namespace)
+    prints = DedupIndex().fingerprint([STORY, "HANOI (VNA) — " + STORY + "-VNA"])
+    results = index.add_fingerprints(prints, ["a", "b"])
+    assert [(r.new, r.duplicate_of) for r in results] == [(True, None), (False, "a")]
+    assert index.query(prints[1]).duplicate_of == "a"
+    with pytest.raises(SketchMismatchError, match="seed"):
+        index.add_fingerprints(DedupIndex(seed=2).fingerprint([STORY]))
+    assert len(index) == 1
+    index.clear()

@@ -29,7 +29,7 @@ from ._version import __version__
 
 if _typing.TYPE_CHECKING:
     from ._batch import NearDuplicates, near_duplicates
-    from .index import AddResult, DedupIndex, IndexParams
+    from .index import AddResult, DedupIndex, Fingerprint, IndexParams
 
 # Loaded on first use, so that `import newsclean` (and the command's start-up) does not pay
 # for what cleaning one document does not need (multiprocessing, zipfile, ...).
@@ -38,6 +38,7 @@ _LAZY = {
     "near_duplicates": "._batch",
     "AddResult": ".index",
     "DedupIndex": ".index",
+    "Fingerprint": ".index",
     "IndexParams": ".index",
 }
 
@@ -58,6 +59,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AddResult",
     "DedupIndex",
+    "Fingerprint",
     "IndexFileError",
     "IndexParams",
     "IndexUnavailableError",

@@ -4,10 +4,10 @@
 >>> index = DedupIndex(threshold=0.8)
 """
 
-from ._fingerprint import IndexParams
+from ._fingerprint import Fingerprint, IndexParams
 from ._memory import AddResult, DedupIndex
 
-__all__ = ["AddResult", "DedupIndex", "IndexParams", "RedisIndex"]
+__all__ = ["AddResult", "DedupIndex", "Fingerprint", "IndexParams", "RedisIndex"]
 
 
 def __getattr__(name: str) -> object:

@@ -9,6 +9,7 @@ import os
 import tempfile
 import threading
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,17 @@ import numpy as np
 from .._clean import Cleaner
 from .._errors import IndexFileError
 from .._normalize import key
-from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, jaccard32, minhash_of, paragraph_hash
+from ._fingerprint import (
+    Fingerprint,
+    IndexParams,
+    as_fingerprint,
+    check_fingerprints,
+    check_ids,
+    fingerprint_texts,
+    jaccard32,
+    minhash_of,
+    paragraph_hash,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,8 +77,10 @@ class DedupIndex:
         self._bands: list[np.ndarray] = []
         self._paragraphs: list[tuple[int, ...]] = []
         self._slot: dict[str, int] = {}
-        self._buckets: list[dict[int, Any]] = [{} for _ in range(self.params.bands[0])]
-        self._paragraph_docs: dict[int, int] = {}
+        # One dict for every band (see _bucket_keys). A bucket holds one slot, or a list of
+        # slots once a second document lands in it.
+        self._buckets: dict[int, int | list[int]] = {}
+        self._paragraph_docs: Counter[int] = Counter()
         self._offered = 0
 
     # -- documents ----------------------------------------------------------------------
@@ -76,23 +89,48 @@ class DedupIndex:
         """Add a document unless it duplicates an indexed one."""
         return self.add_many([text], None if id is None else [id])[0]
 
-    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add documents in order, as one batch (later ones are compared with earlier ones)."""
-        if ids is not None and len(ids) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
+        """Add documents in order, as one batch (later ones are compared with earlier ones).
+
+        ``workers`` > 1 cleans and fingerprints the batch in that many processes (the
+        adding stays in this one): worth it for batches of thousands of documents."""
+        check_ids(texts, ids)
+        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
+
+    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
+        """Clean and fingerprint documents, the costly half of ``add_many``, without
+        touching the index: a fingerprint depends only on the text, the cleaner and the
+        parameters, so it can be made in other threads, processes or machines.
+
+        >>> index = DedupIndex()
+        >>> prints = index.fingerprint(["HANOI (VNA) — Exports rose by a tenth in May, the ministry said."])
+        >>> index.add_fingerprints(prints, ["a"])[0].new, index.query(prints[0]).duplicate_of
+        (True, 'a')
+        """
+        return fingerprint_texts(texts, self.cleaner, self.params, workers)
+
+    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
+        same parameters; others raise ``SketchMismatchError``), in order."""
+        check_ids(prints, ids)
+        check_fingerprints(prints, self.params)
+        if not prints:
+            return []
+        buckets = (np.stack([fp.bands for fp in prints]) ^ _BAND_SALTS[: len(prints[0].bands)]).tolist()
         with self._lock:
-            prints = self._fingerprints(texts)
             results = []
             for n, fp in enumerate(prints):
                 doc_id = str(ids[n]) if ids is not None else str(self._offered)
                 self._offered += 1
-                results.append(self._add(doc_id, fp))
+                results.append(self._add(doc_id, fp, buckets[n]))
             return results
 
-    def query(self, text: str) -> AddResult:
-        """What ``add`` would say, without adding (the id of the result is ``""``)."""
+    def query(self, document: str | Fingerprint) -> AddResult:
+        """What ``add`` would say of a text or fingerprint, without adding (the id of the
+        result is ``""``)."""
+        fp = as_fingerprint(document, self.cleaner, self.params)
         with self._lock:
-            match = self._best(self._fingerprints([text])[0])
+            match = self._best(fp, list(map(self._buckets.get, _bucket_keys(fp.bands))))
         if match is None:
             return AddResult("", True)
         return AddResult("", False, self._ids[match[0]], match[1])
@@ -101,17 +139,15 @@ class DedupIndex:
         """Forget a document (``KeyError`` if it is not indexed)."""
         with self._lock:
             slot = self._slot.pop(id)
-            for band, k in enumerate(self._bands[slot].tolist()):
-                bucket = self._buckets[band]
-                held = bucket[k]
+            for k in _bucket_keys(self._bands[slot]):
+                held = self._buckets[k]
                 if isinstance(held, list):
                     held.remove(slot)
                     if len(held) == 1:
-                        bucket[k] = held[0]
+                        self._buckets[k] = held[0]
                 else:
-                    del bucket[k]
-            for h in self._paragraphs[slot]:
-                self._paragraph_docs[h] -= 1
+                    del self._buckets[k]
+            self._paragraph_docs.subtract(self._paragraphs[slot])
             self._ids[slot] = None
             self._shingles[slot] = np.zeros(0, dtype=np.uint32)
 
@@ -141,19 +177,17 @@ class DedupIndex:
 
     # -- inside -------------------------------------------------------------------------
 
-    def _fingerprints(self, texts: Sequence[str]) -> list[Fingerprint]:
-        return fingerprint_texts(texts, self.cleaner, self.params)
-
-    def _best(self, fp: Fingerprint) -> tuple[int, float] | None:
+    def _best(self, fp: Fingerprint, held: list[int | list[int] | None]) -> tuple[int, float] | None:
+        """The most similar indexed document at or above the threshold, among those that
+        share a bucket with ``fp`` (``held``: what each of its buckets holds)."""
         candidates: set[int] = set()
-        for band, k in enumerate(fp.bands.tolist()):
-            held = self._buckets[band].get(k)
-            if held is None:
+        for h in held:
+            if h is None:
                 continue
-            if isinstance(held, list):
-                candidates.update(held)
+            if isinstance(h, list):
+                candidates.update(h)
             else:
-                candidates.add(held)
+                candidates.add(h)
         best = None
         for slot in sorted(candidates):  # earliest first: ties go to the first added
             s = jaccard32(fp.shingles, self._shingles[slot])
@@ -161,32 +195,47 @@ class DedupIndex:
                 best = (slot, s)
         return best
 
-    def _add(self, doc_id: str, fp: Fingerprint) -> AddResult:
+    def _add(self, doc_id: str, fp: Fingerprint, buckets: list[int]) -> AddResult:
         if doc_id in self._slot:
             return AddResult(doc_id, False, doc_id, 1.0)
-        match = self._best(fp)
+        held = list(map(self._buckets.get, buckets))
+        match = self._best(fp, held)
         if match is not None:
             return AddResult(doc_id, False, self._ids[match[0]], match[1])
-        self._insert(doc_id, fp.shingles, fp.bands, fp.paragraphs)
+        self._insert(doc_id, fp.shingles, fp.bands, fp.paragraphs, buckets, held)
         return AddResult(doc_id, True)
 
-    def _insert(self, doc_id: str, shingles: np.ndarray, bands: np.ndarray, paragraphs: tuple[int, ...]) -> None:
+    def _insert(
+        self,
+        doc_id: str,
+        shingles: np.ndarray,
+        bands: np.ndarray,
+        paragraphs: tuple[int, ...],
+        buckets: list[int] | None = None,
+        held: list[int | list[int] | None] | None = None,
+    ) -> None:
         slot = len(self._ids)
         self._ids.append(doc_id)
         self._shingles.append(shingles)
         self._bands.append(bands)
         self._paragraphs.append(paragraphs)
         self._slot[doc_id] = slot
-        for band, k in enumerate(bands.tolist()):
-            bucket = self._buckets[band]
-            held = bucket.setdefault(k, slot)
-            if held != slot:
-                if isinstance(held, list):
-                    held.append(slot)
+        table = self._buckets
+        if buckets is None:
+            buckets = _bucket_keys(bands)
+        if held is None:
+            held = list(map(table.get, buckets))
+        if held.count(None) == len(held):  # the usual case: every bucket is new
+            table.update(dict.fromkeys(buckets, slot))
+        else:
+            for k, h in zip(buckets, held):
+                if h is None:
+                    table[k] = slot
+                elif isinstance(h, list):
+                    h.append(slot)
                 else:
-                    bucket[k] = [held, slot]
-        for h in paragraphs:
-            self._paragraph_docs[h] = self._paragraph_docs.get(h, 0) + 1
+                    table[k] = [h, slot]
+        self._paragraph_docs.update(paragraphs)
 
     # -- files --------------------------------------------------------------------------
 
@@ -274,3 +323,14 @@ class DedupIndex:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
         return index
+
+
+def _bucket_keys(bands: np.ndarray) -> list[int]:
+    """The dict keys of a document's LSH buckets, all bands in one dict: band ``b``'s key
+    xor a fixed 64-bit salt of ``b``, so that equal keys of two bands fall apart. (Two
+    bands' keys meeting after the salt is a 2**-64 event, and would only propose a
+    candidate: the exact Jaccard decides.)"""
+    return (bands ^ _BAND_SALTS[: len(bands)]).tolist()  # type: ignore[no-any-return]
+
+
+_BAND_SALTS = np.array([0] + [(b * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF for b in range(1, 1024)], dtype=np.uint64)

@@ -21,7 +21,16 @@ import numpy as np
 from .._clean import Cleaner
 from .._errors import IndexUnavailableError, SketchMismatchError
 from .._normalize import key
-from ._fingerprint import Fingerprint, IndexParams, fingerprint_texts, minhash_of, paragraph_hash
+from ._fingerprint import (
+    Fingerprint,
+    IndexParams,
+    as_fingerprint,
+    check_fingerprints,
+    check_ids,
+    fingerprint_texts,
+    minhash_of,
+    paragraph_hash,
+)
 from ._memory import AddResult
 
 # ARGV: prefix, id, threshold, mode ("add" or "query"), shingles (uint32 LE, sorted),
@@ -182,20 +191,30 @@ class RedisIndex:
         """Add a document unless it duplicates an indexed one (one round trip)."""
         return self.add_many([text], None if id is None else [id])[0]
 
-    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add documents in order, in one pipelined round trip."""
-        if ids is not None and len(ids) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
-        prints = fingerprint_texts(texts, self.cleaner, self.params)
-        doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(texts))]
-        self._offered += len(texts)
+    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
+        """Add documents in order, in one pipelined round trip (``workers``: see
+        ``DedupIndex.add_many``)."""
+        check_ids(texts, ids)
+        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
+
+    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
+        """Clean and fingerprint documents without touching Redis (see ``DedupIndex.fingerprint``)."""
+        return fingerprint_texts(texts, self.cleaner, self.params, workers)
+
+    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add documents given as fingerprints, in order, in one pipelined round trip."""
+        check_ids(prints, ids)
+        check_fingerprints(prints, self.params)
+        doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(prints))]
+        self._offered += len(prints)
         with self._guard():
             replies = self._pipelined_adds([self._args(doc_id, fp, "add") for doc_id, fp in zip(doc_ids, prints)])
         return [self._result(doc_id, reply) for doc_id, reply in zip(doc_ids, replies)]
 
-    def query(self, text: str) -> AddResult:
-        """What ``add`` would say, without adding (the id of the result is ``""``)."""
-        fp = fingerprint_texts([text], self.cleaner, self.params)[0]
+    def query(self, document: str | Fingerprint) -> AddResult:
+        """What ``add`` would say of a text or fingerprint, without adding (the id of the
+        result is ``""``)."""
+        fp = as_fingerprint(document, self.cleaner, self.params)
         with self._guard():
             reply = self._pipelined_adds([self._args("", fp, "query")])[0]
         return self._result("", reply)
