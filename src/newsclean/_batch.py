@@ -209,11 +209,12 @@ def window_hashes32(
     straddle = straddle[straddle >= starts.repeat(size - 1)]
     valid = np.ones(n_windows, dtype=bool)
     valid[straddle[straddle < n_windows]] = False
-    h = fmix32(np.concatenate([h[valid], whole]) ^ np.uint32(_splitmix64(seed) & 0xFFFFFFFF))
-    owner = np.concatenate(
-        [np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0)), short]
-    )
-    return h, owner
+    h = h[valid]
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0))
+    if len(short):
+        h, owner = np.concatenate([h, whole]), np.concatenate([owner, short])
+    h ^= np.uint32(_splitmix64(seed) & 0xFFFFFFFF)
+    return fmix32(h, out=h), owner
 
 
 def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> U32:
@@ -224,14 +225,15 @@ def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: 
     verify to similarity 0.
     """
     bits = num_perm.bit_length() - 1
-    bins = (h >> np.uint32(32 - bits)).astype(np.int64) if bits else np.zeros(len(h), np.int64)
-    at = owner * num_perm + bins
+    at = owner << bits  # the flat index of the shingle's bin: its set's row, then its bin
+    if bits:
+        at += h >> np.uint32(32 - bits)
     flat = np.full(n_sets * num_perm, _EMPTY, dtype=np.uint32)
     np.minimum.at(flat, at, h)
     sig: U32 = flat.reshape(n_sets, num_perm)
-    filled_flat = np.zeros(n_sets * num_perm, dtype=bool)
-    filled_flat[at] = True  # (a 1-d index: five times faster than filled[owner, bins])
-    filled: npt.NDArray[np.bool_] = filled_flat.reshape(n_sets, num_perm)
+    # A bin is empty if no shingle fell in it (or, once in 2**32 shingles, the only one that
+    # did hashed to the empty value itself: densified as if empty, which is as good).
+    filled: npt.NDArray[np.bool_] = sig != _EMPTY
     nonempty: npt.NDArray[np.bool_] = np.asarray(filled.any(axis=1))
     rows_, cols = np.nonzero(~filled & nonempty[:, None])
     if len(rows_):

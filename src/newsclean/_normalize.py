@@ -119,6 +119,10 @@ def _nfkc(texts: Sequence[str]) -> str:
     joined = _SEP.join(texts) if not any(_SEP in t for t in texts) else _SEP.join(t.replace(_SEP, "") for t in texts)
     if "&" in joined:
         joined = html.unescape(joined)
+    if "\xa0" in joined:
+        # NFKC sends a no-break space to a space, and nothing composes with either: the
+        # same text, but the whole batch may now pass the quick check below.
+        joined = joined.replace("\xa0", " ")
     if not unicodedata.is_normalized("NFKC", joined):
         # Normalise only the texts that need it: the quick check is ~10x faster than
         # normalize() on text that is already normal (most news copy but for a NBSP here
@@ -174,25 +178,36 @@ def key_codes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray
     mapped = None
     if not len(cps) or int(cps.max()) <= 0xFFFF:
         mapped = fold_key.take(cps)
-        if (mapped == _LONGER).any():
-            mapped = None
+        if (mapped >= _LONGER).any():  # _LONGER or _DELETE: the rarer cases
+            mapped = None if (mapped == _LONGER).any() else mapped[mapped != _DELETE]
     if mapped is None:  # a character outside the BMP, or one that casefolds longer: strings
         cps = np.frombuffer(joined.casefold().encode("utf-32-le", "surrogatepass"), dtype="<u4")
         mapped = np.where(cps > 0xFFFF, cps, key_only.take(cps, mode="clip"))
-    cps = mapped[mapped != _DELETE]
+        mapped = mapped[mapped != _DELETE]
+    return _fold_spaces(mapped)
+
+
+def _fold_spaces(cps: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """Split NUL-separated mapped keys and fold their whitespace (every kind is 32 by
+    now): a run of spaces becomes one space, kept only between two code points that are
+    neither spaces nor separators (so none leads or trails a key)."""
     space = cps == 32
-    # Runs of spaces fold to their first one; then a space survives (as " ") only between
-    # two code points that are neither spaces nor separators (NUL).
-    first = space.copy()
-    first[1:] &= ~space[:-1]
-    cps = np.where(space, np.uint32(32), cps)[first | ~space]
     word = cps > 32  # not a space, not NUL (the key table deleted every other control)
-    inner = np.zeros(len(cps), dtype=bool)
-    inner[1:-1] = word[:-2] & word[2:]
-    cps = cps[word | (cps == 0) | inner]
+    keep = ~space
+    if len(cps) > 2:
+        runs = space[1:] & space[:-1]
+        if runs.any():  # fold runs to their first space, then test that one's neighbours
+            keep = ~space
+            keep[1:] |= space[1:] & ~space[:-1]
+            cps = cps[keep]
+            space, word = cps == 32, cps > 32
+            keep = ~space
+        # (A space between two code points that are not spaces: its neighbours decide.)
+        keep[1:-1] |= word[:-2] & word[2:]
+    cps = cps[keep]
     sep_at = np.flatnonzero(cps == 0)
     lengths = np.diff(np.concatenate([[-1], sep_at, [len(cps)]])) - 1
-    return cps[cps != 0].astype(np.uint32), lengths.astype(np.int64)
+    return cps[cps != 0].astype(np.uint32, copy=False), lengths.astype(np.int64)
 
 
 def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:

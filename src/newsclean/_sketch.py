@@ -71,13 +71,17 @@ def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
     return a, b
 
 
-def fmix32(h: U32) -> U32:
-    """The MurmurHash3 32-bit finaliser, element-wise."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+def fmix32(h: U32, out: U32 | None = None) -> U32:
+    """The MurmurHash3 32-bit finaliser, element-wise (into ``out``, which may be ``h``)."""
+    tmp = np.right_shift(h, np.uint32(16))
+    out = np.bitwise_xor(h, tmp, out=out)
+    out *= np.uint32(0x85EBCA6B)
+    np.right_shift(out, np.uint32(13), out=tmp)
+    out ^= tmp
+    out *= np.uint32(0xC2B2AE35)
+    np.right_shift(out, np.uint32(16), out=tmp)
+    out ^= tmp
+    return out
 
 
 def signatures(hashes: U64, offsets: I64, params: SketchParams) -> U32:
