@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import newsclean._batch as batch
@@ -130,6 +130,8 @@ _NASTY = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(st.characters(), max_size=30) | st.lists(_NASTY, max_size=12).map("".join), max_size=8))
+@example(["0", "0"])  # a separator between two word characters is not a space
+@example(["a  b", "", "  c \t d  ", ""])  # runs of spaces, empty keys first, inside and last
 def test_key_codes_are_the_keys_as_code_points(texts: list[str]) -> None:
     """The array path (casefold and key table by lookup, whitespace folded by masks) gives
     exactly the string path's keys (``key()``), for any text: astral characters, characters that

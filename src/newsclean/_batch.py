@@ -323,5 +323,15 @@ def _intersections(
     pair = np.tile(np.arange(len(a), dtype=np.uint64), 2)
     packed = np.repeat(pair << np.uint64(32), lengths) | sets[index]
     packed.sort(kind="stable")
-    twice = packed[1:] == packed[:-1]
-    return np.bincount((packed[1:][twice] >> np.uint64(32)).astype(np.int64), minlength=len(a))
+    # Pair p's values now fill one segment, of |A_p| + |B_p| values; its distinct values
+    # are |A_p ∪ B_p|, so the intersection is the segment's length minus them.
+    new = np.empty(total, dtype=bool)
+    new[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=new[1:])
+    per_pair = lengths[: len(a)] + lengths[len(a) :]
+    inter = np.zeros(len(a), dtype=np.int64)
+    full = np.flatnonzero(per_pair)
+    segment = np.zeros(len(full), dtype=np.int64)
+    np.cumsum(per_pair[full][:-1], out=segment[1:])
+    inter[full] = per_pair[full] - np.add.reduceat(new, segment, dtype=np.int64)
+    return inter

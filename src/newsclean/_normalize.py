@@ -116,7 +116,9 @@ _KEYS_CHARS = 1 << 20
 
 def _nfkc(texts: Sequence[str]) -> str:
     """The texts joined by ``_SEP``, entities decoded, NFKC."""
-    joined = _SEP.join(texts) if not any(_SEP in t for t in texts) else _SEP.join(t.replace(_SEP, "") for t in texts)
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:  # a text holds a NUL: drop it, as key() does
+        joined = _SEP.join(t.replace(_SEP, "") for t in texts)
     if "&" in joined:
         joined = html.unescape(joined)
     if "\xa0" in joined:
@@ -190,24 +192,29 @@ def key_codes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray
 def _fold_spaces(cps: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
     """Split NUL-separated mapped keys and fold their whitespace (every kind is 32 by
     now): a run of spaces becomes one space, kept only between two code points that are
-    neither spaces nor separators (so none leads or trails a key)."""
+    neither spaces nor separators (so none leads or trails a key). One mask, one compress."""
     space = cps == 32
     word = cps > 32  # not a space, not NUL (the key table deleted every other control)
-    keep = ~space
+    nul = cps == 0
+    keep = ~(space | nul)
     if len(cps) > 2:
-        runs = space[1:] & space[:-1]
-        if runs.any():  # fold runs to their first space, then test that one's neighbours
-            keep = ~space
-            keep[1:] |= space[1:] & ~space[:-1]
-            cps = cps[keep]
-            space, word = cps == 32, cps > 32
-            keep = ~space
-        # (A space between two code points that are not spaces: its neighbours decide.)
-        keep[1:-1] |= word[:-2] & word[2:]
-    cps = cps[keep]
-    sep_at = np.flatnonzero(cps == 0)
-    lengths = np.diff(np.concatenate([[-1], sep_at, [len(cps)]])) - 1
-    return cps[cps != 0].astype(np.uint32, copy=False), lengths.astype(np.int64)
+        keep[1:-1] |= space[1:-1] & word[:-2] & word[2:]  # a lone space between two words
+        runs = np.flatnonzero(space[1:] & space[:-1])  # a space followed by a space
+        if len(runs):
+            # A run of two or more spaces is kept as its first space, when the code points
+            # before and after the whole run are words. Runs are rare: this is sparse.
+            first = runs[np.concatenate([[True], runs[1:] != runs[:-1] + 1])]
+            after = runs[np.concatenate([runs[1:] != runs[:-1] + 1, [True]])] + 2
+            ok = (first > 0) & (after < len(cps))
+            first, after = first[ok], after[ok]
+            keep[first] = word[first - 1] & word[after]
+    # Key i is the segment that ends at the i-th NUL (the last one at the end): its length
+    # is the number of kept code points in it (a NUL itself is never kept).
+    starts = np.concatenate([[0], np.flatnonzero(nul) + 1])
+    lengths = np.zeros(len(starts), dtype=np.int64)
+    inside = starts < len(cps)  # (the last key is empty when the batch ends with a NUL)
+    lengths[inside] = np.add.reduceat(keep, starts[inside], dtype=np.int64)
+    return cps[keep], lengths
 
 
 def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
