@@ -114,13 +114,17 @@ def near_duplicates(
         # Forked workers inherit the texts (no pickling); only slices and arrays travel.
         pool = ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
     try:
+        # Each chunk's band keys go straight into place (a list, then a concatenation,
+        # would hold them twice).
+        keys = np.empty((n, bands), dtype=np.uint64)
         if pool is not None:
-            parts = list(pool.map(_band_keys_of_slice, chunks, [job] * len(chunks)))
+            parts = pool.map(_band_keys_of_slice, chunks, [job] * len(chunks))
         else:
-            parts = [_band_keys_of(texts[a:b], job) for a, b in chunks]
-        keys = np.concatenate(parts) if parts else np.zeros((0, bands), dtype=np.uint64)
-        del parts
-        pairs = candidate_pairs_from_keys(keys)
+            parts = (_band_keys_of(texts[a:b], job) for a, b in chunks)
+        for (a, b), part in zip(chunks, parts):
+            keys[a:b] = part
+        del part
+        pairs = candidate_pairs_from_keys(keys)  # (which overwrites the keys)
         del keys
         if pool is not None and len(pairs) > 2 * workers:
             halves = np.array_split(pairs, workers)
@@ -280,12 +284,13 @@ def _verify(texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: in
 def _shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, npt.NDArray[np.int64]]:
     """The set of 32-bit shingle hashes of every text (sorted, unique) as CSR
     ``(hashes, offsets)``, made a chunk at a time to bound the temporaries."""
-    parts: list[U32] = []
+    parts: list[U32 | None] = []
     counts: list[npt.NDArray[np.int64]] = []
     for start, stop in _chunks(texts):
         chunk = texts[start:stop]
         h, owner = window_hashes32(*key_codes(chunk), shingle_size, _VERIFY_SEED)
         packed = (owner.astype(np.uint64) << np.uint64(32)) | h
+        del h, owner
         packed.sort()
         if len(packed):
             packed = packed[np.concatenate([[True], packed[1:] != packed[:-1]])]
@@ -294,7 +299,16 @@ def _shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, npt.N
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     if texts:
         np.cumsum(np.concatenate(counts), out=offsets[1:])
-    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)), offsets
+    # Gather the parts, freeing each once copied: the pages of the (empty) result are only
+    # touched as it fills, so memory holds the sets about once, not twice.
+    sets = np.empty(int(offsets[-1]), dtype=np.uint32)
+    at = 0
+    for k, part in enumerate(parts):
+        assert part is not None
+        sets[at : at + len(part)] = part
+        at += len(part)
+        parts[k] = None
+    return sets, offsets
 
 
 # Verification hashes shingles to 32 bits with its own seed (independent of the sketch):

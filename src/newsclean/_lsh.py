@@ -49,7 +49,9 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -
 
 
 def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
-    """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``)."""
+    """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``).
+    ``keys`` is overwritten (it becomes the sorted work array): with many texts it is
+    the largest array in memory, and a copy would double it."""
     n, bands = keys.shape
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
@@ -58,16 +60,24 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
     # key keeps its top bits and carries its position in the low bits, which keeps a run's
     # members in input order. Truncating keys can only merge two buckets by chance (then
     # verification rejects the extra pairs).
-    flat = keys.ravel()
-    shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
-    # (In place where it can be: with many texts these arrays are the peak of the memory.)
-    packed = flat >> shift
+    packed = keys.reshape(-1)
+    if not np.shares_memory(packed, keys):  # (not contiguous: reshape made a copy)
+        raise ValueError("keys must be a contiguous array")
+    shift = np.uint64(max(1, (len(packed) - 1).bit_length()))
+    # In place, and in blocks below: with many texts these arrays are the peak of memory.
+    packed >>= shift
     packed <<= shift
-    packed |= np.arange(len(flat), dtype=np.uint64)
+    packed |= np.arange(len(packed), dtype=np.uint64)
     packed.sort()
-    new_run = np.ones(len(flat), dtype=bool)
+    new_run = np.ones(len(packed), dtype=bool)
     # Two neighbours are in one bucket when they differ only in the position bits.
-    np.greater_equal(packed[1:] ^ packed[:-1], np.uint64(1) << shift, out=new_run[1:])
+    step = 1 << 20
+    gap = np.empty(min(step, len(packed)), dtype=np.uint64)
+    for a in range(1, len(packed), step):
+        b = min(a + step, len(packed))
+        np.bitwise_xor(packed[a:b], packed[a - 1 : b - 1], out=gap[: b - a])
+        np.greater_equal(gap[: b - a], np.uint64(1) << shift, out=new_run[a:b])
+    del gap
     if new_run.all():
         return np.zeros((0, 2), dtype=np.int64)
     # Only keys in buckets of two or more matter: keep those (usually a small share).
