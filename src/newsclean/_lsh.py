@@ -73,10 +73,10 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
     # Two neighbours are in one bucket when they differ only in the position bits.
     step = 1 << 20
     gap = np.empty(min(step, len(packed)), dtype=np.uint64)
-    for a in range(1, len(packed), step):
-        b = min(a + step, len(packed))
-        np.bitwise_xor(packed[a:b], packed[a - 1 : b - 1], out=gap[: b - a])
-        np.greater_equal(gap[: b - a], np.uint64(1) << shift, out=new_run[a:b])
+    for lo in range(1, len(packed), step):
+        hi = min(lo + step, len(packed))
+        np.bitwise_xor(packed[lo:hi], packed[lo - 1 : hi - 1], out=gap[: hi - lo])
+        np.greater_equal(gap[: hi - lo], np.uint64(1) << shift, out=new_run[lo:hi])
     del gap
     if new_run.all():
         return np.zeros((0, 2), dtype=np.int64)
