@@ -163,3 +163,13 @@ def test_keys_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch
     texts = [f"Ｐaragraph {i}  with “quotes” — and ß" * (i % 4) for i in range(60)]
     monkeypatch.setattr(normalize, "_KEYS_CHARS", 100)
     assert keys(texts) == [key(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=50))
+def test_unique_is_numpys(values: list[int]) -> None:
+    from newsclean._arrays import unique
+
+    a = np.array(values, dtype=np.int64)
+    assert np.array_equal(unique(a), np.unique(a))
+    assert np.array_equal(unique(a.reshape(-1, 1)), np.unique(a))  # flattened, as np.unique

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import unique
 from ._shingle import _MULTIPLIERS, fmix64
 
 PER_BUCKET = 8
@@ -103,5 +104,5 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
     a, b = np.concatenate(earlier), np.concatenate(later)
     distinct = a != b
     a, b = a[distinct], b[distinct]
-    code = np.unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
+    code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
     return np.stack([code // n, code % n], axis=1)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ._arrays import unique
 from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._options import Options, Rule
@@ -201,7 +202,7 @@ def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
     # The shingle sets of the paragraphs in some candidate pair, for exact verification,
     # made a chunk at a time so that only the sets, not their making, fill memory.
     sets: dict[int, U64] = {}
-    involved = np.unique(pairs).tolist()
+    involved = unique(pairs).tolist()
     for start in range(0, len(involved), _SKETCH_CHUNK):
         chunk = involved[start : start + _SKETCH_CHUNK]
         hashes, offsets = shingle_hashes([keys[i] for i in chunk], options.shingle_size, options.shingle_kind)

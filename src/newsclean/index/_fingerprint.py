@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import unique
 from .._clean import Cleaner
 from .._errors import SketchMismatchError
 from .._lsh import band_keys
@@ -147,7 +148,7 @@ def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[F
     bands = band_keys(sigs, *params.bands)
     return [
         Fingerprint(
-            np.unique(hashes[offsets[i] : offsets[i + 1]].astype(np.uint32)),
+            unique(hashes[offsets[i] : offsets[i + 1]].astype(np.uint32)),
             bands[i],
             tuple(sorted(set(paragraph_hashes[i]))),
             params,
