@@ -90,3 +90,12 @@ def test_redis_unreachable(run) -> None:
     done = run("dedup", "--redis", f"redis://127.0.0.1:{free_port()}/0", input=jsonl(DOCS[:3]))
     assert (done.returncode, done.stdout) == (1, b"")
     assert "is unreachable" in done.stderr.decode()
+
+
+def test_workers_decide_as_one_process(run) -> None:
+    docs = DOCS * 3  # enough documents for the worker processes to share
+    one = run("dedup", "--mark", input=jsonl(docs))
+    two = run("dedup", "--mark", "--workers", "2", input=jsonl(docs))
+    assert two.returncode == 0 and two.stdout == one.stdout
+    bad = run("dedup", "--workers", "0", input=jsonl(DOCS))
+    assert bad.returncode == 2 and b"--workers must be 1 to 256, got 0" in bad.stderr

@@ -11,7 +11,8 @@ from typing import IO, Any
 
 from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, STDIN, _label, _open, _records
 
-BATCH = 256
+BATCH = 256  # documents read, added and written at a time
+WORKER_BATCH = 4096  # the same with --workers: a batch forks the worker processes once
 
 
 def parser() -> argparse.ArgumentParser:
@@ -19,8 +20,8 @@ def parser() -> argparse.ArgumentParser:
         prog="newsclean dedup",
         description="Read JSON lines (one document per line) and write the documents that are "
         "not near-duplicates of an earlier one, in input order, every field untouched. "
-        "Documents are compared on their clean body (credits, datelines, in-document repeats "
-        "and site boilerplate removed).",
+        "Documents are compared on their clean body (credits, datelines and in-document "
+        "repeats removed).",
         epilog="Exit status: 0 ok; 1 some input or the index could not be used; 2 usage error.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="JSONL files; none or '-' reads stdin")
@@ -56,6 +57,14 @@ def parser() -> argparse.ArgumentParser:
         "documents' shingle sets at which they are duplicates (default: 0.8, or the index's)",
     )
     p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"clean and fingerprint in N processes (default: 1); documents are then read "
+        f"{WORKER_BATCH} at a time",
+    )
+    p.add_argument(
         "--skip-bad-lines",
         action="store_true",
         help="skip lines that are not JSON objects with the field, and count them on stderr",
@@ -77,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         params = IndexParams() if args.threshold is None else IndexParams(threshold=args.threshold)
     except OptionsError as err:
         print(f"newsclean dedup: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if not 1 <= args.workers <= 256:
+        print(f"newsclean dedup: error: --workers must be 1 to 256, got {args.workers}", file=sys.stderr)
         return EXIT_USAGE
     index: Any
     try:
@@ -144,10 +156,11 @@ def _batches(
     stream: IO[bytes], source: str, args: argparse.Namespace
 ) -> Iterator[list[tuple[int, dict[str, Any], str]]]:
     batch = []
+    size = BATCH if args.workers == 1 else WORKER_BATCH
     try:
         for item in _records(stream, source, args):
             batch.append(item)
-            if len(batch) == BATCH:
+            if len(batch) == size:
                 yield batch
                 batch = []
     except ValueError:
@@ -164,7 +177,7 @@ def _dedup(index: Any, stream: IO[bytes], source: str, args: argparse.Namespace,
     out = sys.stdout.buffer
     for batch in _batches(stream, source, args):
         ids = [str(r[args.id_field]) if r.get(args.id_field) is not None else f"{source}:{n}" for n, r, _ in batch]
-        results = index.add_many([text for _, _, text in batch], ids)
+        results = index.add_many([text for _, _, text in batch], ids, workers=args.workers)
         lines = []
         for (_, record, _), result in zip(batch, results):
             stats.add(result.new)
