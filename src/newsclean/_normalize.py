@@ -118,9 +118,10 @@ def _nfkc(texts: Sequence[str]) -> str:
     """The texts joined by ``_SEP``, entities decoded, NFKC."""
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1:  # a text holds a NUL: drop it, as key() does
-        joined = _SEP.join(t.replace(_SEP, "") for t in texts)
-    if "&" in joined:
-        joined = html.unescape(joined)
+        texts = [t.replace(_SEP, "") for t in texts]
+        joined = _SEP.join(texts)
+    if "&" in joined:  # (decoding only the texts with an "&" is much cheaper than all)
+        joined = _SEP.join(html.unescape(t) if "&" in t else t for t in texts)
     if "\xa0" in joined:
         # NFKC sends a no-break space to a space, and nothing composes with either: the
         # same text, but the whole batch may now pass the quick check below.
