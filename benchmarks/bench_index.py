@@ -130,16 +130,21 @@ def _put(dec: np.ndarray, i: int, matches: Sequence[int]) -> None:
         dec[i, 1 + k] = m
 
 
+def _in_batches(add: Callable[..., Any], items: Sequence[Any], batch: int, dec: np.ndarray) -> None:
+    """``add(chunk, ids)`` over consecutive batches; record the duplicates it reports."""
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        ids = [str(start + k) for k in range(len(chunk))]
+        for k, r in enumerate(add(chunk, ids)):
+            if not r.new:
+                _put(dec, start + k, [int(r.duplicate_of or -1)])
+
+
 def run_nc_many(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[Any, int]:
     from newsclean.index import DedupIndex
 
     index = DedupIndex()
-    for start in range(0, len(texts), batch):
-        chunk = texts[start : start + batch]
-        ids = [str(start + k) for k in range(len(chunk))]
-        for k, r in enumerate(index.add_many(chunk, ids)):
-            if not r.new:
-                _put(dec, start + k, [int(r.duplicate_of or -1)])
+    _in_batches(index.add_many, texts, batch, dec)
     return index, len(index)
 
 
@@ -149,12 +154,7 @@ def run_nc_many_w2(texts: Sequence[str], batch: int, dec: np.ndarray) -> tuple[A
     from newsclean.index import DedupIndex
 
     index = DedupIndex()
-    for start in range(0, len(texts), W2_BATCH):
-        chunk = texts[start : start + W2_BATCH]
-        ids = [str(start + k) for k in range(len(chunk))]
-        for k, r in enumerate(index.add_many(chunk, ids, workers=2)):
-            if not r.new:
-                _put(dec, start + k, [int(r.duplicate_of or -1)])
+    _in_batches(lambda chunk, ids: index.add_many(chunk, ids, workers=2), texts, W2_BATCH, dec)
     return index, len(index)
 
 
@@ -170,12 +170,7 @@ def run_nc_prints(prints: Sequence[Any], batch: int, dec: np.ndarray) -> tuple[A
     from newsclean.index import DedupIndex
 
     index = DedupIndex()
-    for start in range(0, len(prints), batch):
-        chunk = prints[start : start + batch]
-        ids = [str(start + k) for k in range(len(chunk))]
-        for k, r in enumerate(index.add_fingerprints(chunk, ids)):
-            if not r.new:
-                _put(dec, start + k, [int(r.duplicate_of or -1)])
+    _in_batches(index.add_fingerprints, prints, batch, dec)
     return index, len(index)
 
 
