@@ -14,7 +14,7 @@ import numpy as np
 from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._options import Options, Rule
-from ._shingle import _SET_BITS, U64, jaccard, shingle_hashes
+from ._shingle import _SET_BITS, I64, U64, jaccard, shingle_hashes
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -172,6 +172,8 @@ def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
     shared[1:] = again
     shared[:-1] |= again
     value, owner = value[shared], (packed[shared] & np.uint64(0xFF)).astype(np.int64)
+    if not _may_reach(sizes, np.bincount(owner, minlength=n), options.threshold):
+        return {}, _no_similarity
     column = np.zeros(len(value), dtype=np.int64)
     np.cumsum(value[1:] != value[:-1], out=column[1:])
     holds = np.zeros((n, int(column[-1]) + 1 if len(column) else 0), dtype=np.float32)
@@ -185,6 +187,23 @@ def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
     for a, b in sorted(similar):
         candidates.setdefault(b, []).append(a)
     return candidates, lambda a, b: similar[a, b]
+
+
+def _may_reach(sizes: I64, shared: I64, threshold: float) -> bool:
+    """Whether some pair of paragraphs could reach ``threshold``, from how many of each
+    paragraph's ``sizes`` shingles some other paragraph holds too (``shared``): an exact
+    pre-test that spares a typical article, which has no near repeat, the matrix product.
+
+    A pair's intersection is at most either paragraph's shared count and its union at
+    least either paragraph's size, so its similarity is at most ``shared / size`` of both
+    (float division rounds monotonically: the computed similarity is bounded the same
+    way). At least two paragraphs must reach the threshold on that bound.
+    """
+    return int(np.count_nonzero(shared / sizes >= threshold)) >= 2
+
+
+def _no_similarity(a: int, b: int) -> float:
+    raise AssertionError("no pair was a candidate")  # pragma: no cover
 
 
 def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
