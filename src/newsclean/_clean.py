@@ -7,7 +7,7 @@ from typing import Any
 
 from . import _layout
 from ._credits import Credits, default_credits
-from ._normalize import keys as batch_keys
+from ._normalize import keys_and_codes
 from ._options import Options
 from ._repeats import Boilerplate, find_boilerplate, find_repeats
 from ._result import CleanResult, Removal
@@ -50,9 +50,9 @@ class Cleaner:
         # 1. Repeats, compared on keys that leave out datelines and credits.
         repeats = []
         if options.dedupe_paragraphs or index is not None:
-            keys = batch_keys([self._credits.body(p.text) for p in paragraphs])
+            keys, codes = keys_and_codes([self._credits.body(p.text) for p in paragraphs])
         if options.dedupe_paragraphs:
-            repeats = find_repeats(keys, options, [p.text for p in paragraphs])
+            repeats = find_repeats(keys, options, [p.text for p in paragraphs], codes)
         if index is not None:
             repeats = sorted(repeats + find_boilerplate(keys, index, {r.index for r in repeats}))
         removed = {r.index for r in repeats}

@@ -78,16 +78,42 @@ def keys(texts: Sequence[str]) -> list[str]:
     >>> keys(["  “Ha Noi” ", "ＡＳＥＡＮ\\n\\ttalks", ""]) == [key("“Ha Noi”"), key("ＡＳＥＡＮ talks"), ""]
     True
     """
+    return keys_and_codes(texts)[0]
+
+
+Codes = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]
+"""Keys as ``key_codes`` gives them: every key's code points, one after another, and
+each key's length."""
+
+
+def keys_and_codes(texts: Sequence[str]) -> tuple[list[str], Codes | None]:
+    """``keys(texts)``, and the same keys as code points (``key_codes``) if the batch was
+    small enough to make them in one go (up to ``_KEYS_CHARS`` characters): shingling
+    can then start from the code points instead of encoding the keys again.
+
+    >>> ks, (codes, lengths) = keys_and_codes(["Ha  Noi", "ASEAN"])
+    >>> ks, lengths.tolist(), len(codes)
+    (['ha noi', 'asean'], [6, 5], 11)
+    """
+    if sum(map(len, texts)) <= _KEYS_CHARS:  # one slice (most batches): no slicing arrays
+        codes = key_codes(texts)
+        return _decode(*codes), codes
     out: list[str] = []
     # A slice of at most _KEYS_CHARS characters at a time: the arrays of key_codes take some
     # 20 bytes a character, and a batch can be a 100 MB document.
     for start, stop in slices(texts, len(texts), _KEYS_CHARS):
-        codes, lengths = key_codes(texts[start:stop])
-        joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
-        at = 0
-        for n in lengths.tolist():
-            out.append(joined[at : at + n])
-            at += n
+        out += _decode(*key_codes(texts[start:stop]))
+    return out, None
+
+
+def _decode(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -> list[str]:
+    """The keys as strings: one decode of the whole batch, then a slice per key."""
+    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    out = []
+    at = 0
+    for n in lengths.tolist():
+        out.append(joined[at : at + n])
+        at += n
     return out
 
 
