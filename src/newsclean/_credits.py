@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import regex
@@ -257,8 +257,12 @@ class Credits:
     def body(self, text: str) -> str:
         """``text`` without a leading dateline or a trailing credit: what repeats are
         compared on. A paragraph that is only a credit is its own body."""
+        return self.body_given(text, self.dateline(text))
+
+    def body_given(self, text: str, dateline: Dateline | None) -> str:
+        """``body(text)`` when ``dateline(text)`` is at hand (``clean()`` keeps it for
+        ``extract``, which would otherwise look for it again)."""
         start = 0
-        dateline = self.dateline(text)
         if dateline:
             start = dateline.body_start
         found = self.glued(text)
@@ -267,23 +271,29 @@ class Credits:
 
     # -- the step --------------------------------------------------------------------
 
-    def extract(self, paragraphs: list[tuple[int, str]], policy: Policy) -> tuple[list[tuple[int, str]], list[Byline]]:
+    def extract(
+        self, paragraphs: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None = None
+    ) -> tuple[list[tuple[int, str]], list[Byline]]:
         """Take credits out of ``(input index, text)`` paragraphs, per ``policy``.
+        ``datelines``, if given, is ``dateline(text, index)`` of every input paragraph,
+        made already (for ``body()``): it is not looked for again.
 
         Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
         has index -1) and the bylines found, in text order.
         """
         out = list(paragraphs)
-        leading = self._leading(out, policy)
+        leading = self._leading(out, policy, datelines)
         photos = self._photos(out, policy)
         trailing = self._trailing(out, policy, leading)
         found = ([leading] if leading else []) + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
         return [(i, t) for i, t in out if t], found
 
-    def _leading(self, out: list[tuple[int, str]], policy: Policy) -> Byline | None:
+    def _leading(
+        self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
+    ) -> Byline | None:
         for at, (index, text) in enumerate(out[:3]):
-            d = self.dateline(text, index)
+            d = self.dateline(text, index) if datelines is None else datelines[index]
             if d is None:
                 continue
             if policy != "keep":
