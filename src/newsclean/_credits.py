@@ -93,9 +93,10 @@ class Credits:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
+        self._paren = regex.compile(paren)
         # (pattern, the agency-specific form it needs, whether it opens with a bracket (else
-        # with a capital, the place), a character the head must hold for the pattern to
-        # match: quick tests, far faster than the pattern, that skip most paragraphs)
+        # with a capital, the place), what the head must hold for the pattern to match and
+        # name an agency: quick tests, far faster than the pattern, that skip most paragraphs)
         self._datelines: list[tuple[regex.Pattern[str], str | None, bool, Callable[[str], bool]]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
@@ -105,7 +106,7 @@ class Credits:
                 ),
                 None,
                 False,
-                _holds("("),
+                self._holds_bracketed_agency,
             ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
             (
@@ -116,7 +117,7 @@ class Credits:
                 ),
                 None,
                 True,
-                _holds("("),
+                self._holds_bracketed_agency,
             ),
             # MOSCOW, June 8. /TASS/.
             (
@@ -158,6 +159,21 @@ class Credits:
         return agency
 
     # -- leading datelines -------------------------------------------------------------
+
+    def _holds_bracketed_agency(self, head: str) -> bool:
+        """Whether some bracket of ``head`` holds an agency's name (``(VNA)``): a quick test
+        for the bracketed datelines, whose bracket is one of them. The name inside a given
+        bracket is the same whatever comes before or after it (the words run to the ``/``
+        or the closing bracket), so each bracket is read on its own, without the place and
+        date patterns (whose backtracking costs several microseconds on a paragraph such as
+        ``The Association of South East Asian Nations (ASEAN) ...``)."""
+        at = head.find("(")
+        while at >= 0:
+            m = self._paren.match(head, at)
+            if m and self._agency(m["agency"]):
+                return True
+            at = head.find("(", at + 1)
+        return False
 
     def dateline(self, text: str, paragraph: int = 0) -> Dateline | None:
         """The dateline at the start of ``text``, if there is one.
