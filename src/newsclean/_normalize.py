@@ -212,14 +212,14 @@ def key_codes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray
     # two code points that are neither spaces nor separators (NUL).
     first = space.copy()
     first[1:] &= ~space[:-1]
-    cps = np.where(space, np.uint32(32), cps)[first | ~space]
+    cps = cps[first | ~space]
     word = cps > 32  # not a space, not NUL (the key table deleted every other control)
     inner = np.zeros(len(cps), dtype=bool)
     inner[1:-1] = word[:-2] & word[2:]
     cps = cps[word | (cps == 0) | inner]
     sep_at = np.flatnonzero(cps == 0)
     lengths = np.diff(np.concatenate([[-1], sep_at, [len(cps)]])) - 1
-    return cps[cps != 0].astype(np.uint32), lengths.astype(np.int64)
+    return cps[cps != 0].astype(np.uint32, copy=False), lengths.astype(np.int64, copy=False)
 
 
 def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
