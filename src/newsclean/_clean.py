@@ -7,7 +7,7 @@ from typing import Any
 
 from . import _layout
 from ._credits import Credits, default_credits
-from ._normalize import keys as batch_keys
+from ._normalize import keys_and_codes
 from ._options import Options
 from ._repeats import Boilerplate, find_boilerplate, find_repeats
 from ._result import CleanResult, Removal
@@ -46,21 +46,25 @@ class Cleaner:
             raise TypeError(f"clean() takes a str, not {type(text).__name__}")
         options = self.options
         paragraphs = _layout.split(text)
+        texts = [p.text for p in paragraphs]
 
-        # 1. Repeats, compared on keys that leave out datelines and credits.
+        # 1. Repeats, compared on keys that leave out datelines and credits. The datelines
+        # found on the way are kept for step 2.
         repeats = []
+        datelines = None
         if options.dedupe_paragraphs or index is not None:
-            keys = batch_keys([self._credits.body(p.text) for p in paragraphs])
+            datelines = [self._credits.dateline(t, i) for i, t in enumerate(texts)]
+            keys, codes = keys_and_codes([self._credits.body_given(t, d) for t, d in zip(texts, datelines)])
         if options.dedupe_paragraphs:
-            repeats = find_repeats(keys, options, [p.text for p in paragraphs])
+            repeats = find_repeats(keys, options, texts, codes)
         if index is not None:
             repeats = sorted(repeats + find_boilerplate(keys, index, {r.index for r in repeats}))
         removed = {r.index for r in repeats}
-        kept = [(i, p.text) for i, p in enumerate(paragraphs) if i not in removed]
+        kept = [(i, t) for i, t in enumerate(texts) if i not in removed]
         end = paragraphs[kept[-1][0]].sep if kept else ""
 
         # 2. Credits and datelines, on what is left.
-        kept, credits = self._credits.extract(kept, options.byline)
+        kept, credits = self._credits.extract(kept, options.byline, datelines)
 
         # 3. Print, each paragraph followed by its own separator. A rewritten credit
         # (index -1) is a last paragraph of its own and ends as the document did.

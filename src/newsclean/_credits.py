@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import regex
@@ -32,8 +33,6 @@ _STAFF_LINE = regex.compile(
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
 _PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
-_BRACKET = re.compile(r"\(")
-_SLASH = re.compile("/")
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
 _POSSESSIVE = regex.compile(r"['’]s\b")
 _WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
@@ -94,10 +93,11 @@ class Credits:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
-        # (pattern, the agency-specific form it needs, a character the head must hold for
-        # the pattern to match: a quick test, in the stdlib's faster engine, that skips most
-        # paragraphs)
-        self._datelines: list[tuple[regex.Pattern[str], str | None, re.Pattern[str]]] = [
+        self._paren = regex.compile(paren)
+        # (pattern, the agency-specific form it needs, whether it opens with a bracket (else
+        # with a capital, the place), what the head must hold for the pattern to match and
+        # name an agency: quick tests, far faster than the pattern, that skip most paragraphs)
+        self._datelines: list[tuple[regex.Pattern[str], str | None, bool, Callable[[str], bool]]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
                 regex.compile(
@@ -105,7 +105,8 @@ class Credits:
                     rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
                 ),
                 None,
-                _BRACKET,
+                False,
+                self._holds_bracketed_agency,
             ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
             (
@@ -115,19 +116,22 @@ class Credits:
                     rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
                 ),
                 None,
-                _BRACKET,
+                True,
+                self._holds_bracketed_agency,
             ),
             # MOSCOW, June 8. /TASS/.
             (
                 regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"),
                 "slash",
-                _SLASH,
+                False,
+                _holds("/"),
             ),
             # TOKYO, June 8 Kyodo -
             (
                 regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"),
                 "bare",
-                _DASH_OR_COLON,
+                False,
+                _holds_dash_or_colon,
             ),
         ]
         tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
@@ -156,6 +160,21 @@ class Credits:
 
     # -- leading datelines -------------------------------------------------------------
 
+    def _holds_bracketed_agency(self, head: str) -> bool:
+        """Whether some bracket of ``head`` holds an agency's name (``(VNA)``): a quick test
+        for the bracketed datelines, whose bracket is one of them. The name inside a given
+        bracket is the same whatever comes before or after it (the words run to the ``/``
+        or the closing bracket), so each bracket is read on its own, without the place and
+        date patterns (whose backtracking costs several microseconds on a paragraph such as
+        ``The Association of South East Asian Nations (ASEAN) ...``)."""
+        at = head.find("(")
+        while at >= 0:
+            m = self._paren.match(head, at)
+            if m and self._agency(m["agency"]):
+                return True
+            at = head.find("(", at + 1)
+        return False
+
     def dateline(self, text: str, paragraph: int = 0) -> Dateline | None:
         """The dateline at the start of ``text``, if there is one.
 
@@ -168,8 +187,9 @@ class Credits:
         head = text[:300]
         if not head or not (head[0] == "(" or head[0].isupper()):
             return None  # every form starts with a place (a capital) or a bracket
-        for pattern, form, needs in self._datelines:
-            if needs.search(head) is None:
+        bracket = head[0] == "("
+        for pattern, form, opens_with_bracket, needs in self._datelines:
+            if opens_with_bracket != bracket or not needs(head):
                 continue
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
@@ -238,7 +258,8 @@ class Credits:
     def _photo_search(self, text: str, pos: int) -> regex.Match[str] | None:
         """A photo credit at the end of ``text`` (looked for after ``pos``)."""
         tail = text[pos:]
-        if any(name in tail for name in _PHOTO_NAMES):  # (a quick test before the pattern)
+        # Quick tests before the pattern: every photo credit has a name and a colon.
+        if ":" in tail and any(name in tail for name in _PHOTO_NAMES):
             return self._photo.search(text, pos)
         return None
 
@@ -252,8 +273,12 @@ class Credits:
     def body(self, text: str) -> str:
         """``text`` without a leading dateline or a trailing credit: what repeats are
         compared on. A paragraph that is only a credit is its own body."""
+        return self.body_given(text, self.dateline(text))
+
+    def body_given(self, text: str, dateline: Dateline | None) -> str:
+        """``body(text)`` when ``dateline(text)`` is at hand (``clean()`` keeps it for
+        ``extract``, which would otherwise look for it again)."""
         start = 0
-        dateline = self.dateline(text)
         if dateline:
             start = dateline.body_start
         found = self.glued(text)
@@ -262,23 +287,29 @@ class Credits:
 
     # -- the step --------------------------------------------------------------------
 
-    def extract(self, paragraphs: list[tuple[int, str]], policy: Policy) -> tuple[list[tuple[int, str]], list[Byline]]:
+    def extract(
+        self, paragraphs: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None = None
+    ) -> tuple[list[tuple[int, str]], list[Byline]]:
         """Take credits out of ``(input index, text)`` paragraphs, per ``policy``.
+        ``datelines``, if given, is ``dateline(text, index)`` of every input paragraph,
+        made already (for ``body()``): it is not looked for again.
 
         Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
         has index -1) and the bylines found, in text order.
         """
         out = list(paragraphs)
-        leading = self._leading(out, policy)
+        leading = self._leading(out, policy, datelines)
         photos = self._photos(out, policy)
         trailing = self._trailing(out, policy, leading)
         found = ([leading] if leading else []) + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
         return [(i, t) for i, t in out if t], found
 
-    def _leading(self, out: list[tuple[int, str]], policy: Policy) -> Byline | None:
+    def _leading(
+        self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
+    ) -> Byline | None:
         for at, (index, text) in enumerate(out[:3]):
-            d = self.dateline(text, index)
+            d = self.dateline(text, index) if datelines is None else datelines[index]
             if d is None:
                 continue
             if policy != "keep":
@@ -353,6 +384,16 @@ class Credits:
             if policy == "rewrite":
                 out.append((-1, f"({code})"))
         return byline
+
+
+def _holds(char: str) -> Callable[[str], bool]:
+    """A quick test: whether a text holds ``char`` (``in`` is a memchr, far faster than
+    a search by a pattern)."""
+    return lambda text: char in text
+
+
+def _holds_dash_or_colon(text: str) -> bool:
+    return _DASH_OR_COLON.search(text) is not None
 
 
 def _has_words(text: str) -> bool:

@@ -43,7 +43,8 @@ def tidy(text: str) -> str:
     >>> tidy("Hà\u00a0Nội  said\u200b so.\\r\\n")
     'Hà Nội said so.\\r\\n'
     """
-    text = _translate(text, _PRINT_TABLE, _PRINT_CHARS)
+    if _holds_any(text, _print_mask()):
+        text = _translate(text, _PRINT_TABLE, _PRINT_CHARS)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if "  " in text or "\t" in text or "\u00a0" in text or "\u202f" in text or "\u2007" in text:
@@ -78,16 +79,42 @@ def keys(texts: Sequence[str]) -> list[str]:
     >>> keys(["  “Ha Noi” ", "ＡＳＥＡＮ\\n\\ttalks", ""]) == [key("“Ha Noi”"), key("ＡＳＥＡＮ talks"), ""]
     True
     """
+    return keys_and_codes(texts)[0]
+
+
+Codes = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]
+"""Keys as ``key_codes`` gives them: every key's code points, one after another, and
+each key's length."""
+
+
+def keys_and_codes(texts: Sequence[str]) -> tuple[list[str], Codes | None]:
+    """``keys(texts)``, and the same keys as code points (``key_codes``) if the batch was
+    small enough to make them in one go (up to ``_KEYS_CHARS`` characters): shingling
+    can then start from the code points instead of encoding the keys again.
+
+    >>> ks, (codes, lengths) = keys_and_codes(["Ha  Noi", "ASEAN"])
+    >>> ks, lengths.tolist(), len(codes)
+    (['ha noi', 'asean'], [6, 5], 11)
+    """
+    if sum(map(len, texts)) <= _KEYS_CHARS:  # one slice (most batches): no slicing arrays
+        codes = key_codes(texts)
+        return _decode(*codes), codes
     out: list[str] = []
     # A slice of at most _KEYS_CHARS characters at a time: the arrays of key_codes take some
     # 20 bytes a character, and a batch can be a 100 MB document.
     for start, stop in slices(texts, len(texts), _KEYS_CHARS):
-        codes, lengths = key_codes(texts[start:stop])
-        joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
-        at = 0
-        for n in lengths.tolist():
-            out.append(joined[at : at + n])
-            at += n
+        out += _decode(*key_codes(texts[start:stop]))
+    return out, None
+
+
+def _decode(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -> list[str]:
+    """The keys as strings: one decode of the whole batch, then a slice per key."""
+    joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    out = []
+    at = 0
+    for n in lengths.tolist():
+        out.append(joined[at : at + n])
+        at += n
     return out
 
 
@@ -223,6 +250,23 @@ def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
 
 
 _PRINT_CHARS = _char_class(_PRINT_TABLE)
+
+
+@functools.cache
+def _print_mask() -> npt.NDArray[np.bool_]:
+    """Which BMP code points ``tidy()`` removes or changes (``_PRINT_TABLE``), and one more
+    ``False`` for every code point above: look up with ``take(..., mode="clip")``."""
+    mask = np.zeros(0x10001, dtype=bool)
+    mask[list(_PRINT_TABLE)] = True
+    return mask
+
+
+def _holds_any(text: str, mask: npt.NDArray[np.bool_]) -> bool:
+    """Whether ``text`` holds a character of ``mask``: one table lookup of its code points,
+    several times faster than a regex search for a character class (which tests the
+    class at every position), and most texts hold none."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return bool(mask.take(cps, mode="clip").any())
 
 
 def _translate(text: str, table: dict[int, str | None], chars: re.Pattern[str]) -> str:

@@ -14,8 +14,9 @@ import numpy as np
 from ._arrays import unique
 from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
+from ._normalize import Codes
 from ._options import Options, Rule
-from ._shingle import _SET_BITS, U64, jaccard, shingle_hashes
+from ._shingle import _SET_BITS, I64, U64, char_window_hashes, jaccard, shingle_hashes
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -64,12 +65,15 @@ def sketch_params(options: Options) -> SketchParams:
     )
 
 
-def find_repeats(keys: Sequence[str], options: Options, texts: Sequence[str] | None = None) -> list[Repeat]:
+def find_repeats(
+    keys: Sequence[str], options: Options, texts: Sequence[str] | None = None, codes: Codes | None = None
+) -> list[Repeat]:
     """Which paragraphs (given by their comparison keys) repeat an earlier kept one.
 
     A paragraph with no letter (in ``texts``, the whole paragraphs, else in its key) is
     layout and is never removed, but for an end marker (``./.``, ``-0-``): a repeat of one
-    ends a repeated copy of the body.
+    ends a repeated copy of the body. ``codes``, the keys as code points if at hand
+    (``_normalize.keys_and_codes``), spare encoding them again.
 
     >>> long = "the senior officials discussed the rise of violence in the region"
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
@@ -83,7 +87,7 @@ def find_repeats(keys: Sequence[str], options: Options, texts: Sequence[str] | N
     # Teasers before near repeats: a long teaser is also a near repeat of its full
     # paragraph, and the full paragraph must be the one that stays.
     repeats += _truncated(keys, kept)
-    repeats += _near(keys, kept, options)
+    repeats += _near(keys, kept, options, codes)
     return _to_kept(sorted(repeats))
 
 
@@ -125,12 +129,14 @@ _SKETCH_CHUNK = 2048
 _ALL_PAIRS_MAX = 64
 
 
-def _near(keys: Sequence[str], kept: list[bool], options: Options) -> list[Repeat]:
+def _near(keys: Sequence[str], kept: list[bool], options: Options, codes: Codes | None = None) -> list[Repeat]:
     idx = [i for i, k in enumerate(keys) if kept[i] and len(k) >= options.min_near_length]
     if len(idx) < 2:
         return []
-    pairs_of = _all_pairs if len(idx) <= _ALL_PAIRS_MAX else _sketched_pairs
-    candidates, similarity = pairs_of([keys[i] for i in idx], options)
+    if len(idx) <= _ALL_PAIRS_MAX:
+        candidates, similarity = _all_pairs([keys[i] for i in idx], options, _codes_of(codes, idx))
+    else:
+        candidates, similarity = _sketched_pairs([keys[i] for i in idx], options)
     found = []
     # Decide each later paragraph in input order, against the earlier paragraphs that are
     # still kept at that point.
@@ -151,18 +157,24 @@ def _near(keys: Sequence[str], kept: list[bool], options: Options) -> list[Repea
 Pairs = tuple[dict[int, list[int]], Callable[[int, int], float]]
 
 
-def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
+def _codes_of(codes: Codes | None, idx: list[int]) -> Codes | None:
+    """The code points of the keys ``idx`` (sorted) of ``codes``."""
+    if codes is None or len(idx) == len(codes[1]):
+        return codes
+    chosen = np.zeros(len(codes[1]), dtype=bool)
+    chosen[idx] = True
+    return codes[0][np.repeat(chosen, codes[1])], codes[1][idx]
+
+
+def _all_pairs(keys: Sequence[str], options: Options, codes: Codes | None = None) -> Pairs:
     """Every pair of paragraphs whose exact Jaccard similarity reaches the threshold, as
     ``{later: [earlier, ...]}`` and their similarity. One sort of all shingle hashes (at
     most 255 paragraphs) finds the hashes that more than one paragraph holds; the counts
     of shared hashes are then one small matrix product."""
-    # Every shingle in text order, repeats included: the one sort below also makes the sets.
-    hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind, unique=False)
+    # Every shingle, repeats included: the one sort below also makes the sets.
+    hashes, owner = _window_hashes(keys, options, codes)
     n = len(keys)
-    packed = np.sort(
-        ((hashes >> np.uint64(64 - _SET_BITS)) << np.uint64(8))
-        | np.repeat(np.arange(n, dtype=np.uint64), np.diff(offsets))
-    )
+    packed = np.sort(((hashes >> np.uint64(64 - _SET_BITS)) << np.uint64(8)) | owner.astype(np.uint64))
     distinct = np.ones(len(packed), dtype=bool)
     distinct[1:] = packed[1:] != packed[:-1]
     packed = packed[distinct]
@@ -173,6 +185,8 @@ def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
     shared[1:] = again
     shared[:-1] |= again
     value, owner = value[shared], (packed[shared] & np.uint64(0xFF)).astype(np.int64)
+    if not _may_reach(sizes, np.bincount(owner, minlength=n), options.threshold):
+        return {}, _no_similarity
     column = np.zeros(len(value), dtype=np.int64)
     np.cumsum(value[1:] != value[:-1], out=column[1:])
     holds = np.zeros((n, int(column[-1]) + 1 if len(column) else 0), dtype=np.float32)
@@ -186,6 +200,31 @@ def _all_pairs(keys: Sequence[str], options: Options) -> Pairs:
     for a, b in sorted(similar):
         candidates.setdefault(b, []).append(a)
     return candidates, lambda a, b: similar[a, b]
+
+
+def _window_hashes(keys: Sequence[str], options: Options, codes: Codes | None) -> tuple[U64, I64]:
+    """Every shingle hash of ``keys`` (repeats included) and the key each belongs to."""
+    if codes is not None and options.shingle_kind == "char":
+        return char_window_hashes(*codes, options.shingle_size)
+    hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind, unique=False)
+    return hashes, np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(offsets))
+
+
+def _may_reach(sizes: I64, shared: I64, threshold: float) -> bool:
+    """Whether some pair of paragraphs could reach ``threshold``, from how many of each
+    paragraph's ``sizes`` shingles some other paragraph holds too (``shared``): an exact
+    pre-test that spares a typical article, which has no near repeat, the matrix product.
+
+    A pair's intersection is at most either paragraph's shared count and its union at
+    least either paragraph's size, so its similarity is at most ``shared / size`` of both
+    (float division rounds monotonically: the computed similarity is bounded the same
+    way). At least two paragraphs must reach the threshold on that bound.
+    """
+    return int(np.count_nonzero(shared / sizes >= threshold)) >= 2
+
+
+def _no_similarity(a: int, b: int) -> float:
+    raise AssertionError("no pair was a candidate")  # pragma: no cover
 
 
 def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:

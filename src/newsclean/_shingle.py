@@ -103,16 +103,25 @@ def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
     return units, per_key.astype(np.int64)
 
 
-def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tuple[U64, I64]:
+def char_window_hashes(codes: npt.NDArray[np.uint32], lengths: I64, size: int) -> tuple[U64, I64]:
+    """The hash of every character n-gram of keys given as code points (as
+    ``_normalize.key_codes`` gives them), repeats included, and the key each belongs to:
+    what ``shingle_hashes(kind="char", unique=False)`` holds, without making the key
+    strings and encoding them again. Full windows come first, then short keys' shingles.
+
+    >>> h, owner = char_window_hashes(np.array([97, 98, 99, 120], dtype=np.uint32), np.array([3, 1]), 2)
+    >>> bool((h == shingle_hashes(["abc", "x"], 2, unique=False)[0]).all()), owner.tolist()
+    (True, [0, 0, 1])
+    """
+    return window_hashes(codes.astype(np.uint64), lengths, size)
+
+
+def window_hashes(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
+    """The hash of every n-gram of ``units`` (the keys' code points or word hashes, one key
+    after another, ``lengths`` each), repeats included, and the key each belongs to: first
+    every full window in text order, then the one shingle (the whole key) of each key
+    shorter than ``size``."""
     n_keys = len(lengths)
-    if unique and n_keys > _MAX_KEYS:  # the key number must fit in 24 bits: split the batch
-        starts = np.concatenate([[0], np.cumsum(lengths)])
-        parts = [
-            _ngram_sets(units[starts[a] : starts[min(a + _MAX_KEYS, n_keys)]], lengths[a : a + _MAX_KEYS], size)
-            for a in range(0, n_keys, _MAX_KEYS)
-        ]
-        pieces = [parts[0][1]] + [p[1][1:] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts[1:], 1)]
-        return np.concatenate([p[0] for p in parts]), np.concatenate(pieces)
     starts = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     total = int(starts[-1])
@@ -144,9 +153,22 @@ def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tup
                 extra[inside] += units[starts[short[inside]] + j] * _MULTIPLIERS[j]
         h = np.concatenate([h, extra])
         window_owner = np.concatenate([window_owner, short])
-    h = fmix64(h)
+    return fmix64(h), window_owner
+
+
+def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tuple[U64, I64]:
+    n_keys = len(lengths)
+    if unique and n_keys > _MAX_KEYS:  # the key number must fit in 24 bits: split the batch
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        parts = [
+            _ngram_sets(units[starts[a] : starts[min(a + _MAX_KEYS, n_keys)]], lengths[a : a + _MAX_KEYS], size)
+            for a in range(0, n_keys, _MAX_KEYS)
+        ]
+        pieces = [parts[0][1]] + [p[1][1:] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts[1:], 1)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate(pieces)
+    h, window_owner = window_hashes(units, lengths, size)
     if not unique:
-        if len(short):  # their shingles were appended: put them in key order
+        if ((lengths > 0) & (lengths < size)).any():  # short keys' shingles come last: put them in key order
             order = np.argsort(window_owner, kind="stable")
             h, window_owner = h[order], window_owner[order]
     elif len(h):
