@@ -829,7 +829,8 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
         "`benchmarks/bench_index.py --docs 20000 --methods nc_many,nc_many_w2,nc_prints,nc_clean,datasketch,rensa_lsh`: "
         "`nc_prints` is the index's own add+query (`DedupIndex.add_fingerprints` of fingerprints made before "
         "the clock), `nc_many` and `nc_many_w2` add text (clean, fingerprint, add; one process or two), "
-        "`nc_clean` is `Cleaner.clean` alone. Text in is bounded by `clean()`, far below 50k documents/s.\n"
+        "`nc_clean` is `Cleaner.clean` alone. Text in is bounded by `clean()`, far below 50k documents/s. "
+        "Its last run is on [the index benchmark's page](benchmarks-index.md).\n"
     )
     L.append("## clean() on one article\n")
     L.append(

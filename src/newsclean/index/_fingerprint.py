@@ -222,11 +222,14 @@ def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexPara
 
 def check_fingerprints(prints: Sequence[Fingerprint], params: IndexParams) -> None:
     """Refuse fingerprints made with other parameters than ``params``, naming the fields."""
+    checked = params  # (the fingerprints of one batch share one parameters object)
     for n, fp in enumerate(prints):
         if not isinstance(fp, Fingerprint):
             raise TypeError(f"fingerprint {n}: expected a Fingerprint, not {type(fp).__name__}")
-        if fp.params is not params and fp.params != params:
-            params.check(fp.params.header(), f"fingerprint {n}")
+        if fp.params is not checked:
+            if fp.params != params:
+                params.check(fp.params.header(), f"fingerprint {n}")
+            checked = fp.params
 
 
 def check_ids(documents: Sequence[object], ids: Sequence[str] | None) -> None:

@@ -198,6 +198,9 @@ class DedupIndex:
     def _add(self, doc_id: str, fp: Fingerprint, buckets: list[int]) -> AddResult:
         if doc_id in self._slot:
             return AddResult(doc_id, False, doc_id, 1.0)
+        if self._buckets.keys().isdisjoint(buckets):  # most documents: no candidate at all
+            self._insert(doc_id, fp.shingles, fp.bands, fp.paragraphs, buckets, fresh=True)
+            return AddResult(doc_id, True)
         held = list(map(self._buckets.get, buckets))
         match = self._best(fp, held)
         if match is not None:
@@ -213,7 +216,10 @@ class DedupIndex:
         paragraphs: tuple[int, ...],
         buckets: list[int] | None = None,
         held: list[int | list[int] | None] | None = None,
+        fresh: bool = False,
     ) -> None:
+        """Index a document. ``buckets``: its bucket keys, if at hand; ``held``: what each
+        holds now, if looked up already; ``fresh``: none of them holds anything yet."""
         slot = len(self._ids)
         self._ids.append(doc_id)
         self._shingles.append(shingles)
@@ -223,12 +229,14 @@ class DedupIndex:
         table = self._buckets
         if buckets is None:
             buckets = _bucket_keys(bands)
-        if held is None:
+        if not fresh and held is None:
             held = list(map(table.get, buckets))
-        if held.count(None) == len(held):  # the usual case: every bucket is new
+        if fresh or held is None or held.count(None) == len(held):  # usually every bucket is new
+            # (dict.fromkeys keeps one of two equal keys: a document's bands never share one
+            # but by a 2**-64 chance, and then it is in that bucket once, as it should be.)
             table.update(dict.fromkeys(buckets, slot))
         else:
-            for k, h in zip(buckets, held):
+            for k, h in zip(buckets, held):  # (held is a list here)
                 if h is None:
                     table[k] = slot
                 elif isinstance(h, list):
