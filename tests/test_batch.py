@@ -62,9 +62,30 @@ def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(batch, "_CHUNK", 100)
     texts = planted(600, seed=2)
     one = near_duplicates(texts, workers=1)
-    two = near_duplicates(texts, workers=2)
-    assert np.array_equal(one.duplicate_of, two.duplicate_of)
-    assert np.allclose(one.similarity, two.similarity, equal_nan=True)
+    for workers in (2, 3):  # this process and one or two forked ones
+        many = near_duplicates(texts, workers=workers)
+        assert np.array_equal(one.duplicate_of, many.duplicate_of)
+        assert np.allclose(one.similarity, many.similarity, equal_nan=True)
+
+
+def test_shared_jobs_each_run_once_and_land_in_place() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    got: dict[int, tuple[str, int]] = {}
+
+    def put(k: int, result: tuple[str, int]) -> None:
+        assert k not in got
+        got[k] = result
+
+    with ProcessPoolExecutor(1, mp_context=batch._fork_context()) as pool:
+        batch._shared(pool, _where_and_square, lambda x: ("here", x * x), [(x,) for x in range(40)], put)
+    assert sorted(got) == list(range(40))
+    assert all(square == k * k for k, (_, square) in got.items())
+    assert {where for where, _ in got.values()} <= {"here", "pool"}
+
+
+def _where_and_square(x: int) -> tuple[str, int]:
+    return "pool", x * x
 
 
 def test_chunks_by_characters_decide_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:

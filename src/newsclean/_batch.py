@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,8 @@ def near_duplicates(
     """Which texts repeat an earlier kept text: Jaccard similarity of their character
     ``shingle_size``-gram sets (of the comparison keys) at least ``threshold``.
 
-    ``workers``: processes to use (default: all cores for 20,000 texts or more, else 1).
+    ``workers``: processes to use, this one included (default: all cores for 20,000 texts
+    or more, else 1).
 
     >>> texts = ["The senior officials discussed the rise of violence in the region.",
     ...          "Football results from the weekend, with three draws and a late winner.",
@@ -111,29 +112,35 @@ def near_duplicates(
     if workers > 1 and len(chunks) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        # Forked workers inherit the texts (no pickling); only slices and arrays travel.
-        pool = ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
+        # This process is one of the workers: the pool has the others. Forked workers
+        # inherit the texts (no pickling); only slices and arrays travel.
+        pool = ProcessPoolExecutor(workers - 1, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
     try:
         # Each chunk's band keys go straight into place (a list, then a concatenation,
         # would hold them twice).
         keys = np.empty((n, bands), dtype=np.uint64)
+
+        def put_keys(k: int, part: npt.NDArray[np.uint64], out: npt.NDArray[np.uint64] = keys) -> None:
+            out[chunks[k][0] : chunks[k][1]] = part
+
         if pool is not None:
-            parts = pool.map(_band_keys_of_slice, chunks, [job] * len(chunks))
+            local = lambda c, j: _band_keys_of(texts[c[0] : c[1]], j)  # noqa: E731
+            _shared(pool, _band_keys_of_slice, local, [(c, job) for c in chunks], put_keys)
         else:
-            parts = (_band_keys_of(texts[a:b], job) for a, b in chunks)
-        for (a, b), part in zip(chunks, parts):
-            keys[a:b] = part
-        del part
+            for k, (a, b) in enumerate(chunks):
+                put_keys(k, _band_keys_of(texts[a:b], job))
         pairs = candidate_pairs_from_keys(keys)  # (which overwrites the keys)
         del keys
         if pool is not None and len(pairs) > 2 * workers:
-            halves = np.array_split(pairs, workers)
-            sims = np.concatenate(list(pool.map(_verify_inherited, halves, [shingle_size] * workers)))
+            halves = [(h, shingle_size) for h in np.array_split(pairs, workers)]
+            parts: list[Any] = [None] * len(halves)
+            _shared(pool, _verify_inherited, lambda h, k: _verify(texts, h, k), halves, parts.__setitem__)
+            sims = np.concatenate(parts)
         else:
             sims = _verify(texts, pairs, shingle_size) if len(pairs) else np.zeros(0)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     duplicate_of = np.full(n, -1, dtype=np.int64)
     similarity = np.full(n, np.nan)
     if len(pairs):
@@ -145,6 +152,23 @@ def near_duplicates(
                 duplicate_of[j] = i
                 similarity[j] = s
     return NearDuplicates(duplicate_of, similarity, len(pairs))
+
+
+def _shared(
+    pool: Any, remote: Callable[..., Any], local: Callable[..., Any], jobs: list[tuple[Any, ...]], put: Callable[[int, Any], None]
+) -> None:
+    """Run every job, in the pool's processes (``remote(*job)``) and in this one
+    (``local(*job)``) at once: the pool takes jobs from the front, this process from the
+    back (a job it takes is cancelled in the pool, which has not started it), until they
+    meet. ``put(k, result)`` receives job ``k``'s result: this process's in reverse order,
+    then the pool's in order."""
+    futures = [pool.submit(remote, *job) for job in jobs]
+    mine = len(jobs)
+    while mine > 0 and futures[mine - 1].cancel():
+        mine -= 1
+        put(mine, local(*jobs[mine]))
+    for k in range(mine):
+        put(k, futures[k].result())
 
 
 def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[int, int]]:
