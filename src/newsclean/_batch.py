@@ -116,28 +116,10 @@ def near_duplicates(
         # inherit the texts (no pickling); only slices and arrays travel.
         pool = ProcessPoolExecutor(workers - 1, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
     try:
-        # Each chunk's band keys go straight into place (a list, then a concatenation,
-        # would hold them twice).
-        keys = np.empty((n, bands), dtype=np.uint64)
-
-        def put_keys(k: int, part: npt.NDArray[np.uint64], out: npt.NDArray[np.uint64] = keys) -> None:
-            out[chunks[k][0] : chunks[k][1]] = part
-
-        if pool is not None:
-            local = lambda c, j: _band_keys_of(texts[c[0] : c[1]], j)  # noqa: E731
-            _shared(pool, _band_keys_of_slice, local, [(c, job) for c in chunks], put_keys)
-        else:
-            for k, (a, b) in enumerate(chunks):
-                put_keys(k, _band_keys_of(texts[a:b], job))
-        pairs = candidate_pairs_from_keys(keys)  # (which overwrites the keys)
-        del keys
-        if pool is not None and len(pairs) > 2 * workers:
-            halves = [(h, shingle_size) for h in np.array_split(pairs, workers)]
-            parts: list[Any] = [None] * len(halves)
-            _shared(pool, _verify_inherited, lambda h, k: _verify(texts, h, k), halves, parts.__setitem__)
-            sims = np.concatenate(parts)
-        else:
-            sims = _verify(texts, pairs, shingle_size) if len(pairs) else np.zeros(0)
+        # (No name here holds the band keys: the candidate search overwrites them, and they
+        # are freed as soon as it returns.)
+        pairs = candidate_pairs_from_keys(_all_band_keys(texts, chunks, job, pool))
+        sims = _verify_all(texts, pairs, shingle_size, pool, workers)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -152,6 +134,38 @@ def near_duplicates(
                 duplicate_of[j] = i
                 similarity[j] = s
     return NearDuplicates(duplicate_of, similarity, len(pairs))
+
+
+def _all_band_keys(
+    texts: Sequence[str], chunks: list[tuple[int, int]], job: tuple[int, int, int, int, int], pool: Any
+) -> npt.NDArray[np.uint64]:
+    """The band keys of every text, shape ``(len(texts), bands)``, chunk by chunk (here, and
+    in the pool's processes if there is a pool). Each chunk's keys go straight into place:
+    a list of parts, then a concatenation, would hold them twice."""
+    keys = np.empty((len(texts), job[3]), dtype=np.uint64)
+
+    def put(k: int, part: npt.NDArray[np.uint64]) -> None:
+        keys[chunks[k][0] : chunks[k][1]] = part
+
+    if pool is None:
+        for k, (a, b) in enumerate(chunks):
+            put(k, _band_keys_of(texts[a:b], job))
+    else:
+        local = lambda chunk, job: _band_keys_of(texts[chunk[0] : chunk[1]], job)  # noqa: E731
+        _shared(pool, _band_keys_of_slice, local, [(c, job) for c in chunks], put)
+    return keys
+
+
+def _verify_all(
+    texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: int, pool: Any, workers: int
+) -> npt.NDArray[np.float64]:
+    """``_verify`` of every pair, split between this process and the pool's if there is one."""
+    if pool is None or len(pairs) <= 2 * workers:
+        return _verify(texts, pairs, shingle_size) if len(pairs) else np.zeros(0)
+    shares = [(share, shingle_size) for share in np.array_split(pairs, workers)]
+    parts: list[Any] = [None] * len(shares)
+    _shared(pool, _verify_inherited, lambda p, k: _verify(texts, p, k), shares, parts.__setitem__)
+    return np.concatenate(parts)
 
 
 def _shared(
