@@ -16,7 +16,7 @@ from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import Codes
 from ._options import Options, Rule
-from ._shingle import _SET_BITS, I64, U64, char_window_hashes, jaccard, shingle_hashes
+from ._shingle import I64, U64, char_window_hashes, jaccard, shingle_hashes
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -174,7 +174,11 @@ def _all_pairs(keys: Sequence[str], options: Options, codes: Codes | None = None
     # Every shingle, repeats included: the one sort below also makes the sets.
     hashes, owner = _window_hashes(keys, options, codes)
     n = len(keys)
-    packed = np.sort(((hashes >> np.uint64(64 - _SET_BITS)) << np.uint64(8)) | owner.astype(np.uint64))
+    # The top 56 bits of each hash, and its paragraph in the low byte: one sort groups the
+    # hashes, each paragraph's copies of one together.
+    packed = hashes & np.uint64(~0xFF & 0xFFFFFFFFFFFFFFFF)
+    packed |= owner.astype(np.uint64)
+    packed.sort()
     distinct = np.ones(len(packed), dtype=bool)
     distinct[1:] = packed[1:] != packed[:-1]
     packed = packed[distinct]
@@ -205,7 +209,7 @@ def _all_pairs(keys: Sequence[str], options: Options, codes: Codes | None = None
 def _window_hashes(keys: Sequence[str], options: Options, codes: Codes | None) -> tuple[U64, I64]:
     """Every shingle hash of ``keys`` (repeats included) and the key each belongs to."""
     if codes is not None and options.shingle_kind == "char":
-        return char_window_hashes(*codes, options.shingle_size)
+        return char_window_hashes(*codes, options.shingle_size, mix=False)  # (sets only)
     hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind, unique=False)
     return hashes, np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(offsets))
 

@@ -103,7 +103,9 @@ def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
     return units, per_key.astype(np.int64)
 
 
-def char_window_hashes(codes: npt.NDArray[np.uint32], lengths: I64, size: int) -> tuple[U64, I64]:
+def char_window_hashes(
+    codes: npt.NDArray[np.uint32], lengths: I64, size: int, mix: bool = True
+) -> tuple[U64, I64]:
     """The hash of every character n-gram of keys given as code points (as
     ``_normalize.key_codes`` gives them), repeats included, and the key each belongs to:
     what ``shingle_hashes(kind="char", unique=False)`` holds, without making the key
@@ -113,14 +115,16 @@ def char_window_hashes(codes: npt.NDArray[np.uint32], lengths: I64, size: int) -
     >>> bool((h == shingle_hashes(["abc", "x"], 2, unique=False)[0]).all()), owner.tolist()
     (True, [0, 0, 1])
     """
-    return window_hashes(codes.astype(np.uint64), lengths, size)
+    return window_hashes(codes.astype(np.uint64), lengths, size, mix)
 
 
-def window_hashes(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
+def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tuple[U64, I64]:
     """The hash of every n-gram of ``units`` (the keys' code points or word hashes, one key
     after another, ``lengths`` each), repeats included, and the key each belongs to: first
     every full window in text order, then the one shingle (the whole key) of each key
-    shorter than ``size``."""
+    shorter than ``size``. ``mix=False`` leaves out the final ``fmix64``: the top bits of
+    the multilinear sum alone tell shingles apart as well (multiply-shift hashing), which
+    is all a comparison of sets needs, but its low bits are poor."""
     n_keys = len(lengths)
     starts = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
@@ -153,7 +157,7 @@ def window_hashes(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
                 extra[inside] += units[starts[short[inside]] + j] * _MULTIPLIERS[j]
         h = np.concatenate([h, extra])
         window_owner = np.concatenate([window_owner, short])
-    return fmix64(h), window_owner
+    return (fmix64(h) if mix else h), window_owner
 
 
 def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tuple[U64, I64]:
