@@ -658,6 +658,11 @@ def goals(summary: dict[int, Any], sizes: list[int], clean: dict[str, Any]) -> l
     return g
 
 
+def _rounds_text(res: dict[str, Any]) -> str:
+    by_size = res.get("rounds_by_size") or {str(n): res["rounds"] for n in res["sizes"]}
+    return ", ".join(f"{r} at {int(n):,}" for n, r in by_size.items())
+
+
 def fmt_rate(v: float) -> str:
     return f"{v:,.0f}"
 
@@ -729,7 +734,7 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
     L.append("")
     L.append("## Throughput and accuracy\n")
     L.append(
-        f"Median of {res['rounds']} interleaved rounds (min-max), each run in a fresh process; time from the list of texts to one "
+        f"Median of the interleaved rounds ({_rounds_text(res)}; min-max), each run in a fresh process; time from the list of texts to one "
         "decision per text, after imports and a warm-up on the first 3,000 texts (every method; a first call in a fresh process also pays for growing its heap, about 0.1 s for newsclean). Peak memory: extra resident memory at the peak of the run: "
         "the process's peak resident set (`VmHWM`, which is `ru_maxrss` of the process image; the high-water mark is reset "
         "through `/proc/self/clear_refs` before the warm-up) minus its resident set before the warm-up, so that what the warm-up "
@@ -905,6 +910,13 @@ def main() -> None:
     mode.add_argument("--quick", action="store_true", help="10k paragraphs only (~2 min)")
     mode.add_argument("--full", action="store_true", help="also 1M paragraphs (newsclean and rensa)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--small-rounds",
+        type=int,
+        default=7,
+        help="rounds for sizes up to 10,000 (default 7): their newsclean runs take a fraction of a second, "
+        "so the machine's drift weighs most on them, and more rounds cost little",
+    )
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="override, e.g. 10000,30000")
     ap.add_argument(
         "--profile", action="store_true", help="only profile near_duplicates at 100k (or the largest --sizes)"
@@ -954,7 +966,7 @@ def main() -> None:
     wall0 = time.perf_counter()
     load_before = os.getloadavg()[0]
     argv = " ".join(["benchmarks/bench_batch.py", *sys.argv[1:]])
-    print(f"bench_batch: sizes {sizes}, {args.rounds} rounds; load average {load_before:.2f}", flush=True)
+    print(f"bench_batch: sizes {sizes}, {args.rounds} rounds ({args.small_rounds} up to 10,000); load average {load_before:.2f}", flush=True)
     N = max(sizes)
     texts_file, meta_file = corpus_files(N)
     truths = {n: truth_for(n, texts_file, meta_file) for n in sizes}
@@ -967,8 +979,11 @@ def main() -> None:
     }
     runs: list[dict[str, Any]] = []
     decisions: dict[tuple[str, int], npt.NDArray[np.int64]] = {}
-    for rnd in range(args.rounds):
+    rounds_of = {n: max(args.rounds, args.small_rounds) if n <= 10_000 else args.rounds for n in sizes}
+    for rnd in range(max(rounds_of.values())):
         for n in sizes:
+            if rnd >= rounds_of[n]:
+                continue
             order = plan[n][rnd % len(plan[n]) :] + plan[n][: rnd % len(plan[n])]
             for meth in order:
                 rec, dup = run_worker(meth, n, texts_file)
@@ -1033,6 +1048,7 @@ def main() -> None:
         "machine": machine(),
         "sizes": sizes,
         "rounds": args.rounds,
+        "rounds_by_size": {str(n): r for n, r in rounds_of.items()},
         "config": {
             "threshold": THRESHOLD,
             "num_perm": NUM_PERM,
