@@ -176,13 +176,14 @@ def _shared(
     back (a job it takes is cancelled in the pool, which has not started it), until they
     meet. ``put(k, result)`` receives job ``k``'s result: this process's in reverse order,
     then the pool's in order."""
-    futures = [pool.submit(remote, *job) for job in jobs]
+    futures: list[Any] = [pool.submit(remote, *job) for job in jobs]
     mine = len(jobs)
     while mine > 0 and futures[mine - 1].cancel():
         mine -= 1
         put(mine, local(*jobs[mine]))
     for k in range(mine):
         put(k, futures[k].result())
+        futures[k] = None  # (a done future holds its result: let it go once put)
 
 
 def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[int, int]]:
