@@ -232,9 +232,10 @@ class DedupIndex:
         if not fresh and held is None:
             held = list(map(table.get, buckets))
         if fresh or held is None or held.count(None) == len(held):  # usually every bucket is new
-            # (dict.fromkeys keeps one of two equal keys: a document's bands never share one
-            # but by a 2**-64 chance, and then it is in that bucket once, as it should be.)
-            table.update(dict.fromkeys(buckets, slot))
+            # (A plain loop: twice as fast as update(dict.fromkeys(...)) for 21 keys. Two
+            # equal keys of one document, a 2**-64 chance, put it in that bucket once.)
+            for k in buckets:
+                table[k] = slot
         else:
             for k, h in zip(buckets, held):  # (held is a list here)
                 if h is None:
