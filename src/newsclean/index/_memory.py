@@ -116,7 +116,7 @@ class DedupIndex:
         check_fingerprints(prints, self.params)
         if not prints:
             return []
-        buckets = (np.stack([fp.bands for fp in prints]) ^ _BAND_SALTS[: len(prints[0].bands)]).tolist()
+        buckets = _bucket_keys(np.stack([fp.bands for fp in prints]))  # one row a document
         with self._lock:
             results = []
             for n, fp in enumerate(prints):
@@ -229,9 +229,9 @@ class DedupIndex:
         table = self._buckets
         if buckets is None:
             buckets = _bucket_keys(bands)
-        if not fresh and held is None:
+        if held is None and not fresh:
             held = list(map(table.get, buckets))
-        if fresh or held is None or held.count(None) == len(held):  # usually every bucket is new
+        if held is None or held.count(None) == len(held):  # usually every bucket is new
             # (A plain loop: twice as fast as update(dict.fromkeys(...)) for 21 keys. Two
             # equal keys of one document, a 2**-64 chance, put it in that bucket once.)
             for k in buckets:
@@ -334,12 +334,13 @@ class DedupIndex:
         return index
 
 
-def _bucket_keys(bands: np.ndarray) -> list[int]:
-    """The dict keys of a document's LSH buckets, all bands in one dict: band ``b``'s key
-    xor a fixed 64-bit salt of ``b``, so that equal keys of two bands fall apart. (Two
-    bands' keys meeting after the salt is a 2**-64 event, and would only propose a
-    candidate: the exact Jaccard decides.)"""
-    return (bands ^ _BAND_SALTS[: len(bands)]).tolist()  # type: ignore[no-any-return]
+def _bucket_keys(bands: np.ndarray) -> Any:
+    """The dict keys of a document's LSH buckets (a list), or of each row's for a 2-d array
+    of documents (a list of lists), all bands in one dict: band ``b``'s key xor a fixed
+    64-bit salt of ``b``, so that equal keys of two bands fall apart. (Two bands' keys
+    meeting after the salt is a 2**-64 event, and would only propose a candidate: the exact
+    Jaccard decides.)"""
+    return (bands ^ _BAND_SALTS[: bands.shape[-1]]).tolist()
 
 
 _BAND_SALTS = np.array([0] + [(b * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF for b in range(1, 1024)], dtype=np.uint64)
