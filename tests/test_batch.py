@@ -194,3 +194,13 @@ def test_unique_is_numpys(values: list[int]) -> None:
     a = np.array(values, dtype=np.int64)
     assert np.array_equal(unique(a), np.unique(a))
     assert np.array_equal(unique(a.reshape(-1, 1)), np.unique(a))  # flattened, as np.unique
+    assert np.array_equal(unique(a.copy(), overwrite=True), np.unique(a))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.integers(0, 200), max_size=40), st.sets(st.integers(0, 200), max_size=40))
+def test_intersection_size_is_sets(a: set[int], b: set[int]) -> None:
+    from newsclean._arrays import intersection_size
+
+    arrays = [np.array(sorted(x), dtype=np.uint64) for x in (a, b)]
+    assert intersection_size(*arrays) == len(a & b)

@@ -10,18 +10,40 @@ import numpy.typing as npt
 T = TypeVar("T", bound=np.generic)
 
 
-def unique(values: npt.NDArray[T]) -> npt.NDArray[T]:
+def unique(values: npt.NDArray[T], *, overwrite: bool = False) -> npt.NDArray[T]:
     """``np.unique(values)`` (sorted, flattened), by one sort and a mask. numpy 2.4's
     ``np.unique`` of integers takes a hash-table path that is 15-35x slower here: 50 us
-    instead of 3 us for 500 values, 4 s instead of 0.12 s for 5.7 million.
+    instead of 3 us for 500 values, 4 s instead of 0.12 s for 5.7 million. With
+    ``overwrite``, a contiguous ``values`` is sorted in place instead of copied.
 
     >>> unique(np.array([3, 1, 3, 2])).tolist()
     [1, 2, 3]
     """
-    out = np.sort(values, axis=None)
+    if overwrite and values.flags.c_contiguous:
+        out = values.reshape(-1)
+        out.sort()
+    else:
+        out = np.sort(values, axis=None)
     if len(out) > 1:
         keep = np.empty(len(out), dtype=bool)
         keep[0] = True
         np.not_equal(out[1:], out[:-1], out=keep[1:])
         out = out[keep]
     return out
+
+
+def intersection_size(a: npt.NDArray[T], b: npt.NDArray[T]) -> int:
+    """``|a ∩ b|`` of two sorted arrays of unique values: where each value of the smaller
+    would go in the larger, and whether it is there (faster than ``np.intersect1d``, which
+    sorts both again).
+
+    >>> intersection_size(np.array([1, 3, 5]), np.array([2, 3, 5, 8]))
+    2
+    """
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return 0
+    at = b.searchsorted(a)
+    at[at == len(b)] = 0
+    return int(np.count_nonzero(b[at] == a))

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import unique
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import key_codes, slices
 from ._options import choose_bands
@@ -330,9 +331,7 @@ def _shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, npt.N
         h, owner = window_hashes32(*key_codes(chunk), shingle_size, _VERIFY_SEED)
         packed = (owner.astype(np.uint64) << np.uint64(32)) | h
         del h, owner
-        packed.sort()
-        if len(packed):
-            packed = packed[np.concatenate([[True], packed[1:] != packed[:-1]])]
+        packed = unique(packed, overwrite=True)
         parts.append((packed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
         counts.append(np.bincount((packed >> np.uint64(32)).astype(np.int64), minlength=len(chunk)))
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)

@@ -178,10 +178,7 @@ def _all_pairs(keys: Sequence[str], options: Options, codes: Codes | None = None
     # hashes, each paragraph's copies of one together.
     packed = hashes & np.uint64(~0xFF & 0xFFFFFFFFFFFFFFFF)
     packed |= owner.astype(np.uint64)
-    packed.sort()
-    distinct = np.ones(len(packed), dtype=bool)
-    distinct[1:] = packed[1:] != packed[:-1]
-    packed = packed[distinct]
+    packed = unique(packed, overwrite=True)
     sizes = np.bincount((packed & np.uint64(0xFF)).astype(np.int64), minlength=n)
     value = packed >> np.uint64(8)
     again = value[1:] == value[:-1]

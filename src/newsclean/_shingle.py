@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from . import _arrays
 from ._normalize import is_space
 
 HASH_NAME = "newsclean-multilinear64-top40-v2"  # v2: word hashes from code points, not BLAKE2b
@@ -179,10 +180,7 @@ def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tup
         # Sets: the key's number in the top 24 bits and the hash's top 40 bits below it, so
         # that one plain sort orders every set (five times faster than a two-key sort).
         packed = (window_owner.astype(np.uint64) << np.uint64(_SET_BITS)) | (h >> np.uint64(64 - _SET_BITS))
-        packed.sort()
-        keep = np.ones(len(packed), dtype=bool)
-        keep[1:] = packed[1:] != packed[:-1]
-        packed = packed[keep]
+        packed = _arrays.unique(packed, overwrite=True)
         window_owner = (packed >> np.uint64(_SET_BITS)).astype(np.int64)
         h = packed & np.uint64((1 << _SET_BITS) - 1)
     offsets: I64 = np.zeros(n_keys + 1, dtype=np.int64)
@@ -198,5 +196,5 @@ def jaccard(a: U64, b: U64) -> float:
     """
     if not len(a) and not len(b):
         return 1.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
+    inter = _arrays.intersection_size(a, b)
     return inter / (len(a) + len(b) - inter)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._arrays import unique
+from .._arrays import intersection_size, unique
 from .._clean import Cleaner
 from .._errors import SketchMismatchError
 from .._lsh import band_keys
@@ -250,12 +250,7 @@ def jaccard32(a: U32, b: U32) -> float:
     empty documents never match)."""
     if not len(a) or not len(b):
         return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    # Where each of the smaller set's hashes would go in the larger: a hit is a shared hash.
-    at = b.searchsorted(a)
-    at[at == len(b)] = 0
-    inter = int(np.count_nonzero(b[at] == a))
+    inter = intersection_size(a, b)
     return inter / (len(a) + len(b) - inter)
 
 
