@@ -16,7 +16,7 @@ from ._credits import _END_MARKER_LINE
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import Codes
 from ._options import Options, Rule
-from ._shingle import I64, U64, char_window_hashes, jaccard, shingle_hashes
+from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_hashes
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -204,11 +204,13 @@ def _all_pairs(keys: Sequence[str], options: Options, codes: Codes | None = None
 
 
 def _window_hashes(keys: Sequence[str], options: Options, codes: Codes | None) -> tuple[U64, I64]:
-    """Every shingle hash of ``keys`` (repeats included) and the key each belongs to."""
+    """Every shingle hash of ``keys`` (repeats included) and the key each belongs to,
+    unmixed: they only make sets. From the keys' code points when they are at hand."""
     if codes is not None and options.shingle_kind == "char":
-        return char_window_hashes(*codes, options.shingle_size, mix=False)  # (sets only)
-    hashes, offsets = shingle_hashes(keys, options.shingle_size, options.shingle_kind, unique=False)
-    return hashes, np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(offsets))
+        units, lengths = codes[0].astype(np.uint64), codes[1]
+    else:
+        units, lengths = shingle_units(keys, options.shingle_kind)
+    return window_hashes(units, lengths, options.shingle_size, mix=False)
 
 
 def _may_reach(sizes: I64, shared: I64, threshold: float) -> bool:

@@ -53,10 +53,8 @@ def fmix64(h: U64) -> U64:
     return h ^ (h >> np.uint64(33))
 
 
-def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char", unique: bool = True) -> tuple[U64, I64]:
+def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char") -> tuple[U64, I64]:
     """The set of hashed shingles of every key, as CSR ``(hashes, offsets)``.
-
-    With ``unique=False``, every shingle in text order, repeats included (cheaper: no sort).
 
     >>> hashes, offsets = shingle_hashes(["abcdef", "abcdef", "xy", ""], 5)
     >>> offsets.tolist()
@@ -64,11 +62,13 @@ def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char", unique: b
     >>> bool((hashes[0:2] == hashes[2:4]).all())
     True
     """
-    if kind == "char":
-        units, lengths = _code_points(keys)
-    else:
-        units, lengths = _word_hashes(keys)
-    return _ngram_sets(units, lengths, size, unique)
+    return _ngram_sets(*shingle_units(keys, kind), size)
+
+
+def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
+    """What the shingles of ``kind`` are n-grams of: every key's code points (``"char"``)
+    or word hashes (``"word"``), one key after another, and how many each key has."""
+    return _code_points(keys) if kind == "char" else _word_hashes(keys)
 
 
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
@@ -104,28 +104,18 @@ def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
     return units, per_key.astype(np.int64)
 
 
-def char_window_hashes(
-    codes: npt.NDArray[np.uint32], lengths: I64, size: int, mix: bool = True
-) -> tuple[U64, I64]:
-    """The hash of every character n-gram of keys given as code points (as
-    ``_normalize.key_codes`` gives them), repeats included, and the key each belongs to:
-    what ``shingle_hashes(kind="char", unique=False)`` holds, without making the key
-    strings and encoding them again. Full windows come first, then short keys' shingles.
-
-    >>> h, owner = char_window_hashes(np.array([97, 98, 99, 120], dtype=np.uint32), np.array([3, 1]), 2)
-    >>> bool((h == shingle_hashes(["abc", "x"], 2, unique=False)[0]).all()), owner.tolist()
-    (True, [0, 0, 1])
-    """
-    return window_hashes(codes.astype(np.uint64), lengths, size, mix)
-
-
 def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tuple[U64, I64]:
-    """The hash of every n-gram of ``units`` (the keys' code points or word hashes, one key
-    after another, ``lengths`` each), repeats included, and the key each belongs to: first
-    every full window in text order, then the one shingle (the whole key) of each key
-    shorter than ``size``. ``mix=False`` leaves out the final ``fmix64``: the top bits of
-    the multilinear sum alone tell shingles apart as well (multiply-shift hashing), which
-    is all a comparison of sets needs, but its low bits are poor."""
+    """The hash of every n-gram of ``units`` (as ``shingle_units`` gives them, or the code
+    points of ``_normalize.key_codes``), repeats included, and the key each belongs to:
+    first every full window in text order, then the one shingle (the whole key) of each
+    key shorter than ``size``. ``mix=False`` leaves out the final ``fmix64``: the top bits
+    of the multilinear sum alone tell shingles apart as well (multiply-shift hashing),
+    which is all a comparison of sets needs, but its low bits are poor.
+
+    >>> h, owner = window_hashes(*shingle_units(["abcab", "x"]), 2)
+    >>> owner.tolist(), bool(h[0] == h[3])  # "ab" twice
+    ([0, 0, 0, 0, 1], True)
+    """
     n_keys = len(lengths)
     starts = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
@@ -161,9 +151,9 @@ def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tupl
     return (fmix64(h) if mix else h), window_owner
 
 
-def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tuple[U64, I64]:
+def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
     n_keys = len(lengths)
-    if unique and n_keys > _MAX_KEYS:  # the key number must fit in 24 bits: split the batch
+    if n_keys > _MAX_KEYS:  # the key number must fit in 24 bits: split the batch
         starts = np.concatenate([[0], np.cumsum(lengths)])
         parts = [
             _ngram_sets(units[starts[a] : starts[min(a + _MAX_KEYS, n_keys)]], lengths[a : a + _MAX_KEYS], size)
@@ -172,11 +162,7 @@ def _ngram_sets(units: U64, lengths: I64, size: int, unique: bool = True) -> tup
         pieces = [parts[0][1]] + [p[1][1:] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts[1:], 1)]
         return np.concatenate([p[0] for p in parts]), np.concatenate(pieces)
     h, window_owner = window_hashes(units, lengths, size)
-    if not unique:
-        if ((lengths > 0) & (lengths < size)).any():  # short keys' shingles come last: put them in key order
-            order = np.argsort(window_owner, kind="stable")
-            h, window_owner = h[order], window_owner[order]
-    elif len(h):
+    if len(h):
         # Sets: the key's number in the top 24 bits and the hash's top 40 bits below it, so
         # that one plain sort orders every set (five times faster than a two-key sort).
         packed = (window_owner.astype(np.uint64) << np.uint64(_SET_BITS)) | (h >> np.uint64(64 - _SET_BITS))
