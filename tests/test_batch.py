@@ -69,7 +69,7 @@ def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_shared_jobs_each_run_once_and_land_in_place() -> None:
-    from concurrent.futures import ProcessPoolExecutor
+    from newsclean import _forked
 
     got: dict[int, tuple[str, int]] = {}
 
@@ -77,7 +77,7 @@ def test_shared_jobs_each_run_once_and_land_in_place() -> None:
         assert k not in got
         got[k] = result
 
-    with ProcessPoolExecutor(1, mp_context=batch._fork_context()) as pool:
+    with _forked.pool(1, None) as pool:
         batch._shared(pool, _where_and_square, lambda x: ("here", x * x), [(x,) for x in range(40)], put)
     assert sorted(got) == list(range(40))
     assert all(square == k * k for k, (_, square) in got.items())

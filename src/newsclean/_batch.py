@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import _forked
 from ._arrays import unique
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import key_codes, slices
@@ -111,11 +112,9 @@ def near_duplicates(
     job = (shingle_size, num_perm, seed, bands, rows)
     pool = None
     if workers > 1 and len(chunks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        # This process is one of the workers: the pool has the others. Forked workers
-        # inherit the texts (no pickling); only slices and arrays travel.
-        pool = ProcessPoolExecutor(workers - 1, mp_context=_fork_context(), initializer=_inherit, initargs=(texts,))
+        # This process is one of the workers: the pool has the others. They inherit the
+        # texts; only slices and arrays travel.
+        pool = _forked.pool(workers - 1, texts)
     try:
         # (No name here holds the band keys: the candidate search overwrites them, and they
         # are freed as soon as it returns.)
@@ -192,26 +191,12 @@ def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[in
     return slices(texts, max_texts or _CHUNK, _CHUNK_CHARS)
 
 
-def _fork_context() -> Any:
-    import multiprocessing
-
-    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-
-
-_inherited: Sequence[str] = ()  # set only inside forked worker processes
-
-
-def _inherit(texts: Sequence[str]) -> None:
-    global _inherited
-    _inherited = texts
-
-
 def _band_keys_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> npt.NDArray[np.uint64]:
-    return _band_keys_of(_inherited[chunk[0] : chunk[1]], job)
+    return _band_keys_of(_forked.inherited()[chunk[0] : chunk[1]], job)
 
 
 def _verify_inherited(pairs: npt.NDArray[np.int64], shingle_size: int) -> npt.NDArray[np.float64]:
-    return _verify(_inherited, pairs, shingle_size)
+    return _verify(_forked.inherited(), pairs, shingle_size)
 
 
 def _band_keys_of(texts: Sequence[str], job: tuple[int, int, int, int, int]) -> npt.NDArray[np.uint64]:

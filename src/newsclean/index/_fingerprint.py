@@ -180,15 +180,12 @@ def fingerprint_texts(
         if not isinstance(text, str):
             raise TypeError(f"document {n}: expected a str, not {type(text).__name__}")
     if workers > 1 and len(texts) >= 2 * _PARALLEL_SLICE:
-        from concurrent.futures import ProcessPoolExecutor
-
-        from .._batch import _fork_context
+        from .. import _forked
 
         size = max(_PARALLEL_SLICE, -(-len(texts) // (4 * workers)))
         starts = range(0, len(texts), size)
-        # Forked workers inherit the texts, cleaner and parameters; only fingerprints travel.
-        job = (texts, cleaner, params)
-        with ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_inherit, initargs=(job,)) as pool:
+        # The workers inherit the texts, cleaner and parameters; only fingerprints travel.
+        with _forked.pool(workers, (texts, cleaner, params)) as pool:
             parts = pool.map(_fingerprint_inherited, starts, [size] * len(starts))
             return [fp for part in parts for fp in part]
     return _fingerprint_slice(texts, cleaner, params)
@@ -199,17 +196,10 @@ def fingerprint_texts(
 _BATCH = 256
 _PARALLEL_SLICE = 64
 
-_inherited: tuple[Sequence[str], Cleaner, IndexParams] | None = None  # set only in forked workers
-
-
-def _inherit(job: tuple[Sequence[str], Cleaner, IndexParams]) -> None:
-    global _inherited
-    _inherited = job
-
-
 def _fingerprint_inherited(start: int, size: int) -> list[Fingerprint]:
-    assert _inherited is not None
-    texts, cleaner, params = _inherited
+    from .. import _forked
+
+    texts, cleaner, params = _forked.inherited()
     return _fingerprint_slice(texts[start : start + size], cleaner, params)
 
 
