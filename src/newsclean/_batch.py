@@ -107,8 +107,11 @@ def near_duplicates(
     n = len(texts)
     if workers is None:
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
-    # With several workers, at least four chunks each, so that they finish together.
-    chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (4 * workers)))))
+    # With several workers, at least eight chunks each, so that they finish together: the
+    # pool commits to up to three chunks ahead (one running, two queued) that this process
+    # can no longer take over, so the last chunks must be short (at 10k texts, chunks of a
+    # quarter of a worker's share left the calling process idle for a sixth of the run).
+    chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (8 * workers)))))
     job = (shingle_size, num_perm, seed, bands, rows)
     pool = None
     if workers > 1 and len(chunks) > 1:
