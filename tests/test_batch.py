@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import numpy as np
 import pytest
@@ -68,24 +69,61 @@ def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch) -> N
         assert np.allclose(one.similarity, many.similarity, equal_nan=True)
 
 
-def test_shared_jobs_each_run_once_and_land_in_place() -> None:
+def test_team_runs_each_job_once_and_lands_it_in_place() -> None:
     from newsclean import _forked
 
-    got: dict[int, tuple[str, int]] = {}
+    team = _forked.Team(2, None)
+    try:
+        for n in (40, 1, 0, 7):  # one team, several runs: the claims start afresh each time
+            got: dict[int, tuple[str, int]] = {}
 
-    def put(k: int, result: tuple[str, int]) -> None:
-        assert k not in got
-        got[k] = result
+            def put(k: int, result: tuple[str, int], got: dict[int, tuple[str, int]] = got) -> None:
+                assert k not in got
+                got[k] = result
 
-    with _forked.pool(1, None) as pool:
-        batch._shared(pool, _where_and_square, lambda x: ("here", x * x), [(x,) for x in range(40)], put)
-    assert sorted(got) == list(range(40))
-    assert all(square == k * k for k, (_, square) in got.items())
-    assert {where for where, _ in got.values()} <= {"here", "pool"}
+            team.run(_where_and_square, lambda x: ("here", x * x), [(x,) for x in range(n)], put)
+            assert sorted(got) == list(range(n))
+            assert all(square == k * k for k, (_, square) in got.items())
+            assert {where for where, _ in got.values()} <= {"here", "pool"}
+    finally:
+        team.shutdown()
+
+
+def test_team_error_here_stops_the_run_and_leaves_the_team_usable() -> None:
+    from newsclean import _forked
+
+    def fail(x: int) -> tuple[str, int]:
+        raise ValueError(f"job {x}")
+
+    team = _forked.Team(1, None)
+    try:
+        with pytest.raises(ValueError, match="job"):
+            team.run(_where_and_square, fail, [(x,) for x in range(50)], lambda k, r: None)
+        got: list[int] = []
+        team.run(_where_and_square, lambda x: ("here", x * x), [(x,) for x in range(5)], lambda k, r: got.append(k))
+        assert sorted(got) == list(range(5))
+    finally:
+        team.shutdown()
+
+
+def test_team_error_in_a_worker_reaches_the_caller() -> None:
+    from newsclean import _forked
+
+    team = _forked.Team(1, None)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            # The worker claims job 0 (this process takes jobs from the back, a second's worth).
+            team.run(_inverse, lambda x: time.sleep(0.2), [(0,)] + [(1,)] * 5, lambda k, r: None)
+    finally:
+        team.shutdown()
 
 
 def _where_and_square(x: int) -> tuple[str, int]:
     return "pool", x * x
+
+
+def _inverse(x: int) -> float:
+    return 1 / x
 
 
 def test_chunks_by_characters_decide_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:

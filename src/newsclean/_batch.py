@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -107,25 +107,22 @@ def near_duplicates(
     n = len(texts)
     if workers is None:
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
-    # With several workers, at least eight chunks each, so that they finish together: the
-    # pool commits to up to three chunks ahead (one running, two queued) that this process
-    # can no longer take over, so the last chunks must be short (at 10k texts, chunks of a
-    # quarter of a worker's share left the calling process idle for a sixth of the run).
+    # With several workers, at least eight chunks each, so that they finish together.
     chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (8 * workers)))))
     job = (shingle_size, num_perm, seed, bands, rows)
-    pool = None
+    team = None
     if workers > 1 and len(chunks) > 1:
-        # This process is one of the workers: the pool has the others. They inherit the
-        # texts; only slices and arrays travel.
-        pool = _forked.pool(workers - 1, texts)
+        # This process is one of the workers: the team's pool has the others. They inherit
+        # the texts; only slices and arrays travel.
+        team = _forked.Team(workers - 1, texts)
     try:
         # (No name here holds the band keys: the candidate search overwrites them, and they
         # are freed as soon as it returns.)
-        pairs = candidate_pairs_from_keys(_all_band_keys(texts, chunks, job, pool))
-        sims = _verify_all(texts, pairs, shingle_size, pool, workers)
+        pairs = candidate_pairs_from_keys(_all_band_keys(texts, chunks, job, team))
+        sims = _verify_all(texts, pairs, shingle_size, team, workers)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if team is not None:
+            team.shutdown()
     duplicate_of = np.full(n, -1, dtype=np.int64)
     similarity = np.full(n, np.nan)
     if len(pairs):
@@ -140,53 +137,35 @@ def near_duplicates(
 
 
 def _all_band_keys(
-    texts: Sequence[str], chunks: list[tuple[int, int]], job: tuple[int, int, int, int, int], pool: Any
+    texts: Sequence[str], chunks: list[tuple[int, int]], job: tuple[int, int, int, int, int], team: _forked.Team | None
 ) -> npt.NDArray[np.uint64]:
     """The band keys of every text, shape ``(len(texts), bands)``, chunk by chunk (here, and
-    in the pool's processes if there is a pool). Each chunk's keys go straight into place:
+    in the team's other processes if there is a team). Each chunk's keys go straight into place:
     a list of parts, then a concatenation, would hold them twice."""
     keys = np.empty((len(texts), job[3]), dtype=np.uint64)
 
     def put(k: int, part: npt.NDArray[np.uint64]) -> None:
         keys[chunks[k][0] : chunks[k][1]] = part
 
-    if pool is None:
+    if team is None:
         for k, (a, b) in enumerate(chunks):
             put(k, _band_keys_of(texts[a:b], job))
     else:
         local = lambda chunk, job: _band_keys_of(texts[chunk[0] : chunk[1]], job)  # noqa: E731
-        _shared(pool, _band_keys_of_slice, local, [(c, job) for c in chunks], put)
+        team.run(_band_keys_of_slice, local, [(c, job) for c in chunks], put)
     return keys
 
 
 def _verify_all(
-    texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: int, pool: Any, workers: int
+    texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: int, team: _forked.Team | None, workers: int
 ) -> npt.NDArray[np.float64]:
-    """``_verify`` of every pair, split between this process and the pool's if there is one."""
-    if pool is None or len(pairs) <= 2 * workers:
+    """``_verify`` of every pair, split between the processes of the team if there is one."""
+    if team is None or len(pairs) <= 2 * workers:
         return _verify(texts, pairs, shingle_size) if len(pairs) else np.zeros(0)
     shares = [(share, shingle_size) for share in np.array_split(pairs, workers)]
     parts: list[Any] = [None] * len(shares)
-    _shared(pool, _verify_inherited, lambda p, k: _verify(texts, p, k), shares, parts.__setitem__)
+    team.run(_verify_inherited, lambda p, k: _verify(texts, p, k), shares, parts.__setitem__)
     return np.concatenate(parts)
-
-
-def _shared(
-    pool: Any, remote: Callable[..., Any], local: Callable[..., Any], jobs: list[tuple[Any, ...]], put: Callable[[int, Any], None]
-) -> None:
-    """Run every job, in the pool's processes (``remote(*job)``) and in this one
-    (``local(*job)``) at once: the pool takes jobs from the front, this process from the
-    back (a job it takes is cancelled in the pool, which has not started it), until they
-    meet. ``put(k, result)`` receives job ``k``'s result: this process's in reverse order,
-    then the pool's in order."""
-    futures: list[Any] = [pool.submit(remote, *job) for job in jobs]
-    mine = len(jobs)
-    while mine > 0 and futures[mine - 1].cancel():
-        mine -= 1
-        put(mine, local(*jobs[mine]))
-    for k in range(mine):
-        put(k, futures[k].result())
-        futures[k] = None  # (a done future holds its result: let it go once put)
 
 
 def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[int, int]]:

@@ -1,23 +1,24 @@
 """Process pools whose forked workers inherit one object from the calling process (a
 batch's texts, say): it travels by fork, copy on write, instead of being pickled to every
-worker. Used by ``near_duplicates`` and the index's ``fingerprint(workers=N)``."""
+worker. Used by ``near_duplicates`` (through a ``Team``) and the index's
+``fingerprint(workers=N)``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 _inherited: Any = None  # set only inside a pool's worker processes
+_claims: Any = None  # a Team's shared counters, inside its workers
 
 
-def pool(processes: int, inherit: object) -> Any:
+def pool(processes: int, inherit: object, claims: Any = None) -> Any:
     """A ``ProcessPoolExecutor`` of ``processes`` forked workers, in each of which
     ``inherited()`` is ``inherit``. (Where fork is not available, ``inherit`` is pickled
     to each worker once.)"""
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    return ProcessPoolExecutor(processes, mp_context=context, initializer=_inherit, initargs=(inherit,))
+    return ProcessPoolExecutor(processes, mp_context=_context(), initializer=_inherit, initargs=(inherit, claims))
 
 
 def inherited() -> Any:
@@ -25,6 +26,70 @@ def inherited() -> Any:
     return _inherited
 
 
-def _inherit(value: object) -> None:
-    global _inherited
-    _inherited = value
+class Team:
+    """This process and ``processes`` forked workers (which inherit ``inherit``), sharing
+    out lists of jobs. Each takes the next job nobody has claimed, the workers from the
+    front of the list and this process from the back, until none is left: they finish
+    within one job of each other. (A pool's own queue commits jobs to a worker before it
+    is free, which left this process idle at the end of short runs.)"""
+
+    def __init__(self, processes: int, inherit: object) -> None:
+        self.processes = processes
+        # (front, back): the unclaimed jobs of the current run are jobs[front:back].
+        self._claims = _context().Array("q", 2)
+        self._pool = pool(processes, inherit, self._claims)
+
+    def run(
+        self,
+        remote: Callable[..., Any],
+        local: Callable[..., Any],
+        jobs: Sequence[tuple[Any, ...]],
+        put: Callable[[int, Any], None],
+    ) -> None:
+        """Run every job: ``remote(*job)`` in the workers, ``local(*job)`` here.
+        ``put(k, result)`` receives job ``k``'s result: this process's as they come, then
+        each worker's."""
+        claims = self._claims
+        with claims.get_lock():
+            claims[0], claims[1] = 0, len(jobs)
+        futures = [self._pool.submit(_drain, remote, jobs) for _ in range(self.processes)]
+        try:
+            while True:
+                with claims.get_lock():
+                    if claims[1] <= claims[0]:
+                        break
+                    claims[1] -= 1
+                    k = claims[1]
+                put(k, local(*jobs[k]))
+        finally:
+            with claims.get_lock():  # (after an error here, the workers stop at their next claim)
+                claims[1] = claims[0]
+        for future in futures:
+            for k, result in future.result():
+                put(k, result)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+def _drain(remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[tuple[int, Any]]:
+    """In a Team's worker: claim jobs from the front and run them until none is left."""
+    done: list[tuple[int, Any]] = []
+    while True:
+        with _claims.get_lock():
+            k = _claims[0]
+            if k >= _claims[1]:
+                return done
+            _claims[0] = k + 1
+        done.append((k, remote(*jobs[k])))
+
+
+def _context() -> Any:
+    import multiprocessing
+
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+
+
+def _inherit(value: object, claims: Any) -> None:
+    global _inherited, _claims
+    _inherited, _claims = value, claims
