@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from newsclean import clean
 from newsclean._registry import Registry, default_registry
@@ -170,3 +172,49 @@ def test_byline_prefers_the_dateline() -> None:
     assert result.byline is not None and result.byline.kind == "dateline"
     assert [c.position for c in result.credits] == ["leading", "trailing"]
     assert result.text == "The talks ended.\nThe next round is in June."
+
+
+# -- the quick tests in front of the patterns never turn a match away ---------------------
+
+_CREDIT_ALPHABET = st.sampled_from(
+    ["VNA", "Xinhua", "AFP", "Source", ":", " ", "/", "VNS", ".", ",", "./.", "-", "—", "(", ")", "END", "a", "Z"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CREDIT_ALPHABET, max_size=8).map("".join))
+@example("VNA/VNS")
+@example("Source: Xinhua")
+@example("VNA ./.")
+@example("(AFP) ./.")
+@example("/Xinhua/")
+@example("VNA, AFP")
+@example("VNA.")
+def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
+    from newsclean._credits import default_credits
+
+    credits = default_credits()
+    m = credits._credit_line.fullmatch(text)
+    by_pattern = None
+    if m is not None:
+        by_pattern = credits._agency(m["slashed"], "slash") if m["slashed"] else credits._agency(m["agency"])
+    assert credits.credit_line(text) == by_pattern
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["TOKYO", "Tokyo", "T", "Th", "U.S.", "ᾼ", "X\u0345", ",", " ", "June 8", "Kyodo", "-", ":"]), max_size=7).map(
+        "".join
+    )
+)
+@example("X\u0345 Kyodo -")
+@example("TOKYO, June 8 Kyodo -")
+@example("The Kyodo -")
+@example("U.S. Kyodo -")
+def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
+    from newsclean._credits import default_credits
+
+    pattern, form, _, needs = default_credits()._datelines[3]
+    assert form == "bare"
+    if not needs(text):
+        assert pattern.match(text) is None
