@@ -242,3 +242,33 @@ def test_intersection_size_is_sets(a: set[int], b: set[int]) -> None:
 
     arrays = [np.array(sorted(x), dtype=np.uint64) for x in (a, b)]
     assert intersection_size(*arrays) == len(a & b)
+
+
+_FAULTS = """
+import random, resource, sys
+import newsclean._batch as batch
+if sys.argv[1] == "plain":
+    batch.reuse_large_blocks = lambda: None
+rng = random.Random(5)
+words = ["".join(rng.choice("abcdefghij") for _ in range(rng.randint(2, 9))) for _ in range(3000)]
+texts = [" ".join(rng.choice(words) for _ in range(60)) for _ in range(12_000)]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+batch.near_duplicates(texts, workers=1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_reuse_large_blocks_stops_refaulting_freed_temporaries() -> None:
+    """On glibc, a first near_duplicates() of a process faulted its chunks' temporaries in
+    afresh, chunk after chunk, until reuse_large_blocks() raised the mmap threshold."""
+    import platform
+    import subprocess
+    import sys
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("the fault counts are glibc's behaviour")
+    faults = {
+        how: int(subprocess.run([sys.executable, "-c", _FAULTS, how], capture_output=True, text=True, check=True).stdout)
+        for how in ("plain", "reuse")
+    }
+    assert faults["reuse"] < faults["plain"] / 2, faults

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _forked
-from ._arrays import unique
+from ._arrays import reuse_large_blocks, unique
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import key_codes, slices
 from ._options import choose_bands
@@ -91,6 +91,11 @@ def near_duplicates(
     ``workers``: processes to use, this one included (default: all cores for 20,000 texts
     or more, else 1).
 
+    Memory: a batch of more than 2,048 texts first has malloc (glibc) reuse freed blocks
+    of up to 30 MB rather than map fresh memory for each temporary, which spared a fifth
+    of the time of a first call at 100k texts; the process may then keep up to 60 MB of
+    freed memory for reuse, as it would after freeing any such array.
+
     >>> texts = ["The senior officials discussed the rise of violence in the region.",
     ...          "Football results from the weekend, with three draws and a late winner.",
     ...          "The senior officials discussed the rise of violence in the region today."]
@@ -110,6 +115,8 @@ def near_duplicates(
     # With several workers, at least eight chunks each, so that they finish together.
     chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (8 * workers)))))
     job = (shingle_size, num_perm, seed, bands, rows)
+    if n > _CHUNK:
+        reuse_large_blocks()  # (before the fork: the team's processes inherit it)
     team = None
     if workers > 1 and len(chunks) > 1:
         # This process is one of the workers: the team's pool has the others. They inherit
