@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from newsclean import clean
 from newsclean._layout import join, split
@@ -58,3 +60,20 @@ def test_tidy_keeps_zwj_for_scripts_that_need_it() -> None:
 def test_key_is_aggressive() -> None:
     assert key("“Ha Noi’s” &amp; <b>—</b>  ＡＳＥＡＮ\u200b") == key('"ha noi\'s" & <b>-</b> asean')
     assert key("İstanbul") == key("i̇stanbul")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .\n\r \t\u00a0\u2028")), max_size=40))
+@example("a\nb\n")
+@example("a\n \nb")
+@example("\n")
+@example("")
+def test_one_a_line_layout_splits_as_blocks_do(text: str) -> None:
+    """split()'s one-pass path for a paragraph a line gives what the general path gives."""
+    from newsclean._layout import _by_blocks, _one_a_line
+
+    tidied = tidy(text)
+    fast = _one_a_line(tidied)
+    if fast is not None:
+        assert fast == _by_blocks(tidied)
+    assert split(text) == _by_blocks(tidied)

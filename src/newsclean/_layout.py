@@ -31,9 +31,33 @@ def split(text: str) -> list[Paragraph]:
     >>> [(p.text, p.sep) for p in split("A wrapped\\nparagraph.\\n\\nNext.")]
     [('A wrapped\\nparagraph.', '\\n\\n'), ('Next.', '')]
     """
+    tidied = tidy(text)
+    one_a_line = _one_a_line(tidied)
+    return one_a_line if one_a_line is not None else _by_blocks(tidied)
+
+
+def _one_a_line(text: str) -> list[Paragraph] | None:
+    """``_by_blocks(text)`` for the common layout, a paragraph a line with ``\n`` and no
+    blank line, in one pass (one block: each line is a paragraph followed by its line
+    break); ``None`` for any other layout."""
+    if "\r" in text:
+        return None
+    rows = text.split("\n")
+    end = "\n" if not rows[-1] else ""
+    if end:
+        rows.pop()
+    stripped = [r.strip(" ") for r in rows]
+    if not all(stripped):
+        return None
+    last = len(stripped) - 1
+    return [Paragraph(t, "\n" if n < last else end, n + 1) for n, t in enumerate(stripped)]
+
+
+def _by_blocks(text: str) -> list[Paragraph]:
+    """The paragraphs of tidied ``text``, for any layout."""
     lines: list[tuple[str, str, int]] = []  # (stripped text, line break, 1-based line number)
     # tidy() leaves no line break but \r\n, \r and \n, the ones split() knows.
-    for number, raw in enumerate(tidy(text).splitlines(keepends=True), 1):
+    for number, raw in enumerate(text.splitlines(keepends=True), 1):
         content = raw.rstrip("\r\n")
         lines.append((content.strip(" "), raw[len(content) :], number))
     blocks: list[list[tuple[str, str, int]]] = [[]]
