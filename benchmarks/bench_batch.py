@@ -637,10 +637,14 @@ def goals(summary: dict[int, Any], sizes: list[int], clean: dict[str, Any]) -> l
         for m in ("newsclean-w1", "newsclean-w2"):
             us = [summary[n][m]["us_per_paragraph"] for n in sizes]
             ratio = max(us) / min(us)
+            # Every candidate pair is verified exactly: the corpus's candidates per
+            # paragraph (which LSH makes grow with the batch) are the verification's load.
+            per = " / ".join(f"{summary[n][m]['candidates'] / n:.2f}" for n in sizes)
             g.append(
                 {
                     "goal": f"flat time per paragraph, {sizes[0]:,} to {sizes[-1]:,} ({LABELS[m]})",
-                    "value": " / ".join(f"{u:.1f}" for u in us) + f" us (max/min {ratio:.2f})",
+                    "value": " / ".join(f"{u:.1f}" for u in us)
+                    + f" us (max/min {ratio:.2f}; candidate pairs per paragraph {per})",
                     "met": ratio <= 1.25,
                 }
             )
@@ -944,6 +948,8 @@ def main() -> None:
 
     if args.report_only:
         res = json.loads((OUT / "batch.json").read_text())
+        summary = {int(n): v for n, v in res["summary"].items()}
+        res["goals"] = goals(summary, sorted(summary), res["clean"])  # (as this version states them)
         plot(res, PLOT)
         write_markdown(res, DOCS / "benchmarks.md")
         print_summary(res)
