@@ -272,3 +272,43 @@ def test_reuse_large_blocks_stops_refaulting_freed_temporaries() -> None:
         for how in ("plain", "reuse")
     }
     assert faults["reuse"] < faults["plain"] / 2, faults
+
+
+def test_agreement_cut_only_filters_high_thresholds() -> None:
+    assert batch._agreement_cut(0.5, 128) <= 0  # below ~0.6 nothing is dropped
+    assert 30 < batch._agreement_cut(0.8, 128) < 50  # a pair at 0.8 agrees in ~103 of 128 bins
+    assert batch._agreement_cut(0.9, 128) > batch._agreement_cut(0.8, 128)
+
+
+def test_agreeing_drops_chance_pairs_and_keeps_what_it_cannot_judge() -> None:
+    rng = np.random.default_rng(3)
+    check = rng.integers(0, 256, (6, 128), dtype=np.uint8)
+    check[1] = check[0]  # 0 and 1 agree everywhere
+    check[3, :5] = check[2, :5]  # 2 and 3 share one band's bins, and chance agreement elsewhere
+    check[5, :5] = check[4, :5]  # the same for 4 and 5, but 5 has few non-empty bins
+    filled = np.array([128, 128, 120, 110, 128, 40])
+    pairs = np.array([[0, 1], [2, 3], [4, 5]])
+    kept = batch._agreeing(pairs, check, filled, 0.8)
+    assert kept.tolist() == [[0, 1], [4, 5]]
+    assert batch._agreeing(pairs, check, filled, 0.5).tolist() == pairs.tolist()  # nothing at 0.5
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), threshold=st.sampled_from([0.6, 0.7, 0.8, 0.85, 0.9, 0.95]))
+def test_agreement_check_never_changes_a_decision(seed: int, threshold: float) -> None:
+    """The check drops candidate pairs, never a pair at or above the threshold: the decisions
+    are those of verifying every pair LSH proposed."""
+    texts = planted(300, seed)
+    checked = near_duplicates(texts, threshold=threshold, workers=1)
+    unchecked = _without_check(texts, threshold)
+    assert np.array_equal(checked.duplicate_of, unchecked.duplicate_of)
+    assert checked.candidates <= unchecked.candidates
+
+
+def _without_check(texts: list[str], threshold: float) -> batch.NearDuplicates:
+    original = batch._agreeing
+    batch._agreeing = lambda pairs, *args: pairs
+    try:
+        return near_duplicates(texts, threshold=threshold, workers=1)
+    finally:
+        batch._agreeing = original
