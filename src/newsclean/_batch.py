@@ -131,7 +131,7 @@ def near_duplicates(
     try:
         # (The candidate search overwrites the band keys, which are let go as soon as it
         # returns: with many texts they are the largest array.)
-        keys, check, filled = _all_band_keys(texts, chunks, job, team)
+        keys, check, filled = _all_sketches(texts, chunks, job, team)
         pairs = candidate_pairs_from_keys(keys)
         del keys
         pairs = _agreeing(pairs, check, filled, threshold)
@@ -153,10 +153,10 @@ def near_duplicates(
     return NearDuplicates(duplicate_of, similarity, len(pairs))
 
 
-def _all_band_keys(
+def _all_sketches(
     texts: Sequence[str], chunks: list[tuple[int, int]], job: tuple[int, int, int, int, int], team: _forked.Team | None
 ) -> Sketches:
-    """``_band_keys_of`` every text, chunk by chunk (here, and in the team's other processes
+    """``_sketches_of`` every text, chunk by chunk (here, and in the team's other processes
     if there is a team). Each chunk's arrays go straight into place: a list of parts, then
     a concatenation, would hold them twice."""
     n = len(texts)
@@ -170,10 +170,10 @@ def _all_band_keys(
 
     if team is None:
         for k, (a, b) in enumerate(chunks):
-            put(k, _band_keys_of(texts[a:b], job))
+            put(k, _sketches_of(texts[a:b], job))
     else:
-        local = lambda chunk, job: _band_keys_of(texts[chunk[0] : chunk[1]], job)  # noqa: E731
-        team.run(_band_keys_of_slice, local, [(c, job) for c in chunks], put)
+        local = lambda chunk, job: _sketches_of(texts[chunk[0] : chunk[1]], job)  # noqa: E731
+        team.run(_sketches_of_slice, local, [(c, job) for c in chunks], put)
     return keys, check, filled
 
 
@@ -237,8 +237,8 @@ def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[in
     return slices(texts, max_texts or _CHUNK, _CHUNK_CHARS)
 
 
-def _band_keys_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> Sketches:
-    return _band_keys_of(_forked.inherited()[chunk[0] : chunk[1]], job)
+def _sketches_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> Sketches:
+    return _sketches_of(_forked.inherited()[chunk[0] : chunk[1]], job)
 
 
 def _verify_inherited(pairs: npt.NDArray[np.int64], shingle_size: int) -> npt.NDArray[np.float64]:
@@ -250,7 +250,7 @@ Sketches = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], npt.NDArray[np.i
 ``_agreeing``) and how many bins were not empty before densification."""
 
 
-def _band_keys_of(texts: Sequence[str], job: tuple[int, int, int, int, int]) -> Sketches:
+def _sketches_of(texts: Sequence[str], job: tuple[int, int, int, int, int]) -> Sketches:
     shingle_size, num_perm, seed, bands, rows = job
     h, owner = window_hashes32(*key_codes(texts), shingle_size, seed)
     sig, filled = _oph(h, owner, len(texts), num_perm)
