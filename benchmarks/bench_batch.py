@@ -526,10 +526,19 @@ def profile(n: int, texts_file: Path) -> str:
     # The same work, stage by stage (mirrors near_duplicates with workers=1).
     bands, rows = choose_bands(THRESHOLD, NUM_PERM)
     stage = dict.fromkeys(
-        ("key_codes()", "window_hashes32", "oph_signatures", "band_keys", "candidate_pairs_from_keys", "_verify", "decide"),
+        (
+            "key_codes()",
+            "window_hashes32",
+            "oph_signatures",
+            "band_keys",
+            "candidate_pairs_from_keys",
+            "_agreeing",
+            "_verify",
+            "decide",
+        ),
         0.0,
     )
-    parts = []
+    parts, checks, filled = [], [], []
     for a in range(0, n, _batch._CHUNK):
         t = time.perf_counter()
         codes, lengths = key_codes(texts[a : a + _batch._CHUNK])
@@ -538,14 +547,19 @@ def profile(n: int, texts_file: Path) -> str:
         h, owner = _batch.window_hashes32(codes, lengths, 5, SEED)
         stage["window_hashes32"] += time.perf_counter() - t
         t = time.perf_counter()
-        sig = _batch.oph_signatures(h, owner, len(lengths), NUM_PERM)
+        sig, nonempty = _batch._oph(h, owner, len(lengths), NUM_PERM)
         stage["oph_signatures"] += time.perf_counter() - t
         t = time.perf_counter()
         parts.append(band_keys(sig, bands, rows))
+        checks.append(sig.astype(np.uint8))
+        filled.append(nonempty)
         stage["band_keys"] += time.perf_counter() - t
     t = time.perf_counter()
     pairs = candidate_pairs_from_keys(np.concatenate(parts))
     stage["candidate_pairs_from_keys"] += time.perf_counter() - t
+    t = time.perf_counter()
+    pairs = _batch._agreeing(pairs, np.concatenate(checks), np.concatenate(filled), THRESHOLD)
+    stage["_agreeing"] += time.perf_counter() - t
     t = time.perf_counter()
     sims = _batch._verify(texts, pairs, 5)
     stage["_verify"] += time.perf_counter() - t
