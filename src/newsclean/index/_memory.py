@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -119,10 +120,25 @@ class DedupIndex:
         buckets = _bucket_keys(np.stack([fp.bands for fp in prints]))  # one row a document
         with self._lock:
             results = []
-            for n, fp in enumerate(prints):
-                doc_id = str(ids[n]) if ids is not None else str(self._offered)
-                self._offered += 1
-                results.append(self._add(doc_id, fp, buckets[n]))
+            table, no_candidate = self._buckets, self._buckets.keys().isdisjoint
+            added: list[tuple[int, ...]] = []  # paragraphs of the documents added, counted at the end
+            try:
+                for n, (fp, row) in enumerate(zip(prints, buckets)):
+                    doc_id = str(ids[n]) if ids is not None else str(self._offered)
+                    self._offered += 1
+                    if doc_id in self._slot or not no_candidate(row):
+                        results.append(self._add(doc_id, fp, row, added))
+                        continue
+                    # Most documents: no candidate at all, and every bucket is new. (A plain
+                    # loop: twice as fast as update(dict.fromkeys(...)) for 21 keys. Two equal
+                    # keys of one document, a 2**-64 chance, put it in that bucket once.)
+                    slot = self._append(doc_id, fp)
+                    for k in row:
+                        table[k] = slot
+                    added.append(fp.paragraphs)
+                    results.append(AddResult(doc_id, True))
+            finally:
+                self._paragraph_docs.update(itertools.chain.from_iterable(added))
             return results
 
     def query(self, document: str | Fingerprint) -> AddResult:
@@ -195,56 +211,40 @@ class DedupIndex:
                 best = (slot, s)
         return best
 
-    def _add(self, doc_id: str, fp: Fingerprint, buckets: list[int]) -> AddResult:
+    def _add(self, doc_id: str, fp: Fingerprint, buckets: list[int], added: list[tuple[int, ...]]) -> AddResult:
+        """Add a document that may have candidates (or whose id is taken); append its
+        paragraphs to ``added`` if it is added."""
         if doc_id in self._slot:
             return AddResult(doc_id, False, doc_id, 1.0)
-        if self._buckets.keys().isdisjoint(buckets):  # most documents: no candidate at all
-            self._insert(doc_id, fp.shingles, fp.bands, fp.paragraphs, buckets, fresh=True)
-            return AddResult(doc_id, True)
         held = list(map(self._buckets.get, buckets))
         match = self._best(fp, held)
         if match is not None:
             return AddResult(doc_id, False, self._ids[match[0]], match[1])
-        self._insert(doc_id, fp.shingles, fp.bands, fp.paragraphs, buckets, held)
+        self._fill(self._append(doc_id, fp), buckets, held)
+        added.append(fp.paragraphs)
         return AddResult(doc_id, True)
 
-    def _insert(
-        self,
-        doc_id: str,
-        shingles: np.ndarray,
-        bands: np.ndarray,
-        paragraphs: tuple[int, ...],
-        buckets: list[int] | None = None,
-        held: list[int | list[int] | None] | None = None,
-        fresh: bool = False,
-    ) -> None:
-        """Index a document. ``buckets``: its bucket keys, if at hand; ``held``: what each
-        holds now, if looked up already; ``fresh``: none of them holds anything yet."""
-        slot = len(self._ids)
-        self._ids.append(doc_id)
-        self._shingles.append(shingles)
-        self._bands.append(bands)
-        self._paragraphs.append(paragraphs)
-        self._slot[doc_id] = slot
+    def _fill(self, slot: int, buckets: list[int], held: list[int | list[int] | None] | None = None) -> None:
+        """Put ``slot`` in its ``buckets`` (``held``: what each holds now, if at hand)."""
         table = self._buckets
-        if buckets is None:
-            buckets = _bucket_keys(bands)
-        if held is None and not fresh:
-            held = list(map(table.get, buckets))
-        if held is None or held.count(None) == len(held):  # usually every bucket is new
-            # (A plain loop: twice as fast as update(dict.fromkeys(...)) for 21 keys. Two
-            # equal keys of one document, a 2**-64 chance, put it in that bucket once.)
-            for k in buckets:
+        for k, h in zip(buckets, held if held is not None else map(table.get, buckets)):
+            if h is None:
                 table[k] = slot
-        else:
-            for k, h in zip(buckets, held):  # (held is a list here)
-                if h is None:
-                    table[k] = slot
-                elif isinstance(h, list):
-                    h.append(slot)
-                else:
-                    table[k] = [h, slot]
-        self._paragraph_docs.update(paragraphs)
+            elif isinstance(h, list):
+                h.append(slot)
+            else:
+                table[k] = [h, slot]
+
+    def _append(self, doc_id: str, fp: Fingerprint) -> int:
+        """Give a document the next slot (its buckets and paragraph counts are the
+        caller's to fill), and return it."""
+        slot = len(self._ids)
+        self._slot[doc_id] = slot
+        self._ids.append(doc_id)
+        self._shingles.append(fp.shingles)
+        self._bands.append(fp.bands)
+        self._paragraphs.append(fp.paragraphs)
+        return slot
 
     # -- files --------------------------------------------------------------------------
 
@@ -321,13 +321,16 @@ class DedupIndex:
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]
             if len(ids) != header.get("documents") or len(offsets) != len(ids) + 1:
                 raise ValueError("document counts disagree")
+            buckets = _bucket_keys(arrays["bands"]) if ids else []
             for n, doc_id in enumerate(ids):
-                index._insert(
-                    doc_id,
+                fp = Fingerprint(
                     arrays["shingles"][offsets[n] : offsets[n + 1]],
                     arrays["bands"][n],
                     tuple(arrays["paragraphs"][p_offsets[n] : p_offsets[n + 1]].tolist()),
+                    found,
                 )
+                index._fill(index._append(doc_id, fp), buckets[n])
+            index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
