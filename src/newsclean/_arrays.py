@@ -33,20 +33,17 @@ def unique(values: npt.NDArray[T], *, overwrite: bool = False) -> npt.NDArray[T]
 
 
 def intersection_size(a: npt.NDArray[T], b: npt.NDArray[T]) -> int:
-    """``|a ∩ b|`` of two sorted arrays of unique values: where each value of the smaller
-    would go in the larger, and whether it is there (faster than ``np.intersect1d``, which
-    sorts both again).
+    """``|a ∩ b|`` of two sorted arrays of unique values: sorted together, a value of both
+    is a value next to itself. numpy's sort of ~800 values (SIMD) beats a binary search of
+    each value of one in the other, 6-7 us against 17 us a pair of news documents, and
+    ``np.intersect1d`` (which sorts, then builds the intersection) by more.
 
     >>> intersection_size(np.array([1, 3, 5]), np.array([2, 3, 5, 8]))
     2
     """
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return 0
-    at = b.searchsorted(a)
-    at[at == len(b)] = 0
-    return int(np.count_nonzero(b[at] == a))
+    both = np.concatenate((a, b))
+    both.sort()
+    return int(np.count_nonzero(both[1:] == both[:-1]))
 
 
 def reuse_large_blocks() -> None:
