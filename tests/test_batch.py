@@ -59,14 +59,45 @@ def test_agrees_with_the_exact_reference() -> None:
     assert result.kept.tolist() == np.flatnonzero(~dup).tolist()
 
 
-def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("shared", [True, False])
+def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch, shared: bool) -> None:
+    """With forked workers, the sketches go through shared memory and the candidate search
+    is split by ranges of keys (``shared``); without (as where processes are not forked),
+    the sketches are sent back and the search is this process's. The same decisions."""
+    from newsclean import _forked
+
     monkeypatch.setattr(batch, "_CHUNK", 100)
+    if not shared:
+        monkeypatch.setattr(_forked, "shared_empty", lambda shape, dtype: None)
+    searched: list[int] = []
+    search = batch._search_in_parts
+    monkeypatch.setattr(batch, "_search_in_parts", lambda *a: searched.append(a[-1]) or search(*a))
     texts = planted(600, seed=2)
     one = near_duplicates(texts, workers=1)
     for workers in (2, 3):  # this process and one or two forked ones
         many = near_duplicates(texts, workers=workers)
         assert np.array_equal(one.duplicate_of, many.duplicate_of)
         assert np.allclose(one.similarity, many.similarity, equal_nan=True)
+        assert many.candidates == one.candidates
+    assert searched == ([2, 3] if shared else [])
+
+
+def test_shared_arrays_carry_what_a_forked_worker_writes() -> None:
+    from newsclean import _forked
+
+    array = _forked.shared_empty((6, 4), np.int64)
+    assert array is not None  # (this test runs where processes fork)
+    array[:] = -1
+    where: dict[int, str] = {}
+    team = _forked.Team(1, array)
+    try:
+        # The worker writes its rows; this process only waits (so the worker gets most jobs).
+        team.run(_write_row, lambda row: time.sleep(0.2) or "here", [(row,) for row in range(6)], where.__setitem__)
+    finally:
+        team.shutdown()
+    assert "pool" in where.values()
+    for row, by in where.items():
+        assert array[row].tolist() == ([row * 10 + col for col in range(4)] if by == "pool" else [-1] * 4)
 
 
 def test_team_runs_each_job_once_and_lands_it_in_place() -> None:
@@ -116,6 +147,13 @@ def test_team_error_in_a_worker_reaches_the_caller() -> None:
             team.run(_inverse, lambda x: time.sleep(0.2), [(0,)] + [(1,)] * 5, lambda k, r: None)
     finally:
         team.shutdown()
+
+
+def _write_row(row: int) -> str:
+    from newsclean import _forked
+
+    _forked.inherited()[row] = np.arange(4) + row * 10
+    return "pool"
 
 
 def _where_and_square(x: int) -> tuple[str, int]:

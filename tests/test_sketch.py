@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import SketchMismatchError
-from newsclean._lsh import candidate_pairs
+from newsclean._lsh import candidate_pairs, candidate_pairs_from_keys
 from newsclean._options import choose_bands
 from newsclean._shingle import _MULTIPLIERS, fmix64, jaccard, shingle_hashes
 from newsclean._sketch import SketchParams, from_datasketch, signatures, to_datasketch
@@ -127,6 +127,32 @@ def test_candidate_pairs_stay_linear_on_identical_input() -> None:
     pairs = candidate_pairs(sigs, 25, 5)
     assert len(pairs) <= n * 2 * 8
     assert {(0, j) for j in range(1, n)} <= {tuple(p) for p in pairs.tolist()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(2, 300),
+    st.integers(1, 6),
+    st.integers(1, 5),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0, 2, 7, 60]),
+)
+def test_candidate_search_in_parts_finds_the_whole(n: int, bands: int, parts: int, seed: int, values: int) -> None:
+    """The parts of the search (one per process) make exactly the whole search's pairs,
+    and leave the keys as they were. Keys drawn
+    from few values (``values``) make big buckets (PER_BUCKET) and equal keys in parts."""
+    rng = np.random.default_rng(seed)
+    if values:
+        keys = rng.choice(rng.integers(0, 2**64, values, dtype=np.uint64), size=(n, bands))
+    else:
+        keys = rng.integers(0, 2**64, (n, bands), dtype=np.uint64)
+    kept = keys.copy()
+    found = [candidate_pairs_from_keys(keys, (k, parts)) for k in range(parts)]
+    assert np.array_equal(keys, kept)
+    whole = candidate_pairs_from_keys(keys)
+    union = np.unique(np.concatenate(found), axis=0) if found else np.zeros((0, 2), dtype=np.int64)
+    assert union.tolist() == whole.tolist()
+    assert len(whole) or not 0 < values < n  # (fewer values than texts: some pair shares a band)
 
 
 _WORDY = st.text(st.sampled_from(list("ab é\u3000\t\n\u00a0😀xyz")), max_size=40)

@@ -24,6 +24,12 @@ paragraphs, J < 0.2); and the exact Jaccard similarity of the
 made once (sorted, unique), and the intersections of a batch of pairs come from one merge
 of two sorted runs. Only verified pairs at or above the threshold decide.
 
+With several processes (forked: a ``_forked.Team``), the sketches are written into memory
+that all of them share, each process then searches one range of key values for
+candidates (a bucket lies in one range) and checks its pairs, and the verification is
+split between them. Where processes are not forked, workers send their sketches back and
+the search is the caller's alone.
+
 The sketch scheme is ``oph-optimal-densification-v1`` over 32-bit multilinear shingle
 hashes (the odd top halves of ``_shingle``'s multipliers, then ``fmix32``); it is not
 datasketch's (``clean()`` within a long document uses datasketch's ``affine32``
@@ -124,18 +130,26 @@ def near_duplicates(
     if n > _CHUNK:
         reuse_large_blocks()  # (before the fork: the team's processes inherit it)
     team = None
+    shared = None
     if workers > 1 and len(chunks) > 1:
         # This process is one of the workers: the team's pool has the others. They inherit
-        # the texts; only slices and arrays travel.
-        team = _forked.Team(workers - 1, texts)
+        # the texts and (where they are forked) the sketch arrays, in shared memory: each
+        # process writes its chunks' sketches in place, then searches a part of the keys.
+        shared = _shared_sketches(n, job)
+        team = _forked.Team(workers - 1, (texts, shared))
     try:
-        # (The candidate search overwrites the band keys, which are let go as soon as it
-        # returns: with many texts they are the largest array.)
-        keys, check, filled = _all_sketches(texts, chunks, job, team)
-        pairs = candidate_pairs_from_keys(keys)
-        del keys
-        pairs = _agreeing(pairs, check, filled, threshold)
-        del check, filled
+        keys, check, filled = _all_sketches(texts, chunks, job, team, shared)
+        if team is not None and shared:
+            pairs = _search_in_parts((keys, check, filled), threshold, team, workers)
+            shared.clear()  # (the other processes let theirs go as they start verifying)
+            del keys, check, filled
+        else:
+            # (The search overwrites the band keys, which are let go as soon as it returns:
+            # with many texts they are the largest array.)
+            pairs = candidate_pairs_from_keys(keys)
+            del keys
+            pairs = _agreeing(pairs, check, filled, threshold)
+            del check, filled
         sims = _verify_all(texts, pairs, shingle_size, team, workers)
     finally:
         if team is not None:
@@ -154,19 +168,28 @@ def near_duplicates(
 
 
 def _all_sketches(
-    texts: Sequence[str], chunks: list[tuple[int, int]], job: tuple[int, int, int, int, int], team: _forked.Team | None
+    texts: Sequence[str],
+    chunks: list[tuple[int, int]],
+    job: tuple[int, int, int, int, int],
+    team: _forked.Team | None,
+    shared: dict[str, np.ndarray] | None = None,
 ) -> Sketches:
     """``_sketches_of`` every text, chunk by chunk (here, and in the team's other processes
     if there is a team). Each chunk's arrays go straight into place: a list of parts, then
-    a concatenation, would hold them twice."""
+    a concatenation, would hold them twice. With ``shared`` arrays (``_shared_sketches``),
+    the other processes write theirs there too; otherwise they send them."""
     n = len(texts)
-    keys = np.empty((n, job[3]), dtype=np.uint64)
-    check = np.empty((n, job[1]), dtype=np.uint8)
-    filled = np.empty(n, dtype=np.int64)
+    if shared:
+        keys, check, filled = shared["keys"], shared["check"], shared["filled"]
+    else:
+        keys = np.empty((n, job[3]), dtype=np.uint64)
+        check = np.empty((n, job[1]), dtype=np.uint8)
+        filled = np.empty(n, dtype=np.int64)
 
-    def put(k: int, part: Sketches) -> None:
-        a, b = chunks[k]
-        keys[a:b], check[a:b], filled[a:b] = part
+    def put(k: int, part: Sketches | None) -> None:
+        if part is not None:  # (None: written in place)
+            a, b = chunks[k]
+            keys[a:b], check[a:b], filled[a:b] = part
 
     if team is None:
         for k, (a, b) in enumerate(chunks):
@@ -175,6 +198,39 @@ def _all_sketches(
         local = lambda chunk, job: _sketches_of(texts[chunk[0] : chunk[1]], job)  # noqa: E731
         team.run(_sketches_of_slice, local, [(c, job) for c in chunks], put)
     return keys, check, filled
+
+
+def _shared_sketches(n: int, job: tuple[int, int, int, int, int]) -> dict[str, np.ndarray] | None:
+    """Arrays for the sketches of ``n`` texts in memory shared with the processes forked
+    next (``None`` where they are not forked)."""
+    keys = _forked.shared_empty((n, job[3]), np.uint64)
+    if keys is None:
+        return None
+    return {"keys": keys, "check": _shared((n, job[1]), np.uint8), "filled": _shared((n,), np.int64)}
+
+
+def _shared(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    array = _forked.shared_empty(shape, dtype)
+    assert array is not None
+    return array
+
+
+def _search_in_parts(sketches: Sketches, threshold: float, team: _forked.Team, parts: int) -> npt.NDArray[np.int64]:
+    """``candidate_pairs_from_keys`` then ``_agreeing``, a range of key values in each
+    process of the team (the keys are in shared memory, and left as they are); the union
+    of the parts is the whole search's answer."""
+    found: list[Any] = [None] * parts
+    local = lambda k, parts, threshold: _search_part(sketches, k, parts, threshold)  # noqa: E731
+    team.run(_search_part_inherited, local, [(k, parts, threshold) for k in range(parts)], found.__setitem__)
+    pairs = np.concatenate(found)
+    n = len(sketches[2])
+    code = unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
+def _search_part(sketches: Sketches, k: int, parts: int, threshold: float) -> npt.NDArray[np.int64]:
+    keys, check, filled = sketches
+    return _agreeing(candidate_pairs_from_keys(keys, (k, parts)), check, filled, threshold)
 
 
 # The check on candidate pairs (_agreeing): only texts with at least this share of
@@ -237,12 +293,27 @@ def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[in
     return slices(texts, max_texts or _CHUNK, _CHUNK_CHARS)
 
 
-def _sketches_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> Sketches:
-    return _sketches_of(_forked.inherited()[chunk[0] : chunk[1]], job)
+def _sketches_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> Sketches | None:
+    """In a worker: the sketches of a chunk, written in place if the arrays are shared."""
+    texts, shared = _forked.inherited()
+    a, b = chunk
+    part = _sketches_of(texts[a:b], job)
+    if not shared:
+        return part
+    shared["keys"][a:b], shared["check"][a:b], shared["filled"][a:b] = part
+    return None
+
+
+def _search_part_inherited(k: int, parts: int, threshold: float) -> npt.NDArray[np.int64]:
+    _, shared = _forked.inherited()
+    return _search_part((shared["keys"], shared["check"], shared["filled"]), k, parts, threshold)
 
 
 def _verify_inherited(pairs: npt.NDArray[np.int64], shingle_size: int) -> npt.NDArray[np.float64]:
-    return _verify(_forked.inherited(), pairs, shingle_size)
+    texts, shared = _forked.inherited()
+    if shared:
+        shared.clear()  # (the search is over: let this process's map of the sketches go)
+    return _verify(texts, pairs, shingle_size)
 
 
 Sketches = tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], npt.NDArray[np.int64]]

@@ -5,8 +5,11 @@ worker. Used by ``near_duplicates`` (through a ``Team``) and the index's
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 _inherited: Any = None  # set only inside a pool's worker processes
 _claims: Any = None  # a Team's shared counters, inside its workers
@@ -82,6 +85,19 @@ def _drain(remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[
                 return done
             _claims[0] = k + 1
         done.append((k, remote(*jobs[k])))
+
+
+def shared_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray | None:
+    """An uninitialised array in memory that this process shares with the processes it
+    forks afterwards (an anonymous shared mapping): what they write there, it sees. ``None``
+    where workers are not forked (they would get a copy)."""
+    import mmap
+
+    if _context().get_start_method() != "fork":
+        return None
+    count = math.prod(shape)
+    block = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))  # (MAP_SHARED)
+    return np.frombuffer(block, dtype=dtype, count=count).reshape(shape)
 
 
 def _context() -> Any:

@@ -49,10 +49,15 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -
     return candidate_pairs_from_keys(band_keys(signatures, bands, rows))
 
 
-def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
+def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64], part: tuple[int, int] | None = None) -> Pairs:
     """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``).
     ``keys`` is overwritten (it becomes the sorted work array): with many texts it is
-    the largest array in memory, and a copy would double it."""
+    the largest array in memory, and a copy would double it.
+
+    ``part=(k, parts)``: only the buckets whose keys fall in the ``k``-th of ``parts``
+    equal ranges of key values, without touching ``keys``; the parts of all ``k`` make the
+    whole answer (a bucket lies in one range), so processes can share the search.
+    """
     n, bands = keys.shape
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
@@ -60,16 +65,52 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64]) -> Pairs:
     # puts each bucket of each band in one run. One plain sort, not a stable argsort: each
     # key keeps its top bits and carries its position in the low bits, which keeps a run's
     # members in input order. Truncating keys can only merge two buckets by chance (then
-    # verification rejects the extra pairs).
-    packed = keys.reshape(-1)
-    if not np.shares_memory(packed, keys):  # (not contiguous: reshape made a copy)
+    # verification rejects the extra pairs). The position bits are those of the whole
+    # array, in every part: the parts find exactly the runs of the whole.
+    flat = keys.reshape(-1)
+    if not np.shares_memory(flat, keys):  # (not contiguous: reshape made a copy)
         raise ValueError("keys must be a contiguous array")
-    shift = np.uint64(max(1, (len(packed) - 1).bit_length()))
-    # In place, and in blocks below: with many texts these arrays are the peak of memory.
-    packed >>= shift
-    packed <<= shift
-    packed |= np.arange(len(packed), dtype=np.uint64)
+    shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
+    if part is None:
+        # In place, and in blocks below: with many texts these arrays are the peak of memory.
+        packed = flat
+        packed >>= shift
+        packed <<= shift
+        packed |= np.arange(len(packed), dtype=np.uint64)
+    else:
+        packed = _part_of(flat, shift, *part)
     packed.sort()
+    return _pairs_of_runs(packed, shift, n, bands)
+
+
+def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int) -> npt.NDArray[np.uint64]:
+    """The keys of ``flat`` in the ``k``-th of ``parts`` ranges (by their top 32 bits),
+    truncated and tagged with their position as in ``candidate_pairs_from_keys``: counted
+    first, then filled in blocks, so that the result is the only large new array."""
+    if shift > 32:
+        raise ValueError("too many keys to split into parts")  # (4 billion)
+    step = 1 << 20
+    ranges = [(lo, min(lo + step, len(flat))) for lo in range(0, len(flat), step)]
+
+    def chosen(lo: int, hi: int) -> npt.NDArray[np.int64]:
+        with np.errstate(over="ignore"):
+            return np.flatnonzero(((flat[lo:hi] >> np.uint64(32)) * np.uint64(parts)) >> np.uint64(32) == k)
+
+    picks = [chosen(lo, hi) for lo, hi in ranges]  # (positions within each block: int64)
+    packed = np.empty(sum(len(p) for p in picks), dtype=np.uint64)
+    at = 0
+    for (lo, hi), pick in zip(ranges, picks):
+        block = flat[lo:hi][pick]
+        block >>= shift
+        block <<= shift
+        block |= (pick + lo).astype(np.uint64)
+        packed[at : at + len(block)] = block
+        at += len(block)
+    return packed
+
+
+def _pairs_of_runs(packed: npt.NDArray[np.uint64], shift: np.uint64, n: int, bands: int) -> Pairs:
+    """The pairs of the sorted, tagged keys ``packed``: members of one run are in one bucket."""
     new_run = np.ones(len(packed), dtype=bool)
     # Two neighbours are in one bucket when they differ only in the position bits.
     step = 1 << 20
