@@ -29,6 +29,8 @@ process image, reset through ``/proc/self/clear_refs`` before the warm-up) minus
 resident set just before the warm-up on the first 3,000 texts (after imports and corpus load). For ``newsclean-w2`` the forked workers' peak (``RUSAGE_CHILDREN``,
 less the inherited resident set) is reported too, and counted once per forked process in the
 total (``near_duplicates(workers=2)`` forks one: the calling process is the other worker).
+The two share the sketch arrays (shared memory): those pages count in both peaks, so the
+total overstates the memory used by up to their size (about 340 bytes a text).
 """
 
 from __future__ import annotations
@@ -758,7 +760,9 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
         "through `/proc/self/clear_refs` before the warm-up) minus its resident set before the warm-up, so that what the warm-up "
         "leaves in the heap still counts; for 2 workers, "
         "the calling process (itself a worker) + the forked worker's peak (`RUSAGE_CHILDREN`) less the resident set "
-        "it inherited (`near_duplicates(workers=2)` forks one process).\n"
+        "it inherited (`near_duplicates(workers=2)` forks one process). The two processes share the sketch "
+        "arrays (shared memory, about 340 bytes a text): their pages count in both peaks, so for 2 workers the "
+        "total overstates the memory used by up to that much.\n"
     )
     for n in sizes:
         s = res["summary"][str(n)]
