@@ -72,7 +72,7 @@ class Team:
                 put(k, result)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _drain(remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[tuple[int, Any]]:
