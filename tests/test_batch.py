@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -71,7 +73,12 @@ def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch, shar
         monkeypatch.setattr(_forked, "shared_empty", lambda shape, dtype: None)
     searched: list[int] = []
     search = batch._search_in_parts
-    monkeypatch.setattr(batch, "_search_in_parts", lambda *a: searched.append(a[-1]) or search(*a))
+
+    def counted(*args: Any) -> Any:
+        searched.append(args[-1])
+        return search(*args)
+
+    monkeypatch.setattr(batch, "_search_in_parts", counted)
     texts = planted(600, seed=2)
     one = near_duplicates(texts, workers=1)
     for workers in (2, 3):  # this process and one or two forked ones
@@ -80,6 +87,29 @@ def test_two_workers_decide_exactly_as_one(monkeypatch: pytest.MonkeyPatch, shar
         assert np.allclose(one.similarity, many.similarity, equal_nan=True)
         assert many.candidates == one.candidates
     assert searched == ([2, 3] if shared else [])
+
+
+def test_verification_shares_balance_the_texts_they_involve() -> None:
+    """Shares are consecutive runs of pairs, together every pair once, in order; a text
+    in many pairs weighs less per pair, so that each share builds about as many sets.
+    Here the first half of the pairs involves 2 texts and the second half 200: equal
+    numbers of pairs would give one share 101 texts and the other 200."""
+    pairs = np.array([(0, 1)] * 100 + [(2 + 2 * k, 3 + 2 * k) for k in range(100)], dtype=np.int64)
+
+    class Here:  # runs every job in this process, recording the shares
+        shares: list[np.ndarray] = []
+
+        def run(self, remote: object, local: Callable[..., Any], jobs: list[tuple[Any, ...]], put: Callable[..., None]) -> None:
+            for k, job in enumerate(jobs):
+                self.shares.append(job[0])
+                put(k, np.full(len(job[0]), float(k)))
+
+    here = Here()
+    sims = batch._verify_all([], pairs, 5, here, 2)  # type: ignore[arg-type]
+    assert np.array_equal(np.concatenate(here.shares), pairs)
+    texts = [len(np.unique(share)) for share in here.shares]
+    assert len(texts) == 2 and max(texts) <= 120, texts
+    assert sims.tolist() == [0.0] * len(here.shares[0]) + [1.0] * len(here.shares[1])
 
 
 def test_shared_arrays_carry_what_a_forked_worker_writes() -> None:
@@ -92,7 +122,7 @@ def test_shared_arrays_carry_what_a_forked_worker_writes() -> None:
     team = _forked.Team(1, array)
     try:
         # The worker writes its rows; this process only waits (so the worker gets most jobs).
-        team.run(_write_row, lambda row: time.sleep(0.2) or "here", [(row,) for row in range(6)], where.__setitem__)
+        team.run(_write_row, _wait_here, [(row,) for row in range(6)], where.__setitem__)
     finally:
         team.shutdown()
     assert "pool" in where.values()
@@ -154,6 +184,11 @@ def _write_row(row: int) -> str:
 
     _forked.inherited()[row] = np.arange(4) + row * 10
     return "pool"
+
+
+def _wait_here(row: int) -> str:
+    time.sleep(0.2)
+    return "here"
 
 
 def _where_and_square(x: int) -> tuple[str, int]:

@@ -279,10 +279,18 @@ def _agreement_cut(threshold: float, num_perm: int) -> float:
 def _verify_all(
     texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: int, team: _forked.Team | None, workers: int
 ) -> npt.NDArray[np.float64]:
-    """``_verify`` of every pair, split between the processes of the team if there is one."""
+    """``_verify`` of every pair, split between the processes of the team if there is one.
+
+    A share costs the shingle sets of the texts it involves (most of the cost) and its
+    intersections: each pair weighs ``1 / pairs of i + 1 / pairs of j`` (a text's set
+    spread over its pairs), and the shares are consecutive runs of equal weight. (Equal
+    numbers of pairs gave, at a million paragraphs, one share 25% more texts than the other.)"""
     if team is None or len(pairs) <= 2 * workers:
         return _verify(texts, pairs, shingle_size) if len(pairs) else np.zeros(0)
-    shares = [(share, shingle_size) for share in np.array_split(pairs, workers)]
+    uses = np.bincount(pairs.ravel())
+    weight = np.cumsum(1 / uses[pairs[:, 0]] + 1 / uses[pairs[:, 1]])
+    cuts = np.searchsorted(weight, weight[-1] * np.arange(1, workers) / workers)
+    shares = [(share, shingle_size) for share in np.split(pairs, cuts) if len(share)]
     parts: list[Any] = [None] * len(shares)
     team.run(_verify_inherited, lambda p, k: _verify(texts, p, k), shares, parts.__setitem__)
     return np.concatenate(parts)
