@@ -1,7 +1,8 @@
 """Process pools whose forked workers inherit one object from the calling process (a
 batch's texts, say): it travels by fork, copy on write, instead of being pickled to every
 worker. Used by ``near_duplicates`` (through a ``Team``) and the index's
-``fingerprint(workers=N)``."""
+``fingerprint(workers=N)``. Arrays made by ``shared_empty`` before the fork stay shared
+after it: what a worker writes there, the caller reads without any copy."""
 
 from __future__ import annotations
 
