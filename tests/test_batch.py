@@ -159,7 +159,9 @@ def test_team_error_here_stops_the_run_and_leaves_the_team_usable() -> None:
     team = _forked.Team(1, None)
     try:
         with pytest.raises(ValueError, match="job"):
-            team.run(_where_and_square, fail, [(x,) for x in range(50)], lambda k, r: None)
+            # (The worker takes 10 ms a job, so that this process surely claims one: with
+            # instant jobs, a worker could drain them all first, and nothing would fail.)
+            team.run(_slow_square, fail, [(x,) for x in range(50)], lambda k, r: None)
         got: list[int] = []
         team.run(_where_and_square, lambda x: ("here", x * x), [(x,) for x in range(5)], lambda k, r: got.append(k))
         assert sorted(got) == list(range(5))
@@ -189,6 +191,11 @@ def _write_row(row: int) -> str:
 def _wait_here(row: int) -> str:
     time.sleep(0.2)
     return "here"
+
+
+def _slow_square(x: int) -> tuple[str, int]:
+    time.sleep(0.01)
+    return "pool", x * x
 
 
 def _where_and_square(x: int) -> tuple[str, int]:

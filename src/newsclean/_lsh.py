@@ -85,8 +85,9 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64], part: tuple[int, int
 
 def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int) -> npt.NDArray[np.uint64]:
     """The keys of ``flat`` in the ``k``-th of ``parts`` ranges (by their top 32 bits),
-    truncated and tagged with their position as in ``candidate_pairs_from_keys``: counted
-    first, then filled in blocks, so that the result is the only large new array."""
+    truncated and tagged with their position as in ``candidate_pairs_from_keys``: picked
+    block by block, then copied into one array (the search's own arrays after it, not these,
+    are its peak of memory)."""
     if shift > 32:
         raise ValueError("too many keys to split into parts")  # (4 billion)
     step = 1 << 20
@@ -94,7 +95,8 @@ def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int)
 
     def chosen(lo: int, hi: int) -> npt.NDArray[np.int64]:
         with np.errstate(over="ignore"):
-            return np.flatnonzero(((flat[lo:hi] >> np.uint64(32)) * np.uint64(parts)) >> np.uint64(32) == k)
+            top = (flat[lo:hi] >> np.uint64(32)) * np.uint64(parts)
+        return np.flatnonzero((top >> np.uint64(32)) == np.uint64(k))
 
     picks = [chosen(lo, hi) for lo, hi in ranges]  # (positions within each block: int64)
     packed = np.empty(sum(len(p) for p in picks), dtype=np.uint64)
