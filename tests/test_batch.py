@@ -97,7 +97,8 @@ def test_verification_shares_balance_the_texts_they_involve() -> None:
     pairs = np.array([(0, 1)] * 100 + [(2 + 2 * k, 3 + 2 * k) for k in range(100)], dtype=np.int64)
 
     class Here:  # runs every job in this process, recording the shares
-        shares: list[np.ndarray] = []
+        def __init__(self) -> None:
+            self.shares: list[np.ndarray] = []
 
         def run(self, remote: object, local: Callable[..., Any], jobs: list[tuple[Any, ...]], put: Callable[..., None]) -> None:
             for k, job in enumerate(jobs):

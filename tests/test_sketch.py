@@ -139,8 +139,8 @@ def test_candidate_pairs_stay_linear_on_identical_input() -> None:
 )
 def test_candidate_search_in_parts_finds_the_whole(n: int, bands: int, parts: int, seed: int, values: int) -> None:
     """The parts of the search (one per process) make exactly the whole search's pairs,
-    and leave the keys as they were. Keys drawn
-    from few values (``values``) make big buckets (PER_BUCKET) and equal keys in parts."""
+    and leave the keys as they were. Keys drawn from few values (``values``) make big
+    buckets (past PER_BUCKET) and many equal keys in one part."""
     rng = np.random.default_rng(seed)
     if values:
         keys = rng.choice(rng.integers(0, 2**64, values, dtype=np.uint64), size=(n, bands))
