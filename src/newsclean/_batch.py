@@ -50,7 +50,7 @@ import numpy.typing as npt
 
 from . import _forked
 from ._arrays import reuse_large_blocks, unique
-from ._lsh import band_keys, candidate_pairs_from_keys
+from ._lsh import band_keys, candidate_pairs_from_keys, unique_pairs
 from ._normalize import key_codes, slices
 from ._options import choose_bands
 from ._shingle import _MULTIPLIERS, _splitmix64, fmix64
@@ -223,9 +223,7 @@ def _search_in_parts(sketches: Sketches, threshold: float, team: _forked.Team, p
     local = lambda k, parts, threshold: _search_part(sketches, k, parts, threshold)  # noqa: E731
     team.run(_search_part_inherited, local, [(k, parts, threshold) for k in range(parts)], found.__setitem__)
     pairs = np.concatenate(found)
-    n = len(sketches[2])
-    code = unique(pairs[:, 0] * np.int64(n) + pairs[:, 1])
-    return np.stack([code // n, code % n], axis=1)
+    return unique_pairs(pairs[:, 0], pairs[:, 1], len(sketches[2]))
 
 
 def _search_part(sketches: Sketches, k: int, parts: int, threshold: float) -> npt.NDArray[np.int64]:

@@ -73,10 +73,7 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64], part: tuple[int, int
     shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
     if part is None:
         # In place, and in blocks below: with many texts these arrays are the peak of memory.
-        packed = flat
-        packed >>= shift
-        packed <<= shift
-        packed |= np.arange(len(packed), dtype=np.uint64)
+        packed = _tag(flat, np.arange(len(flat), dtype=np.uint64), shift)
     else:
         packed = _part_of(flat, shift, *part)
     packed.sort()
@@ -102,13 +99,25 @@ def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int)
     packed = np.empty(sum(len(p) for p in picks), dtype=np.uint64)
     at = 0
     for (lo, hi), pick in zip(ranges, picks):
-        block = flat[lo:hi][pick]
-        block >>= shift
-        block <<= shift
-        block |= (pick + lo).astype(np.uint64)
+        block = _tag(flat[lo:hi][pick], (pick + lo).astype(np.uint64), shift)
         packed[at : at + len(block)] = block
         at += len(block)
     return packed
+
+
+def _tag(keys: npt.NDArray[np.uint64], positions: npt.NDArray[np.uint64], shift: np.uint64) -> npt.NDArray[np.uint64]:
+    """``keys`` (in place) without their low ``shift`` bits, and their ``positions`` there."""
+    keys >>= shift
+    keys <<= shift
+    keys |= positions
+    return keys
+
+
+def unique_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], n: int) -> Pairs:
+    """Each unordered pair ``{a[p], b[p]}`` of sets among ``n`` once, as ``(i, j)`` with
+    ``i <= j``, sorted."""
+    code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
+    return np.stack([code // n, code % n], axis=1)
 
 
 def _pairs_of_runs(packed: npt.NDArray[np.uint64], shift: np.uint64, n: int, bands: int) -> Pairs:
@@ -146,6 +155,4 @@ def _pairs_of_runs(packed: npt.NDArray[np.uint64], shift: np.uint64, n: int, ban
         later.append(members[far])
     a, b = np.concatenate(earlier), np.concatenate(later)
     distinct = a != b
-    a, b = a[distinct], b[distinct]
-    code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
-    return np.stack([code // n, code % n], axis=1)
+    return unique_pairs(a[distinct], b[distinct], n)
