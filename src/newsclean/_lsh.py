@@ -155,4 +155,5 @@ def _pairs_of_runs(packed: npt.NDArray[np.uint64], shift: np.uint64, n: int, ban
         later.append(members[far])
     a, b = np.concatenate(earlier), np.concatenate(later)
     distinct = a != b
-    return unique_pairs(a[distinct], b[distinct], n)
+    a, b = a[distinct], b[distinct]  # (rebound: the unfiltered arrays go before the union)
+    return unique_pairs(a, b, n)
