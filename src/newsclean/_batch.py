@@ -42,7 +42,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -130,12 +130,13 @@ def near_duplicates(
     if n > _CHUNK:
         reuse_large_blocks()  # (before the fork: the team's processes inherit it)
     team = None
-    shared = None
+    shared: list[Sketches] | None = None  # (a list, to let the arrays go with clear())
     if workers > 1 and len(chunks) > 1:
         # This process is one of the workers: the team's pool has the others. They inherit
         # the texts and (where they are forked) the sketch arrays, in shared memory: each
         # process writes its chunks' sketches in place, then searches a part of the keys.
-        shared = _shared_sketches(n, job)
+        if _forked.forks():
+            shared = [_sketch_arrays(n, job, _forked.shared_empty)]
         team = _forked.Team(workers - 1, (texts, shared))
     try:
         keys, check, filled = _all_sketches(texts, chunks, job, team, shared)
@@ -172,24 +173,17 @@ def _all_sketches(
     chunks: list[tuple[int, int]],
     job: tuple[int, int, int, int, int],
     team: _forked.Team | None,
-    shared: dict[str, np.ndarray] | None = None,
+    shared: list[Sketches] | None = None,
 ) -> Sketches:
     """``_sketches_of`` every text, chunk by chunk (here, and in the team's other processes
     if there is a team). Each chunk's arrays go straight into place: a list of parts, then
-    a concatenation, would hold them twice. With ``shared`` arrays (``_shared_sketches``),
-    the other processes write theirs there too; otherwise they send them."""
-    n = len(texts)
-    if shared:
-        keys, check, filled = shared["keys"], shared["check"], shared["filled"]
-    else:
-        keys = np.empty((n, job[3]), dtype=np.uint64)
-        check = np.empty((n, job[1]), dtype=np.uint8)
-        filled = np.empty(n, dtype=np.int64)
+    a concatenation, would hold them twice. With ``shared`` arrays (``[sketches]``, in
+    shared memory), the other processes write theirs there too; otherwise they send them."""
+    sketches = shared[0] if shared else _sketch_arrays(len(texts), job, np.empty)
 
     def put(k: int, part: Sketches | None) -> None:
         if part is not None:  # (None: written in place)
-            a, b = chunks[k]
-            keys[a:b], check[a:b], filled[a:b] = part
+            _place(sketches, chunks[k], part)
 
     if team is None:
         for k, (a, b) in enumerate(chunks):
@@ -197,22 +191,21 @@ def _all_sketches(
     else:
         local = lambda chunk, job: _sketches_of(texts[chunk[0] : chunk[1]], job)  # noqa: E731
         team.run(_sketches_of_slice, local, [(c, job) for c in chunks], put)
-    return keys, check, filled
+    return sketches
 
 
-def _shared_sketches(n: int, job: tuple[int, int, int, int, int]) -> dict[str, np.ndarray] | None:
-    """Arrays for the sketches of ``n`` texts in memory shared with the processes forked
-    next (``None`` where they are not forked)."""
-    keys = _forked.shared_empty((n, job[3]), np.uint64)
-    if keys is None:
-        return None
-    return {"keys": keys, "check": _shared((n, job[1]), np.uint8), "filled": _shared((n,), np.int64)}
+def _sketch_arrays(n: int, job: tuple[int, int, int, int, int], empty: Callable[..., Any]) -> Sketches:
+    """Uninitialised arrays for the sketches of ``n`` texts, made by ``empty(shape, dtype)``
+    (``np.empty``, or ``_forked.shared_empty``)."""
+    return empty((n, job[3]), np.uint64), empty((n, job[1]), np.uint8), empty((n,), np.int64)
 
 
-def _shared(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    array = _forked.shared_empty(shape, dtype)
-    assert array is not None
-    return array
+def _place(sketches: Sketches, chunk: tuple[int, int], part: Sketches) -> None:
+    """Write a chunk's sketches into the arrays of every text."""
+    a, b = chunk
+    wholes: tuple[np.ndarray, ...] = sketches
+    for whole, piece in zip(wholes, part):
+        whole[a:b] = piece
 
 
 def _search_in_parts(sketches: Sketches, threshold: float, team: _forked.Team, parts: int) -> npt.NDArray[np.int64]:
@@ -302,17 +295,16 @@ def _chunks(texts: Sequence[str], max_texts: int | None = None) -> list[tuple[in
 def _sketches_of_slice(chunk: tuple[int, int], job: tuple[int, int, int, int, int]) -> Sketches | None:
     """In a worker: the sketches of a chunk, written in place if the arrays are shared."""
     texts, shared = _forked.inherited()
-    a, b = chunk
-    part = _sketches_of(texts[a:b], job)
+    part = _sketches_of(texts[chunk[0] : chunk[1]], job)
     if not shared:
         return part
-    shared["keys"][a:b], shared["check"][a:b], shared["filled"][a:b] = part
+    _place(shared[0], chunk, part)
     return None
 
 
 def _search_part_inherited(k: int, parts: int, threshold: float) -> npt.NDArray[np.int64]:
     _, shared = _forked.inherited()
-    return _search_part((shared["keys"], shared["check"], shared["filled"]), k, parts, threshold)
+    return _search_part(shared[0], k, parts, threshold)
 
 
 def _verify_inherited(pairs: npt.NDArray[np.int64], shingle_size: int) -> npt.NDArray[np.float64]:

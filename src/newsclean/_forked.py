@@ -88,14 +88,17 @@ def _drain(remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[
         done.append((k, remote(*jobs[k])))
 
 
-def shared_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray | None:
+def forks() -> bool:
+    """Whether workers are forked here (then ``shared_empty`` arrays are shared with them;
+    elsewhere a worker would get a copy)."""
+    return bool(_context().get_start_method() == "fork")
+
+
+def shared_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """An uninitialised array in memory that this process shares with the processes it
-    forks afterwards (an anonymous shared mapping): what they write there, it sees. ``None``
-    where workers are not forked (they would get a copy)."""
+    forks afterwards (an anonymous shared mapping): what they write there, it sees."""
     import mmap
 
-    if _context().get_start_method() != "fork":
-        return None
     count = math.prod(shape)
     block = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))  # (MAP_SHARED)
     return np.frombuffer(block, dtype=dtype, count=count).reshape(shape)
