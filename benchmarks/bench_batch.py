@@ -188,6 +188,13 @@ def worker(method: str, n: int, corpus_file: str, out_file: str) -> None:
     start = time.perf_counter()
     dup = run(texts)
     seconds = time.perf_counter() - start
+    # The run's workers exit on their own (near_duplicates does not wait for them): reap
+    # them first, or RUSAGE_CHILDREN below would not yet hold their peak.
+    import multiprocessing
+
+    deadline = time.monotonic() + 60
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.01)
     # VmHWM is ru_maxrss of this process image: ru_maxrss itself also carries the peak of the
     # image before exec (the forked copy of the parent, which holds the whole corpus).
     peak_kb = _status_kb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
