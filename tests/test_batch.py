@@ -291,7 +291,7 @@ def test_intersections_count_shared_hashes(pairs: list[tuple[set[int], set[int]]
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
     flat = np.array([h for s in sets for h in s], dtype=np.uint32)
     a = np.arange(0, 2 * len(pairs), 2, dtype=np.int64)
-    got = batch._intersections(flat, offsets, a, a + 1)
+    got = batch.intersections(flat, offsets, a, a + 1)
     assert got.tolist() == [len(x & y) for x, y in pairs]
 
 

@@ -426,7 +426,7 @@ def _verify(texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: in
         base = cost[start - 1] if start else 0
         stop = max(start + 1, int(np.searchsorted(cost, base + _PAIR_BATCH, side="right")))
         stop = min(stop, start + _MAX_PAIRS)
-        inter[start:stop] = _intersections(sets, offsets, a[start:stop], b[start:stop])
+        inter[start:stop] = intersections(sets, offsets, a[start:stop], b[start:stop])
         start = stop
     union = sizes[a] + sizes[b] - inter
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -469,7 +469,7 @@ _VERIFY_SEED = 0x7E51F1
 _MAX_PAIRS = 1 << 30
 
 
-def _intersections(
+def intersections(
     sets: U32, offsets: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
     """``|A_p ∩ B_p|`` for each pair p of sets: every hash of both sets tagged with its pair

@@ -40,6 +40,21 @@ class Cleaner:
         """
         return self._clean(text, index)[0]
 
+    def body(self, text: str) -> list[str]:
+        """The story body, as printed paragraphs: credits and datelines taken out as
+        ``clean()`` takes them out (whatever this cleaner's ``byline`` policy), repeated
+        paragraphs left in. This is what documents are compared on across outlets: a
+        shingle set holds a repeated paragraph once, so repeats need not be found first.
+
+        >>> Cleaner().body("HANOI (VNA) — Viet Nam and Laos signed a deal.\\nTrade rose.-VNA")
+        ['Viet Nam and Laos signed a deal.', 'Trade rose.']
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"body() takes a str, not {type(text).__name__}")
+        paragraphs = _layout.split(text)
+        kept, _ = self._credits.extract([(i, p.text) for i, p in enumerate(paragraphs)], "extract")
+        return [t for i, t in kept if i >= 0]
+
     def _clean(self, text: str, index: Boilerplate | None = None) -> tuple[CleanResult, list[str]]:
         """``clean()``, and the printed paragraphs (what the index fingerprints)."""
         if not isinstance(text, str):

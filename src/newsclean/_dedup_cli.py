@@ -1,47 +1,72 @@
-"""``newsclean dedup``: drop (or mark) near-duplicate documents in a JSONL stream."""
+"""``newsclean dedup``: drop (or mark) republished documents in a JSONL stream.
+
+The stream is read in batches: every line already waiting is taken (up to ``BATCH``),
+so a fast file goes through in large batches while a slow stream (``tail -f``) has each
+line written as soon as it has been decided. Worker processes take each batch's story
+bodies and fingerprints (the costly half) while this process reads the next lines,
+decides, and writes. A kept line is written as the input's bytes; ``--mark`` appends its
+fields to the line without re-encoding the others. A document is added to the index only
+once its line has been written: after a broken pipe or a full disk, what was not
+delivered is forgotten, so the next run sees it again.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
+import select
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
-from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, STDIN, _label, _open, _records
+from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, STDIN, _decode, _label, _open
 
-BATCH = 256  # documents read, added and written at a time
-WORKER_BATCH = 4096  # the same with --workers: a batch forks the worker processes once
+BATCH = 2048  # most documents decided at a time
+MARK_FIELDS = ("duplicate_of", "similarity")
 
 
 def parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+    from .index import IndexParams
+
+    defaults = IndexParams()
     p = argparse.ArgumentParser(
         prog="newsclean dedup",
         description="Read JSON lines (one document per line) and write the documents that are "
-        "not near-duplicates of an earlier one, in input order, every field untouched. "
-        "Documents are compared on their clean body (credits, datelines and in-document "
-        "repeats removed).",
+        "not republications of an earlier one, in input order, each line as it was read. "
+        "Documents are compared on their story body (credits and datelines left out): one "
+        "is a copy of another when their word 3-gram sets have Jaccard similarity >= "
+        "--threshold, or when the smaller body lies within the larger (--containment), the "
+        "smaller being at least --min-ratio of the larger's size.",
         epilog="Exit status: 0 ok; 1 some input or the index could not be used; 2 usage error.",
     )
-    p.add_argument("files", nargs="*", metavar="FILE", help="JSONL files; none or '-' reads stdin")
+    p.add_argument("files", nargs="*", metavar="FILE", help="JSONL files (gzip, bzip2, xz too); none or '-' reads stdin")
+    p.add_argument("--version", action="version", version=f"newsclean {__version__}")
     p.add_argument("--field", default="text", help="the field holding the text (default: text)")
     p.add_argument(
         "--id-field",
         default="id",
-        help="the field holding the document id (default: id; documents without one are named FILE:LINE)",
+        help="the field holding the document id (default: id). A document without one is "
+        "named by its text ('text:' and a hash), so id-less documents of two runs never collide",
     )
     p.add_argument(
         "--mark",
         action="store_true",
-        help="write every document, with an added 'duplicate_of' field (null when new), instead of dropping duplicates",
+        help="write every document, with 'duplicate_of' (the id of the earlier document it "
+        "copies, null when new) and 'similarity' added, instead of dropping copies",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--index",
         metavar="PATH",
-        help="keep the index in this file across runs "
-        "(documents seen in earlier runs count); written atomically at the end",
+        help="keep the index in this file across runs (documents written in earlier runs "
+        "count); checked before any input is read, written atomically at the end",
     )
     where.add_argument(
         "--redis",
@@ -49,20 +74,35 @@ def parser() -> argparse.ArgumentParser:
         help="use the index shared on Redis at URL (redis://host:port/db); needs 'newsclean[redis]'",
     )
     p.add_argument("--namespace", default="newsclean", help="with --redis: the key prefix (default: newsclean)")
-    p.add_argument(
-        "--threshold",
+    rule = p.add_argument_group("the rule (an index refuses other values than it was made with)")
+    rule.add_argument(
+        "--threshold", type=float, default=None, help=f"Jaccard similarity of the bodies' shingle sets (default: {defaults.threshold})"
+    )
+    rule.add_argument(
+        "--containment",
         type=float,
         default=None,
-        help="Jaccard similarity of the "
-        "documents' shingle sets at which they are duplicates (default: 0.8, or the index's)",
+        help=f"share of the smaller body's shingles found in the larger (default: {defaults.containment})",
     )
+    rule.add_argument(
+        "--min-ratio",
+        type=float,
+        default=None,
+        help=f"least size ratio of the smaller body to the larger for --containment (default: {defaults.min_ratio})",
+    )
+    rule.add_argument(
+        "--shingle-kind",
+        choices=("word", "char"),
+        default=None,
+        help=f"shingles of words, or of characters for text without spaces (default: {defaults.shingle_kind})",
+    )
+    rule.add_argument("--shingle-size", type=int, default=None, help=f"shingle length (default: {defaults.shingle_size})")
     p.add_argument(
         "--workers",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help=f"clean and fingerprint in N processes (default: 1); documents are then read "
-        f"{WORKER_BATCH} at a time",
+        help="processes that fingerprint documents (default: one per core; 1: this process alone)",
     )
     p.add_argument(
         "--skip-bad-lines",
@@ -80,51 +120,81 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ._errors import NewscleanError, OptionsError
-    from .index import DedupIndex, IndexParams
+    from .index import IndexParams
 
+    changes = {
+        name: getattr(args, name)
+        for name in ("threshold", "containment", "min_ratio", "shingle_kind", "shingle_size")
+        if getattr(args, name) is not None
+    }
     try:
-        params = IndexParams() if args.threshold is None else IndexParams(threshold=args.threshold)
+        params = IndexParams(**changes)
     except OptionsError as err:
         print(f"newsclean dedup: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    if not 1 <= args.workers <= 256:
-        print(f"newsclean dedup: error: --workers must be 1 to 256, got {args.workers}", file=sys.stderr)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if not 1 <= workers <= 256:
+        print(f"newsclean dedup: error: --workers must be 1 to 256, got {workers}", file=sys.stderr)
         return EXIT_USAGE
-    index: Any
     try:
-        if args.redis:
-            from .index._redis import RedisIndex
-
-            index = RedisIndex(args.redis, params, namespace=args.namespace)
-        elif args.index and Path(args.index).exists():
-            index = DedupIndex.load(args.index, params if args.threshold is not None else None)
-        else:
-            index = DedupIndex(params)
+        index = _open_index(args, params, bool(changes))
     except (NewscleanError, OSError, ImportError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
         return EXIT_FOUND
     stats = Stats()
     status = EXIT_OK
+    stream = Stream(index, args, stats, workers)
     try:
         for name in args.files or [STDIN]:
             try:
-                with _open(name) as stream:
-                    _dedup(index, stream, _label(name), args, stats)
+                with _open(name) as source:
+                    stream.run(source, _label(name))
             except (NewscleanError, OSError) as err:
                 if isinstance(err, BrokenPipeError):
                     raise
                 if isinstance(err, OSError) and not isinstance(err, NewscleanError):
-                    print(f"newsclean dedup: {name}: {err.strerror}", file=sys.stderr)
+                    print(f"newsclean dedup: {name}: {err.strerror or err}", file=sys.stderr)
                 else:
                     print(f"newsclean dedup: {err}", file=sys.stderr)
                 status = EXIT_FOUND
                 if isinstance(err, ConnectionError):
                     break
     finally:
+        stream.close()
         stats.done()
-        if args.index and not args.redis:
-            index.save(args.index)
+        if args.index:
+            try:
+                index.save(args.index)
+            except OSError as err:
+                print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
+                status = EXIT_FOUND
     return status
+
+
+def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> Any:
+    """The index the flags name, checked before any input is read."""
+    from ._errors import IndexFileError
+    from .index import DedupIndex
+
+    if args.redis:
+        from .index._redis import RedisIndex
+
+        return RedisIndex(args.redis, params, namespace=args.namespace)
+    if not args.index:
+        return DedupIndex(params)
+    path = Path(args.index)
+    if path.is_dir():
+        raise IndexFileError(f"{path}: is a directory, not an index file")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise IndexFileError(f"{path}: the index file cannot be read and written")
+        return DedupIndex.load(path, params if explicit else None)
+    folder = path.parent
+    if not folder.is_dir():
+        raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
+    return DedupIndex(params)
 
 
 class Stats:
@@ -132,13 +202,14 @@ class Stats:
 
     def __init__(self) -> None:
         self.start = time.monotonic()
-        self.seen = self.kept = 0
+        self.seen = self.kept = self.updated = self.bad = 0
         self.tty = sys.stderr.isatty()
         self.shown = 0.0
 
-    def add(self, new: bool) -> None:
-        self.seen += 1
-        self.kept += new
+    def add(self, seen: int, kept: int, updated: int) -> None:
+        self.seen += seen
+        self.kept += kept
+        self.updated += updated
         if self.tty and time.monotonic() - self.shown > 0.2:
             self.shown = time.monotonic()
             print(f"\r{self.seen} documents, {self.kept} kept", end="", file=sys.stderr, flush=True)
@@ -146,44 +217,236 @@ class Stats:
     def done(self) -> None:
         seconds = time.monotonic() - self.start
         clear = "\r\033[K" if self.tty else ""
+        updates = f" ({self.updated} updated)" if self.updated else ""
+        bad = f", {self.bad} bad line{'s' * (self.bad != 1)} skipped" if self.bad else ""
         print(
-            f"{clear}newsclean dedup: {self.seen} in, {self.kept} kept, {self.seen - self.kept} dropped, {seconds:.1f} s",
+            f"{clear}newsclean dedup: {self.seen} in, {self.kept} kept{updates}, "
+            f"{self.seen - self.kept} dropped{bad}, {seconds:.1f} s",
             file=sys.stderr,
         )
 
 
-def _batches(
-    stream: IO[bytes], source: str, args: argparse.Namespace
-) -> Iterator[list[tuple[int, dict[str, Any], str]]]:
-    batch = []
-    size = BATCH if args.workers == 1 else WORKER_BATCH
-    try:
-        for item in _records(stream, source, args):
-            batch.append(item)
-            if len(batch) == size:
+class Record:
+    """A good input line: its bytes (without the line break), id and text."""
+
+    __slots__ = ("line", "raw", "id", "text")
+
+    def __init__(self, line: int, raw: bytes, id: str, text: str) -> None:
+        self.line, self.raw, self.id, self.text = line, raw, id, text
+
+
+class Stream:
+    """Reads records in batches, has them fingerprinted (by a pool of workers, ahead of
+    the batch being decided), decides, writes, and records what was written."""
+
+    def __init__(self, index: Any, args: argparse.Namespace, stats: Stats, workers: int) -> None:
+        self.index, self.args, self.stats = index, args, stats
+        self.out = sys.stdout.buffer
+        self.pool: Any = None
+        if workers > 1:
+            from . import _forked
+
+            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}))
+        self.in_flight: deque[tuple[list[Record], Future[Any] | Any]] = deque()
+        self.limit = max(1, workers)
+        self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def run(self, source: IO[bytes], label: str) -> None:
+        from ._errors import NewscleanError
+
+        try:
+            for batch in self._batches(source, label):
+                self._submit(batch)
+        except NewscleanError:
+            self._drain()  # the good lines before a bad one are still decided and written
+            raise
+        self._drain()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _batches(self, source: IO[bytes], label: str) -> Iterator[list[Record]]:
+        """Batches of good records; a batch ends when ``BATCH`` are read or when no more
+        input is waiting (then the batches in flight are written before reading blocks)."""
+        from ._errors import InputError
+
+        batch: list[Record] = []
+        number = 0
+        offset = 0
+        try:
+            for lines, waiting in _chunks(source):
+                for raw in lines:
+                    number += 1
+                    record = self._record(raw, label, number, offset)
+                    offset += len(raw) + 1
+                    if record is not None:
+                        batch.append(record)
+                        if len(batch) >= BATCH:
+                            yield batch
+                            batch = []
+                if not waiting:
+                    if batch:
+                        yield batch
+                        batch = []
+                    self._drain()
+        except InputError:
+            if batch:  # the good lines before a bad one are still decided and written
                 yield batch
-                batch = []
-    except ValueError:
-        if batch:  # the good lines before a bad one are still deduplicated and written
+            raise
+        if batch:
             yield batch
-        raise
-    if batch:
-        yield batch
 
+    def _record(self, raw: bytes, label: str, number: int, offset: int) -> Record | None:
+        """The record of one line, ``None`` for a blank or skipped line."""
+        from ._errors import InputError, RecordError
 
-def _dedup(index: Any, stream: IO[bytes], source: str, args: argparse.Namespace, stats: Stats) -> None:
-    import json
-
-    out = sys.stdout.buffer
-    for batch in _batches(stream, source, args):
-        ids = [str(r[args.id_field]) if r.get(args.id_field) is not None else f"{source}:{n}" for n, r, _ in batch]
-        results = index.add_many([text for _, _, text in batch], ids, workers=args.workers)
-        lines = []
-        for (_, record, _), result in zip(batch, results):
-            stats.add(result.new)
+        args = self.args
+        try:
+            text = _decode(raw, f"{label}: line {number}", args.errors, base=offset)
+            if not text.strip():
+                return None
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise RecordError(label, number, f"not valid JSON ({err.msg} at column {err.colno})") from None
+            except (ValueError, RecursionError) as err:
+                raise RecordError(label, number, f"not usable JSON ({err})") from None
+            if not isinstance(record, dict):
+                raise RecordError(label, number, f"a JSON {type(record).__name__}, not an object")
+            value = record.get(args.field)
+            if not isinstance(value, str):
+                what = "has no field" if args.field not in record else "has a non-string field"
+                raise RecordError(label, number, f"{what} {args.field!r}")
             if args.mark:
-                record["duplicate_of"] = result.duplicate_of
-            if result.new or args.mark:
-                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-        out.write("".join(lines).encode("utf-8"))
-        out.flush()
+                taken = [f for f in MARK_FIELDS if f in record]
+                if taken:
+                    raise RecordError(label, number, f"already has a field {taken[0]!r}, which --mark would overwrite")
+        except InputError:
+            if not args.skip_bad_lines:
+                raise
+            self.stats.bad += 1
+            return None
+        doc_id = record.get(args.id_field)
+        if doc_id is None or doc_id == "":
+            doc_id = "text:" + hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        line = raw.rstrip(b"\r \t") if args.mark else raw
+        return Record(number, line, str(doc_id), value)
+
+    # -- deciding and writing -------------------------------------------------------------
+
+    def _submit(self, batch: list[Record]) -> None:
+        texts = [r.text for r in batch]
+        if self.pool is None:
+            self.in_flight.append((batch, _sketch_texts(texts, self.index.cleaner, self.index.params, self.cache)))
+        else:
+            self.in_flight.append((batch, self.pool.submit(_sketch_inherited, texts)))
+        while len(self.in_flight) > self.limit:
+            self._finish(*self.in_flight.popleft())
+
+    def _drain(self) -> None:
+        while self.in_flight:
+            self._finish(*self.in_flight.popleft())
+
+    def _finish(self, batch: list[Record], sketched: Any) -> None:
+        prints = sketched.result() if isinstance(sketched, Future) else sketched
+        results = self.index.add_batch(prints, [r.id for r in batch])
+        parts: list[bytes] = []
+        ends: list[int] = []  # the output's length after each record's line (or none)
+        size = 0
+        mark = self.args.mark
+        for record, result in zip(batch, results):
+            if mark:
+                sim = "null" if result.similarity is None else repr(round(result.similarity, 6))
+                dup = json.dumps(result.duplicate_of, ensure_ascii=False)
+                line = _with_fields(record.raw, f'"duplicate_of": {dup}, "similarity": {sim}')
+            elif result.new:
+                line = record.raw + b"\n"
+            else:
+                line = b""
+            parts.append(line)
+            size += len(line)
+            ends.append(size)
+        written, error = _write_all(self.out, b"".join(parts))
+        if error is not None:
+            # The reader went away or the disk is full: forget what was not delivered.
+            for record, result, end in zip(batch, results, ends):
+                if result.new and end > written:
+                    self._forget(record.id)
+            raise error
+        self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
+
+    def _forget(self, doc_id: str) -> None:
+        try:
+            self.index.remove(doc_id)
+        except KeyError:
+            pass
+
+
+def _write_all(out: IO[bytes], data: bytes) -> tuple[int, OSError | None]:
+    """Write ``data`` to the file descriptor behind ``out``: how many bytes the system
+    accepted (a pipe's buffer counts), and the error that stopped it, if any."""
+    fd = out.fileno()
+    out.flush()
+    view = memoryview(data)
+    done = 0
+    while done < len(data):
+        try:
+            done += os.write(fd, view[done:])
+        except OSError as err:
+            return done, err
+    return done, None
+
+
+def _with_fields(raw: bytes, fields: str) -> bytes:
+    """The JSON object line ``raw`` with ``fields`` (JSON members) appended before its
+    closing brace, every other byte as it was."""
+    end = raw.rstrip()
+    body = end[:-1].rstrip()
+    sep = b"" if body.endswith(b"{") else b", "
+    return body + sep + fields.encode("utf-8") + b"}\n"
+
+
+def _chunks(source: IO[bytes]) -> Iterator[tuple[list[bytes], bool]]:
+    """The lines of ``source`` (without their ``\\n``) as they arrive, in lists, each with
+    whether more input is already waiting (a pipe with nothing to read says no)."""
+    read = getattr(source, "read1", source.read)
+    try:
+        fd: int | None = source.fileno()
+    except (OSError, AttributeError):
+        fd = None
+    pending = b""
+    while True:
+        chunk = read(1 << 20)
+        if not chunk:
+            break
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        yield lines, _waiting(fd)
+    if pending:
+        yield [pending], True
+
+
+def _waiting(fd: int | None) -> bool:
+    """Whether reading ``fd`` would return at once (always, for a regular file)."""
+    if fd is None:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
+
+
+def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
+    from .index._fingerprint import sketch
+
+    return sketch([cleaner.body(t) for t in texts], params, cache)
+
+
+def _sketch_inherited(texts: list[str]) -> Any:
+    from . import _forked
+
+    return _sketch_texts(texts, *_forked.inherited())

@@ -44,7 +44,7 @@ class Boilerplate(Protocol):
 
 def find_boilerplate(keys: Sequence[str], index: Boilerplate, removed: set[int]) -> list[Repeat]:
     """Paragraphs (not already removed, not layout) the index knows as site boilerplate."""
-    from .index._fingerprint import paragraph_hash
+    from ._shingle import paragraph_hash
 
     known = index.boilerplate_hashes()
     if not known:

@@ -16,6 +16,7 @@ about 1e-6, far below anything a Jaccard threshold can see. The scheme is named
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -69,6 +70,66 @@ def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
     """What the shingles of ``kind`` are n-grams of: every key's code points (``"char"``)
     or word hashes (``"word"``), one key after another, and how many each key has."""
     return _code_points(keys) if kind == "char" else _word_hashes(keys)
+
+
+def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tuple[U64, I64]:
+    """``shingle_units(keys, "word")``, the same values, found faster for text with many
+    words: each distinct word is hashed once (the vectorised ``_word_hashes``), and
+    ``cache`` (a dict the caller keeps across calls, or None) remembers the hashes of the
+    words seen before. The keys are comparison keys: words are separated by one space.
+
+    >>> units, counts = word_units(["a rose is a rose", ""])
+    >>> bool((units == shingle_units(["a rose is a rose", ""], "word")[0]).all()), counts.tolist()
+    (True, [5, 0])
+    """
+    split = [k.split() for k in keys]
+    counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    words = list(itertools.chain.from_iterable(split))
+    known = cache if cache is not None else {}
+    if len(known) > _WORD_CACHE_LIMIT:
+        known.clear()
+    found = list(map(known.get, words))
+    if None in found:
+        new = list({w for w, h in zip(words, found) if h is None})
+        hashes, _ = _word_hashes(new)
+        known.update(zip(new, hashes.tolist()))
+        found = list(map(known.__getitem__, words))
+    return np.array(found, dtype=np.uint64), counts
+
+
+_WORD_CACHE_LIMIT = 1 << 21
+
+
+def paragraph_hashes(units: U64, counts: I64) -> U64:
+    """One 64-bit hash per key from its word hashes (``word_units``): the words' hashes
+    in order, combined as a word's characters are (``_word_hashes``), top bit cleared.
+    Stable across processes and runs (never Python's ``hash()``).
+
+    >>> a = paragraph_hashes(*word_units(["the same words", "the same words", "other words"]))
+    >>> bool(a[0] == a[1]), bool(a[0] == a[2])
+    (True, False)
+    """
+    sums = np.zeros(len(counts), dtype=np.uint64)
+    full = np.flatnonzero(counts)
+    if len(full):
+        starts = np.zeros(len(counts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        position = np.arange(len(units)) - np.repeat(starts, counts)
+        with np.errstate(over="ignore"):
+            terms = units * _MULTIPLIERS[position % len(_MULTIPLIERS)]
+            sums[full] = np.add.reduceat(terms, starts[full])
+    with np.errstate(over="ignore"):
+        mixed = fmix64(sums + counts.astype(np.uint64) * _MULTIPLIERS[30])
+    return mixed & np.uint64(0x7FFFFFFFFFFFFFFF)
+
+
+def paragraph_hash(paragraph_key: str) -> int:
+    """``paragraph_hashes`` of one comparison key.
+
+    >>> paragraph_hash("site news") == paragraph_hash("site news") != paragraph_hash("site")
+    True
+    """
+    return int(paragraph_hashes(*word_units([paragraph_key]))[0])  # distinct words a cache holds before it starts afresh
 
 
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:

@@ -1,6 +1,23 @@
-"""What the index keeps of a document: its parameters, and per document a compact sorted
-set of 32-bit shingle hashes (for exact verification), the LSH band keys (for candidates)
-and the hashes of its paragraphs' keys (to recognise site boilerplate)."""
+"""What the index keeps of a document, and the rule that decides whether two documents
+are one story.
+
+A document is compared on its **story body**: its paragraphs with credits and datelines
+taken out (``Cleaner.body``), each reduced to its comparison key, joined by a space (so
+paragraphs merged, split or hard-wrapped compare alike). The body's shingles (word
+3-grams by default) are hashed to 32 bits and kept as a sorted set: exact set overlap
+decides. A one-permutation MinHash of the set, cut into LSH bands, only proposes which
+indexed documents to compare.
+
+The rule (``IndexParams.matches``), on the two shingle sets ``A`` and ``B`` alone:
+
+* ``|A ∩ B| / |A ∪ B| >= threshold`` (Jaccard), or
+* ``|A ∩ B| / min(|A|, |B|) >= containment`` while the smaller set holds at least
+  ``min_ratio`` of the larger's size: one body is the other with a header, footer,
+  paragraph or credit line added around it.
+
+The bands are chosen for the least Jaccard similarity the rule can accept
+(``IndexParams.floor``), so LSH proposes every pair the rule would take.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +25,38 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from .._arrays import intersection_size, unique
+from .._batch import oph_signatures
 from .._clean import Cleaner
-from .._errors import SketchMismatchError
+from .._errors import IndexFileError, OptionsError, SketchMismatchError
 from .._lsh import band_keys
 from .._normalize import keys
 from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
-from .._shingle import HASH_NAME, shingle_hashes
-from .._sketch import NORMALIZATION, SCHEME, SketchParams, signatures
+from .._shingle import (
+    HASH_NAME,
+    _splitmix64,
+    paragraph_hashes,
+    shingle_units,
+    window_hashes,
+    word_units,
+)
+from .._sketch import NORMALIZATION, fmix32
 
 FORMAT = "newsclean-index"
-FORMAT_VERSION = 1
-#: LSH bands are chosen so that a pair exactly at the threshold becomes a candidate with at
-#: least this probability (the exact Jaccard then decides).
-INDEX_RECALL = 0.99
+FORMAT_VERSION = 2
+SCHEME = "oph-optimal-densification-v1"
+#: LSH bands are chosen so that a pair at the rule's least acceptable Jaccard similarity
+#: becomes a candidate with at least this probability.
+INDEX_RECALL = 0.999
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,18 +66,26 @@ class IndexParams:
     raises ``SketchMismatchError``.
 
     Attributes:
-        threshold: Jaccard similarity of the documents' shingle sets at or above which a
-            document is a near-duplicate of an indexed one.
-        shingle_kind: ``"word"`` (default: compact, good for space-separated languages) or
-            ``"char"`` (language-agnostic; use it for Chinese, Japanese, Thai).
+        threshold: Jaccard similarity of two story bodies' shingle sets at or above which
+            they are one story.
+        containment: share of the smaller body's shingles found in the larger at or
+            above which they are one story (a republication with a header, footer or
+            paragraph added), if the smaller has at least ``min_ratio`` of the larger's
+            shingles. ``1.0`` leaves only exact containment; the Jaccard rule always applies.
+        min_ratio: the least size ratio (smaller / larger set) at which containment counts:
+            a short brief inside a long story is not a copy of it.
+        shingle_kind: ``"word"`` (default) or ``"char"`` (for text without spaces between
+            words: Chinese, Japanese, Thai).
         shingle_size: words or characters per shingle.
-        num_perm: the number of MinHash permutations (datasketch ``affine32``).
-        seed: the seed of the MinHash permutations.
+        num_perm: one-permutation MinHash bins (a power of two).
+        seed: the seed of the MinHash hash.
         boilerplate_min_docs: a paragraph seen in at least this many distinct kept
-            documents is site boilerplate.
+            documents is site boilerplate (what ``clean(index=...)`` removes).
     """
 
-    threshold: float = 0.8
+    threshold: float = 0.5
+    containment: float = 0.8
+    min_ratio: float = 0.5
     shingle_kind: str = "word"
     shingle_size: int = 3
     num_perm: int = 128
@@ -58,22 +93,45 @@ class IndexParams:
     boilerplate_min_docs: int = 5
 
     def __post_init__(self) -> None:
-        from .._options import Options
-
-        # The shared fields are validated exactly as clean()'s options are.
-        Options(threshold=self.threshold, shingle_size=self.shingle_size, num_perm=self.num_perm, seed=self.seed)
-        object.__setattr__(self, "threshold", float(self.threshold))
+        for name in ("threshold", "containment", "min_ratio"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+                raise OptionsError(f"{name} must be a number above 0 and at most 1, got {value!r}")
+            object.__setattr__(self, name, float(value))
         _check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
+        _check_int("shingle_size", self.shingle_size, 1, 32)
+        _check_int("num_perm", self.num_perm, 16, 1024)
+        if self.num_perm & (self.num_perm - 1):
+            raise OptionsError(f"num_perm must be a power of two, got {self.num_perm}")
+        _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
 
     @property
-    def bands(self) -> tuple[int, int]:
-        """``(bands, rows)`` with recall >= 0.99 at the threshold (21 x 6 for 0.8, 128)."""
-        return choose_bands(self.threshold, self.num_perm, INDEX_RECALL)
+    def floor(self) -> float:
+        """The least Jaccard similarity a pair the rule accepts can have: the smaller of
+        ``threshold`` and that of a pair at the containment and size-ratio limits."""
+        c, r = self.containment, self.min_ratio
+        return min(self.threshold, c * r / (1 + r - c * r))
 
     @property
-    def sketch(self) -> SketchParams:
-        return SketchParams(self.num_perm, self.seed, self.shingle_kind, self.shingle_size)
+    def bands(self) -> tuple[int, int]:
+        """``(bands, rows)`` proposing a pair at ``floor`` with probability >= 0.999."""
+        return choose_bands(round(self.floor, 6), self.num_perm, INDEX_RECALL)
+
+    def matches(self, inter: int, size_a: int, size_b: int) -> bool:
+        """Whether two shingle sets of these sizes, sharing ``inter`` shingles, are one
+        story. Empty sets never match.
+
+        >>> p = IndexParams()
+        >>> p.matches(50, 100, 100), p.matches(90, 100, 120), p.matches(90, 100, 300)
+        (False, True, False)
+        """
+        small, large = min(size_a, size_b), max(size_a, size_b)
+        if not small:
+            return False
+        if inter >= self.threshold * (size_a + size_b - inter):
+            return True
+        return inter >= self.containment * small and small >= self.min_ratio * large
 
     def header(self) -> dict[str, Any]:
         """The full parameter header, as saved and compared."""
@@ -84,6 +142,7 @@ class IndexParams:
             "hash": HASH_NAME,
             "scheme": SCHEME,
             "normalization": NORMALIZATION,
+            "body": "newsclean-story-body-v1",
             **dataclasses.asdict(self),
             "bands": bands,
             "rows": rows,
@@ -92,7 +151,13 @@ class IndexParams:
     @classmethod
     def from_header(cls, header: dict[str, Any], source: str) -> IndexParams:
         if header.get("format") != FORMAT:
-            raise SketchMismatchError(f"{source}: not a newsclean index (format {header.get('format')!r})")
+            raise IndexFileError(f"{source}: not a newsclean index (format {header.get('format')!r})")
+        if header.get("version") != FORMAT_VERSION:
+            raise IndexFileError(
+                f"{source}: a version {header.get('version')} newsclean index; this newsclean reads version "
+                f"{FORMAT_VERSION} (it compares documents on other terms): rebuild it by running "
+                "'newsclean dedup --index NEW.nci' over the documents you keep"
+            )
         names = {f.name for f in dataclasses.fields(cls)}
         params = cls(**{k: v for k, v in header.items() if k in names})
         params.check(header, source)
@@ -118,60 +183,93 @@ class Fingerprint:
     parameters (``SketchMismatchError``).
 
     Attributes:
-        shingles: the sorted, unique 32-bit hashes of the clean body's shingles (exact
-            Jaccard decides on them).
+        shingles: the sorted, unique 32-bit hashes of the story body's shingles.
         bands: one LSH key per band (candidates come from them).
         paragraphs: the 64-bit hashes of the distinct paragraph keys (boilerplate counts).
         params: the parameters it was made with.
+        digest: a hash of the story body's key (equal digests: the same story body).
     """
 
-    shingles: npt.NDArray[np.uint32]
-    bands: npt.NDArray[np.uint64]
+    shingles: U32
+    bands: U64
     paragraphs: tuple[int, ...]
     params: IndexParams
+    digest: str = ""
 
 
-def paragraph_hash(paragraph_key: str) -> int:
-    """A stable 64-bit hash of a paragraph key (never Python's ``hash()``)."""
-    digest = hashlib.blake2b(paragraph_key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & 0x7FFFFFFFFFFFFFFF
+class Batch(NamedTuple):
+    """The fingerprints of a batch of documents as arrays: the shingle sets as CSR
+    (``sets[offsets[i]:offsets[i + 1]]``), one row of band keys per document."""
+
+    sets: U32
+    offsets: I64
+    bands: U64
+    paragraphs: list[tuple[int, ...]]
+    digests: list[str]
+
+    def fingerprint(self, i: int, params: IndexParams) -> Fingerprint:
+        return Fingerprint(
+            self.sets[self.offsets[i] : self.offsets[i + 1]], self.bands[i], self.paragraphs[i], params, self.digests[i]
+        )
+
+
+def body_digest(body_key: str) -> str:
+    """A stable name for a story body: 32 hex digits of BLAKE2b over its key."""
+    return hashlib.blake2b(body_key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def sketch(bodies: Sequence[Sequence[str]], params: IndexParams, cache: dict[str, int] | None = None) -> Batch:
+    """Fingerprints of documents given as their story bodies' paragraphs, as one batch
+    of arrays. Known boilerplate stays in: a fingerprint never depends on what an index
+    has seen, nor on how documents were batched. ``cache``: a dict kept across calls
+    that remembers word hashes (``word_units``); it changes no result."""
+    flat = keys([p for body in bodies for p in body])
+    per_doc = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
+    units, counts = word_units(flat, cache)
+    hashes = paragraph_hashes(units, counts).tolist()
+    paragraphs: list[tuple[int, ...]] = []
+    at = 0
+    for n in per_doc.tolist():
+        paragraphs.append(tuple(sorted(set(hashes[at : at + n]))))
+        at += n
+    bounds = np.zeros(len(bodies) + 1, dtype=np.int64)
+    np.cumsum(per_doc, out=bounds[1:])
+    doc_keys = [" ".join(flat[bounds[i] : bounds[i + 1]]) for i in range(len(bodies))]
+    if params.shingle_kind == "word":
+        # A document's words are its paragraphs' words, one after another.
+        total = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=total[1:])
+        sets, offsets, owner = _shingle_sets(units, np.diff(total[bounds]), params)
+    else:
+        sets, offsets, owner = _shingle_sets(*shingle_units(doc_keys, "char"), params)
+    seed = np.uint32(_splitmix64(params.seed) & 0xFFFFFFFF)
+    sig = oph_signatures(fmix32(sets ^ seed), owner, len(bodies), params.num_perm)
+    return Batch(sets, offsets, band_keys(sig, *params.bands), paragraphs, [body_digest(k) for k in doc_keys])
+
+
+def _shingle_sets(units: U64, lengths: I64, params: IndexParams) -> tuple[U32, I64, I64]:
+    """Each key's set of 32-bit shingle hashes (the top half of the 64-bit n-gram hash
+    of its ``units``), sorted and unique, as CSR ``(sets, offsets)``, and the key each
+    value belongs to."""
+    h, owner = window_hashes(units, lengths, params.shingle_size)
+    packed = unique((owner.astype(np.uint64) << np.uint64(32)) | (h >> np.uint64(32)), overwrite=True)
+    owner = (packed >> np.uint64(32)).astype(np.int64)
+    sets = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(lengths)), out=offsets[1:])
+    return sets, offsets, owner
 
 
 def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[Fingerprint]:
-    """Fingerprints of documents given as their clean paragraphs, computed as one batch.
-
-    Known boilerplate stays in: a fingerprint must not depend on what the index had seen
-    when it was made (an original indexed before its site's footer was known as boilerplate
-    would no longer match its republication), nor on how documents were batched."""
-    paragraph_keys, hashes, offsets, sigs = _sketch(bodies, params)
-    paragraph_hashes = [[paragraph_hash(k) for k in keys] for keys in paragraph_keys]
-    bands = band_keys(sigs, *params.bands)
-    return [
-        Fingerprint(
-            unique(hashes[offsets[i] : offsets[i + 1]].astype(np.uint32)),
-            bands[i],
-            tuple(sorted(set(paragraph_hashes[i]))),
-            params,
-        )
-        for i in range(len(bodies))
-    ]
-
-
-def _sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> tuple[list[list[str]], U64, npt.NDArray[np.int64], U32]:
-    """Per document (given as its clean paragraphs): its paragraph keys, its set of shingle
-    hashes (CSR ``hashes, offsets``) and its MinHash signature, as one batch."""
-    flat = keys([p for body in bodies for p in body])
-    at = np.cumsum([0] + [len(body) for body in bodies]).tolist()
-    paragraph_keys = [flat[at[i] : at[i + 1]] for i in range(len(bodies))]
-    doc_keys = [" ".join(keys) for keys in paragraph_keys]
-    hashes, offsets = shingle_hashes(doc_keys, params.shingle_size, params.shingle_kind)
-    return paragraph_keys, hashes, offsets, signatures(hashes, offsets, params.sketch)
+    """``sketch`` of a batch, one ``Fingerprint`` per document."""
+    batch = sketch(bodies, params)
+    return [batch.fingerprint(i, params) for i in range(len(bodies))]
 
 
 def fingerprint_texts(
     texts: Sequence[str], cleaner: Cleaner, params: IndexParams, workers: int = 1
 ) -> list[Fingerprint]:
-    """Clean each text (credits, datelines, in-document repeats out), then fingerprint.
+    """Take each text's story body (``Cleaner.body``), then fingerprint.
 
     With ``workers`` > 1 the texts are split into ``workers`` x 4 slices fingerprinted in
     forked processes (each fingerprint depends on its text alone, so the result is the
@@ -193,8 +291,9 @@ def fingerprint_texts(
 
 # Documents fingerprinted as one batch (bounds the arrays of a batch), and the least
 # number a worker process is given at a time.
-_BATCH = 256
+_BATCH = 1024
 _PARALLEL_SLICE = 64
+
 
 def _fingerprint_inherited(start: int, size: int) -> list[Fingerprint]:
     from .. import _forked
@@ -205,8 +304,10 @@ def _fingerprint_inherited(start: int, size: int) -> list[Fingerprint]:
 
 def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexParams) -> list[Fingerprint]:
     out: list[Fingerprint] = []
+    cache: dict[str, int] = {}
     for a in range(0, len(texts), _BATCH):
-        out += fingerprints([cleaner._clean(t)[1] for t in texts[a : a + _BATCH]], params)
+        batch = sketch([cleaner.body(t) for t in texts[a : a + _BATCH]], params, cache)
+        out += [batch.fingerprint(i, params) for i in range(len(batch.digests))]
     return out
 
 
@@ -224,7 +325,7 @@ def check_fingerprints(prints: Sequence[Fingerprint], params: IndexParams) -> No
 
 def check_ids(documents: Sequence[object], ids: Sequence[str] | None) -> None:
     if ids is not None and len(ids) != len(documents):
-        raise ValueError(f"{len(documents)} documents but {len(ids)} ids")
+        raise OptionsError(f"{len(documents)} documents but {len(ids)} ids")
 
 
 def as_fingerprint(document: str | Fingerprint, cleaner: Cleaner, params: IndexParams) -> Fingerprint:
@@ -235,8 +336,13 @@ def as_fingerprint(document: str | Fingerprint, cleaner: Cleaner, params: IndexP
     return fingerprint_texts([document], cleaner, params)[0]
 
 
+def overlap(a: U32, b: U32) -> int:
+    """``|a ∩ b|`` of two sorted arrays of unique hashes."""
+    return intersection_size(a, b) if len(a) and len(b) else 0
+
+
 def jaccard32(a: U32, b: U32) -> float:
-    """Exact Jaccard similarity of two sorted unique arrays (0.0 when both are empty:
+    """Exact Jaccard similarity of two sorted unique arrays (0.0 when either is empty:
     empty documents never match)."""
     if not len(a) or not len(b):
         return 0.0
@@ -245,12 +351,16 @@ def jaccard32(a: U32, b: U32) -> float:
 
 
 def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
-    """The document's MinHash as a ``datasketch.LeanMinHash`` (scheme ``affine32``, the
-    index's seed and permutations, over the low 32 bits of its shingle hashes), for use with
-    datasketch's own tools. Imports datasketch, which is slow."""
+    """The document's MinHash as a ``datasketch.LeanMinHash`` (datasketch's ``affine32``
+    scheme with the index's seed and permutations, over its 32-bit shingle hashes), for
+    use with datasketch's own tools. The index itself decides on exact shingle sets.
+    Imports datasketch, which is slow."""
     from datasketch import LeanMinHash
 
-    from .._sketch import to_datasketch
+    from .._sketch import SketchParams, signatures, to_datasketch
 
-    sigs = _sketch([cleaner._clean(text)[1]], params)[3]
-    return LeanMinHash(to_datasketch(sigs[0], params.sketch))
+    fp = fingerprint_texts([text], cleaner, params)[0]
+    sketch_params = SketchParams(params.num_perm, params.seed, params.shingle_kind, params.shingle_size)
+    values = fp.shingles.astype(np.uint64)
+    sigs = signatures(values, np.array([0, len(values)], dtype=np.int64), sketch_params)
+    return LeanMinHash(to_datasketch(sigs[0], sketch_params))

@@ -1,4 +1,12 @@
-"""The embedded index: in memory, saved to and loaded from a file."""
+"""The embedded index: in memory, saved to and loaded from a file.
+
+A batch of documents is decided at once: the LSH buckets of all its documents are looked
+up in sorted arrays (``_Buckets``), the documents of the batch are paired among themselves
+by sorting their band keys, the shingle-set overlaps of every candidate pair come from one
+vectorised merge, and then each document, in input order, is matched against the indexed
+documents and the earlier documents of the batch that were kept. Deciding a batch at once
+therefore decides exactly as adding its documents one by one.
+"""
 
 from __future__ import annotations
 
@@ -16,21 +24,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from .._batch import intersections
 from .._clean import Cleaner
-from .._errors import IndexFileError
+from .._errors import IndexFileError, SketchMismatchError
 from .._normalize import key
+from .._shingle import paragraph_hash
 from ._fingerprint import (
+    Batch,
     Fingerprint,
     IndexParams,
     as_fingerprint,
     check_fingerprints,
     check_ids,
     fingerprint_texts,
-    jaccard32,
     minhash_of,
-    paragraph_hash,
+    overlap,
 )
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,31 +54,35 @@ class AddResult:
 
     Attributes:
         id: the document's id (given, or the 0-based count of documents offered so far).
-        new: True if it was added; False if it duplicates an indexed document (or its id
-            is already indexed), in which case it was not added.
-        duplicate_of: the id of the indexed document it duplicates, else ``None``.
-        similarity: the exact Jaccard similarity to that document, else ``None``.
+        new: True if it was added (``status`` ``"new"`` or ``"update"``).
+        duplicate_of: the id of the indexed document it is a copy of, else ``None``.
+        similarity: the exact Jaccard similarity of the two story bodies' shingle sets,
+            else ``None``.
+        status: ``"new"``; ``"duplicate"`` (a copy of another document);
+            ``"repeat"`` (its id is indexed with the same story body: seen before);
+            ``"update"`` (its id is indexed with another body, which this one replaces).
     """
 
     id: str
     new: bool
     duplicate_of: str | None = None
     similarity: float | None = None
+    status: str = "new"
 
 
 class DedupIndex:
     """A near-duplicate index of documents, in memory. First added wins.
 
-    Documents are compared on their clean body (credits, datelines, in-document repeats
-    removed). LSH proposes candidates; the exact Jaccard
-    similarity of the shingle sets decides. ``add`` is safe to call from several threads.
+    Documents are compared on their story body (credits and datelines out), by the rule
+    of ``IndexParams``. LSH proposes candidates; exact shingle-set overlap decides.
+    ``add`` is safe to call from several threads.
 
     >>> index = DedupIndex()
     >>> story = "The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."
     >>> index.add("HANOI (VNA) — " + story, id="a").new
     True
     >>> index.add("BEIJING (Xinhua) -- " + story + " -- AFP", id="b")
-    AddResult(id='b', new=False, duplicate_of='a', similarity=1.0)
+    AddResult(id='b', new=False, duplicate_of='a', similarity=1.0, status='duplicate')
     >>> len(index), "a" in index, "b" in index
     (1, True, False)
     """
@@ -74,34 +93,33 @@ class DedupIndex:
         self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
         self._lock = threading.Lock()
         self._ids: list[str | None] = []  # slot -> id (None once removed)
-        self._shingles: list[np.ndarray] = []
-        self._bands: list[np.ndarray] = []
+        self._shingles: list[U32] = []
+        self._bands: list[U64] = []
         self._paragraphs: list[tuple[int, ...]] = []
+        self._digests: list[str] = []
         self._slot: dict[str, int] = {}
-        # One dict for every band (see _bucket_keys). A bucket holds one slot, or a list of
-        # slots once a second document lands in it.
-        self._buckets: dict[int, int | list[int]] = {}
+        self._buckets = _Buckets()
         self._paragraph_docs: Counter[int] = Counter()
         self._offered = 0
 
     # -- documents ----------------------------------------------------------------------
 
     def add(self, text: str, id: str | None = None) -> AddResult:
-        """Add a document unless it duplicates an indexed one."""
+        """Add a document unless it is a copy of an indexed one."""
         return self.add_many([text], None if id is None else [id])[0]
 
     def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
         """Add documents in order, as one batch (later ones are compared with earlier ones).
 
-        ``workers`` > 1 cleans and fingerprints the batch in that many processes (the
+        ``workers`` > 1 takes story bodies and fingerprints in that many processes (the
         adding stays in this one): worth it for batches of thousands of documents."""
         check_ids(texts, ids)
         return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
 
     def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
-        """Clean and fingerprint documents, the costly half of ``add_many``, without
-        touching the index: a fingerprint depends only on the text, the cleaner and the
-        parameters, so it can be made in other threads, processes or machines.
+        """Take story bodies and fingerprint them, the costly half of ``add_many``,
+        without touching the index: a fingerprint depends only on the text, the cleaner
+        and the parameters, so it can be made in other threads, processes or machines.
 
         >>> index = DedupIndex()
         >>> prints = index.fingerprint(["HANOI (VNA) — Exports rose by a tenth in May, the ministry said."])
@@ -115,57 +133,36 @@ class DedupIndex:
         same parameters; others raise ``SketchMismatchError``), in order."""
         check_ids(prints, ids)
         check_fingerprints(prints, self.params)
-        if not prints:
-            return []
-        buckets = _bucket_keys(np.stack([fp.bands for fp in prints]))  # one row a document
+        return self.add_batch(_as_batch(prints, self.params.bands[0]), ids)
+
+    def add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add a batch of fingerprints given as arrays (``_fingerprint.sketch``), in order.
+        The batch must have been made with this index's parameters."""
+        n = len(batch.digests)
         with self._lock:
-            results = []
-            table, no_candidate = self._buckets, self._buckets.keys().isdisjoint
-            added: list[tuple[int, ...]] = []  # paragraphs of the documents added, counted at the end
-            try:
-                for n, (fp, row) in enumerate(zip(prints, buckets)):
-                    doc_id = str(ids[n]) if ids is not None else str(self._offered)
-                    self._offered += 1
-                    if doc_id in self._slot or not no_candidate(row):
-                        results.append(self._add(doc_id, fp, row, added))
-                        continue
-                    # Most documents: no candidate at all, and every bucket is new. (A plain
-                    # loop: twice as fast as update(dict.fromkeys(...)) for 21 keys. Two equal
-                    # keys of one document, a 2**-64 chance, put it in that bucket once.)
-                    slot = self._append(doc_id, fp)
-                    for k in row:
-                        table[k] = slot
-                    added.append(fp.paragraphs)
-                    results.append(AddResult(doc_id, True))
-            finally:
-                self._paragraph_docs.update(itertools.chain.from_iterable(added))
-            return results
+            doc_ids = [str(ids[k]) if ids is not None else str(self._offered + k) for k in range(n)]
+            self._offered += n
+            return self._decide_and_add(batch, doc_ids)
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
         result is ``""``)."""
         fp = as_fingerprint(document, self.cleaner, self.params)
         with self._lock:
-            match = self._best(fp, list(map(self._buckets.get, _bucket_keys(fp.bands))))
-        if match is None:
+            slots = self._buckets.lookup(_salted(fp.bands[None, :]).ravel())[1]
+            best = None
+            for slot in np.unique(slots).tolist():
+                found = self._score(fp.shingles, self._shingles[slot])
+                if found is not None and (best is None or found > best[1]):
+                    best = (slot, found)
+        if best is None:
             return AddResult("", True)
-        return AddResult("", False, self._ids[match[0]], match[1])
+        return AddResult("", False, self._ids[best[0]], best[1], "duplicate")
 
     def remove(self, id: str) -> None:
         """Forget a document (``KeyError`` if it is not indexed)."""
         with self._lock:
-            slot = self._slot.pop(id)
-            for k in _bucket_keys(self._bands[slot]):
-                held = self._buckets[k]
-                if isinstance(held, list):
-                    held.remove(slot)
-                    if len(held) == 1:
-                        self._buckets[k] = held[0]
-                else:
-                    del self._buckets[k]
-            self._paragraph_docs.subtract(self._paragraphs[slot])
-            self._ids[slot] = None
-            self._shingles[slot] = np.zeros(0, dtype=np.uint32)
+            self._drop(self._slot[id])
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -193,47 +190,99 @@ class DedupIndex:
 
     # -- inside -------------------------------------------------------------------------
 
-    def _best(self, fp: Fingerprint, held: list[int | list[int] | None]) -> tuple[int, float] | None:
-        """The most similar indexed document at or above the threshold, among those that
-        share a bucket with ``fp`` (``held``: what each of its buckets holds)."""
-        candidates: set[int] = set()
-        for h in held:
-            if h is None:
-                continue
-            if isinstance(h, list):
-                candidates.update(h)
-            else:
-                candidates.add(h)
-        best = None
-        for slot in sorted(candidates):  # earliest first: ties go to the first added
-            s = jaccard32(fp.shingles, self._shingles[slot])
-            if s >= self.params.threshold and (best is None or s > best[1]):
-                best = (slot, s)
-        return best
+    def _score(self, a: U32, b: U32) -> float | None:
+        """The Jaccard similarity of two sets if the rule takes them as one story."""
+        inter = overlap(a, b)
+        if not self.params.matches(inter, len(a), len(b)):
+            return None
+        return inter / (len(a) + len(b) - inter)
 
-    def _add(self, doc_id: str, fp: Fingerprint, buckets: list[int], added: list[tuple[int, ...]]) -> AddResult:
-        """Add a document that may have candidates (or whose id is taken); append its
-        paragraphs to ``added`` if it is added."""
-        if doc_id in self._slot:
-            return AddResult(doc_id, False, doc_id, 1.0)
-        held = list(map(self._buckets.get, buckets))
-        match = self._best(fp, held)
-        if match is not None:
-            return AddResult(doc_id, False, self._ids[match[0]], match[1])
-        self._fill(self._append(doc_id, fp), buckets, held)
-        added.append(fp.paragraphs)
-        return AddResult(doc_id, True)
+    def _decide_and_add(self, batch: Batch, doc_ids: list[str]) -> list[AddResult]:
+        """Decide every document of the batch in order and add the ones that are kept.
 
-    def _fill(self, slot: int, buckets: list[int], held: list[int | list[int] | None] | None = None) -> None:
-        """Put ``slot`` in its ``buckets`` (``held``: what each holds now, if at hand)."""
-        table = self._buckets
-        for k, h in zip(buckets, held if held is not None else map(table.get, buckets)):
-            if h is None:
-                table[k] = slot
-            elif isinstance(h, list):
-                h.append(slot)
-            else:
-                table[k] = [h, slot]
+        Documents of the batch with one story body (one digest) share their candidates:
+        only the first of them (its representative) is looked up and paired. The later
+        ones are never kept (the representative, or what it copies, is a copy of them
+        with similarity 1 or better than the rest), so they need no pairs of their own."""
+        params, n = self.params, len(doc_ids)
+        sizes = np.diff(batch.offsets)
+        keys = _salted(batch.bands)
+        bands = keys.shape[1]
+        first: dict[str, int] = {}
+        rep = np.array([first.setdefault(d, j) for j, d in enumerate(batch.digests)], dtype=np.int64)
+        live = np.flatnonzero((sizes > 0) & (rep == np.arange(n)))  # (empty bodies match nothing)
+        # Candidates among the indexed documents, then among the batch's representatives.
+        q, slots = self._buckets.lookup(keys[live].ravel())
+        table = _unique_pairs(live[q // bands], slots, max(len(self._ids), 1))
+        inner = _pairs_within(keys[live], live)
+        involved = np.unique(table[:, 1])
+        gathered = [self._shingles[s] for s in involved.tolist()]
+        sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
+        ends = batch.offsets[-1] + np.cumsum([len(g) for g in gathered], dtype=np.int64)
+        offsets = np.concatenate([batch.offsets, ends])
+        a = np.concatenate([table[:, 0], inner[:, 1]])  # the later document of each pair
+        other = np.concatenate([np.searchsorted(involved, table[:, 1]) + n, inner[:, 0]])
+        inter = intersections(sets, offsets, a, other) if len(a) else np.zeros(0, dtype=np.int64)
+        size_a, size_b = sizes[a], np.diff(offsets)[other]
+        small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
+        union = size_a + size_b - inter
+        good = (small > 0) & (
+            (inter >= params.threshold * union)
+            | ((inter >= params.containment * small) & (small >= params.min_ratio * large))
+        )
+        # Every match of each representative, in both directions, as (rank, similarity):
+        # the rank of an indexed document is its slot, of a batch document ``base`` plus
+        # its position; the earliest is the lowest rank.
+        base = len(self._ids)
+        sims = (inter[good] / union[good]).tolist()
+        ranks_other = np.where(other[good] >= n, involved[np.maximum(other[good] - n, 0)] if len(involved) else 0, base + other[good])
+        matches: dict[int, list[tuple[float, int]]] = {}
+        for j, r, s in zip(a[good].tolist(), ranks_other.tolist(), sims):
+            matches.setdefault(j, []).append((-s, r))
+        for j, i, s in zip(a[good].tolist(), other[good].tolist(), sims):
+            if i < n:  # (a batch pair also counts for its earlier document's later copies)
+                matches.setdefault(i, []).append((-s, base + j))
+        for found in matches.values():
+            found.sort()
+
+        results: list[AddResult] = []
+        kept: dict[int, int] = {}  # batch position -> slot, for the batch's kept documents
+        try:
+            for j in range(n):
+                doc_id = doc_ids[j]
+                old = self._slot.get(doc_id)
+                if old is not None and self._digests[old] == batch.digests[j]:
+                    results.append(AddResult(doc_id, False, doc_id, 1.0, "repeat"))
+                    continue
+                f = int(rep[j])
+                candidates = matches.get(f, [])
+                if f != j and sizes[j]:
+                    candidates = sorted([*candidates, (-1.0, base + f)])
+                match = None
+                for neg, r in candidates:
+                    if r >= base + j:
+                        continue  # a later document of the batch
+                    slot = r if r < base else kept.get(r - base, -1)
+                    if slot >= 0 and slot != old and self._ids[slot] is not None:
+                        match = (slot, -neg)
+                        break
+                if match is not None:
+                    results.append(AddResult(doc_id, False, self._ids[match[0]], match[1], "duplicate"))
+                    continue
+                if old is not None:
+                    self._drop(old)
+                kept[j] = self._append(doc_id, batch.fingerprint(j, params))
+                results.append(AddResult(doc_id, True, status="new" if old is None else "update"))
+        finally:
+            # The kept documents' buckets, as one sorted run (the batch's later documents
+            # met its earlier ones through ``inner`` already), and their paragraphs.
+            with_sets = [(j, slot) for j, slot in kept.items() if sizes[j]]
+            if with_sets:
+                rows = np.array([j for j, _ in with_sets], dtype=np.int64)
+                owners = np.repeat(np.array([slot for _, slot in with_sets], dtype=np.int64), bands)
+                self._buckets.add(keys[rows].ravel(), owners)
+            self._paragraph_docs.update(itertools.chain.from_iterable(batch.paragraphs[j] for j in kept))
+        return results
 
     def _append(self, doc_id: str, fp: Fingerprint) -> int:
         """Give a document the next slot (its buckets and paragraph counts are the
@@ -244,12 +293,24 @@ class DedupIndex:
         self._shingles.append(fp.shingles)
         self._bands.append(fp.bands)
         self._paragraphs.append(fp.paragraphs)
+        self._digests.append(fp.digest)
         return slot
+
+    def _drop(self, slot: int) -> None:
+        """Forget the document in ``slot``: its buckets skip it from now on."""
+        doc_id = self._ids[slot]
+        assert doc_id is not None
+        del self._slot[doc_id]
+        self._buckets.forget(slot)
+        self._paragraph_docs.subtract(self._paragraphs[slot])
+        self._ids[slot] = None
+        self._shingles[slot] = np.zeros(0, dtype=np.uint32)
 
     # -- files --------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically: a crash leaves the previous file intact.
+        The file is created with the permissions the umask gives a new file.
 
         The file is a zip of ``.npy`` arrays (``numpy.savez``) plus ``header.json``, the
         parameter header; see docs/index-format.md.
@@ -262,7 +323,7 @@ class DedupIndex:
             paragraphs = [self._paragraphs[s] for s in live]
             p_offsets = np.zeros(len(live) + 1, dtype=np.int64)
             np.cumsum([len(x) for x in paragraphs], out=p_offsets[1:])
-            arrays = {
+            arrays: dict[str, np.ndarray] = {
                 "shingles": np.concatenate(shingles) if shingles else np.zeros(0, np.uint32),
                 "shingle_offsets": offsets,
                 "bands": np.array([self._bands[s] for s in live], dtype=np.uint64).reshape(
@@ -272,14 +333,19 @@ class DedupIndex:
                 "paragraph_offsets": p_offsets,
             }
             ids = [self._ids[s] for s in live]
+            digests = [self._digests[s] for s in live]
             header = self.params.header() | {"documents": len(live), "offered": self._offered}
         target = Path(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
         try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
             with os.fdopen(fd, "wb") as f:
                 with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
                     z.writestr("header.json", json.dumps(header, sort_keys=True))
                     z.writestr("ids.json", json.dumps(ids, ensure_ascii=False))
+                    z.writestr("digests.json", json.dumps(digests))
                     for name, array in arrays.items():
                         buf = io.BytesIO()
                         np.save(buf, array, allow_pickle=False)
@@ -303,47 +369,154 @@ class DedupIndex:
                 if bad is not None:
                     raise IndexFileError(f"{source}: corrupt member {bad}")
                 header = json.loads(z.read("header.json"))
+                found = IndexParams.from_header(header, source)
+                if params is not None:
+                    params.check(header, source)
                 ids = json.loads(z.read("ids.json"))
+                digests = json.loads(z.read("digests.json"))
                 arrays = {
                     n[:-4]: np.load(io.BytesIO(z.read(n)), allow_pickle=False)
                     for n in z.namelist()
                     if n.endswith(".npy")
                 }
-        except FileNotFoundError:
+        except (FileNotFoundError, IndexFileError, SketchMismatchError):
             raise
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
             raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
-        found = IndexParams.from_header(header, source)
-        if params is not None:
-            params.check(header, source)
         index = cls(found, cleaner=cleaner)
         try:
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]
-            if len(ids) != header.get("documents") or len(offsets) != len(ids) + 1:
+            if not len(ids) == len(digests) == header.get("documents") or len(offsets) != len(ids) + 1:
                 raise ValueError("document counts disagree")
-            buckets = _bucket_keys(arrays["bands"]) if ids else []
+            bands = arrays["bands"].astype(np.uint64).reshape(len(ids), found.bands[0])
             for n, doc_id in enumerate(ids):
                 fp = Fingerprint(
                     arrays["shingles"][offsets[n] : offsets[n + 1]],
-                    arrays["bands"][n],
+                    bands[n],
                     tuple(arrays["paragraphs"][p_offsets[n] : p_offsets[n + 1]].tolist()),
                     found,
+                    digests[n],
                 )
-                index._fill(index._append(doc_id, fp), buckets[n])
+                index._append(str(doc_id), fp)
+            with_sets = np.flatnonzero(np.diff(offsets) > 0)
+            index._buckets.add(
+                _salted(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0])
+            )
             index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
-        except (KeyError, ValueError, IndexError) as err:
+        except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
         return index
 
 
-def _bucket_keys(bands: np.ndarray) -> Any:
-    """The dict keys of a document's LSH buckets (a list), or of each row's for a 2-d array
-    of documents (a list of lists), all bands in one dict: band ``b``'s key xor a fixed
-    64-bit salt of ``b``, so that equal keys of two bands fall apart. (Two bands' keys
-    meeting after the salt is a 2**-64 event, and would only propose a candidate: the exact
-    Jaccard decides.)"""
-    return (bands ^ _BAND_SALTS[: bands.shape[-1]]).tolist()
+PER_BUCKET = 64
+
+
+class _Buckets:
+    """LSH buckets: which slots hold each (salted) band key, as sorted runs of
+    ``(key, slot)`` arrays (a new run per batch; runs of similar size are merged, so a
+    lookup searches O(log n) runs). Forgotten slots are skipped at lookup."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[U64, I64]] = []
+        self._dead: set[int] = set()
+
+    def add(self, keys: U64, slots: I64) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], slots[order]))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            (k1, s1), (k2, s2) = self._runs[-2], self._runs[-1]
+            merged, owners = np.concatenate([k1, k2]), np.concatenate([s1, s2])
+            order = np.argsort(merged, kind="stable")
+            self._runs[-2:] = [(merged[order], owners[order])]
+
+    def forget(self, slot: int) -> None:
+        self._dead.add(slot)
+
+    def lookup(self, queries: U64) -> tuple[I64, I64]:
+        """Every ``(query position, slot)`` whose slot holds that query's key."""
+        found_q: list[I64] = []
+        found_s: list[I64] = []
+        for keys, slots in self._runs:
+            lo = np.searchsorted(keys, queries, "left")
+            count = np.searchsorted(keys, queries, "right") - lo
+            hit = np.flatnonzero(count)
+            if not len(hit):
+                continue
+            per = count[hit]
+            q = np.repeat(hit, per)
+            starts = np.repeat(lo[hit] - np.cumsum(per) + per, per)
+            found_q.append(q)
+            found_s.append(slots[starts + np.arange(len(q))])
+        if not found_q:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        q, s = np.concatenate(found_q), np.concatenate(found_s)
+        if self._dead:
+            alive = ~np.isin(s, np.fromiter(self._dead, dtype=np.int64, count=len(self._dead)))
+            q, s = q[alive], s[alive]
+        return q, s
+
+
+def _salted(bands: U64) -> U64:
+    """Band keys with band ``b``'s key xor a fixed 64-bit salt of ``b``, so that equal
+    keys of two bands fall in different buckets (keys meeting after the salt is a 2**-64
+    event, and would only propose a candidate: exact overlap decides)."""
+    return bands ^ _BAND_SALTS[: bands.shape[-1]]
 
 
 _BAND_SALTS = np.array([0] + [(b * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF for b in range(1, 1024)], dtype=np.uint64)
+
+
+def _unique_pairs(docs: I64, slots: I64, n_slots: int) -> I64:
+    """The distinct ``(document, slot)`` pairs, shape ``(m, 2)``."""
+    if not len(docs):
+        return np.zeros((0, 2), dtype=np.int64)
+    code = np.unique(docs * np.int64(n_slots) + slots)
+    return np.stack([code // n_slots, code % n_slots], axis=1)
+
+
+def _pairs_within(keys: U64, positions: I64) -> I64:
+    """The pairs ``(i, j)``, ``i < j``, of the batch positions ``positions`` whose rows
+    of ``keys`` share a key in some column, once, shape ``(m, 2)``: every such pair
+    within a bucket's first ``PER_BUCKET`` members; a later member is paired with the
+    first and the previous ``PER_BUCKET`` (a bucket that thousands of different
+    documents share, a site's boilerplate, stays linear)."""
+    rows, bands = keys.shape
+    if rows < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")  # (stable: a bucket's members in batch order)
+    sorted_keys = flat[order]
+    owner = positions[order // bands]
+    new = np.ones(len(flat), dtype=bool)
+    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    start = np.maximum.accumulate(np.where(new, np.arange(len(flat)), 0))
+    rank = np.arange(len(flat)) - start
+    earlier, later = [], []
+    for t in range(1, min(int(rank.max()), PER_BUCKET) + 1 if len(rank) else 1):
+        # The t-th previous member; and, past the first PER_BUCKET members of a bucket
+        # (whose previous ones are all earlier members), the t-th first member.
+        has = np.flatnonzero(rank >= t)
+        earlier.append(owner[has - t])
+        later.append(owner[has])
+        far = has[rank[has] > PER_BUCKET]
+        earlier.append(owner[start[far] + t - 1])
+        later.append(owner[far])
+    if not earlier:
+        return np.zeros((0, 2), dtype=np.int64)
+    i, j = np.concatenate(earlier), np.concatenate(later)
+    distinct = i != j
+    i, j = i[distinct], j[distinct]
+    n = int(positions.max()) + 1
+    code = np.unique(np.minimum(i, j) * np.int64(n) + np.maximum(i, j))
+    return np.stack([code // n, code % n], axis=1)
+
+
+def _as_batch(prints: Sequence[Fingerprint], bands: int) -> Batch:
+    """Fingerprints as one ``Batch`` of arrays."""
+    sizes = np.array([len(fp.shingles) for fp in prints], dtype=np.int64)
+    offsets = np.zeros(len(prints) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    sets = np.concatenate([fp.shingles for fp in prints]).astype(np.uint32) if prints else np.zeros(0, np.uint32)
+    rows = np.stack([fp.bands for fp in prints]).astype(np.uint64) if prints else np.zeros((0, bands), np.uint64)
+    return Batch(sets, offsets, rows, [fp.paragraphs for fp in prints], [fp.digest for fp in prints])

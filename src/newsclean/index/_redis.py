@@ -21,7 +21,9 @@ import numpy as np
 from .._clean import Cleaner
 from .._errors import IndexUnavailableError, SketchMismatchError
 from .._normalize import key
+from .._shingle import paragraph_hash
 from ._fingerprint import (
+    Batch,
     Fingerprint,
     IndexParams,
     as_fingerprint,
@@ -29,25 +31,32 @@ from ._fingerprint import (
     check_ids,
     fingerprint_texts,
     minhash_of,
-    paragraph_hash,
 )
 from ._memory import AddResult
 
-# ARGV: prefix, id, threshold, mode ("add" or "query"), shingles (uint32 LE, sorted),
-# number of bands, the band keys, then the paragraph hashes.
+# ARGV: prefix, id, mode ("add" or "query"), shingles (uint32 LE, sorted), the rule's
+# threshold, containment and min_ratio, the body's digest, the number of bands, the band
+# keys, then the paragraph hashes. The rule is IndexParams.matches; an id already indexed
+# with the same digest is a repeat, with another digest an update (replaced unless the new
+# body is a copy of another document).
 _ADD = r"""
-local P, id, thr, mode, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local nb = tonumber(ARGV[6])
+local P, id, mode, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local thr, cont, ratio, digest = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local nb = tonumber(ARGV[9])
+local old = nil
 if mode == 'add' and redis.call('EXISTS', P .. ':doc:' .. id) == 1 then
-  return {'present', id, 1, 1}
+  if redis.call('GET', P .. ':digest:' .. id) == digest then
+    return {'repeat', id, 1, 1}
+  end
+  old = id
 end
 local n = #blob / 4
 local mine = {}
 for i = 1, n do mine[i] = struct.unpack('<I4', blob, (i - 1) * 4 + 1) end
 local function overlap(other)
-  -- other = 4-byte sequence number .. sorted uint32 shingles; returns (intersection, union)
+  -- other = 4-byte sequence number .. sorted uint32 shingles; returns (intersection, size)
   local m = (#other - 4) / 4
-  if n == 0 or m == 0 then return 0, n + m end
+  if n == 0 or m == 0 then return 0, m end
   local i, j, inter = 1, 1, 0
   local b = struct.unpack('<I4', other, 5)
   while i <= n and j <= m do
@@ -62,19 +71,27 @@ local function overlap(other)
       if j <= m then b = struct.unpack('<I4', other, 4 * j + 1) end
     end
   end
-  return inter, n + m - inter
+  return inter, m
+end
+local function matches(inter, m)
+  local small, large = math.min(n, m), math.max(n, m)
+  if small == 0 then return false end
+  if inter >= thr * (n + m - inter) then return true end
+  return inter >= cont * small and small >= ratio * large
 end
 local seen, best, best_inter, best_union, best_seq = {}, nil, 0, 1, 0
+if old then seen[old] = true end
 for k = 1, nb do
-  local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[6 + k])
+  local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[9 + k])
   for _, cand in ipairs(members) do
     if not seen[cand] then
       seen[cand] = true
       local other = redis.call('GET', P .. ':doc:' .. cand)
       if other then
-        local inter, union = overlap(other)
+        local inter, m = overlap(other)
+        local union = n + m - inter
         local seq = struct.unpack('<I4', other, 1)
-        if union > 0 and inter >= thr * union then
+        if matches(inter, m) then
           local better = best == nil or inter * best_union > best_inter * union
             or (inter * best_union == best_inter * union and seq < best_seq)
           if better then best, best_inter, best_union, best_seq = cand, inter, union, seq end
@@ -85,20 +102,35 @@ for k = 1, nb do
 end
 if best then return {'dup', best, best_inter, best_union} end
 if mode ~= 'add' then return {'new', id, 0, 0} end
+if old then
+  local k = 0
+  for band in string.gmatch(redis.call('GET', P .. ':bands:' .. old) or '', '%S+') do
+    redis.call('SREM', P .. ':band:' .. k .. ':' .. band, old)
+    k = k + 1
+  end
+  for para in string.gmatch(redis.call('GET', P .. ':paras:' .. old) or '', '%S+') do
+    redis.call('ZINCRBY', P .. ':para', -1, para)
+  end
+  redis.call('DECR', P .. ':count')
+end
 local seq = redis.call('INCR', P .. ':seq')
 redis.call('SET', P .. ':doc:' .. id, struct.pack('<I4', seq) .. blob)
+redis.call('SET', P .. ':digest:' .. id, digest)
 local bands, paras = {}, {}
-for k = 1, nb do
-  bands[k] = ARGV[6 + k]
-  redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[6 + k], id)
+if n > 0 then
+  for k = 1, nb do
+    bands[k] = ARGV[9 + k]
+    redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[9 + k], id)
+  end
 end
-for k = 7 + nb, #ARGV do
+for k = 10 + nb, #ARGV do
   paras[#paras + 1] = ARGV[k]
   redis.call('ZINCRBY', P .. ':para', 1, ARGV[k])
 end
 redis.call('SET', P .. ':bands:' .. id, table.concat(bands, ' '))
 redis.call('SET', P .. ':paras:' .. id, table.concat(paras, ' '))
 redis.call('INCR', P .. ':count')
+if old then return {'update', id, 0, 0} end
 return {'new', id, 0, 0}
 """
 
@@ -113,7 +145,7 @@ end
 for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
   redis.call('ZINCRBY', P .. ':para', -1, para)
 end
-redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id)
+redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
 redis.call('DECR', P .. ':count')
 return 1
 """
@@ -176,12 +208,16 @@ class RedisIndex:
         return frozenset(int(m) for m in members)
 
     def _args(self, doc_id: str, fp: Fingerprint, mode: str) -> list[Any]:
+        p = self.params
         return [
             self.namespace,
             doc_id,
-            repr(self.params.threshold),
             mode,
             np.ascontiguousarray(fp.shingles, dtype="<u4").tobytes(),
+            repr(p.threshold),
+            repr(p.containment),
+            repr(p.min_ratio),
+            fp.digest,
             len(fp.bands),
             *(f"{k:016x}" for k in fp.bands.tolist()),
             *(str(h) for h in fp.paragraphs),
@@ -239,13 +275,18 @@ class RedisIndex:
                 self._redis.script_load(_ADD)
         raise AssertionError("unreachable")
 
+    def add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add a batch of fingerprints given as arrays (``_fingerprint.sketch``), in order,
+        in one pipelined round trip."""
+        return self.add_fingerprints([batch.fingerprint(i, self.params) for i in range(len(batch.digests))], ids)
+
     @staticmethod
     def _result(doc_id: str, reply: list[Any]) -> AddResult:
         status = bytes(reply[0]).decode()
-        if status == "new":
-            return AddResult(doc_id, True)
+        if status in ("new", "update"):
+            return AddResult(doc_id, True, status=status)
         inter, union = int(reply[2]), int(reply[3])
-        return AddResult(doc_id, False, reply[1].decode(), inter / union)
+        return AddResult(doc_id, False, reply[1].decode(), inter / union, "duplicate" if status == "dup" else "repeat")
 
     def minhash(self, text: str) -> Any:
         """The document's MinHash as a ``datasketch.LeanMinHash`` (see ``DedupIndex.minhash``)."""
