@@ -115,7 +115,9 @@ def _peek(stream: IO[bytes], size: int) -> tuple[bytes, IO[bytes]]:
             return head, stream
     # No peek, or it saw less than asked (a pipe delivering a few bytes at a time): read them,
     # waiting as long as it takes, and put them back in front.
-    head = stream.read(size)
+    head = b""
+    while len(head) < size and (more := stream.read(size - len(head))):
+        head += more
     return head, io.BufferedReader(_Prefixed(head, stream))
 
 
@@ -404,6 +406,8 @@ def strict_loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
     Traceback (most recent call last):
     ValueError: nested more than 512 deep
     """
+    if text.startswith("\ufeff"):  # what json.loads would say, which JSONDecoder.decode does not
+        raise ValueError("not valid JSON (a byte order mark at column 1; only the input may start with one)")
     if text.count("[") + text.count("{") > max_depth and _too_deep(text, max_depth):
         raise ValueError(f"nested more than {max_depth} deep")
     try:
