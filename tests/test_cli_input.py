@@ -289,3 +289,39 @@ def test_random_input_through_the_installed_command(run) -> None:
             if args:
                 for line in done.stdout.splitlines():
                     strict_json_line(line)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--jsonl"], []])
+def test_a_full_disk_is_one_line_naming_stdout(args: list[str]) -> None:
+    import subprocess
+
+    from .conftest import entry_point
+
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [entry_point(), *args], input=(GOOD + b"\n") * 20_000, stdout=full, stderr=subprocess.PIPE, timeout=120
+        )
+    assert (done.returncode, done.stderr.decode()) == (1, "newsclean: stdout: No space left on device\n")
+
+
+def test_closed_stdout_and_stdin() -> None:
+    import subprocess
+
+    from .conftest import entry_point
+
+    cmd = f'echo \'{{"text": "a"}}\' | {entry_point()} --jsonl >&-; echo $?; {entry_point()} --jsonl <&-; echo $?'
+    done = subprocess.run(["bash", "-c", cmd], capture_output=True, timeout=60)
+    assert done.stdout.decode().split() == ["1", "1"]
+    assert done.stderr.decode().splitlines() == [
+        "newsclean: stdout: it is closed",
+        "newsclean: <stdin>: standard input is closed or not a byte stream",
+    ]
+
+
+def test_a_file_name_that_is_not_utf8(run, tmp_path: Path) -> None:
+    import os
+
+    name = os.fsdecode(bytes(tmp_path) + b"/caf\xe9.jsonl")
+    done = run("--jsonl", name)
+    assert done.stderr.decode() == f"newsclean: {tmp_path}/caf\\xe9.jsonl: No such file or directory\n"

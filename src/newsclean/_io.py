@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -54,10 +55,16 @@ _SNIFF = max(len(magic) for magic, _ in _MAGIC)
 def label(name: str) -> str:
     """How messages name an input: its path, or ``<stdin>`` for ``-``.
 
-    >>> label("-"), label("crawl.jsonl")
-    ('<stdin>', 'crawl.jsonl')
+    >>> label("-"), label("crawl.jsonl"), label(os.fsdecode(b"caf\\xe9.jsonl"))
+    ('<stdin>', 'crawl.jsonl', 'caf\\\\xe9.jsonl')
     """
-    return "<stdin>" if name == STDIN else name
+    if name == STDIN:
+        return "<stdin>"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding, as os.fsdecode keeps them
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
 
 
 @contextmanager
@@ -494,6 +501,47 @@ def _lone_surrogate(value: Any) -> str | None:
 
 
 # -- writing ---------------------------------------------------------------------------------
+
+
+class OutputError(Exception):
+    """Writing the output failed for a reason other than a closed pipe (a full disk, an I/O
+    error, no stdout at all); the message says which output and why."""
+
+
+class Output:
+    """Where the command writes: ``stdout`` by default.
+
+    A failed write is an :class:`OutputError` (not an ``OSError``, which a command would take
+    for a failure of the input it is reading); a closed pipe stays a ``BrokenPipeError``, which
+    ends the command quietly.
+    """
+
+    def __init__(self, stream: IO[bytes] | None = None, name: str = "stdout") -> None:
+        self._stream = stream if stream is not None else getattr(sys.stdout, "buffer", None)
+        self.name = name
+
+    def write(self, data: bytes) -> None:
+        """Write ``data``."""
+        if self._stream is None:
+            raise OutputError(f"{self.name}: it is closed")
+        try:
+            self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(f"{self.name}: {err.strerror or err}") from None
+
+    def flush(self) -> None:
+        """Flush what was written."""
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(f"{self.name}: {err.strerror or err}") from None
+
 
 _WS = re.compile(r"[ \t\n\r]*")
 

@@ -14,7 +14,18 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from ._io import MAX_LINE_BYTES, Record, decode, label, lines, open_input, records, with_fields
+from ._io import (
+    MAX_LINE_BYTES,
+    Output,
+    OutputError,
+    Record,
+    decode,
+    label,
+    lines,
+    open_input,
+    records,
+    with_fields,
+)
 from ._io import STDIN as STDIN
 from ._version import __version__
 
@@ -36,14 +47,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, run = _parser().parse_args(argv), _run
     try:
         return run(args)
-    except BrokenPipeError:
-        # The reader went away (| head). Point stdout at devnull so that the interpreter's
-        # final flush does not fail again, and leave without a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except BrokenPipeError:  # the reader went away (| head): leave quietly
+        _quiet_stdout()
         return EXIT_PIPE
+    except OutputError as err:  # a full disk, say: nothing more can be written
+        print(f"{_prog(argv)}: {err}", file=sys.stderr)
+        _quiet_stdout()
+        return EXIT_FOUND
     except KeyboardInterrupt:
         return 130
+
+
+def _prog(argv: list[str]) -> str:
+    return "newsclean dedup" if argv[:1] == ["dedup"] else "newsclean"
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull, so that the interpreter's final flush of what could not be
+    written does not fail again on the way out."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no stdout, or not a file (in process)
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     cleaner = Cleaner(options)
     status = EXIT_OK
-    out = sys.stdout.buffer
+    out = Output()
     for name in args.files or [STDIN]:
         try:
             with open_input(name) as stream:
@@ -176,7 +201,7 @@ def _run(args: argparse.Namespace) -> int:
     return status
 
 
-def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: IO[bytes]) -> bool:
+def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
     """Clean one whole document; return whether it changed."""
     text = decode(stream.read(), source, args.errors)
     result = cleaner.clean(text)
@@ -187,7 +212,7 @@ def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace
     return bool(result.changed)
 
 
-def _jsonl(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: IO[bytes]) -> bool:
+def _jsonl(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
     """Clean a stream of JSON lines, one at a time; return whether any changed.
 
     Only the field and the ``newsclean`` report are written anew: every other byte of a
