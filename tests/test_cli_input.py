@@ -325,3 +325,39 @@ def test_a_file_name_that_is_not_utf8(run, tmp_path: Path) -> None:
     name = os.fsdecode(bytes(tmp_path) + b"/caf\xe9.jsonl")
     done = run("--jsonl", name)
     assert done.stderr.decode() == f"newsclean: {tmp_path}/caf\\xe9.jsonl: No such file or directory\n"
+
+
+# -- the failure-modes page says what the code does ----------------------------------------------
+
+BAD_LINE_EXAMPLES = {
+    "not valid JSON (Expecting ',' delimiter at column 23)": b'{"text": "a", "id": 1 "b": 2}',
+    "a JSON list, not an object": b"[1, 2]",
+    "has no field 'text'": b'{"body": "a"}',
+    "has a non-string field 'text'": b'{"text": ["a"]}',
+    "NaN is not JSON": b'{"text": "a", "score": NaN}',
+    "duplicate key 'id'": b'{"text": "a", "id": 1, "meta": {}, "id": 2}',
+    "a lone surrogate \\ud800 (half of a pair, not a character)": b'{"text": "\\ud800"}',
+    "nested more than 512 deep": b"[" * 513 + b"]" * 513,
+    "a number with more than 4300 digits": b'{"text": "a", "n": -' + b"1" * 4301 + b"}",
+    "longer than 268435456 bytes (the limit)": b'{"text": "' + b"a" * 100 + b'"}',
+    "not valid JSON (a byte order mark at column 1; only the input may start with one)": b'\xef\xbb\xbf{"text": "a"}',
+    "not valid JSON (Invalid control character at at column 12)": b'{"text": "a\x01"}',
+    "invalid UTF-8 at byte 1234: invalid start byte": b'{"text": "' + b"a" * (1234 - 6 * 22 - 10) + b'\xff"}',
+}
+
+
+def test_the_bad_lines_of_the_failure_modes_page() -> None:
+    from newsclean._io import records
+
+    from .conftest import ROOT
+
+    page = (ROOT / "docs" / "failure-modes.md").read_text(encoding="utf-8")
+    section = page[page.index("## A bad JSON line") : page.index("## Invalid UTF-8 in text mode")]
+    documented = re.findall(r"^\|[^|]+\| `([^`]+)`", section, re.M)
+    assert sorted(documented) == sorted(BAD_LINE_EXAMPLES)
+    for message, line in BAD_LINE_EXAMPLES.items():
+        data = io.BytesIO(b'{"text": "a", "n": 1}\n' * 6 + line + b"\n")
+        limit = 50 if message.startswith("longer than") else 256 * 1024 * 1024
+        with pytest.raises(ValueError) as caught:
+            list(records(data, "crawl.jsonl", max_line_bytes=limit))
+        assert str(caught.value) == "crawl.jsonl: line 7: " + message.replace("268435456", str(limit))
