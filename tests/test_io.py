@@ -373,3 +373,22 @@ def test_with_fields_sets_the_fields_and_keeps_every_other_byte(data: Any, obj: 
         done = last
     expected.append(text[done:])
     assert out == "".join(expected).encode("utf-8")
+
+
+def test_compression_modules_are_imported_only_for_compressed_input(tmp_path: Path) -> None:
+    import subprocess
+
+    path = tmp_path / "plain.jsonl"
+    path.write_bytes(DATA)
+    code = (
+        "import sys, newsclean\n"
+        "assert 'newsclean._io' not in sys.modules\n"
+        "from newsclean._io import open_input, records\n"
+        f"with open_input({str(path)!r}) as f: n = len(list(records(f, 'x')))\n"
+        "print(n, *sorted(m for m in ('zlib', 'gzip', 'bz2', 'lzma', 'zstandard') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["4"]
+    path.write_bytes(gzip.compress(DATA))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["4", "zlib"]
