@@ -1,4 +1,4 @@
-"""Input and output of the command: files and stdin, compressed or not, and strict JSON lines.
+"""Input and output of the commands: files and stdin, compressed or not, and strict JSON lines.
 
 Both commands read through here, so that they accept and refuse the same inputs and say so in
 the same words:
@@ -155,8 +155,8 @@ _CHUNK = {"gzip": 64 * 1024, "bzip2": 64 * 1024, "xz": 64 * 1024, "zstd": 1024}
 class _Decompressing(io.RawIOBase):
     """The decompressed bytes of ``stream``: every member or frame, one after another.
 
-    A corrupt or truncated stream (which the standard library's ``zstandard`` stream reader
-    would end silently) is an :class:`InputError` naming ``source``.
+    A corrupt or truncated stream is an :class:`InputError` naming ``source``: each member
+    must reach its end (``zstandard``'s own stream reader ends a truncated frame silently).
     """
 
     def __init__(self, stream: IO[bytes], kind: str, source: str) -> None:
@@ -396,7 +396,9 @@ def strict_loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
 
     Python's :func:`json.loads` also takes ``NaN`` and ``Infinity``, keeps the last of two equal
     keys, lets ``"\\ud800"`` through as a lone surrogate, and recurses as deep as the input
-    nests; here these are refused, and so is nesting deeper than ``max_depth``.
+    nests; here these are refused, and so is nesting deeper than ``max_depth``. Lone surrogates
+    are looked for where escapes can make them: ``text`` is expected to be decoded UTF-8,
+    which cannot hold one unescaped.
 
     >>> strict_loads('{"a": [1, 2.5e3, "\\\\u00e9"]}')
     {'a': [1, 2500.0, 'é']}
