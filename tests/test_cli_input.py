@@ -371,3 +371,19 @@ def test_the_names_newsclean_dedup_imports_from_cli() -> None:
     assert (_open, _label, _lines, _decode) == (_io.open_input, _io.label, _io.lines, _io.decode)
     args = __import__("argparse").Namespace(field="text", errors="strict", skip_bad_lines=False)
     assert list(_records(io.BytesIO(b'{"text": "a"}\n'), "x", args)) == [(1, {"text": "a"}, "a")]
+
+
+@pytest.mark.parametrize("kind", [*COMPRESS, "bom"])
+@pytest.mark.parametrize("case", ["NaN", "a duplicate key", "a lone surrogate"])
+def test_bad_lines_inside_compressed_or_bom_input(run, kind: str, case: str, tmp_path: Path) -> None:
+    line, reason = HOSTILE[case]
+    data = GOOD + b"\n" + line + b"\n" + GOOD + b"\n"
+    packed = b"\xef\xbb\xbf" + data if kind == "bom" else COMPRESS[kind](data)
+    path = tmp_path / "in"
+    path.write_bytes(packed)
+    stopped = run("--jsonl", str(path))
+    assert (stopped.returncode, stopped.stderr.decode()) == (1, f"newsclean: {path}: line 2: {reason}\n")
+    assert len(stopped.stdout.splitlines()) == 1
+    skipped = run("--jsonl", "--skip-bad-lines", input=packed)
+    assert (skipped.returncode, skipped.stderr.decode()) == (0, "newsclean: <stdin>: skipped 1 bad line\n")
+    assert [strict_json_line(out)["id"] for out in skipped.stdout.splitlines()] == [1, 1]
