@@ -92,7 +92,16 @@ def test_jsonl_passes_fields_through(run) -> None:
     }
     assert out[0]["newsclean"]["byline"]["location"] == "HANOI"
     assert out[1]["text"] == "Plain." and out[1]["newsclean"]["changed"] is False
-    assert "Hà Nội" in done.stdout.decode()  # not \u-escaped
+    assert '"title": "H\\u00e0 N\\u1ed9i"' in done.stdout.decode()  # the other fields' bytes, as read
+
+
+def test_jsonl_keeps_the_bytes_of_other_fields(run) -> None:
+    line = '{"id": 1e3,  "title": "Hà Nội", "esc": "caf\\u00e9 \\/", "t\\u0065xt": "HANOI (VNA) — A b.", "n": -0.0}\n'
+    done = run("--jsonl", input=line)
+    assert done.returncode == 0, done.stderr
+    head = '{"id": 1e3,  "title": "Hà Nội", "esc": "caf\\u00e9 \\/", "t\\u0065xt": "A b.", "n": -0.0, "newsclean": {'
+    assert done.stdout.decode().startswith(head)
+    assert json.loads(done.stdout)["text"] == "A b."
 
 
 def test_jsonl_custom_field(run) -> None:

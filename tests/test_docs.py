@@ -271,6 +271,7 @@ def test_docs_build(tmp_path: Path) -> None:
         "tuning",
         "rules",
         "index-format",
+        "failure-modes",
         "benchmarks",
         "recipes/scrapy",
         "recipes/trafilatura",

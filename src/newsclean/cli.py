@@ -14,10 +14,25 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
+from ._io import (
+    MAX_LINE_BYTES,
+    Output,
+    OutputError,
+    Record,
+    decode,
+    label,
+    lines,
+    open_input,
+    records,
+    with_fields,
+)
+from ._io import STDIN as STDIN
 from ._version import __version__
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_PIPE = 0, 1, 2, 141
-STDIN = "-"
+
+# The names newsclean dedup imports from here (with _records below) until it reads through _io.
+_open, _label, _lines, _decode = open_input, label, lines, decode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,14 +47,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, run = _parser().parse_args(argv), _run
     try:
         return run(args)
-    except BrokenPipeError:
-        # The reader went away (| head). Point stdout at devnull so that the interpreter's
-        # final flush does not fail again, and leave without a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except BrokenPipeError:  # the reader went away (| head): leave quietly
+        _quiet_stdout()
         return EXIT_PIPE
+    except OutputError as err:  # a full disk, say: nothing more can be written
+        print(f"{_prog(argv)}: {err}", file=sys.stderr)
+        _quiet_stdout()
+        return EXIT_FOUND
     except KeyboardInterrupt:
         return 130
+
+
+def _prog(argv: list[str]) -> str:
+    return "newsclean dedup" if argv[:1] == ["dedup"] else "newsclean"
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull, so that the interpreter's final flush of what could not be
+    written does not fail again on the way out."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no stdout, or not a file (in process)
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --jsonl: skip lines that are not JSON objects with the field, and count them "
         "on stderr (default: stop with an error naming the line)",
+    )
+    io.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help="with --jsonl: a longer line is a bad line, and no more of it is held in memory "
+        "(default: %(default)s, 256 MiB)",
     )
     io.add_argument(
         "--errors",
@@ -135,24 +172,27 @@ def _run(args: argparse.Namespace) -> int:
     except OptionsError as err:
         print(f"newsclean: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    if args.max_line_bytes < 1:
+        print(f"newsclean: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr)
+        return EXIT_USAGE
     cleaner = Cleaner(options)
     status = EXIT_OK
-    out = sys.stdout.buffer
+    out = Output()
     for name in args.files or [STDIN]:
         try:
-            with _open(name) as stream:
+            with open_input(name) as stream:
                 if args.jsonl:
-                    found = _jsonl(cleaner, stream, _label(name), args, out)
+                    found = _jsonl(cleaner, stream, label(name), args, out)
                 else:
-                    found = _text(cleaner, stream, _label(name), args, out)
+                    found = _text(cleaner, stream, label(name), args, out)
         except InputError as err:
             print(f"newsclean: {err}", file=sys.stderr)
             status = EXIT_FOUND
             continue
-        except OSError as err:
+        except OSError as err:  # a read that failed after the input was opened
             if isinstance(err, BrokenPipeError):
                 raise
-            print(f"newsclean: {name}: {err.strerror or err}", file=sys.stderr)
+            print(f"newsclean: {label(name)}: {err.strerror or err}", file=sys.stderr)
             status = EXIT_FOUND
             continue
         if found and args.check:
@@ -161,28 +201,9 @@ def _run(args: argparse.Namespace) -> int:
     return status
 
 
-def _open(name: str) -> IO[bytes]:
-    if name == STDIN:
-        return open(sys.stdin.fileno(), "rb", closefd=False)
-    return open(name, "rb")
-
-
-def _label(name: str) -> str:
-    return "<stdin>" if name == STDIN else name
-
-
-def _decode(data: bytes, source: str, errors: str, base: int = 0) -> str:
-    from ._errors import DecodeError
-
-    try:
-        return data.decode("utf-8", errors)
-    except UnicodeDecodeError as err:
-        raise DecodeError(source, base + err.start, err.reason) from None
-
-
-def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: IO[bytes]) -> bool:
+def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
     """Clean one whole document; return whether it changed."""
-    text = _decode(stream.read(), source, args.errors)
+    text = decode(stream.read(), source, args.errors)
     result = cleaner.clean(text)
     if args.explain:
         _explain(result, source)
@@ -191,67 +212,53 @@ def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace
     return bool(result.changed)
 
 
-def _jsonl(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: IO[bytes]) -> bool:
-    """Clean a stream of JSON lines, one at a time; return whether any changed."""
-    import json
+def _jsonl(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
+    """Clean a stream of JSON lines, one at a time; return whether any changed.
 
+    Only the field and the ``newsclean`` report are written anew: every other byte of a
+    line is written as it was read.
+    """
     changed = 0
-    for number, record, text in _records(stream, source, args):
-        result = cleaner.clean(text)
+    for item in _read_records(stream, source, args):
+        result = cleaner.clean(item.text)
         changed += result.changed
         if args.explain:
-            _explain(result, f"{source}:{number}")
+            _explain(result, f"{source}:{item.line}")
         if not args.check:
-            record[args.field] = result.text
-            record["newsclean"] = result.to_dict()
-            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+            out.write(with_fields(item.raw, {args.field: result.text, "newsclean": result.to_dict()}) + b"\n")
     return changed > 0
 
 
-def _records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterator[tuple[int, dict[str, Any], str]]:
-    """``(line number, record, text of the field)`` of each good JSON line, one at a time.
-
-    A bad line raises (``DecodeError``/``RecordError`` naming it), or with
-    ``--skip-bad-lines`` is counted and reported on stderr at the end.
-    """
-    import json
-
-    from ._errors import RecordError
-
+def _read_records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterator[Record]:
+    """The good records of ``stream`` (see ``_io.records``), with the command's reporting:
+    with ``--skip-bad-lines`` the count of skipped lines on stderr at the end (and each
+    one with ``--explain``)."""
     skipped = 0
-    for number, line, offset in _lines(stream):
-        try:
-            text = _decode(line, f"{source}: line {number}", args.errors, base=offset)
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise RecordError(source, number, f"not valid JSON ({err.msg} at column {err.colno})") from None
-            if not isinstance(record, dict):
-                raise RecordError(source, number, f"a JSON {type(record).__name__}, not an object")
-            value = record.get(args.field)
-            if not isinstance(value, str):
-                what = "has no field" if args.field not in record else "has a non-string field"
-                raise RecordError(source, number, f"{what} {args.field!r}")
-        except ValueError as err:  # DecodeError and RecordError are ValueErrors
-            if not args.skip_bad_lines:
-                raise
-            skipped += 1
-            if getattr(args, "explain", False):
-                print(f"newsclean: skipped {err}", file=sys.stderr)
-            continue
-        yield number, record, value
+
+    def skip(err: Exception) -> None:
+        nonlocal skipped
+        skipped += 1
+        if getattr(args, "explain", False):
+            print(f"newsclean: skipped {err}", file=sys.stderr)
+
+    yield from records(
+        stream,
+        source,
+        args.field,
+        args.errors,
+        args.skip_bad_lines,
+        max_line_bytes=getattr(args, "max_line_bytes", MAX_LINE_BYTES),
+        on_skip=skip,
+    )
     if skipped:
         print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes, int]]:
-    """``(1-based line number, line, byte offset of the line)``, one line in memory at a time."""
-    offset = 0
-    for number, line in enumerate(stream, 1):
-        yield number, line, offset
-        offset += len(line)
+def _records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """``(line number, record, text of the field)`` of each good JSON line: the shape
+    ``newsclean dedup`` reads until it is ported to ``_read_records``."""
+    for item in _read_records(stream, source, args):
+        yield item.line, item.record, item.text
 
 
 def _explain(result: Any, source: str) -> None:
