@@ -10,8 +10,11 @@ keeps each pid's largest value, and sums over pids. Pages shared between process
 forked child's copy-on-write pages, shared memory) count once per process, and the peaks
 of different processes need not be simultaneous, so the sum is an upper bound of the
 tree's peak. A child that lives less than one interval may be missed; a process's growth
-in its last interval is missed too, except for a lone process: when no descendant was
-seen, the peak is the larger of the samples and ``ru_maxrss`` from ``wait4``.
+in its last interval is missed too, except for a lone process whose peak is above the
+harness's own: ``ru_maxrss`` from ``wait4`` is the larger of the process's peak and the
+peak of the harness's memory the process was forked from (Linux keeps the high-water mark
+of the memory ``exec`` replaces), so it is used only when it exceeds the harness's own
+peak and no descendant was seen.
 
     >>> m = run_process([sys.executable, "-c", "print(6 * 7)"], None, os.devnull)
     >>> m.returncode, m.seconds > 0, m.peak_tree_mb >= m.peak_top_mb > 0
@@ -103,6 +106,7 @@ def run_process(
         open(stdout, "wb") as fout,
         tempfile.TemporaryFile() as ferr,
     ):
+        own_kb = _hwm_kb(os.getpid()) or 0
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdin=fin, stdout=fout, stderr=ferr, env=env)
         # The pidfd becomes readable when the process exits: the clock stops then, not at
@@ -129,7 +133,7 @@ def run_process(
         ferr.seek(0)
         err = ferr.read().decode("utf-8", "replace")[-2000:]
     top = peaks.get(proc.pid, 0)
-    if len(peaks) <= 1:  # a lone process: ru_maxrss (kB on Linux) is its own peak
+    if len(peaks) <= 1 and usage.ru_maxrss > own_kb:  # then ru_maxrss (kB) is the process's own
         top = max(top, usage.ru_maxrss)
         peaks[proc.pid] = top
     return Measurement(
