@@ -31,6 +31,7 @@ between rounds); peak memory, the sum over the process tree of each process's pe
 resident set, and the top process alone. Before the timed rounds, each tool runs once
 with ``--mark`` on the same stream (untimed): that is the quality run, and it also brings
 the stream and the tool's files into the page cache, so no timed run reads from disk.
+Output goes to ``/dev/shm`` (RAM) when it exists, so that no run waits on disk writes.
 
 Quality (against the truth file): a document is a true duplicate when an earlier document
 has the same story. A tool's verdict is its ``duplicate_of`` (``--mark``): correct when
@@ -371,7 +372,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "quality": {},
         "kept": {},
     }
-    with tempfile.TemporaryDirectory(prefix="bench_dedup-") as tmp:
+    # Output goes to a RAM file system where there is one: writing it to disk would leave
+    # dirty pages whose writeback could overlap the next run.
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="bench_dedup-", dir=shm) as tmp:
         out = Path(tmp) / "out.jsonl"
         if not args.no_quality:
             for name, cmd in commands.items():
