@@ -74,29 +74,38 @@ MARKERS = ("<!-- bench_dedup:start -->", "<!-- bench_dedup:end -->")
 
 
 def make_stream(docs: int) -> tuple[Path, Path, str]:
-    """(stream, truth, how it was made) for ``docs`` generated documents, cached."""
+    """(stream, truth, how it was made) for ``docs`` generated documents, cached. The
+    generator runs in a child process, so that this one, which spawns every timed run,
+    stays small; it writes to temporary names, renamed when both files are complete."""
     cache = _harness.OUT / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    republish = HERE / "republish_corpus.py"
-    if republish.exists():
-        stream, truth = cache / f"dedup-republish-{docs}.jsonl", cache / f"dedup-republish-{docs}.truth.jsonl"
+    if (HERE / "republish_corpus.py").exists():
+        name = f"dedup-republish-{docs}"
         how = f"benchmarks/republish_corpus.py --docs {docs} --split dev --base generated"
-        if not (stream.exists() and truth.exists()):
-            argv = [sys.executable, str(republish), "--docs", str(docs), "--split", "dev", "--base", "generated"]
-            subprocess.run([*argv, "--out", str(stream), "--truth", str(truth)], check=True)
-        return stream, truth, how
-    stream, truth = cache / f"dedup-docs-{docs}.jsonl", cache / f"dedup-docs-{docs}.truth.jsonl"
-    how = f"benchmarks/docs_corpus.py corpus({docs}, seed=1)"
+        argv = [sys.executable, str(HERE / "republish_corpus.py"), "--docs", str(docs), "--split", "dev", "--base", "generated"]
+    else:
+        name = f"dedup-docs-{docs}"
+        how = f"benchmarks/docs_corpus.py corpus({docs}, seed=1)"
+        argv = [sys.executable, __file__, "--_docs-corpus", str(docs)]
+    stream, truth = cache / f"{name}.jsonl", cache / f"{name}.truth.jsonl"
     if not (stream.exists() and truth.exists()):
-        import docs_corpus
-
-        with open(stream, "w", encoding="utf-8") as fs, open(truth, "w", encoding="utf-8") as ft:
-            for d in docs_corpus.corpus(docs, seed=1):
-                story = str(d.source) if d.kind == "republication" and d.is_duplicate() else d.id
-                original = str(d.source) if d.source >= 0 else None
-                fs.write(json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n")
-                ft.write(json.dumps({"id": d.id, "story": story, "kind": d.kind, "original": original}) + "\n")
+        tmp_stream, tmp_truth = stream.with_suffix(".tmp"), truth.with_suffix(".tmp")
+        subprocess.run([*argv, "--out", str(tmp_stream), "--truth", str(tmp_truth)], check=True)
+        tmp_stream.replace(stream)
+        tmp_truth.replace(truth)
     return stream, truth, how
+
+
+def write_docs_corpus(docs: int, stream: Path, truth: Path) -> None:
+    """The stream and truth of ``docs_corpus.corpus(docs, seed=1)``."""
+    import docs_corpus
+
+    with open(stream, "w", encoding="utf-8") as fs, open(truth, "w", encoding="utf-8") as ft:
+        for d in docs_corpus.corpus(docs, seed=1):
+            story = str(d.source) if d.kind == "republication" and d.is_duplicate() else d.id
+            original = str(d.source) if d.source >= 0 else None
+            fs.write(json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n")
+            ft.write(json.dumps({"id": d.id, "story": story, "kind": d.kind, "original": original}) + "\n")
 
 
 def stream_facts(stream: Path) -> dict[str, Any]:
@@ -170,6 +179,9 @@ def tools(variants: Sequence[str], only: Sequence[str] | None) -> dict[str, list
             continue
         found[lib] = [sys.executable, str(HERE / "baselines" / f"{lib}_dedup.py")]
     if only:
+        unknown = set(only) - set(found)
+        if unknown:
+            raise SystemExit(f"--tools: unknown or unavailable {', '.join(sorted(unknown))} (have {', '.join(found)})")
         found = {name: argv for name, argv in found.items() if name in only}
     return found
 
@@ -343,7 +355,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--no-quality", action="store_true", help="skip the --mark runs (then one untimed warm-up run each)")
     p.add_argument("--report", action="store_true", help=f"write the section of {DOC.relative_to(ROOT)} and {PLOT.relative_to(ROOT)}")
     p.add_argument("--render", action="store_true", help="only --report from benchmarks/out/dedup.json, no run")
+    p.add_argument("--_docs-corpus", type=int, help=argparse.SUPPRESS)  # with --out, --truth: make_stream's child
+    p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+
+    if args._docs_corpus:
+        write_docs_corpus(args._docs_corpus, args.out, args.truth)
+        return
 
     if args.render:
         res = json.loads((_harness.OUT / "dedup.json").read_text())
