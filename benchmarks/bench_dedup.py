@@ -11,8 +11,8 @@ documents on stdin and writes the documents it keeps to a file, as a fresh proce
 Benchmark-only dependencies (not in pyproject.toml): ``pip install rensa matplotlib``
 (rensa for its baseline, which is skipped when missing; matplotlib for ``--report``).
 
-The goal it checks: ``newsclean dedup`` with default flags keeps at least 3x the rensa
-script's documents per second, with a peak memory no higher than the script's.
+The goal it checks: ``newsclean dedup`` with default flags processes at least 3x the
+rensa script's documents per second, with a peak memory no higher than the script's.
 
 Tools (every command's argv is recorded in the JSON):
 
@@ -21,14 +21,15 @@ Tools (every command's argv is recorded in the JSON):
 - ``rensa``: ``baselines/rensa_dedup.py`` (character 5-grams of the lower-cased text,
   ``RMinHash`` 128 permutations, ``RMinHashLSH`` 16 bands of 8 rows, estimated Jaccard >= 0.8).
 - ``datasketch``: ``baselines/datasketch_dedup.py`` (the same with ``MinHash.bulk`` and
-  ``MinHashLSH(threshold=0.8, num_perm=128)``).
+  ``MinHashLSH(threshold=0.8, num_perm=128)``, which picks 9 bands of 13 rows).
 
 What is measured (``_harness.py``): wall-clock time from process start to exit, imports
 and reading included; docs/s = documents / seconds; median (min-max) over ``--rounds``
 interleaved rounds (the tool order rotates each round); the ratio to the rensa script
 (of the medians, and the median of the per-round ratios, which cancels load that changes
 between rounds); peak memory, the sum over the process tree of each process's peak
-resident set, and the top process alone. Before the timed rounds, each tool runs once
+resident set, and the top process alone; CPU time / wall time (below 1 for a one-process
+tool: it waited for a CPU, the machine was busy). Before the timed rounds, each tool runs once
 with ``--mark`` on the same stream (untimed): that is the quality run, and it also brings
 the stream and the tool's files into the page cache, so no timed run reads from disk.
 Output goes to ``/dev/shm`` (RAM) when it exists, so that no run waits on disk writes.
@@ -36,7 +37,8 @@ Output goes to ``/dev/shm`` (RAM) when it exists, so that no run waits on disk w
 Quality (against the truth file): a document is a true duplicate when an earlier document
 has the same story. A tool's verdict is its ``duplicate_of`` (``--mark``): correct when
 the named document is of the same story. Recall = correct / true duplicates; precision =
-correct / documents marked.
+correct / documents marked. Without a truth file (``--stream`` alone) only the counts of
+kept documents are compared. Ids are the documents' ``id`` field, which the stream must have.
 
 The stream: ``--stream FILE --truth FILE`` (truth: JSON lines ``{"id", "story", ...}``),
 or generated and cached in ``benchmarks/out/cache/``: by ``republish_corpus.py`` when it
@@ -246,11 +248,13 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> str:
+    """The results table (and the goals), markdown or plain text."""
     rounds = len(next(iter(res["runs"].values())))
-    head = ["tool", f"docs/s, median (min-max) of {rounds}", "x rensa script", "x rensa, per round", "peak memory, tree (top)", "processes", "CPU / wall"]
-    has_q = bool(res.get("quality"))
+    head = ["tool", f"docs/s, median (min-max) of {rounds}", "x rensa script", "x rensa, per round"]
+    head += ["peak memory, tree (top)", "processes", "CPU / wall", "kept"]
+    has_q = any(res["quality"].values())
     if has_q:
-        head += ["kept", "recall", "precision"]
+        head += ["recall", "precision"]
     rows = []
     for name, row in summary["tools"].items():
         cells = [
@@ -261,10 +265,11 @@ def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> s
             f"{row['peak_tree_mb'].median:,.0f} MB ({row['peak_top_mb'].median:,.0f})",
             str(row["processes"]),
             f"{row['cpu_per_wall'].median:.2f}",
+            f"{res['kept'][name]:,}",
         ]
         if has_q:
             q = res["quality"].get(name)
-            cells += [f"{res['kept'][name]:,}", f"{q['recall']:.4f}", f"{q['precision']:.4f}"] if q else [f"{res['kept'][name]:,}", "-", "-"]
+            cells += [f"{q['recall']:.4f}", f"{q['precision']:.4f}"] if q else ["-", "-"]
         rows.append(cells)
     out = [_harness.table(head, rows, markdown=markdown)]
     if summary["goals"]:
@@ -325,7 +330,8 @@ def report(res: dict[str, Any], summary: dict[str, Any], doc: Path, png: Path) -
         tables(res, summary, markdown=True),
         "",
         "Recall and precision: of \"is a duplicate of an earlier document of the same story\", from each tool's "
-        "`--mark` output (the named document must be of the same story). The commands (each `< stream > out`):",
+        "`--mark` output (the named document must be of the same story). CPU / wall: CPU time over wall time, "
+        "below 1 for a one-process tool when it waited for a CPU. The commands (each `< stream > out`):",
         "",
         *(f"- {name}: `{shlex.join(_shown(argv))}`" for name, argv in res["argv"].items()),
         "",
