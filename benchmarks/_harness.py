@@ -8,13 +8,12 @@ Peak memory is sampled: every ``interval`` seconds (20 ms) the harness reads ``V
 (the peak resident set) of the process and of every descendant it can see in ``/proc``,
 keeps each pid's largest value, and sums over pids. Pages shared between processes (a
 forked child's copy-on-write pages, shared memory) count once per process, and the peaks
-of different processes need not be simultaneous, so the sum is an upper bound of the
-tree's peak. A child that lives less than one interval may be missed; a process's growth
-in its last interval is missed too, except for a lone process whose peak is above the
-harness's own: ``ru_maxrss`` from ``wait4`` is the larger of the process's peak and the
-peak of the harness's memory the process was forked from (Linux keeps the high-water mark
-of the memory ``exec`` replaces), so it is used only when it exceeds the harness's own
-peak and no descendant was seen.
+of different processes need not be simultaneous, so the sum can exceed the memory the
+tree ever used at one time. A child that lives less than one interval may be missed, and
+so is a process's growth in its last interval. For a lone process (no descendant seen)
+``ru_maxrss`` from ``wait4`` is exact, but Linux counts in it the high-water mark of the
+memory ``exec`` replaced, the harness's own (the child is forked from it): it is used
+when it is above the harness's peak at the spawn.
 
     >>> m = run_process([sys.executable, "-c", "print(6 * 7)"], None, os.devnull)
     >>> m.returncode, m.seconds > 0, m.peak_tree_mb >= m.peak_top_mb > 0
