@@ -29,7 +29,8 @@ interleaved rounds (the tool order rotates each round); the ratio to the rensa s
 (of the medians, and the median of the per-round ratios, which cancels load that changes
 between rounds); peak memory, the sum over the process tree of each process's peak
 resident set, and the top process alone; CPU time / wall time (below 1 for a one-process
-tool: it waited for a CPU, the machine was busy). Before the timed rounds, each tool runs once
+tool: it waited for a CPU, the machine was busy); start-up: the best of 3 runs on empty
+input (interpreter, imports, exit). Before the timed rounds, each tool runs once
 with ``--mark`` on the same stream (untimed): that is the quality run, and it also brings
 the stream and the tool's files into the page cache, so no timed run reads from disk.
 Output goes to ``/dev/shm`` (RAM) when it exists, so that no run waits on disk writes.
@@ -206,7 +207,7 @@ def lines_of(path: Path) -> int:
         return sum(1 for _ in f)
 
 
-def measure(argv: list[str], stream: Path, out: Path) -> _harness.Measurement:
+def measure(argv: list[str], stream: Path | None, out: Path) -> _harness.Measurement:
     """One run; a failed run stops the benchmark (its numbers would mean nothing)."""
     m = _harness.run_process(argv, stream, out)
     if m.returncode != 0:
@@ -251,7 +252,7 @@ def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> s
     """The results table (and the goals), markdown or plain text."""
     rounds = len(next(iter(res["runs"].values())))
     head = ["tool", f"docs/s, median (min-max) of {rounds}", "x rensa script", "x rensa, per round"]
-    head += ["peak memory, tree (top)", "processes", "CPU / wall", "kept"]
+    head += ["peak memory, tree (top)", "processes", "CPU / wall", "start-up", "kept"]
     has_q = any(res["quality"].values())
     if has_q:
         head += ["recall", "precision"]
@@ -264,7 +265,8 @@ def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> s
             row["vs_baseline"].format("{:.2f}") if "vs_baseline" in row else "-",
             f"{row['peak_tree_mb'].median:,.0f} MB ({row['peak_top_mb'].median:,.0f})",
             str(row["processes"]),
-            f"{row['cpu_per_wall'].median:.2f}",
+            row["cpu_per_wall"].format("{:.2f}"),
+            f"{res['startup'][name]:.2f} s",
             f"{res['kept'][name]:,}",
         ]
         if has_q:
@@ -331,7 +333,7 @@ def report(res: dict[str, Any], summary: dict[str, Any], doc: Path, png: Path) -
         "",
         "Recall and precision: of \"is a duplicate of an earlier document of the same story\", from each tool's "
         "`--mark` output (the named document must be of the same story). CPU / wall: CPU time over wall time, "
-        "below 1 for a one-process tool when it waited for a CPU. The commands (each `< stream > out`):",
+        "below 1 for a one-process tool when it waited for a CPU. Start-up: the best of 3 runs on empty input. The commands (each `< stream > out`):",
         "",
         *(f"- {name}: `{shlex.join(_shown(argv))}`" for name, argv in res["argv"].items()),
         "",
@@ -395,12 +397,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "argv": commands,
         "quality": {},
         "kept": {},
+        "startup": {},
     }
     # Output goes to a RAM file system where there is one: writing it to disk would leave
     # dirty pages whose writeback could overlap the next run.
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(prefix="bench_dedup-", dir=shm) as tmp:
         out = Path(tmp) / "out.jsonl"
+        for name, cmd in commands.items():  # the fixed cost: the best of 3 runs on empty input
+            res["startup"][name] = min(measure(cmd, None, out).seconds for _ in range(3))
         if not args.no_quality:
             for name, cmd in commands.items():
                 m = measure([*cmd, "--mark"], stream, out)
