@@ -92,7 +92,8 @@ def make_stream(docs: int) -> tuple[Path, Path, str]:
         argv = [sys.executable, __file__, "--_docs-corpus", str(docs)]
     stream, truth = cache / f"{name}.jsonl", cache / f"{name}.truth.jsonl"
     if not (stream.exists() and truth.exists()):
-        tmp_stream, tmp_truth = stream.with_suffix(".tmp"), truth.with_suffix(".tmp")
+        # .jsonl names still, in case the generator goes by the extension
+        tmp_stream, tmp_truth = (f.with_name(f.name.replace(".jsonl", ".part.jsonl")) for f in (stream, truth))
         subprocess.run([*argv, "--out", str(tmp_stream), "--truth", str(tmp_truth)], check=True)
         tmp_stream.replace(stream)
         tmp_truth.replace(truth)
