@@ -131,7 +131,8 @@ def quality(marked: Path, truth: Path) -> dict[str, Any]:
     with open(truth, encoding="utf-8") as f:
         for line in f:
             t = json.loads(line)
-            doc_id, s = str(t["id"]), str(t["story"])
+            doc_id = str(t["id"])
+            s = f"story {t['story']}" if t.get("story") is not None else f"doc {doc_id}"  # none: a story of its own
             if s in seen:
                 true_dups.add(doc_id)
             seen.add(s)
