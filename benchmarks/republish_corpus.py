@@ -828,6 +828,23 @@ def editorial_paragraph(rng: random.Random, body: Body) -> str:
     return " ".join(cast.fill(rng.choice(GENERIC_SENTENCES + cast.topic.sentences), rng) for _ in range(rng.randint(1, 2)))
 
 
+def drop_paragraphs(paragraphs: list[str], rng: random.Random, n: int) -> list[str]:
+    """Drop ``n`` paragraphs other than the first, each at most a quarter of the text; where
+    the paragraphs are all longer (a text of a few long blocks), the last sentence of one."""
+    out = list(paragraphs)
+    for _ in range(n):
+        size = sum(map(len, out))
+        short = [i for i in range(1, len(out)) if len(out[i]) <= 0.25 * size]
+        if short:
+            del out[rng.choice(short)]
+            continue
+        i = rng.randrange(len(out))
+        sentences = split_sentences(out[i])
+        if len(sentences) > 1:
+            out[i] = " ".join(sentences[:-1])
+    return out
+
+
 def make_copy(original: Doc, profile: Profile, rng: random.Random) -> tuple[str, list[str], str]:
     """A republication of ``original``: (text, edits applied, site)."""
     if rng.random() < SINGLE_EDIT:
@@ -838,9 +855,8 @@ def make_copy(original: Doc, profile: Profile, rng: random.Random) -> tuple[str,
     paragraphs = list(body.paragraphs)
     lead, credit = original.lead, original.credit
     site = rng.choice(profile.sites)
-    if "para-drop" in edits and len(paragraphs) > 3:
-        for _ in range(1 if rng.random() < 0.85 else 2):
-            del paragraphs[rng.randrange(1, len(paragraphs))]
+    if "para-drop" in edits:
+        paragraphs = drop_paragraphs(paragraphs, rng, 1 if rng.random() < 0.85 else 2)
     if "para-add" in edits:
         paragraphs.insert(rng.randint(1, len(paragraphs)), editorial_paragraph(rng, body))
     if "words" in edits:
