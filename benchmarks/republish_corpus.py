@@ -29,7 +29,8 @@ Bases. ``--base generated`` writes the stories with this module's own news-prose
 (topics, actors, places, figures and quotes; 4-12 paragraphs, ~1.3 KB). ``--base PATH.jsonl``
 uses real articles instead (one JSON object per line with a ``text`` field, optionally a
 ``topic`` field used for ``neg:topic``): each article is used at most once, so the stream is
-shortened, with a warning, when the file has too few; paragraphs are the text's lines. The
+shortened, with a warning, when the file has fewer than half as many articles as documents
+asked for; paragraphs are the text's lines. The
 paragraph an outlet adds (``para-add``) comes from the grammar either way.
 
 Splits. ``dev`` and ``heldout`` draw from disjoint seeds, and ``heldout`` also uses sites,
@@ -1015,6 +1016,10 @@ def plan_counts(n: int) -> dict[str, int]:
 
 
 COPIES_PER_STORY = (0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 8)
+# Base stories a document uses on average (originals, the new bodies of hard negatives,
+# unrelated stories, with a margin): a file base is never exhausted half-way, which would
+# leave the stream without hard negatives.
+BODIES_PER_DOC = 0.5
 
 
 def build(n_docs: int, split: str, base_kind: type[GeneratedBase] | Path, seed: int = 0) -> list[Doc]:
@@ -1025,6 +1030,10 @@ def build(n_docs: int, split: str, base_kind: type[GeneratedBase] | Path, seed: 
     rng_edit = random.Random(salt + ":edit")
     rng_time = random.Random(salt + ":time")
     base: Base = GeneratedBase(rng_story) if base_kind is GeneratedBase else FileBase(Path(str(base_kind)), rng_story)
+    left = base.left()
+    if left is not None and left < BODIES_PER_DOC * n_docs:
+        print(f"republish_corpus: {left} articles in the base make about {int(left / BODIES_PER_DOC)} documents, not {n_docs}", file=sys.stderr)
+        n_docs = int(left / BODIES_PER_DOC)
     counts = plan_counts(n_docs)
     docs: list[Doc] = []
     counter = iter(range(10**9))
