@@ -91,7 +91,7 @@ def test_newsclean_dedup_refuses_the_same_lines(run, case: str) -> None:
     assert "Traceback" not in done.stderr.decode()
     assert f"<stdin>: line 2: {reason.split('{')[0]}" in done.stderr.decode()
     skipped = run("dedup", "--skip-bad-lines", input=GOOD + b"\n" + line + b"\n")
-    assert skipped.returncode == 0 and "skipped 1 bad line" in skipped.stderr.decode()
+    assert skipped.returncode == 0 and "1 bad line skipped" in skipped.stderr.decode()
 
 
 COMPRESS = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}

@@ -25,7 +25,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
-from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, STDIN, _decode, _label, _open
+from ._io import MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
+from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
 
 BATCH = 2048  # most documents decided at a time
 MARK_FIELDS = ("duplicate_of", "similarity")
@@ -115,6 +116,13 @@ def parser() -> argparse.ArgumentParser:
         default="strict",
         help="invalid UTF-8 (default: strict, an error naming the byte)",
     )
+    p.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help="a longer line is a bad line (default: %(default)s, 256 MiB); only N bytes of it are held",
+    )
     return p
 
 
@@ -133,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsclean dedup: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if args.max_line_bytes < 1:
+        print(f"newsclean dedup: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr)
+        return EXIT_USAGE
     if not 1 <= workers <= 256:
         print(f"newsclean dedup: error: --workers must be 1 to 256, got {workers}", file=sys.stderr)
         return EXIT_USAGE
@@ -147,8 +158,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.files or [STDIN]:
             try:
-                with _open(name) as source:
-                    stream.run(source, _label(name))
+                with open_input(name) as source:
+                    stream.run(source, label(name))
             except (NewscleanError, OSError) as err:
                 if isinstance(err, BrokenPipeError):
                     raise
@@ -241,7 +252,7 @@ class Stream:
 
     def __init__(self, index: Any, args: argparse.Namespace, stats: Stats, workers: int) -> None:
         self.index, self.args, self.stats = index, args, stats
-        self.out = sys.stdout.buffer
+        self.out = sys.stdout
         self.pool: Any = None
         if workers > 1:
             from . import _forked
@@ -277,7 +288,7 @@ class Stream:
         number = 0
         offset = 0
         try:
-            for lines, waiting in _chunks(source):
+            for lines, waiting in _chunks(source, self.args.max_line_bytes):
                 for raw in lines:
                     number += 1
                     record = self._record(raw, label, number, offset)
@@ -299,41 +310,30 @@ class Stream:
         if batch:
             yield batch
 
-    def _record(self, raw: bytes, label: str, number: int, offset: int) -> Record | None:
+    def _record(self, raw: bytes, source: str, number: int, offset: int) -> Record | None:
         """The record of one line, ``None`` for a blank or skipped line."""
         from ._errors import InputError, RecordError
 
         args = self.args
         try:
-            text = _decode(raw, f"{label}: line {number}", args.errors, base=offset)
-            if not text.strip():
+            good = parse_line(raw, number, offset, source, args.field, args.errors, args.max_line_bytes)
+            if good is None:
                 return None
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise RecordError(label, number, f"not valid JSON ({err.msg} at column {err.colno})") from None
-            except (ValueError, RecursionError) as err:
-                raise RecordError(label, number, f"not usable JSON ({err})") from None
-            if not isinstance(record, dict):
-                raise RecordError(label, number, f"a JSON {type(record).__name__}, not an object")
-            value = record.get(args.field)
-            if not isinstance(value, str):
-                what = "has no field" if args.field not in record else "has a non-string field"
-                raise RecordError(label, number, f"{what} {args.field!r}")
             if args.mark:
-                taken = [f for f in MARK_FIELDS if f in record]
+                taken = [f for f in MARK_FIELDS if f in good.record]
                 if taken:
-                    raise RecordError(label, number, f"already has a field {taken[0]!r}, which --mark would overwrite")
+                    raise RecordError(source, number, f"already has a field {taken[0]!r}, which --mark would overwrite")
         except InputError:
             if not args.skip_bad_lines:
                 raise
             self.stats.bad += 1
             return None
-        doc_id = record.get(args.id_field)
+        doc_id = good.record.get(args.id_field)
         if doc_id is None or doc_id == "":
-            doc_id = "text:" + hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        line = raw.rstrip(b"\r \t") if args.mark else raw
-        return Record(number, line, str(doc_id), value)
+            doc_id = "text:" + hashlib.blake2b(good.text.encode("utf-8"), digest_size=16).hexdigest()
+        elif not isinstance(doc_id, str):
+            doc_id = json.dumps(doc_id, ensure_ascii=False)
+        return Record(number, good.raw, doc_id, good.text)
 
     # -- deciding and writing -------------------------------------------------------------
 
@@ -375,7 +375,9 @@ class Stream:
             for record, result, end in zip(batch, results, ends):
                 if result.new and end > written:
                     self._forget(record.id)
-            raise error
+            if isinstance(error, BrokenPipeError):
+                raise error
+            raise OutputError(f"stdout: {error.strerror or error}") from None
         self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
 
     def _forget(self, doc_id: str) -> None:
@@ -385,11 +387,14 @@ class Stream:
             pass
 
 
-def _write_all(out: IO[bytes], data: bytes) -> tuple[int, OSError | None]:
+def _write_all(out: IO[str], data: bytes) -> tuple[int, OSError | None]:
     """Write ``data`` to the file descriptor behind ``out``: how many bytes the system
     accepted (a pipe's buffer counts), and the error that stopped it, if any."""
-    fd = out.fileno()
-    out.flush()
+    try:
+        fd = out.fileno()
+        out.flush()
+    except (OSError, ValueError, AttributeError) as err:
+        return 0, err if isinstance(err, OSError) else OSError(f"it is closed ({err})")
     view = memoryview(data)
     done = 0
     while done < len(data):
@@ -409,21 +414,33 @@ def _with_fields(raw: bytes, fields: str) -> bytes:
     return body + sep + fields.encode("utf-8") + b"}\n"
 
 
-def _chunks(source: IO[bytes]) -> Iterator[tuple[list[bytes], bool]]:
+def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]:
     """The lines of ``source`` (without their ``\\n``) as they arrive, in lists, each with
-    whether more input is already waiting (a pipe with nothing to read says no)."""
+    whether more input is already waiting (a pipe with nothing to read says no). A line
+    longer than ``limit`` bytes is given as its first ``limit + 1``: the rest is read and
+    dropped, so that it never sits whole in memory."""
     read = getattr(source, "read1", source.read)
     try:
         fd: int | None = source.fileno()
     except (OSError, AttributeError):
         fd = None
     pending = b""
+    overlong = False  # dropping the rest of a line too long to keep
     while True:
         chunk = read(1 << 20)
         if not chunk:
             break
+        if overlong:
+            end = chunk.find(b"\n")
+            if end < 0:
+                continue
+            overlong, chunk = False, chunk[end + 1 :]
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
+        if len(pending) > limit:
+            pending, overlong = pending[: limit + 1], True
+            lines.append(pending)
+            pending = b""
         yield lines, _waiting(fd)
     if pending:
         yield [pending], True

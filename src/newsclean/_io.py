@@ -348,7 +348,7 @@ def records(
         raise ValueError(f"errors must be one of {ERRORS}, got {errors!r}")
     for number, line, offset in lines(stream, max_line_bytes):
         try:
-            record = _record(line, number, offset, source, field, errors, max_line_bytes, max_depth)
+            record = parse_line(line, number, offset, source, field, errors, max_line_bytes, max_depth)
         except InputError as err:
             if not skip_bad_lines:
                 raise
@@ -359,9 +359,18 @@ def records(
             yield record
 
 
-def _record(
-    line: bytes, number: int, offset: int, source: str, field: str, errors: str, max_line_bytes: int, max_depth: int
+def parse_line(
+    line: bytes,
+    number: int,
+    offset: int,
+    source: str,
+    field: str = "text",
+    errors: str = "strict",
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_depth: int = MAX_DEPTH,
 ) -> Record | None:
+    """One line of :func:`records` (``offset``: its first byte's offset in the input):
+    its :class:`Record`, ``None`` for a blank line, or the ``InputError`` of a bad line."""
     raw = line[:-1] if line.endswith(b"\n") else line
     if len(raw) > max_line_bytes:
         raise RecordError(source, number, f"longer than {max_line_bytes} bytes (the limit)")
