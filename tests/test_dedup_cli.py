@@ -59,7 +59,7 @@ def test_index_file_across_runs(run, tmp_path: Path) -> None:
     assert rows(day1.stdout) + rows(day2.stdout) == rows(once.stdout)
     refused = run("dedup", "--index", str(path), "--threshold", "0.9", input=jsonl(DOCS[:1]))
     assert refused.returncode == 1
-    assert "threshold: 0.5 != 0.9" in refused.stderr.decode()
+    assert "threshold: 0.4 != 0.9" in refused.stderr.decode()
 
 
 def test_documents_without_an_id_are_named_by_their_text(run, tmp_path: Path) -> None:

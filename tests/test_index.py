@@ -219,8 +219,9 @@ def test_params_are_validated() -> None:
         IndexParams(threshold=0)
     with pytest.raises(ValueError, match="boilerplate_min_docs"):
         IndexParams(boilerplate_min_docs=1)
-    assert IndexParams().bands == (64, 2)
-    assert round(IndexParams().floor, 3) == 0.364
+    assert IndexParams().bands == (85, 3)
+    assert IndexParams().floor == 0.4
+    assert round(IndexParams(containment=0.8, min_ratio=0.5).floor, 3) == 0.364
 
 
 def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
@@ -242,11 +243,11 @@ def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
     original = next(d for d in docs if d.kind == "original")
     copy = next(d for d in docs if d.story == original.story and d.kind != "original")
     exported = index.minhash(original.text)
-    assert isinstance(exported, LeanMinHash) and exported.seed == 1 and len(exported.hashvalues) == 128
+    assert isinstance(exported, LeanMinHash) and exported.seed == 1 and len(exported.hashvalues) == 256
     # Bit for bit what datasketch computes from the same 32-bit shingle values.
     body = " ".join(keys(index.cleaner.body(original.text)))
     h, owner = window_hashes(*shingle_units([body], "word"), 3)
-    theirs = MinHash(num_perm=128, seed=1, hashfunc=lambda v: v, scheme="affine32")
+    theirs = MinHash(num_perm=256, seed=1, hashfunc=lambda v: v, scheme="affine32")
     theirs.update_batch(sorted({v >> 32 for v in h.tolist()}))
     assert list(exported.hashvalues) == list(theirs.hashvalues)
     index.add(original.text, id="o")
@@ -301,7 +302,7 @@ def test_fingerprints_of_other_parameters_are_refused() -> None:
     text = "The harvest was the largest in a decade, the ministry said on Monday."
     other = DedupIndex(threshold=0.9).fingerprint([text])
     index = DedupIndex()
-    with pytest.raises(SketchMismatchError, match=r"fingerprint 0 .*threshold: 0\.9 != 0\.5"):
+    with pytest.raises(SketchMismatchError, match=r"fingerprint 0 .*threshold: 0\.9 != 0\.4"):
         index.add_fingerprints(other)
     with pytest.raises(SketchMismatchError, match="threshold"):
         index.query(other[0])

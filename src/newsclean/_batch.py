@@ -419,15 +419,7 @@ def _verify(texts: Sequence[str], pairs: npt.NDArray[np.int64], shingle_size: in
     sets, offsets = _shingle_sets32([texts[i] for i in involved.tolist()], shingle_size)
     sizes = np.diff(offsets)
     a, b = local[:, 0], local[:, 1]
-    inter = np.zeros(len(pairs), dtype=np.int64)
-    cost = np.cumsum(sizes[a] + sizes[b])
-    start = 0
-    while start < len(pairs):
-        base = cost[start - 1] if start else 0
-        stop = max(start + 1, int(np.searchsorted(cost, base + _PAIR_BATCH, side="right")))
-        stop = min(stop, start + _MAX_PAIRS)
-        inter[start:stop] = intersections(sets, offsets, a[start:stop], b[start:stop])
-        start = stop
+    inter = overlaps(sets, offsets, a, b)
     union = sizes[a] + sizes[b] - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
@@ -467,6 +459,24 @@ def _shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, npt.N
 # within 0.001 of the threshold, once in ten thousand such pairs.
 _VERIFY_SEED = 0x7E51F1
 _MAX_PAIRS = 1 << 30
+
+
+def overlaps(
+    sets: U32, offsets: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """``intersections`` of every pair, in steps of about ``_PAIR_BATCH`` hashes: the
+    memory a step takes is bounded, however many pairs there are."""
+    sizes = np.diff(offsets)
+    inter = np.zeros(len(a), dtype=np.int64)
+    cost = np.cumsum(sizes[a] + sizes[b])
+    start = 0
+    while start < len(a):
+        base = cost[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(cost, base + _PAIR_BATCH, side="right")))
+        stop = min(stop, start + _MAX_PAIRS)
+        inter[start:stop] = intersections(sets, offsets, a[start:stop], b[start:stop])
+        start = stop
+    return inter
 
 
 def intersections(

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._batch import intersections
+from .._batch import overlaps
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
 from .._normalize import key
@@ -222,9 +222,12 @@ class DedupIndex:
         offsets = np.concatenate([batch.offsets, ends])
         a = np.concatenate([table[:, 0], inner[:, 1]])  # the later document of each pair
         other = np.concatenate([np.searchsorted(involved, table[:, 1]) + n, inner[:, 0]])
-        inter = intersections(sets, offsets, a, other) if len(a) else np.zeros(0, dtype=np.int64)
         size_a, size_b = sizes[a], np.diff(offsets)[other]
         small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
+        # (Sets this unequal cannot match: their Jaccard similarity is at most small / large.)
+        able = small >= min(params.threshold, params.min_ratio) * large
+        a, other, size_a, size_b, small, large = a[able], other[able], size_a[able], size_b[able], small[able], large[able]
+        inter = overlaps(sets, offsets, a, other)
         union = size_a + size_b - inter
         good = (small > 0) & (
             (inter >= params.threshold * union)
