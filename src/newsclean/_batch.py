@@ -379,13 +379,25 @@ def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: 
 
 def _oph(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> tuple[U32, npt.NDArray[np.int64]]:
     """``oph_signatures``, and how many bins of each set were not empty."""
+    return densify(oph_bins(h, owner, n_sets, num_perm))
+
+
+def oph_bins(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> U32:
+    """One-permutation MinHash before densification, shape ``(n_sets, num_perm)``: the
+    least hash that fell in each bin, ``2**32 - 1`` where none did."""
     bits = num_perm.bit_length() - 1
     at = owner << bits  # the flat index of the shingle's bin: its set's row, then its bin
     if bits:
         at += h >> np.uint32(32 - bits)
     flat = np.full(n_sets * num_perm, _EMPTY, dtype=np.uint32)
     np.minimum.at(flat, at, h)
-    sig: U32 = flat.reshape(n_sets, num_perm)
+    return flat.reshape(n_sets, num_perm)
+
+
+def densify(sig: U32) -> tuple[U32, npt.NDArray[np.int64]]:
+    """``oph_bins`` with each empty bin filled by optimal densification, and how many
+    bins of each set were not empty."""
+    num_perm = sig.shape[1]
     # A bin is empty if no shingle fell in it (or, once in 2**32 shingles, the only one that
     # did hashed to the empty value itself: densified as if empty, which is as good).
     filled: npt.NDArray[np.bool_] = sig != _EMPTY

@@ -28,7 +28,8 @@ from typing import IO, Any
 from ._io import MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
 from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
 
-BATCH = 2048  # most documents decided at a time
+BATCH = 1024  # most documents decided at a time
+SKETCH_BATCH = 256  # documents sketched at a time (bounds the words' objects in memory)
 MARK_FIELDS = ("duplicate_of", "similarity")
 
 
@@ -458,9 +459,13 @@ def _waiting(fd: int | None) -> bool:
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from .index._fingerprint import sketch
+    from .index._fingerprint import Batch, sketch
 
-    return sketch([cleaner.body(t) for t in texts], params, cache)
+    parts = [
+        sketch([cleaner.body(t) for t in texts[a : a + SKETCH_BATCH]], params, cache)
+        for a in range(0, len(texts), SKETCH_BATCH)
+    ]
+    return Batch.join(parts)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:

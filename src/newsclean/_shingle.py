@@ -90,7 +90,7 @@ def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tupl
         known.clear()
     found = list(map(known.get, words))
     if None in found:
-        new = list({w for w, h in zip(words, found) if h is None})
+        new = list(set(words).difference(known))
         hashes, _ = _word_hashes(new)
         known.update(zip(new, hashes.tolist()))
         found = list(map(known.__getitem__, words))

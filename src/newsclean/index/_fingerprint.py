@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import intersection_size, unique
-from .._batch import oph_signatures
+from .._batch import densify, oph_bins
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
 from .._lsh import band_keys
@@ -57,6 +57,7 @@ INDEX_RECALL = 0.995
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,6 +190,8 @@ class Fingerprint:
         paragraphs: the 64-bit hashes of the distinct paragraph keys (boilerplate counts).
         params: the parameters it was made with.
         digest: a hash of the story body's key (equal digests: the same story body).
+        check: per MinHash bin, 0 if no shingle fell in it, else its least hash's low
+            byte with the lowest bit set (``chance_check``).
     """
 
     shingles: U32
@@ -196,6 +199,7 @@ class Fingerprint:
     paragraphs: tuple[int, ...]
     params: IndexParams
     digest: str = ""
+    check: U8 | None = None
 
 
 class Batch(NamedTuple):
@@ -207,11 +211,55 @@ class Batch(NamedTuple):
     bands: U64
     paragraphs: list[tuple[int, ...]]
     digests: list[str]
+    checks: U8
 
     def fingerprint(self, i: int, params: IndexParams) -> Fingerprint:
         return Fingerprint(
-            self.sets[self.offsets[i] : self.offsets[i + 1]], self.bands[i], self.paragraphs[i], params, self.digests[i]
+            self.sets[self.offsets[i] : self.offsets[i + 1]],
+            self.bands[i],
+            self.paragraphs[i],
+            params,
+            self.digests[i],
+            self.checks[i],
         )
+
+    @classmethod
+    def join(cls, parts: Sequence[Batch]) -> Batch:
+        """One batch of the documents of ``parts``, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        ends = np.cumsum([0] + [p.offsets[-1] for p in parts[:-1]])
+        offsets = np.concatenate([parts[0].offsets[:1], *(p.offsets[1:] + e for p, e in zip(parts, ends))])
+        return cls(
+            np.concatenate([p.sets for p in parts]),
+            offsets,
+            np.concatenate([p.bands for p in parts]),
+            [x for p in parts for x in p.paragraphs],
+            [x for p in parts for x in p.digests],
+            np.concatenate([p.checks for p in parts]),
+        )
+
+
+def chance_check(a: U8, b: U8, floor: float) -> npt.NDArray[np.bool_]:
+    """Which pairs of rows of check bytes (``Fingerprint.check``) could belong to sets of
+    Jaccard similarity ``floor`` or more. Of the bins that a shingle of either set fell in
+    (densified bins copy others, and would count one sample twice), a bin holds the same
+    least hash in both with probability about the similarity (the one-permutation
+    estimate); two different hashes share their check byte with probability 1/128. A
+    pair is dropped when its bins agree more than 4 standard deviations (of a binomial
+    count, inflated 1.2 times) below what a pair at ``floor`` would show: about 3 pairs in
+    100,000 at exactly the floor, fewer than one in 10 million at 0.05 above it. Short
+    documents have too few bins for the count to say anything, and always pass.
+
+    >>> same = np.full((1, 256), 7, dtype=np.uint8)
+    >>> chance_check(same, same, 0.4).tolist(), chance_check(same, same + 2, 0.4).tolist()
+    ([True], [False])
+    """
+    m = np.count_nonzero((a != 0) | (b != 0), axis=1)
+    k = np.count_nonzero((a == b) & (a != 0), axis=1)
+    f = floor + (1 - floor) / 128
+    keep: npt.NDArray[np.bool_] = k >= m * f - 4.0 * 1.2 * np.sqrt(m * f * (1 - f))
+    return keep
 
 
 def body_digest(body_key: str) -> str:
@@ -243,9 +291,18 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams, cache: dict[str
         sets, offsets, owner = _shingle_sets(units, np.diff(total[bounds]), params)
     else:
         sets, offsets, owner = _shingle_sets(*shingle_units(doc_keys, "char"), params)
+    bands, checks = minhash_of_sets(sets, owner, len(bodies), params)
+    return Batch(sets, offsets, bands, paragraphs, [body_digest(k) for k in doc_keys], checks)
+
+
+def minhash_of_sets(sets: U32, owner: I64, n: int, params: IndexParams) -> tuple[U64, U8]:
+    """The LSH band keys and check bytes of ``n`` shingle sets (``sets``, each value's set
+    in ``owner``): a one-permutation MinHash of ``params.num_perm`` bins, densified for
+    the bands; the check bytes come from the bins before densification."""
     seed = np.uint32(_splitmix64(params.seed) & 0xFFFFFFFF)
-    sig = oph_signatures(fmix32(sets ^ seed), owner, len(bodies), params.num_perm)
-    return Batch(sets, offsets, band_keys(sig, *params.bands), paragraphs, [body_digest(k) for k in doc_keys])
+    raw = oph_bins(fmix32(sets ^ seed), owner, n, params.num_perm)
+    checks = np.where(raw != np.uint32(0xFFFFFFFF), (raw & np.uint32(0xFF)) | np.uint32(1), 0).astype(np.uint8)
+    return band_keys(densify(raw)[0], *params.bands), checks
 
 
 def _shingle_sets(units: U64, lengths: I64, params: IndexParams) -> tuple[U32, I64, I64]:

@@ -36,10 +36,12 @@ from ._fingerprint import (
     Fingerprint,
     IndexParams,
     as_fingerprint,
+    chance_check,
     check_fingerprints,
     check_ids,
     fingerprint_texts,
     minhash_of,
+    minhash_of_sets,
     overlap,
 )
 
@@ -97,6 +99,7 @@ class DedupIndex:
         self._bands: list[U64] = []
         self._paragraphs: list[tuple[int, ...]] = []
         self._digests: list[str] = []
+        self._checks = np.zeros((0, self.params.num_perm), dtype=np.uint8)  # one row a slot (grows by doubling)
         self._slot: dict[str, int] = {}
         self._buckets = _Buckets()
         self._paragraph_docs: Counter[int] = Counter()
@@ -133,7 +136,7 @@ class DedupIndex:
         same parameters; others raise ``SketchMismatchError``), in order."""
         check_ids(prints, ids)
         check_fingerprints(prints, self.params)
-        return self.add_batch(_as_batch(prints, self.params.bands[0]), ids)
+        return self.add_batch(_as_batch(prints, self.params.bands[0], self.params.num_perm), ids)
 
     def add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
         """Add a batch of fingerprints given as arrays (``_fingerprint.sketch``), in order.
@@ -226,7 +229,15 @@ class DedupIndex:
         small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
         # (Sets this unequal cannot match: their Jaccard similarity is at most small / large.)
         able = small >= min(params.threshold, params.min_ratio) * large
-        a, other, size_a, size_b, small, large = a[able], other[able], size_a[able], size_b[able], small[able], large[able]
+        a, other = a[able], other[able]
+        checks = np.concatenate([batch.checks, self._checks[involved]])
+        able = np.ones(len(a), dtype=bool)
+        for at in range(0, len(a), 1 << 14):  # (two gathers of 4 MB at a time)
+            step = slice(at, at + (1 << 14))
+            able[step] = chance_check(checks[a[step]], checks[other[step]], params.floor)
+        a, other = a[able], other[able]
+        size_a, size_b = sizes[a], np.diff(offsets)[other]
+        small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
         inter = overlaps(sets, offsets, a, other)
         union = size_a + size_b - inter
         good = (small > 0) & (
@@ -297,6 +308,12 @@ class DedupIndex:
         self._bands.append(fp.bands)
         self._paragraphs.append(fp.paragraphs)
         self._digests.append(fp.digest)
+        if slot >= len(self._checks):
+            grown = np.zeros((max(1024, 2 * len(self._checks)), self.params.num_perm), dtype=np.uint8)
+            grown[: len(self._checks)] = self._checks
+            self._checks = grown
+        if fp.check is not None:
+            self._checks[slot] = fp.check
         return slot
 
     def _drop(self, slot: int) -> None:
@@ -392,13 +409,17 @@ class DedupIndex:
             if not len(ids) == len(digests) == header.get("documents") or len(offsets) != len(ids) + 1:
                 raise ValueError("document counts disagree")
             bands = arrays["bands"].astype(np.uint64).reshape(len(ids), found.bands[0])
+            shingles = arrays["shingles"].astype(np.uint32)
+            owner = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(offsets))
+            checks = minhash_of_sets(shingles, owner, len(ids), found)[1]  # (a function of the sets)
             for n, doc_id in enumerate(ids):
                 fp = Fingerprint(
-                    arrays["shingles"][offsets[n] : offsets[n + 1]],
+                    shingles[offsets[n] : offsets[n + 1]],
                     bands[n],
                     tuple(arrays["paragraphs"][p_offsets[n] : p_offsets[n + 1]].tolist()),
                     found,
                     digests[n],
+                    checks[n],
                 )
                 index._append(str(doc_id), fp)
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
@@ -438,16 +459,18 @@ class _Buckets:
 
     def lookup(self, queries: U64) -> tuple[I64, I64]:
         """Every ``(query position, slot)`` whose slot holds that query's key."""
+        order = np.argsort(queries)  # (sorted needles: each search walks the run in order)
+        needles = queries[order]
         found_q: list[I64] = []
         found_s: list[I64] = []
         for keys, slots in self._runs:
-            lo = np.searchsorted(keys, queries, "left")
-            count = np.searchsorted(keys, queries, "right") - lo
-            hit = np.flatnonzero(count)
+            lo = np.searchsorted(keys, needles)
+            hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == needles)
             if not len(hit):
                 continue
-            per = count[hit]
-            q = np.repeat(hit, per)
+            # (Most needles miss: the end of a bucket is only looked for where one was found.)
+            per = np.searchsorted(keys, needles[hit], "right") - lo[hit]
+            q = np.repeat(order[hit], per)
             starts = np.repeat(lo[hit] - np.cumsum(per) + per, per)
             found_q.append(q)
             found_s.append(slots[starts + np.arange(len(q))])
@@ -515,11 +538,15 @@ def _pairs_within(keys: U64, positions: I64) -> I64:
     return np.stack([code // n, code % n], axis=1)
 
 
-def _as_batch(prints: Sequence[Fingerprint], bands: int) -> Batch:
+def _as_batch(prints: Sequence[Fingerprint], bands: int, num_perm: int) -> Batch:
     """Fingerprints as one ``Batch`` of arrays."""
     sizes = np.array([len(fp.shingles) for fp in prints], dtype=np.int64)
     offsets = np.zeros(len(prints) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     sets = np.concatenate([fp.shingles for fp in prints]).astype(np.uint32) if prints else np.zeros(0, np.uint32)
     rows = np.stack([fp.bands for fp in prints]).astype(np.uint64) if prints else np.zeros((0, bands), np.uint64)
-    return Batch(sets, offsets, rows, [fp.paragraphs for fp in prints], [fp.digest for fp in prints])
+    checks = np.zeros((len(prints), num_perm), dtype=np.uint8)  # (no check bytes: every pair passes)
+    for i, fp in enumerate(prints):
+        if fp.check is not None:
+            checks[i] = fp.check
+    return Batch(sets, offsets, rows, [fp.paragraphs for fp in prints], [fp.digest for fp in prints], checks)
