@@ -1,0 +1,132 @@
+"""The rule that decides whether two documents are one story, and that it decides the same
+however documents are batched or what the index holds besides."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclean import DedupIndex, IndexParams
+from newsclean.index._fingerprint import chance_check, minhash_of_sets
+
+from .republish import corpus
+
+DOCS = corpus(60, seed=11)
+
+
+def test_the_rule_on_set_sizes() -> None:
+    p = IndexParams()
+    assert p.matches(40, 100, 100) is False  # Jaccard 0.25
+    assert p.matches(58, 100, 100) is True  # Jaccard 0.41
+    assert p.matches(0, 0, 0) is False  # empty bodies never match
+    q = IndexParams(containment=0.8, min_ratio=0.5)
+    assert p.matches(80, 100, 199) is False  # Jaccard 0.37
+    assert q.matches(80, 100, 199) is True  # ... but 80% of a body inside one twice as long
+    assert q.matches(80, 100, 250) is False  # ... not a brief inside a long story
+    assert q.floor < p.floor == p.threshold
+
+
+def test_a_republication_with_site_chrome_and_another_credit_is_one_story() -> None:
+    story = [
+        "The central bank kept its policy rate at 4.5 percent on Tuesday, citing risks to growth from weak exports.",
+        "Governor Le Minh Hung said inflation had eased to 3.1 percent in the year to May, within the target.",
+        "Analysts had expected a cut of a quarter point after three months of falling factory orders in the north.",
+        "The bank said it would watch food prices closely as the rainy season began across the Mekong Delta.",
+    ]
+    original = "HANOI (VNA) — " + "\n".join(story) + "-VNA"
+    copy = (
+        "Home | Business | Markets\n"
+        + "Hanoi, June 8 (Xinhua) -- "
+        + "\n\n".join(story[:3]).replace("4.5 percent", "4.5 per cent")
+        + "\nFollow us for more business news. Subscribe to our newsletter."
+    )
+    index = DedupIndex()
+    assert index.add(original, id="vna").new
+    assert index.add(copy, id="xinhua").duplicate_of == "vna"
+
+
+def test_follow_ups_and_shared_quotes_stay_apart() -> None:
+    story = [d for d in DOCS if d.kind == "original"]
+    index = DedupIndex()
+    for d in story:
+        index.add(d.text, id=d.id)
+    for d in DOCS:
+        if d.kind in ("follow_up", "shared_quote"):
+            assert index.query(d.text).new, d.kind
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, len(DOCS) - 1), max_size=6, unique=True))
+def test_batches_decide_as_one_pass(cuts: list[int]) -> None:
+    texts, ids = [d.text for d in DOCS], [d.id for d in DOCS]
+    whole = DedupIndex().add_many(texts, ids)
+    index = DedupIndex()
+    bounds = [0, *sorted(cuts), len(DOCS)]
+    parts = [index.add_many(texts[a:b], ids[a:b]) for a, b in zip(bounds, bounds[1:])]
+    assert [r for part in parts for r in part] == whole
+
+
+def test_a_decision_depends_on_the_two_documents_only() -> None:
+    # What else the index holds (unrelated stories before, in the same batch or not)
+    # changes nothing about whether a copy matches its original, nor its similarity.
+    original = next(d for d in DOCS if d.kind == "original")
+    copy = next(d for d in DOCS if d.story == original.story and d.kind != "original")
+    alone = DedupIndex()
+    alone.add(original.text, id="o")
+    expected = alone.add(copy.text, id="c")
+    crowded = DedupIndex()
+    others = [d for d in DOCS if d.story != original.story]
+    crowded.add_many([d.text for d in others], [d.id for d in others])
+    crowded.add(original.text, id="o")
+    assert crowded.add(copy.text, id="c") == expected
+
+
+def test_a_repeated_id_is_a_repeat_or_an_update() -> None:
+    index = DedupIndex()
+    text = DOCS[0].text
+    assert index.add(text, id="a").status == "new"
+    assert index.add(text, id="a").status == "repeat"
+    changed = index.add(text + " A correction was appended to this story on Wednesday afternoon.", id="a")
+    assert changed.status == "update" and changed.new and len(index) == 1
+    other = next(d for d in DOCS if d.kind == "original" and d.text != text)
+    assert index.add(other.text, id="b").status == "new"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(60, 400), st.floats(0.45, 1.0), st.integers(0, 2**31))
+def test_the_chance_check_keeps_pairs_above_the_floor(size: int, similarity: float, seed: int) -> None:
+    # Two sets of ``size`` hashes sharing enough of them for the given Jaccard similarity:
+    # the check (run before exact verification) must never drop them.
+    rng = np.random.default_rng(seed)
+    shared = round(2 * size * similarity / (1 + similarity))
+    pool = rng.choice(2**32 - 1, size=2 * size, replace=False).astype(np.uint32)
+    a = np.sort(pool[:size])
+    b = np.sort(np.concatenate([pool[:shared], pool[size : 2 * size - shared]]))
+    params = IndexParams()
+    sets = np.concatenate([a, b])
+    owner = np.repeat(np.arange(2), [len(a), len(b)])
+    checks = minhash_of_sets(sets, owner, 2, params)[1]
+    assert chance_check(checks[:1], checks[1:], params.floor).tolist() == [True]
+
+
+def test_the_chance_check_drops_unrelated_pairs() -> None:
+    rng = np.random.default_rng(5)
+    params = IndexParams()
+    dropped = 0
+    for _ in range(200):
+        pool = rng.choice(2**32 - 1, size=460, replace=False).astype(np.uint32)
+        a, b = np.sort(pool[:230]), np.sort(np.concatenate([pool[:20], pool[250:460]]))  # Jaccard 0.05
+        owner = np.repeat(np.arange(2), [230, 230])
+        checks = minhash_of_sets(np.concatenate([a, b]), owner, 2, params)[1]
+        dropped += not chance_check(checks[:1], checks[1:], params.floor)[0]
+    assert dropped >= 190
+
+
+@pytest.mark.parametrize("bad", [{"threshold": 0}, {"containment": 1.5}, {"num_perm": 100}, {"min_ratio": "x"}])
+def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
+    from newsclean import OptionsError
+
+    with pytest.raises(OptionsError):
+        IndexParams(**bad)  # type: ignore[arg-type]
