@@ -100,9 +100,14 @@ def candidate_probability(s: float, bands: int, rows: int) -> float:
 def _defaults() -> tuple[tuple[int, int], tuple[int, int], float]:
     import newsclean
 
-    options, params = newsclean.Options(), newsclean.IndexParams()
-    assert options.threshold == params.threshold
-    return options.bands, params.bands, options.threshold
+    # (The index's threshold, 0.4, is marked by its own line in the plot.)
+    return newsclean.Options().bands, newsclean.IndexParams().bands, newsclean.Options().threshold
+
+
+def newsclean_index_floor() -> float:
+    import newsclean
+
+    return newsclean.IndexParams().floor
 
 
 def s_curve_png() -> bytes:
@@ -119,6 +124,9 @@ def s_curve_png() -> bytes:
     ax.plot(s, 1 - (1 - s**cr) ** cb, color="#1565c0", lw=2.2, label=f"clean(): {cb} bands × {cr} rows (paragraphs)")
     ax.plot(s, 1 - (1 - s**ir) ** ib, color="#c62828", lw=2.2, label=f"DedupIndex / dedup: {ib} × {ir} (documents)")
     ax.axvline(t, color="#444", lw=1, ls="--")
+    floor = newsclean_index_floor()
+    ax.axvline(floor, color="#c62828", lw=1, ls=":")
+    ax.text(floor + 0.01, 0.55, f"documents:\nJaccard {floor}", fontsize=8.5, color="#c62828")
     ax.text(
         t + 0.01,
         0.04,
@@ -144,7 +152,7 @@ def s_curve_png() -> bytes:
     ax.set_ylim(-0.02, 1.04)
     ax.set_xlabel("Jaccard similarity of the two shingle sets")
     ax.set_ylabel("probability of becoming a candidate pair")
-    ax.set_title(r"LSH banding, 128 MinHash permutations: $P = 1 - (1 - s^r)^b$", fontsize=11)
+    ax.set_title(r"LSH banding (128 permutations, 256 bins for documents): $P = 1 - (1 - s^r)^b$", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=9, frameon=True)
     fig.tight_layout()
@@ -179,12 +187,12 @@ def bands_table() -> str:
     from newsclean.index._fingerprint import INDEX_RECALL
 
     rows = [
-        "| threshold | `clean()` b × r (recall ≥ 0.999) | index b × r (recall ≥ 0.99) | P(candidate) at threshold − 0.1, `clean()` / index |",
+        f"| threshold | `clean()` b × r (recall ≥ 0.999) | index b × r (256 bins, recall ≥ {INDEX_RECALL}) | P(candidate) at threshold − 0.1, `clean()` / index |",
         "|---:|---:|---:|---:|",
     ]
     for t in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
         cb, cr = choose_bands(t, 128)
-        ib, ir = choose_bands(t, 128, INDEX_RECALL)
+        ib, ir = choose_bands(t, 256, INDEX_RECALL)
         below = round(t - 0.1, 2)
         rows.append(
             f"| {t} | {cb} × {cr} | {ib} × {ir} | "

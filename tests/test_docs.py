@@ -170,7 +170,7 @@ def test_pandas_jsonl_recipe(
     ran = run_page("recipes/pandas-jsonl.md", tmp_path, monkeypatch, None if have_pandas else "import pandas")
     assert ran >= (5 if have_pandas else 2)
     assert (
-        "https://example.com/asean-crime: repeats https://en.vietnamplus.vn/asean-somtc (1.00)"
+        "https://example.com/asean-crime: repeats https://en.vietnamplus.vn/asean-somtc (0.99)"
         in capsys.readouterr().out
     )
     for _, code, _ in fenced_blocks(page, "sh"):

@@ -353,7 +353,7 @@ class Stream:
 
     def _finish(self, batch: list[Record], sketched: Any) -> None:
         prints = sketched.result() if isinstance(sketched, Future) else sketched
-        results = self.index.add_batch(prints, [r.id for r in batch])
+        results = self.index.add_fingerprints(prints, [r.id for r in batch])
         parts: list[bytes] = []
         ends: list[int] = []  # the output's length after each record's line (or none)
         size = 0
@@ -459,13 +459,13 @@ def _waiting(fd: int | None) -> bool:
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from .index._fingerprint import Batch, sketch
+    from .index._fingerprint import sketch
 
-    parts = [
-        sketch([cleaner.body(t) for t in texts[a : a + SKETCH_BATCH]], params, cache)
-        for a in range(0, len(texts), SKETCH_BATCH)
-    ]
-    return Batch.join(parts)
+    prints = []
+    for a in range(0, len(texts), SKETCH_BATCH):
+        batch = sketch([cleaner.body(t) for t in texts[a : a + SKETCH_BATCH]], params, cache)
+        prints += [batch.fingerprint(i, params) for i in range(len(batch.digests))]
+    return prints
 
 
 def _sketch_inherited(texts: list[str]) -> Any:

@@ -109,8 +109,8 @@ class IndexParams:
 
     @property
     def floor(self) -> float:
-        """The least Jaccard similarity a pair the rule accepts can have: the smaller of
-        ``threshold`` and that of a pair at the containment and size-ratio limits."""
+        """The least Jaccard similarity of a pair that the rule accepts (the smaller of
+        ``threshold`` and that of a pair at the containment and size-ratio limits)."""
         c, r = self.containment, self.min_ratio
         return min(self.threshold, c * r / (1 + r - c * r))
 
@@ -194,12 +194,12 @@ class Fingerprint:
             byte with the lowest bit set (``chance_check``).
     """
 
-    shingles: U32
-    bands: U64
+    shingles: npt.NDArray[np.uint32]
+    bands: npt.NDArray[np.uint64]
     paragraphs: tuple[int, ...]
     params: IndexParams
     digest: str = ""
-    check: U8 | None = None
+    check: npt.NDArray[np.uint8] | None = None
 
 
 class Batch(NamedTuple):
@@ -221,22 +221,6 @@ class Batch(NamedTuple):
             params,
             self.digests[i],
             self.checks[i],
-        )
-
-    @classmethod
-    def join(cls, parts: Sequence[Batch]) -> Batch:
-        """One batch of the documents of ``parts``, in order."""
-        if len(parts) == 1:
-            return parts[0]
-        ends = np.cumsum([0] + [p.offsets[-1] for p in parts[:-1]])
-        offsets = np.concatenate([parts[0].offsets[:1], *(p.offsets[1:] + e for p, e in zip(parts, ends))])
-        return cls(
-            np.concatenate([p.sets for p in parts]),
-            offsets,
-            np.concatenate([p.bands for p in parts]),
-            [x for p in parts for x in p.paragraphs],
-            [x for p in parts for x in p.digests],
-            np.concatenate([p.checks for p in parts]),
         )
 
 

@@ -136,11 +136,10 @@ class DedupIndex:
         same parameters; others raise ``SketchMismatchError``), in order."""
         check_ids(prints, ids)
         check_fingerprints(prints, self.params)
-        return self.add_batch(_as_batch(prints, self.params.bands[0], self.params.num_perm), ids)
+        return self._add_batch(_as_batch(prints, self.params.bands[0], self.params.num_perm), ids)
 
-    def add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add a batch of fingerprints given as arrays (``_fingerprint.sketch``), in order.
-        The batch must have been made with this index's parameters."""
+    def _add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add a batch of fingerprints given as arrays, in order (checked already)."""
         n = len(batch.digests)
         with self._lock:
             doc_ids = [str(ids[k]) if ids is not None else str(self._offered + k) for k in range(n)]

@@ -23,7 +23,6 @@ from .._errors import IndexUnavailableError, SketchMismatchError
 from .._normalize import key
 from .._shingle import paragraph_hash
 from ._fingerprint import (
-    Batch,
     Fingerprint,
     IndexParams,
     as_fingerprint,
@@ -274,11 +273,6 @@ class RedisIndex:
                     raise
                 self._redis.script_load(_ADD)
         raise AssertionError("unreachable")
-
-    def add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add a batch of fingerprints given as arrays (``_fingerprint.sketch``), in order,
-        in one pipelined round trip."""
-        return self.add_fingerprints([batch.fingerprint(i, self.params) for i in range(len(batch.digests))], ids)
 
     @staticmethod
     def _result(doc_id: str, reply: list[Any]) -> AddResult:
