@@ -130,3 +130,34 @@ def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
 
     with pytest.raises(OptionsError):
         IndexParams(**bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000"), max_size=12), max_size=6))
+def test_word_units_are_the_word_hashes_of_any_text(texts: list[str]) -> None:
+    from newsclean._normalize import keys
+    from newsclean._shingle import shingle_units, word_units
+
+    cache: dict[str, int] = {}
+    for some in (texts, keys(texts)):  # raw text (the general split) and comparison keys
+        units, counts = word_units(some, cache)
+        expected_units, expected_counts = shingle_units(some, "word")
+        assert units.tolist() == expected_units.tolist() and counts.tolist() == expected_counts.tolist()
+
+
+def test_buckets_bigger_than_the_cap_decide_as_one_pass() -> None:
+    # Hundreds of different stories carrying one long site footer share many buckets (more
+    # members than PER_BUCKET): batches of any size still decide as one pass, and the
+    # footer alone never makes two stories one.
+    from newsclean.index._memory import PER_BUCKET
+
+    footer = " ".join(d.text.split("\n")[0] for d in corpus(40, seed=99)[:3])
+    stories = [d for d in corpus(600, seed=12) if d.kind == "original"]
+    assert len(stories) > 2 * PER_BUCKET
+    texts = [f"{d.text}\n{footer}" for d in stories]
+    ids = [str(n) for n in range(len(texts))]
+    whole = DedupIndex().add_many(texts, ids)
+    assert sum(r.new for r in whole) == len({d.story for d in stories})
+    for size in (7, 100):
+        index = DedupIndex()
+        assert [r for a in range(0, len(texts), size) for r in index.add_many(texts[a : a + size], ids[a : a + size])] == whole

@@ -17,6 +17,7 @@ about 1e-6, far below anything a Jaccard threshold can see. The scheme is named
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -81,10 +82,19 @@ def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tupl
     >>> units, counts = word_units(["a rose is a rose", ""])
     >>> bool((units == shingle_units(["a rose is a rose", ""], "word")[0]).all()), counts.tolist()
     (True, [5, 0])
+    >>> word_units(["a  b", " c\t"])[1].tolist()  # (any other text is split on whitespace)
+    [2, 1]
     """
-    split = [k.split() for k in keys]
-    counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-    words = list(itertools.chain.from_iterable(split))
+    # One split of the joined keys (one call, not one a key), and each key's words counted
+    # by its spaces: a comparison key has no space at either end and no two in a row.
+    joined = " ".join(filter(None, keys))
+    if _NOT_A_KEY.search(joined) is None:
+        counts = np.fromiter((k.count(" ") + 1 if k else 0 for k in keys), dtype=np.int64, count=len(keys))
+        words = joined.split(" ") if joined else []
+    else:  # (not comparison keys: split each on any whitespace)
+        split = [k.split() for k in keys]
+        counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        words = list(itertools.chain.from_iterable(split))
     known = cache if cache is not None else {}
     if len(known) > _WORD_CACHE_LIMIT:
         known.clear()
@@ -98,6 +108,8 @@ def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tupl
 
 
 _WORD_CACHE_LIMIT = 1 << 21
+# In comparison keys joined by one space, only a single space ever separates two words.
+_NOT_A_KEY = re.compile(r"[^\S ]| {2}|^ | $")
 
 
 def paragraph_hashes(units: U64, counts: I64) -> U64:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import unique
 from .._batch import overlaps
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
@@ -153,7 +154,7 @@ class DedupIndex:
         with self._lock:
             slots = self._buckets.lookup(_salted(fp.bands[None, :]).ravel())[1]
             best = None
-            for slot in np.unique(slots).tolist():
+            for slot in unique(slots).tolist():
                 found = self._score(fp.shingles, self._shingles[slot])
                 if found is not None and (best is None or found > best[1]):
                     best = (slot, found)
@@ -217,7 +218,7 @@ class DedupIndex:
         q, slots = self._buckets.lookup(keys[live].ravel())
         table = _unique_pairs(live[q // bands], slots, max(len(self._ids), 1))
         inner = _pairs_within(keys[live], live)
-        involved = np.unique(table[:, 1])
+        involved = unique(table[:, 1])
         gathered = [self._shingles[s] for s in involved.tolist()]
         sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
         ends = batch.offsets[-1] + np.cumsum([len(g) for g in gathered], dtype=np.int64)
@@ -445,12 +446,12 @@ class _Buckets:
         self._dead: set[int] = set()
 
     def add(self, keys: U64, slots: I64) -> None:
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)  # (a bucket's slots in any order: lookups take them all)
         self._runs.append((keys[order], slots[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
             (k1, s1), (k2, s2) = self._runs[-2], self._runs[-1]
             merged, owners = np.concatenate([k1, k2]), np.concatenate([s1, s2])
-            order = np.argsort(merged, kind="stable")
+            order = np.argsort(merged, kind="stable")  # (two sorted runs: a linear merge)
             self._runs[-2:] = [(merged[order], owners[order])]
 
     def forget(self, slot: int) -> None:
@@ -496,7 +497,7 @@ def _unique_pairs(docs: I64, slots: I64, n_slots: int) -> I64:
     """The distinct ``(document, slot)`` pairs, shape ``(m, 2)``."""
     if not len(docs):
         return np.zeros((0, 2), dtype=np.int64)
-    code = np.unique(docs * np.int64(n_slots) + slots)
+    code = unique(docs * np.int64(n_slots) + slots)
     return np.stack([code // n_slots, code % n_slots], axis=1)
 
 
@@ -510,13 +511,20 @@ def _pairs_within(keys: U64, positions: I64) -> I64:
     if rows < 2:
         return np.zeros((0, 2), dtype=np.int64)
     flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")  # (stable: a bucket's members in batch order)
+    order = np.argsort(flat)
     sorted_keys = flat[order]
-    owner = positions[order // bands]
     new = np.ones(len(flat), dtype=bool)
     new[1:] = sorted_keys[1:] != sorted_keys[:-1]
     start = np.maximum.accumulate(np.where(new, np.arange(len(flat)), 0))
     rank = np.arange(len(flat)) - start
+    # A bucket's members in batch order, where it matters: in buckets of more than
+    # PER_BUCKET members (a smaller bucket gives all its pairs, in any order).
+    for first in np.flatnonzero(new & np.append(rank[PER_BUCKET:] == PER_BUCKET, np.zeros(PER_BUCKET, bool))).tolist():
+        end = first + 1
+        while end < len(flat) and not new[end]:
+            end += 1
+        order[first:end] = np.sort(order[first:end])
+    owner = positions[order // bands]
     earlier, later = [], []
     for t in range(1, min(int(rank.max()), PER_BUCKET) + 1 if len(rank) else 1):
         # The t-th previous member; and, past the first PER_BUCKET members of a bucket
@@ -533,7 +541,7 @@ def _pairs_within(keys: U64, positions: I64) -> I64:
     distinct = i != j
     i, j = i[distinct], j[distinct]
     n = int(positions.max()) + 1
-    code = np.unique(np.minimum(i, j) * np.int64(n) + np.maximum(i, j))
+    code = unique(np.minimum(i, j) * np.int64(n) + np.maximum(i, j))
     return np.stack([code // n, code % n], axis=1)
 
 
