@@ -16,8 +16,6 @@ about 1e-6, far below anything a Jaccard threshold can see. The scheme is named
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -74,27 +72,22 @@ def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
 
 
 def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tuple[U64, I64]:
-    """``shingle_units(keys, "word")``, the same values, found faster for text with many
+    """``shingle_units(keys, "word")`` of comparison keys (as ``_normalize.keys`` makes
+    them: words separated by one space), the same values, found faster for text with many
     words: each distinct word is hashed once (the vectorised ``_word_hashes``), and
     ``cache`` (a dict the caller keeps across calls, or None) remembers the hashes of the
-    words seen before. The keys are comparison keys: words are separated by one space.
+    words seen before.
 
     >>> units, counts = word_units(["a rose is a rose", ""])
     >>> bool((units == shingle_units(["a rose is a rose", ""], "word")[0]).all()), counts.tolist()
     (True, [5, 0])
-    >>> word_units(["a  b", " c\t"])[1].tolist()  # (any other text is split on whitespace)
-    [2, 1]
     """
     # One split of the joined keys (one call, not one a key), and each key's words counted
-    # by its spaces: a comparison key has no space at either end and no two in a row.
+    # by its spaces: a comparison key has no space at either end, no two in a row, and no
+    # other whitespace.
     joined = " ".join(filter(None, keys))
-    if _NOT_A_KEY.search(joined) is None:
-        counts = np.fromiter((k.count(" ") + 1 if k else 0 for k in keys), dtype=np.int64, count=len(keys))
-        words = joined.split(" ") if joined else []
-    else:  # (not comparison keys: split each on any whitespace)
-        split = [k.split() for k in keys]
-        counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-        words = list(itertools.chain.from_iterable(split))
+    counts = np.fromiter((k.count(" ") + 1 if k else 0 for k in keys), dtype=np.int64, count=len(keys))
+    words = joined.split(" ") if joined else []
     known = cache if cache is not None else {}
     if len(known) > _WORD_CACHE_LIMIT:
         known.clear()
@@ -108,8 +101,6 @@ def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tupl
 
 
 _WORD_CACHE_LIMIT = 1 << 21
-# In comparison keys joined by one space, only a single space ever separates two words.
-_NOT_A_KEY = re.compile(r"[^\S ]| {2}|^ | $")
 
 
 def paragraph_hashes(units: U64, counts: I64) -> U64:
