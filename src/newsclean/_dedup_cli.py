@@ -459,13 +459,13 @@ def _waiting(fd: int | None) -> bool:
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from .index._fingerprint import sketch
+    from .index._fingerprint import Batch, sketch
 
-    prints = []
-    for a in range(0, len(texts), SKETCH_BATCH):
-        batch = sketch([cleaner.body(t) for t in texts[a : a + SKETCH_BATCH]], params, cache)
-        prints += [batch.fingerprint(i, params) for i in range(len(batch.digests))]
-    return prints
+    parts = [
+        sketch([cleaner.body(t) for t in texts[a : a + SKETCH_BATCH]], params, cache)
+        for a in range(0, len(texts), SKETCH_BATCH)
+    ]
+    return Batch.join(parts)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:

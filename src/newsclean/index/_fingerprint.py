@@ -25,7 +25,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -202,9 +202,12 @@ class Fingerprint:
     check: npt.NDArray[np.uint8] | None = None
 
 
-class Batch(NamedTuple):
-    """The fingerprints of a batch of documents as arrays: the shingle sets as CSR
-    (``sets[offsets[i]:offsets[i + 1]]``), one row of band keys per document."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class Batch(Sequence[Fingerprint]):
+    """The fingerprints of a batch of documents, kept as arrays (the shingle sets as CSR,
+    ``sets[offsets[i]:offsets[i + 1]]``, one row of band keys and of check bytes per
+    document): what ``sketch`` makes, and a sequence of ``Fingerprint`` for anyone who
+    reads it one by one. It pickles as a few arrays, not as one object per document."""
 
     sets: U32
     offsets: I64
@@ -212,15 +215,44 @@ class Batch(NamedTuple):
     paragraphs: list[tuple[int, ...]]
     digests: list[str]
     checks: U8
+    params: IndexParams
 
-    def fingerprint(self, i: int, params: IndexParams) -> Fingerprint:
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    @overload
+    def __getitem__(self, i: int) -> Fingerprint: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Fingerprint]: ...
+    def __getitem__(self, i: int | slice) -> Fingerprint | list[Fingerprint]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
         return Fingerprint(
             self.sets[self.offsets[i] : self.offsets[i + 1]],
             self.bands[i],
             self.paragraphs[i],
-            params,
+            self.params,
             self.digests[i],
             self.checks[i],
+        )
+
+    @classmethod
+    def join(cls, parts: Sequence[Batch]) -> Batch:
+        """One batch of the documents of ``parts`` (made with one set of parameters), in order."""
+        if len(parts) == 1:
+            return parts[0]
+        ends = np.cumsum([0] + [int(p.offsets[-1]) for p in parts[:-1]])
+        return cls(
+            np.concatenate([p.sets for p in parts]),
+            np.concatenate([parts[0].offsets[:1], *(p.offsets[1:] + e for p, e in zip(parts, ends))]),
+            np.concatenate([p.bands for p in parts]),
+            [x for p in parts for x in p.paragraphs],
+            [x for p in parts for x in p.digests],
+            np.concatenate([p.checks for p in parts]),
+            parts[0].params,
         )
 
 
@@ -276,7 +308,7 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams, cache: dict[str
     else:
         sets, offsets, owner = _shingle_sets(*shingle_units(doc_keys, "char"), params)
     bands, checks = minhash_of_sets(sets, owner, len(bodies), params)
-    return Batch(sets, offsets, bands, paragraphs, [body_digest(k) for k in doc_keys], checks)
+    return Batch(sets, offsets, bands, paragraphs, [body_digest(k) for k in doc_keys], checks, params)
 
 
 def minhash_of_sets(sets: U32, owner: I64, n: int, params: IndexParams) -> tuple[U64, U8]:
@@ -304,8 +336,7 @@ def _shingle_sets(units: U64, lengths: I64, params: IndexParams) -> tuple[U32, I
 
 def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[Fingerprint]:
     """``sketch`` of a batch, one ``Fingerprint`` per document."""
-    batch = sketch(bodies, params)
-    return [batch.fingerprint(i, params) for i in range(len(bodies))]
+    return list(sketch(bodies, params))
 
 
 def fingerprint_texts(
@@ -348,8 +379,7 @@ def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexPara
     out: list[Fingerprint] = []
     cache: dict[str, int] = {}
     for a in range(0, len(texts), _BATCH):
-        batch = sketch([cleaner.body(t) for t in texts[a : a + _BATCH]], params, cache)
-        out += [batch.fingerprint(i, params) for i in range(len(batch.digests))]
+        out += sketch([cleaner.body(t) for t in texts[a : a + _BATCH]], params, cache)
     return out
 
 

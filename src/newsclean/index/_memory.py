@@ -136,8 +136,12 @@ class DedupIndex:
         """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
         same parameters; others raise ``SketchMismatchError``), in order."""
         check_ids(prints, ids)
+        if isinstance(prints, Batch):  # (a batch of arrays, from sketch: no object per document)
+            if prints.params != self.params:
+                self.params.check(prints.params.header(), "the fingerprints")
+            return self._add_batch(prints, ids)
         check_fingerprints(prints, self.params)
-        return self._add_batch(_as_batch(prints, self.params.bands[0], self.params.num_perm), ids)
+        return self._add_batch(_as_batch(prints, self.params), ids)
 
     def _add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
         """Add a batch of fingerprints given as arrays, in order (checked already)."""
@@ -285,7 +289,7 @@ class DedupIndex:
                     continue
                 if old is not None:
                     self._drop(old)
-                kept[j] = self._append(doc_id, batch.fingerprint(j, params))
+                kept[j] = self._append(doc_id, batch[j])
                 results.append(AddResult(doc_id, True, status="new" if old is None else "update"))
         finally:
             # The kept documents' buckets, as one sorted run (the batch's later documents
@@ -545,15 +549,15 @@ def _pairs_within(keys: U64, positions: I64) -> I64:
     return np.stack([code // n, code % n], axis=1)
 
 
-def _as_batch(prints: Sequence[Fingerprint], bands: int, num_perm: int) -> Batch:
+def _as_batch(prints: Sequence[Fingerprint], params: IndexParams) -> Batch:
     """Fingerprints as one ``Batch`` of arrays."""
     sizes = np.array([len(fp.shingles) for fp in prints], dtype=np.int64)
     offsets = np.zeros(len(prints) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     sets = np.concatenate([fp.shingles for fp in prints]).astype(np.uint32) if prints else np.zeros(0, np.uint32)
-    rows = np.stack([fp.bands for fp in prints]).astype(np.uint64) if prints else np.zeros((0, bands), np.uint64)
-    checks = np.zeros((len(prints), num_perm), dtype=np.uint8)  # (no check bytes: every pair passes)
+    rows = np.stack([fp.bands for fp in prints]).astype(np.uint64) if prints else np.zeros((0, params.bands[0]), np.uint64)
+    checks = np.zeros((len(prints), params.num_perm), dtype=np.uint8)  # (no check bytes: every pair passes)
     for i, fp in enumerate(prints):
         if fp.check is not None:
             checks[i] = fp.check
-    return Batch(sets, offsets, rows, [fp.paragraphs for fp in prints], [fp.digest for fp in prints], checks)
+    return Batch(sets, offsets, rows, [fp.paragraphs for fp in prints], [fp.digest for fp in prints], checks, params)
