@@ -213,3 +213,11 @@ def test_workers_decide_as_one_process(run) -> None:
     assert two.returncode == 0 and two.stdout == one.stdout
     bad = run("dedup", "--workers", "0", input=jsonl(DOCS))
     assert bad.returncode == 2 and b"--workers must be 1 to 256, got 0" in bad.stderr
+
+
+def test_redis_without_its_client_says_how_to_install_it(run, tmp_path: Path) -> None:
+    # A module named redis that cannot be imported stands for a missing extra.
+    (tmp_path / "redis.py").write_text("raise ImportError('No module named redis')\n")
+    done = run("dedup", "--redis", "redis://127.0.0.1:1/0", input=jsonl(DOCS[:1]), env={"PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 2 and done.stdout == b""
+    assert "pip install 'newsclean[redis]'" in done.stderr.decode() and "Traceback" not in done.stderr.decode()

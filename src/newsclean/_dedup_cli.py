@@ -150,7 +150,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         index = _open_index(args, params, bool(changes))
-    except (NewscleanError, OSError, ImportError) as err:
+    except ImportError as err:
+        print(f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr)
+        return EXIT_USAGE
+    except (NewscleanError, OSError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
         return EXIT_FOUND
     stats = Stats()
