@@ -268,7 +268,7 @@ class Stream:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)  # (joined here: never at exit)
 
     def run(self, source: IO[bytes], label: str) -> None:
         from ._errors import NewscleanError
