@@ -23,7 +23,7 @@ from ._result import Byline
 _DASH = "[-" + DASHES + "]"
 _SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:)\s*)"
 _SENTENCE_END = r"[.!?…\"”’»)\]]"
-_MARKER = r"(?:\./\.|-0-|\((?:END|end|End)\)|ENDS?)"
+_MARKER = r"(?:\./\.|-0-|-30-|\((?:END|end|End)\)|ENDS?)"
 _END_MARKER_LINE = regex.compile(rf"{_MARKER}")
 _INITIALS_LINE = regex.compile(r"[a-z]{2,4}(?:[-/][a-z]{2,4}){1,6}")
 _STAFF_LINE = regex.compile(
@@ -31,7 +31,7 @@ _STAFF_LINE = regex.compile(
     r"\b[^()]*\)"
 )
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
-_PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image")
+_PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
 _POSSESSIVE = regex.compile(r"['’]s\b")
@@ -40,7 +40,7 @@ _MONTH_WORD = regex.compile(r"\p{L}{3,}")
 _INITIALISM_END = regex.compile(r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$")
 # A place word: a capital, then letters, marks, apostrophes, hyphens, maybe a final dot;
 # or initials (U.N., D.C.).
-_PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*+\.?)"
+_PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*+(?:/\p{Lu}[\p{L}\p{M}'’-]*+)?\.?)"
 _CONNECTOR = r"(?:de|del|da|do|dos|das|la|le|les|el|al|of|on|upon|am|an|der|den|di|du|y|e|sur|en|au|aux)"
 _PLACE = rf"{_PLACE_WORD}(?:[ -](?:{_CONNECTOR}[ -])?{_PLACE_WORD}){{0,3}}"
 _CAPS_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{Lu}\p{M}'’-]*+\.?)"
@@ -54,6 +54,8 @@ mag giu lug set ott janvier février mars avril mai juin juillet août octobre n
 décembre janv févr avr juil déc januar februar märz juni juli oktober dezember okt dez
 janeiro fevereiro março maio junho julho setembro outubro dezembro fev out januari februari
 maret mac mei agustus ogos nopember desember disember
+января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+янв фев мар апр июн июл авг сен сент окт ноя дек
 """.split()
 _MONTH_NAMES = frozenset(_MONTHS)
 # Any word can stand where a month does; ``_is_date`` then checks it is one. (An
@@ -81,10 +83,23 @@ _SLOT = r"(?P<agency>[\p{L}\p{N}][\p{L}\p{N}-]*(?: [\p{L}\p{N}][\p{L}\p{N}-]*){0
 
 @dataclasses.dataclass(frozen=True)
 class Dateline:
-    """A leading dateline match: the byline, and where the body starts."""
+    """A leading dateline match: the byline, and where the body starts. A feed tag
+    (``Canadian Press - ``) may be followed by a dateline of its own (``OTTAWA (CP) -``):
+    that one is ``then``, and ``body_start`` is past both."""
 
     byline: Byline
     body_start: int
+    then: Byline | None = None
+
+    @property
+    def bylines(self) -> list[Byline]:
+        return [self.byline] + ([self.then] if self.then else [])
+
+
+# Chinese numerals and digits (ASCII and full-width) of a CJK date: 6月8日, 六月二十五日, １０月２２日.
+_CJK_NUM = "[0-9０-９一二三四五六七八九十〇]{1,3}"
+# A time stamp after a credit: -- SPA 06:30 LOCAL TIME 03:30 GMT
+_STAMP = r"(?:\s+\d{1,2}:\d{2}\s+LOCAL\s+TIME\s+\d{1,2}:\d{2}\s+GMT)"
 
 
 class Credits:
@@ -94,10 +109,21 @@ class Credits:
         self.registry = registry
         paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
         self._paren = regex.compile(paren)
+        # A feed tag: the agency's name and a spaced dash opening a feed item (``AP - A man
+        # set himself afire...``, ``Canadian Press - OTTAWA (CP) - ...``).
+        self._feed_tag = regex.compile(rf"{_SLOT}\s+(?P<sep>{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“‘'«(])")
+        cjk = sorted(
+            (s for a in registry.agencies if "cjk" in a.forms for s in a.spellings if not s.isascii()),
+            key=len,
+            reverse=True,
+        )
+        han = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Han}", s))
+        hangul = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Hangul}", s))
         # (pattern, the agency-specific form it needs, whether it opens with a bracket (else
         # with a capital, the place), what the head must hold for the pattern to match and
         # name an agency: quick tests, far faster than the pattern, that skip most paragraphs)
-        self._datelines: list[tuple[regex.Pattern[str], str | None, bool, Callable[[str], bool]]] = [
+        # (the opener is "A" for a capital letter, else the characters the form may start with)
+        self._datelines: list[tuple[regex.Pattern[str], str | None, str, Callable[[str], bool]]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
                 regex.compile(
@@ -105,7 +131,7 @@ class Credits:
                     rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
                 ),
                 None,
-                False,
+                "A",
                 self._holds_bracketed_agency,
             ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
@@ -116,25 +142,65 @@ class Credits:
                     rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
                 ),
                 None,
-                True,
+                "(",
                 self._holds_bracketed_agency,
             ),
             # MOSCOW, June 8. /TASS/.
             (
                 regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"),
                 "slash",
-                False,
+                "A",
                 _holds("/"),
             ),
             # TOKYO, June 8 Kyodo -
             (
                 regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"),
                 "bare",
-                False,
+                "A",
+                _opens_in_capitals_and_holds_dash_or_colon,
+            ),
+            # МОСКВА, 8 июн — РИА Новости.
+            (
+                regex.compile(rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*"),
+                "dated_dash",
+                "A",
                 _opens_in_capitals_and_holds_dash_or_colon,
             ),
         ]
-        tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
+        if han:  # 新华社北京6月8日电（记者 王明）
+            self._datelines.append(
+                (
+                    regex.compile(
+                        rf"(?P<agency>{han})(?P<loc>\p{{Han}}{{1,8}}?)(?P<date>{_CJK_NUM}月{_CJK_NUM}日)电"
+                        r"(?:\s*[（(](?P<staff>[^（）()\n]{1,30})[)）])?\s*"
+                    ),
+                    "cjk",
+                    "".join(sorted({s[0] for s in cjk})),
+                    _holds("日电"),
+                )
+            )
+            # 【ワシントン共同】
+            self._datelines.append(
+                (
+                    regex.compile(rf"【(?P<loc>[^【】\s\d]{{1,10}}?)(?P<agency>{han})】\s*"),
+                    "cjk",
+                    "【",
+                    _holds("】"),
+                )
+            )
+        if hangul:  # (서울=연합뉴스) 김철수 기자 =
+            self._datelines.append(
+                (
+                    regex.compile(
+                        rf"\((?P<loc>[^()=\s]{{1,10}})=(?P<agency>{hangul})\)\s*"
+                        r"(?:(?P<staff>[^=\n()]{0,40}?(?:기자|특파원|팀|통신원))\s*=\s*)?"
+                    ),
+                    "cjk",
+                    "(",
+                    _holds("="),
+                )
+            )
+        tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
         self._glued = [
             # ...organisations.-VNA / ...he said. — AFP / ...told reporters. (PTI)
             regex.compile(rf"(?<={_SENTENCE_END})(?P<raw>\s*(?:==|{_DASH}{{1,2}})\s*{_SLOT}{tail})\s*$"),
@@ -146,9 +212,13 @@ class Credits:
         )
         self._credit_line = regex.compile(
             rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE})?{_SLOT}"
-            rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?P<marker>\s*{_MARKER})?"
-            rf"|\(\s*{_SLOT}\s*\)(?P<marker>\s*{_MARKER})?"
+            rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?:\s*{_DASH}{{1,2}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
+            rf"|\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}+]{{2,12}})?\s*\)(?P<marker>\s*{_MARKER})?"
             rf"|/(?P<slashed>[\p{{L}}-]+(?: [\p{{L}}-]+){{0,3}})/"
+        )
+        # This report by The Canadian Press was first published June 8, 2023.
+        self._first_published = regex.compile(
+            rf"This (?:report|story|article) by {_SLOT} was first published\b[^\n]{{0,60}}"
         )
 
     def _agency(self, name: str | None, form: str | None = None) -> Agency | None:
@@ -185,18 +255,29 @@ class Credits:
         True
         """
         head = text[:300]
-        if not head or not (head[0] == "(" or head[0].isupper()):
-            return None  # every form starts with a place (a capital) or a bracket
-        bracket = head[0] == "("
-        for pattern, form, opens_with_bracket, needs in self._datelines:
-            if opens_with_bracket != bracket or not needs(head):
+        if not head:
+            return None
+        first = head[0]
+        opener = "A" if first.isupper() else first
+        if opener == "A" and len(head) > 4:
+            tag = self._feed_tag.match(head)
+            agency = self._agency(tag["agency"]) if tag else None
+            if tag and agency and (not agency.ambiguous or " " in tag["agency"]):
+                raw = text[: tag.end("sep")]
+                byline = Byline(agency.code, agency.name, raw, "leading", "dateline", paragraph=paragraph)
+                then = self.dateline(text[tag.end() :], paragraph)
+                if then and then.then is None:
+                    return Dateline(byline, tag.end() + then.body_start, then.byline)
+                return Dateline(byline, tag.end())
+        for pattern, form, opens, needs in self._datelines:
+            if opener not in opens or not needs(head):
                 continue
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
             if m is None or agency is None:
                 continue
-            loc, date = m["loc"], _date_as_written(m["date"])
-            if date and not _is_date(date):
+            loc, date = m["loc"], _date_as_written(m.groupdict().get("date"))
+            if date and form != "cjk" and not _is_date(date):
                 continue
             if not self._plausible(agency, loc, date, nosep=bool(m.groupdict().get("nosep"))):
                 continue
@@ -217,7 +298,9 @@ class Credits:
 
     @staticmethod
     def _plausible(agency: Agency, loc: str | None, date: str | None, nosep: bool) -> bool:
-        caps = loc is not None and loc == loc.upper()
+        # In capitals: the place, or its first part (PLANO, Tex.; ABIDJAN, Ivory Coast).
+        city = loc.split(",")[0].split("[")[0].strip() if loc else ""
+        caps = bool(city) and city == city.upper()
         if loc:
             words = loc.replace("-", " ").split()
             if _POSSESSIVE.search(loc) or len(loc) > 45:
@@ -267,6 +350,9 @@ class Credits:
         """The agency if ``text`` is nothing but a credit (``VNA/VNS``, ``Source: Xinhua``)."""
         # A quick test first (the pattern takes 5-15 us to reject a sentence): a credit line
         # holds no comma, and no full stop but in the end marker ./.
+        if text.startswith("This "):
+            m = self._first_published.fullmatch(text)
+            return self._agency(m["agency"]) if m else None
         if "," in text or ("." in text and "./." not in text):
             return None
         m = self._credit_line.fullmatch(text)
@@ -304,14 +390,14 @@ class Credits:
         out = list(paragraphs)
         leading = self._leading(out, policy, datelines)
         photos = self._photos(out, policy)
-        trailing = self._trailing(out, policy, leading)
-        found = ([leading] if leading else []) + photos + ([trailing] if trailing else [])
+        trailing = self._trailing(out, policy, leading[-1] if leading else None)
+        found = leading + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
         return [(i, t) for i, t in out if t], found
 
     def _leading(
         self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
-    ) -> Byline | None:
+    ) -> list[Byline]:
         for at, (index, text) in enumerate(out[:3]):
             d = self.dateline(text, index) if datelines is None else datelines[index]
             if d is None:
@@ -319,12 +405,12 @@ class Credits:
             if policy != "keep":
                 rest = text[d.body_start :].lstrip()
                 if policy == "rewrite":
-                    b = d.byline
+                    b = d.then or d.byline
                     place = ", ".join(x for x in (b.location, b.date) if x)
                     rest = (f"{place} " if place else "") + f"({b.agency}) — " + rest
                 out[at] = (index, rest)
-            return d.byline
-        return None
+            return d.bylines
+        return []
 
     def _photos(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
         found = []
@@ -416,7 +502,7 @@ def _is_aside(text: str) -> bool:
     return bool(_END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text))
 
 
-_FULL_MONTHS = frozenset(_MONTHS[:12])
+_FULL_MONTHS = frozenset(_MONTHS[:12]) | frozenset(m for m in _MONTHS if m.endswith("я") and len(m) > 3)
 
 
 def _date_as_written(date: str | None) -> str | None:
