@@ -218,3 +218,39 @@ def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: st
     assert form == "bare"
     if not needs(text):
         assert pattern.match(text) is None
+
+
+def test_feed_tag_then_dateline_both_reported() -> None:
+    result = clean("Canadian Press - OTTAWA (CP) - The budget passed.\nThe vote was 170 to 150.\nThe Canadian Press")
+    assert result.text == "The budget passed.\nThe vote was 170 to 150.\n"
+    assert [(c.agency, c.raw, c.position, c.location) for c in result.credits] == [
+        ("CP", "Canadian Press -", "leading", None),
+        ("CP", "OTTAWA (CP) -", "leading", "OTTAWA"),
+        ("CP", "The Canadian Press", "trailing", None),
+    ]
+    assert result.byline == result.credits[0]
+    rewritten = clean("Canadian Press - OTTAWA (CP) - The budget passed.", byline="rewrite")
+    assert rewritten.text == "OTTAWA (CP) — The budget passed."
+
+
+@pytest.mark.parametrize(
+    ("text", "agency", "location", "date", "rest"),
+    [
+        ("МОСКВА, 8 июня. /ТАСС/. Текст.", "TASS", "МОСКВА", "8 июня", "Текст."),
+        ("МОСКВА, 10 фев — РИА Новости. Текст.", "RIA", "МОСКВА", "10 фев", "Текст."),
+        ("新华社北京6月8日电（记者 王明）中国说。", "XINHUA", "北京", "6月8日", "中国说。"),
+        ("中新社香港七月十六日电(记者 李华) 香港说。", "CNS", "香港", "七月十六日", "香港说。"),
+        ("【ソウル共同】韓国政府は8日発表した。", "KYODO", "ソウル", None, "韓国政府は8日発表した。"),
+        ("(부산=연합뉴스) 김철수 기자 = 부산시는 밝혔다.", "YONHAP", "부산", None, "부산시는 밝혔다."),
+        ("Frankfurt/Main (dpa) - Die Stadt sagte.", "DPA", "Frankfurt/Main", None, "Die Stadt sagte."),
+        ("PLANO, Tex. (CP) - The city said.", "CP", "PLANO, Tex.", None, "The city said."),
+    ],
+)
+def test_datelines_in_other_scripts_and_places(
+    text: str, agency: str, location: str | None, date: str | None, rest: str
+) -> None:
+    result = clean(text)
+    assert result.text == rest
+    b = result.byline
+    assert b is not None
+    assert (b.agency, b.location, b.date, b.kind) == (agency, location, date, "dateline")
