@@ -254,3 +254,39 @@ def test_datelines_in_other_scripts_and_places(
     b = result.byline
     assert b is not None
     assert (b.agency, b.location, b.date, b.kind) == (agency, location, date, "dateline")
+
+
+# -- idempotence: cleaning the cleaned text changes nothing -----------------------------
+
+_CREDIT_TOKENS = st.sampled_from(
+    [
+        "(AP)", "—", "-", " - ", "J", "/TASS/", "/", "VNA", "AFP", "Reuters", "Reuter", "AP", "Canadian Press",
+        "(CP)", "OTTAWA", "HANOI", ",", " June 8", ".", " ", "\n", "\n\n", "The talks ended", "He said", "(END)",
+        "./.", "-0-", "-30-", "Photo: ", "(Photo: VNA)", "Source: ", "==", "Kyodo", "(Reporting by Jane Doe)",
+        "ach/jm", "新华社北京6月8日电", "(서울=연합뉴스)", "기자 =", "【東京共同】", "МОСКВА, 8 июня. /ТАСС/.", ":",
+        "(PTI)", "(PAP)", " (Reuters) -", "‐", "...",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_CREDIT_TOKENS, max_size=10).map("".join))
+@example("(AP)—J/TASS/")
+@example("新华社北京6月8日电新华社北京6月8日电")
+@example("(서울=연합뉴스)(AP)—VNA")
+@example("HANOI (VNA) — Story one.\nBEIJING (Xinhua) — Story two.")
+@example("HANOI (VNA) —\nThe lead.\nOTTAWA (CP) - More.")
+@example("Photo: AFP\nHeadline\nSub\nHANOI (VNA) — Body.")
+def test_cleaning_twice_changes_nothing(text: str) -> None:
+    once = clean(text).text
+    assert clean(once).text == once
+
+
+def test_idempotence_is_reached_by_taking_out_less() -> None:
+    # "(AP)—" would leave "J/TASS/", itself a dateline: nothing is taken.
+    assert clean("(AP)—J/TASS/").text == "(AP)—J/TASS/"
+    # Two datelines in the window: taking the first would expose the second.
+    two = "HANOI (VNA) — Story one.\nBEIJING (Xinhua) — Story two."
+    assert clean(two).text == two and clean(two).credits == ()
+    # A dateline on a line of its own, the next paragraph without one: taken.
+    assert clean("Headline\nHANOI (VNA) —\nThe lead.\nMore.").text == "Headline\nThe lead.\nMore."

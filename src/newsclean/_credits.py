@@ -34,6 +34,8 @@ _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
 _PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
+# A feed tag's quick test: a dash after a space near the start (AP - , Canadian Press - ).
+_SPACED_DASH = re.compile(r"\s[-" + DASHES + "]")
 _POSSESSIVE = regex.compile(r"['’]s\b")
 _WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
 _MONTH_WORD = regex.compile(r"\p{L}{3,}")
@@ -254,18 +256,27 @@ class Credits:
         >>> default_credits().dateline("People's Action Party (PAP) — the ruling party") is None
         True
         """
+        d = self._dateline(text, paragraph)
+        # Taking a dateline out must not leave another at the start of the body: cleaning
+        # the cleaned text would take that one too. Then nothing is taken (less, not more).
+        if d is None or self._dateline(text[d.body_start :].lstrip(), paragraph) is not None:
+            return None
+        return d
+
+    def _dateline(self, text: str, paragraph: int) -> Dateline | None:
+        """``dateline()`` without the check of what it leaves."""
         head = text[:300]
         if not head:
             return None
         first = head[0]
         opener = "A" if first.isupper() else first
-        if opener == "A" and len(head) > 4:
+        if opener == "A" and _SPACED_DASH.search(head, 0, 48):
             tag = self._feed_tag.match(head)
             agency = self._agency(tag["agency"]) if tag else None
             if tag and agency and (not agency.ambiguous or " " in tag["agency"]):
                 raw = text[: tag.end("sep")]
                 byline = Byline(agency.code, agency.name, raw, "leading", "dateline", paragraph=paragraph)
-                then = self.dateline(text[tag.end() :], paragraph)
+                then = self._dateline(text[tag.end() :], paragraph)
                 if then and then.then is None:
                     return Dateline(byline, tag.end() + then.body_start, then.byline)
                 return Dateline(byline, tag.end())
@@ -387,9 +398,21 @@ class Credits:
         Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
         has index -1) and the bylines found, in text order.
         """
+        out, found = self._extract(paragraphs, policy, datelines)
+        if found and policy == "extract" and self._extract(out, policy, None)[1]:
+            # What is left still holds a credit (credits stacked on credits, a dateline
+            # whose body ends in a credit that was the body of another): cleaning the
+            # result would take more. Take nothing, so that cleaning is idempotent.
+            return list(paragraphs), []
+        return out, found
+
+    def _extract(
+        self, paragraphs: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
+    ) -> tuple[list[tuple[int, str]], list[Byline]]:
+        """``extract()`` without the check that nothing is left to take."""
         out = list(paragraphs)
-        leading = self._leading(out, policy, datelines)
         photos = self._photos(out, policy)
+        leading = self._leading(out, policy, datelines)
         trailing = self._trailing(out, policy, leading[-1] if leading else None)
         found = leading + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
@@ -398,10 +421,26 @@ class Credits:
     def _leading(
         self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
     ) -> list[Byline]:
-        for at, (index, text) in enumerate(out[:3]):
-            d = self.dateline(text, index) if datelines is None else datelines[index]
+        """The dateline of the first of the first three paragraphs (that are not emptied by
+        a photo credit) that has one, taken out of it.
+
+        Cleaning the result again must not find one more: a second cleaning looks at the
+        first three paragraphs of the result, which may then reach further down (when this
+        paragraph was only a dateline). If one of those has a dateline, none is taken."""
+
+        def dateline_of(k: int) -> Dateline | None:
+            index, text = window[k][1]
+            return self.dateline(text, index) if datelines is None else datelines[index]
+
+        window = [(at, p) for at, p in enumerate(out) if p[1]][:4]  # (position in out, paragraph)
+        for k in range(min(3, len(window))):
+            d = dateline_of(k)
             if d is None:
                 continue
+            at, (index, text) = window[k]
+            left = text[d.body_start :].strip()
+            if any(dateline_of(later) for later in range(k + 1, min(len(window), 3 if left else 4))):
+                return []
             if policy != "keep":
                 rest = text[d.body_start :].lstrip()
                 if policy == "rewrite":
