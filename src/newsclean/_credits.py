@@ -21,7 +21,7 @@ from ._registry import Agency, Registry, default_registry
 from ._result import Byline
 
 _DASH = "[-" + DASHES + "]"
-_SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:)\s*)"
+_SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:|={{1,2}})\s*)"
 _SENTENCE_END = r"[.!?…\"”’»)\]]"
 _MARKER = r"(?:\./\.|-0-|-30-|\((?:END|end|End)\)|ENDS?)"
 _END_MARKER_LINE = regex.compile(rf"{_MARKER}")
@@ -130,7 +130,7 @@ class Credits:
             (
                 regex.compile(
                     rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{paren}"
-                    rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
+                    rf"(?:(?:\s*(?P<after>{_DATE}))?(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
                 ),
                 None,
                 "A",
@@ -287,10 +287,11 @@ class Credits:
             agency = self._agency(m["agency"], form) if m else None
             if m is None or agency is None:
                 continue
-            loc, date = m["loc"], _date_as_written(m.groupdict().get("date"))
+            groups = m.groupdict()
+            loc, date = m["loc"], _date_as_written(groups.get("date") or groups.get("after"))
             if date and form != "cjk" and not _is_date(date):
                 continue
-            if not self._plausible(agency, loc, date, nosep=bool(m.groupdict().get("nosep"))):
+            if not self._plausible(agency, loc, date, nosep=bool(groups.get("nosep"))):
                 continue
             end = m.end()
             raw = text[:end].strip()
@@ -317,6 +318,11 @@ class Credits:
             if _POSSESSIVE.search(loc) or len(loc) > 45:
                 return False
             if words[0].lower() in _NOT_A_PLACE and not loc.lower().startswith("the hague"):
+                return False
+            # A place is in capitals or in title case, not both (Headline HANOI is a
+            # headline's last word and a place).
+            city_words = [w for w in city.replace("-", " ").split() if len(w) > 1 and w.isalpha()]
+            if len({w.isupper() for w in city_words}) > 1:
                 return False
         if (agency.ambiguous or nosep) and not (caps or date):
             return False

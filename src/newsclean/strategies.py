@@ -897,6 +897,9 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
     # The clean text: every kept paragraph followed by its own separator; the last one
     # by one line break if it had any.
     printed = [(p.keep, seps_clean[k]) for k, p in enumerate(dirty_paras) if p.keep]
+    if not any(s == nl + nl for _, s in printed[:-1]):
+        # No blank line left: a wrapped paragraph is printed on one line (docs/rules.md 1).
+        printed = [(t.replace("\n", " "), s) for t, s in printed]
     clean = "".join(t.replace("\n", nl) + s for t, s in printed[:-1])
     if printed:
         t, s = printed[-1]
