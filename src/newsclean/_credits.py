@@ -34,6 +34,8 @@ _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
 _PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
+# The letters an Arabic-script dateline may start with (the opener of its forms).
+_ARABIC_LETTERS = "".join(chr(c) for c in range(0x0620, 0x064B))
 # A feed tag's quick test: a dash after a space near the start (AP - , Canadian Press - ).
 _SPACED_DASH = re.compile(r"\s[-" + DASHES + "]")
 _POSSESSIVE = regex.compile(r"['’]s\b")
@@ -169,6 +171,43 @@ class Credits:
                 _opens_in_capitals_and_holds_dash_or_colon,
             ),
         ]
+        # Москва. 8 июня. INTERFAX.RU -
+        self._datelines.append(
+            (
+                regex.compile(
+                    rf"(?P<loc>{_PLACE})\.\s+(?P<date>{_DATE})\.?\s+(?P<agency>\p{{L}}+(?:\.\p{{L}}{{2,3}})?)"
+                    rf"\s*(?P<sep>{_DASH}{{1,2}})\s*"
+                ),
+                "dated_dash",
+                "A",
+                _holds(". "),
+            )
+        )
+        arabic = "|".join(
+            regex.escape(s) for a in registry.agencies for s in a.spellings if regex.match(r"\p{Arabic}", s)
+        )
+        if arabic:
+            # الرياض (واس) - / the dateline line of SPA: الرياض 15 رمضان 1444 هـ الموافق 6 أبريل 2023 م واس
+            digits = "[0-9٠-٩]"
+            self._datelines.append(
+                (
+                    regex.compile(rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}})\s*\((?P<agency>{arabic})\)\s*(?:{_DASH}{{1,2}}|:)\s*"),
+                    None,
+                    _ARABIC_LETTERS,
+                    _holds("("),
+                )
+            )
+            self._datelines.append(
+                (
+                    regex.compile(
+                        rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}}?) (?P<date>{digits}{{1,2}} \p{{Arabic}}+(?: \p{{Arabic}}+)?"
+                        rf" {digits}{{4}} ?هـ(?: الموافق {digits}{{1,2}} \p{{Arabic}}+ {digits}{{4}} ?م)?) (?P<agency>{arabic})(?:\s+|$)"
+                    ),
+                    None,
+                    _ARABIC_LETTERS,
+                    _holds("هـ"),
+                )
+            )
         if han:  # 新华社北京6月8日电（记者 王明）
             self._datelines.append(
                 (
@@ -211,6 +250,15 @@ class Credits:
         self._photo = regex.compile(
             rf"(?P<raw>\(\s*{_PHOTO}{_SLOT}(?:\s*/[^()\n]{{1,40}})?\s*\)"
             rf"|(?<![^\s]){_PHOTO}{_SLOT}(?:\s*/[^()\n]{{1,40}})?)\s*$"
+        )
+        # A photo credit with the photographer's name, after a caption's last sentence, at the
+        # end of the paragraph or followed by the story's dateline when a scraper merged the
+        # caption and the story's first paragraph:
+        # ...elbow greeting. — VNA/VNS Photo Văn Điệp HÀ NỘI — Vietnamese Prime Minister...
+        self._photo_by = regex.compile(
+            rf"(?<=[.!?…\"”’»)])(?P<raw>\s*{_DASH}\s*{_SLOT}(?:\s*/\s*\p{{Lu}}{{2,6}})?\s+(?:Photo|Ảnh)\s+"
+            rf"\p{{Lu}}[\p{{Ll}}\p{{M}}]+(?:\s+\p{{Lu}}[\p{{Ll}}\p{{M}}]+){{0,3}})"
+            rf"(?:\s+(?P<dateline>(?P<loc>{_CAPS_PLACE})\s*{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“])|\s*$)"
         )
         self._credit_line = regex.compile(
             rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE})?{_SLOT}"
@@ -463,11 +511,34 @@ class Credits:
             m = self._photo_search(text, max(0, len(text) - 160))
             agency = self._agency(m["agency"]) if m else None
             if m is None or agency is None:
+                found += self._photo_with_name(out, at, policy)
                 continue
             raw = text[m.start("raw") :].strip()
             found.append(Byline(agency.code, agency.name, raw, "trailing", "photo", paragraph=index))
             if policy != "keep":
                 out[at] = (index, text[: m.start("raw")].rstrip())
+        return found
+
+    def _photo_with_name(self, out: list[tuple[int, str]], at: int, policy: Policy) -> list[Byline]:
+        """A photo credit with the photographer's name (``— VNA/VNS Photo Văn Điệp``) at the
+        end of paragraph ``at``, or, in the first three paragraphs, followed by the
+        story's dateline in capitals (``HÀ NỘI —``), which is then taken too: the caption
+        and the story's first paragraph stay, joined by a space."""
+        index, text = out[at]
+        if "Photo" not in text and "Ảnh" not in text:
+            return []
+        m = next((m for m in self._photo_by.finditer(text) if self._agency(m["agency"])), None)
+        if m is None or (m["dateline"] and at >= 3):
+            return []
+        agency = self._agency(m["agency"])
+        assert agency is not None
+        found = [Byline(agency.code, agency.name, m["raw"].strip(), "trailing", "photo", paragraph=index)]
+        if m["dateline"]:
+            raw, loc = m["dateline"], m["loc"]
+            found.append(Byline(agency.code, agency.name, raw, "leading", "dateline", loc, paragraph=index))
+        if policy != "keep":
+            rest = text[m.end() :] if m["dateline"] else ""
+            out[at] = (index, (text[: m.start("raw")].rstrip() + " " + rest).strip())
         return found
 
     def _trailing(self, out: list[tuple[int, str]], policy: Policy, dateline: Byline | None) -> Byline | None:
@@ -547,6 +618,9 @@ def _is_aside(text: str) -> bool:
     return bool(_END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text))
 
 
+# Month words of scripts whose month names are not listed (Arabic: the Hijri and Gregorian
+# months of SPA's dateline line; Han: 六月): checked by the pattern of their form instead.
+_OTHER_CALENDAR = regex.compile(r"[\p{Arabic}\p{Han}]")
 _FULL_MONTHS = frozenset(_MONTHS[:12]) | frozenset(m for m in _MONTHS if m.endswith("я") and len(m) > 3)
 
 
@@ -568,7 +642,7 @@ def _is_date(date: str) -> bool:
     (True, True, True, False)
     """
     word = _MONTH_WORD.search(date)
-    return word is None or word[0].lower() in _MONTH_NAMES
+    return word is None or word[0].lower() in _MONTH_NAMES or _OTHER_CALENDAR.match(word[0]) is not None
 
 
 def _after_initialism(text: str, at: int) -> bool:
