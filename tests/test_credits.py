@@ -264,7 +264,7 @@ _CREDIT_TOKENS = st.sampled_from(
         "(CP)", "OTTAWA", "HANOI", ",", " June 8", ".", " ", "\n", "\n\n", "The talks ended", "He said", "(END)",
         "./.", "-0-", "-30-", "Photo: ", "(Photo: VNA)", "Source: ", "==", "Kyodo", "(Reporting by Jane Doe)",
         "ach/jm", "新华社北京6月8日电", "(서울=연합뉴스)", "기자 =", "【東京共同】", "МОСКВА, 8 июня. /ТАСС/.", ":",
-        "(PTI)", "(PAP)", " (Reuters) -", "‐", "...",
+        "(PTI)", "(PAP)", " (Reuters) -", "‐", "...", "By ", "JOHN SMITH ", "Por Agencia EFE", "\r\n", "PAP",
     ]
 )  # fmt: skip
 
@@ -277,6 +277,9 @@ _CREDIT_TOKENS = st.sampled_from(
 @example("HANOI (VNA) — Story one.\nBEIJING (Xinhua) — Story two.")
 @example("HANOI (VNA) —\nThe lead.\nOTTAWA (CP) - More.")
 @example("Photo: AFP\nHeadline\nSub\nHANOI (VNA) — Body.")
+@example("J\n(AP)\n\n(AP)")
+@example("(AP)(AP)\r\n\r\n(AP)\r\n/TASS/\r\n(Photo: VNA)")
+@example("(AP)\n\nPAP\r\nМОСКВА, 8 июня. /ТАСС/.")
 def test_cleaning_twice_changes_nothing(text: str) -> None:
     once = clean(text).text
     assert clean(once).text == once
@@ -290,3 +293,15 @@ def test_idempotence_is_reached_by_taking_out_less() -> None:
     assert clean(two).text == two and clean(two).credits == ()
     # A dateline on a line of its own, the next paragraph without one: taken.
     assert clean("Headline\nHANOI (VNA) —\nThe lead.\nMore.").text == "Headline\nThe lead.\nMore."
+
+
+def test_dateline_after_a_writers_byline_and_a_leading_credit_line() -> None:
+    by = clean("By MICHAEL J. SMITH NEW YORK (AP) -- Shares rose on Monday.")
+    assert by.text == "By MICHAEL J. SMITH Shares rose on Monday."  # the writer stays
+    assert by.byline is not None and (by.byline.raw, by.byline.location) == ("NEW YORK (AP) --", "NEW YORK")
+    line = clean("AFP\nThe talks ended on Monday.")
+    assert line.text == "The talks ended on Monday."
+    assert [(c.raw, c.position, c.kind) for c in line.credits] == [("AFP", "leading", "credit")]
+    assert clean("Por Agencia EFE\nEl Gobierno dijo.").text == "El Gobierno dijo."
+    assert clean("AFP").text == "AFP"  # no body: nothing taken
+    assert clean("MOSCOW, June 8. /TASS/.").text == "MOSCOW, June 8. /TASS/."  # a dateline needs a body

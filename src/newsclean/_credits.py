@@ -16,6 +16,7 @@ from typing import Literal
 
 import regex
 
+from ._layout import SENTENCE_END as _LINE_ENDS
 from ._normalize import DASHES
 from ._registry import Agency, Registry, default_registry
 from ._result import Byline
@@ -31,6 +32,13 @@ _STAFF_LINE = regex.compile(
     r"\b[^()]*\)"
 )
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
+# A line crediting an agency as its writer: By Reuters, Por Agencia EFE, Von dpa.
+_BY = r"(?:By|Por|Von|Par|Oleh)\s+"
+# A writer's byline in capitals before a dateline: By MICHAEL LIEDTKE SAN FRANCISCO (AP) --
+# (two words or more, the last not an initial: MICHAEL J. MARTINEZ NEW YORK is split after
+# MARTINEZ; the shortest such name is taken, so that the place keeps its words)
+_WRITER_NAME = r"\p{Lu}[\p{Lu}.'’-]*(?: \p{Lu}[\p{Lu}.'’-]*)*(?: \p{Lu}[\p{Lu}'’-]+\.?)"
+_WRITERS = regex.compile(rf"{_WRITER_NAME}(?:(?:,| and) {_WRITER_NAME})*")
 _PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
@@ -94,6 +102,11 @@ class Dateline:
     byline: Byline
     body_start: int
     then: Byline | None = None
+    start: int = 0  # where the dateline starts: a writer's byline before it stays
+
+    def rest(self, text: str) -> str:
+        """``text`` without the dateline (and the feed tag before it)."""
+        return text[: self.start] + text[self.body_start :].lstrip()
 
     @property
     def bylines(self) -> list[Byline]:
@@ -261,7 +274,7 @@ class Credits:
             rf"(?:\s+(?P<dateline>(?P<loc>{_CAPS_PLACE})\s*{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“])|\s*$)"
         )
         self._credit_line = regex.compile(
-            rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE})?{_SLOT}"
+            rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE}|{_BY})?{_SLOT}"
             rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?:\s*{_DASH}{{1,2}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
             rf"|\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}+]{{2,12}})?\s*\)(?P<marker>\s*{_MARKER})?"
             rf"|/(?P<slashed>[\p{{L}}-]+(?: [\p{{L}}-]+){{0,3}})/"
@@ -305,11 +318,25 @@ class Credits:
         True
         """
         d = self._dateline(text, paragraph)
+        if d is None and text.startswith("By "):
+            d = self._after_writers(text, paragraph)
         # Taking a dateline out must not leave another at the start of the body: cleaning
         # the cleaned text would take that one too. Then nothing is taken (less, not more).
         if d is None or self._dateline(text[d.body_start :].lstrip(), paragraph) is not None:
             return None
         return d
+
+    def _after_writers(self, text: str, paragraph: int) -> Dateline | None:
+        """A dateline after a writer's byline in capitals (``By MICHAEL LIEDTKE SAN
+        FRANCISCO (AP) --``): the byline stays, the dateline is taken."""
+        at = text.find(" ", 3)
+        while 0 < at < 80:
+            if _WRITERS.fullmatch(text, 3, at):
+                d = self._dateline(text[at + 1 :], paragraph)
+                if d is not None and d.byline.location and d.byline.location.isupper():
+                    return dataclasses.replace(d, body_start=at + 1 + d.body_start, start=at + 1)
+            at = text.find(" ", at + 1)
+        return None
 
     def _dateline(self, text: str, paragraph: int) -> Dateline | None:
         """``dateline()`` without the check of what it leaves."""
@@ -453,7 +480,7 @@ class Credits:
         has index -1) and the bylines found, in text order.
         """
         out, found = self._extract(paragraphs, policy, datelines)
-        if found and policy == "extract" and self._extract(out, policy, None)[1]:
+        if found and policy == "extract" and any(self._extract(again, policy, None)[1] for again in _as_read_again(out)):
             # What is left still holds a credit (credits stacked on credits, a dateline
             # whose body ends in a credit that was the body of another): cleaning the
             # result would take more. Take nothing, so that cleaning is idempotent.
@@ -466,11 +493,26 @@ class Credits:
         """``extract()`` without the check that nothing is left to take."""
         out = list(paragraphs)
         photos = self._photos(out, policy)
-        leading = self._leading(out, policy, datelines)
+        leading = self._leading_line(out, policy)
+        leading += self._leading(out, policy, datelines)
         trailing = self._trailing(out, policy, leading[-1] if leading else None)
         found = leading + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
         return [(i, t) for i, t in out if t], found
+
+    def _leading_line(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
+        """A first paragraph that is only a credit (``AFP``, ``By Reuters``, ``Por Agencia
+        EFE``) before a body: taken, as a leading credit."""
+        first = next((k for k, (_, text) in enumerate(out) if text), None)
+        if first is None:
+            return []
+        index, text = out[first]
+        agency = self.credit_line(text)
+        if agency is None or not any(_has_words(t) and not self.credit_line(t) for _, t in out[first + 1 :]):
+            return []
+        if policy != "keep":
+            out[first] = (index, "")
+        return [Byline(agency.code, agency.name, text, "leading", "credit", paragraph=index)]
 
     def _leading(
         self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
@@ -492,15 +534,18 @@ class Credits:
             if d is None:
                 continue
             at, (index, text) = window[k]
-            left = text[d.body_start :].strip()
+            left = text[d.body_start :].strip() or text[: d.start].strip()
+            if not left and not any(_has_words(t) for _, t in out[at + 1 :]):
+                return []  # a dateline needs a body after it
             if any(dateline_of(later) for later in range(k + 1, min(len(window), 3 if left else 4))):
                 return []
             if policy != "keep":
-                rest = text[d.body_start :].lstrip()
+                rest = d.rest(text)
                 if policy == "rewrite":
                     b = d.then or d.byline
                     place = ", ".join(x for x in (b.location, b.date) if x)
-                    rest = (f"{place} " if place else "") + f"({b.agency}) — " + rest
+                    body = (f"{place} " if place else "") + f"({b.agency}) — " + text[d.body_start :].lstrip()
+                    rest = text[: d.start] + body
                 out[at] = (index, rest)
             return d.bylines
         return []
@@ -590,6 +635,24 @@ class Credits:
             if policy == "rewrite":
                 out.append((-1, f"({code})"))
         return byline
+
+
+def _as_read_again(paragraphs: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The paragraphs as cleaning the printed text again may see them. Only a paragraph with
+    inner line breaks (a wrapped block) can be seen otherwise: printed on one line when no
+    blank line is left, or, when its lines now all but the last end a sentence (a credit or
+    dateline cut from it), one paragraph a line (docs/rules.md section 1)."""
+    if not any("\n" in text or "\r" in text for _, text in paragraphs):
+        return [paragraphs]
+    split: list[tuple[int, str]] = []
+    for index, text in paragraphs:
+        lines = text.splitlines()
+        if len(lines) > 1 and all(line.rstrip().endswith(_LINE_ENDS) for line in lines[:-1]):
+            split += [(index, line.strip()) for line in lines if line.strip()]
+        else:
+            split.append((index, text))
+    unwrapped = [(index, " ".join(line.strip() for line in text.splitlines())) for index, text in paragraphs]
+    return [paragraphs, split, unwrapped]
 
 
 def _holds(char: str) -> Callable[[str], bool]:

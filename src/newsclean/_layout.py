@@ -10,7 +10,7 @@ from ._normalize import tidy
 
 # A line ending in one of these ends a sentence: inside a blank-line block, a break
 # after it separates paragraphs rather than wrapping one.
-_SENTENCE_END = tuple('.!?:…"”’»)]')
+SENTENCE_END = tuple('.!?:…"”’»)]')
 
 
 _LINE_BREAK = re.compile(" *(?:\r\n|\r|\n) *")
@@ -89,7 +89,7 @@ def _by_blocks(text: str) -> list[Paragraph]:
 
 
 def _lines_are_paragraphs(block: list[tuple[str, str, int]]) -> bool:
-    return all(text.endswith(_SENTENCE_END) for text, _, _ in block[:-1])
+    return all(text.endswith(SENTENCE_END) for text, _, _ in block[:-1])
 
 
 def join(paragraphs: Iterable[tuple[str, str]]) -> str:
