@@ -188,7 +188,7 @@ class Credits:
         self._datelines.append(
             (
                 regex.compile(
-                    rf"(?P<loc>{_PLACE})\.\s+(?P<date>{_DATE})\.?\s+(?P<agency>\p{{L}}+(?:\.\p{{L}}{{2,3}})?)"
+                    rf"(?P<loc>{_PLACE})\.\s+(?P<date>{_DATE})\.?\s+(?P<agency>\p{{L}}+)(?:\.\p{{L}}{{2,3}})?"
                     rf"\s*(?P<sep>{_DASH}{{1,2}})\s*"
                 ),
                 "dated_dash",
@@ -333,7 +333,8 @@ class Credits:
         while 0 < at < 80:
             if _WRITERS.fullmatch(text, 3, at):
                 d = self._dateline(text[at + 1 :], paragraph)
-                if d is not None and d.byline.location and d.byline.location.isupper():
+                city = (d.byline.location or "").split(",")[0] if d is not None else ""
+                if d is not None and city.isupper():
                     return dataclasses.replace(d, body_start=at + 1 + d.body_start, start=at + 1)
             at = text.find(" ", at + 1)
         return None
