@@ -214,7 +214,7 @@ def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str)
 def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
     from newsclean._credits import default_credits
 
-    pattern, form, _, needs = default_credits()._datelines[3]
+    pattern, form, _, needs = default_credits()._datelines[3]  # (the bare form)
     assert form == "bare"
     if not needs(text):
         assert pattern.match(text) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import regex
@@ -181,7 +181,7 @@ class Credits:
                 regex.compile(rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*"),
                 "dated_dash",
                 "A",
-                _opens_in_capitals_and_holds_dash_or_colon,
+                _comma_then_dash,
             ),
         ]
         # Москва. 8 июня. INTERFAX.RU -
@@ -193,7 +193,7 @@ class Credits:
                 ),
                 "dated_dash",
                 "A",
-                _holds(". "),
+                _dot_then_digit,
             )
         )
         arabic = "|".join(
@@ -254,6 +254,12 @@ class Credits:
                     _holds("="),
                 )
             )
+        # The forms by the character a paragraph opens with ("A" for any capital letter): a
+        # paragraph is tried against the few forms that can open with it, in order.
+        self._by_opener: dict[str, list[tuple[regex.Pattern[str], str | None, Callable[[str], bool]]]] = {}
+        for pattern, form, opens, needs in self._datelines:
+            for char in opens:
+                self._by_opener.setdefault(char, []).append((pattern, form, needs))
         tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
         self._glued = [
             # ...organisations.-VNA / ...he said. — AFP / ...told reporters. (PTI)
@@ -346,7 +352,8 @@ class Credits:
             return None
         first = head[0]
         opener = "A" if first.isupper() else first
-        if opener == "A" and _SPACED_DASH.search(head, 0, 48):
+        dash = _SPACED_DASH.search(head, 0, 48) if opener == "A" else None
+        if dash and head.count(" ", 0, dash.start()) <= 3:  # a name of at most four words
             tag = self._feed_tag.match(head)
             agency = self._agency(tag["agency"]) if tag else None
             if tag and agency and (not agency.ambiguous or " " in tag["agency"]):
@@ -356,8 +363,8 @@ class Credits:
                 if then and then.then is None:
                     return Dateline(byline, tag.end() + then.body_start, then.byline)
                 return Dateline(byline, tag.end())
-        for pattern, form, opens, needs in self._datelines:
-            if opener not in opens or not needs(head):
+        for pattern, form, needs in self._by_opener.get(opener, ()):
+            if not needs(head):
                 continue
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
@@ -481,19 +488,42 @@ class Credits:
         has index -1) and the bylines found, in text order.
         """
         out, found = self._extract(paragraphs, policy, datelines)
-        if found and policy == "extract" and any(self._extract(again, policy, None)[1] for again in _as_read_again(out)):
+        if found and policy == "extract" and self._takes_more(paragraphs, out, datelines):
             # What is left still holds a credit (credits stacked on credits, a dateline
             # whose body ends in a credit that was the body of another): cleaning the
             # result would take more. Take nothing, so that cleaning is idempotent.
             return list(paragraphs), []
         return out, found
 
+    def _takes_more(
+        self,
+        paragraphs: list[tuple[int, str]],
+        out: list[tuple[int, str]],
+        datelines: Sequence[Dateline | None] | None,
+    ) -> bool:
+        """Whether extracting from what ``extract`` left (``out``) would take more. The
+        datelines of the paragraphs it left unchanged are reused."""
+        views = _as_read_again(out)
+        if datelines is not None and len(views) == 1:
+            # A paragraph left unchanged has the dateline it had and no photo credit (a
+            # photo credit found in it would have changed it).
+            before = dict(paragraphs)
+            changed = {i for i, t in out if before.get(i) != t}
+            reused = {i: self.dateline(t, i) if i in changed else datelines[i] for i, t in out}
+            return bool(self._extract(out, "extract", reused, changed)[1])
+        return any(self._extract(view, "extract", None)[1] for view in views)
+
     def _extract(
-        self, paragraphs: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
+        self,
+        paragraphs: list[tuple[int, str]],
+        policy: Policy,
+        datelines: Sequence[Dateline | None] | Mapping[int, Dateline | None] | None,
+        photos_in: set[int] | None = None,
     ) -> tuple[list[tuple[int, str]], list[Byline]]:
-        """``extract()`` without the check that nothing is left to take."""
+        """``extract()`` without the check that nothing is left to take; photo credits are
+        looked for in the paragraphs ``photos_in`` (input indices) if given, else in all."""
         out = list(paragraphs)
-        photos = self._photos(out, policy)
+        photos = self._photos(out, policy, photos_in)
         leading = self._leading_line(out, policy)
         leading += self._leading(out, policy, datelines)
         trailing = self._trailing(out, policy, leading[-1] if leading else None)
@@ -516,7 +546,10 @@ class Credits:
         return [Byline(agency.code, agency.name, text, "leading", "credit", paragraph=index)]
 
     def _leading(
-        self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
+        self,
+        out: list[tuple[int, str]],
+        policy: Policy,
+        datelines: Sequence[Dateline | None] | Mapping[int, Dateline | None] | None,
     ) -> list[Byline]:
         """The dateline of the first of the first three paragraphs (that are not emptied by
         a photo credit) that has one, taken out of it.
@@ -551,9 +584,11 @@ class Credits:
             return d.bylines
         return []
 
-    def _photos(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
+    def _photos(self, out: list[tuple[int, str]], policy: Policy, only: set[int] | None = None) -> list[Byline]:
         found = []
         for at, (index, text) in enumerate(out):
+            if (only is not None and index not in only) or not _may_hold_photo_credit(text):
+                continue
             m = self._photo_search(text, max(0, len(text) - 160))
             agency = self._agency(m["agency"]) if m else None
             if m is None or agency is None:
@@ -667,6 +702,24 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
     return not (second.islower() and second.isalpha()) and _DASH_OR_COLON.search(text) is not None
+
+
+def _may_hold_photo_credit(text: str) -> bool:
+    """The quick test of photo credits: a colon near the end (Photo: AFP) or the word Photo
+    or Ảnh (— VNA/VNS Photo Văn Minh)."""
+    return ":" in text[-160:] or "Photo" in text or "Ảnh" in text
+
+
+def _comma_then_dash(text: str) -> bool:
+    """The quick test of ``PLACE, DATE — AGENCY.``: a comma near the start, a dash soon after."""
+    comma = text.find(",", 0, 48)
+    return comma > 0 and _DASH_OR_COLON.search(text, comma, comma + 24) is not None
+
+
+def _dot_then_digit(text: str) -> bool:
+    """The quick test of ``Place. 8 June. AGENCY -``: a full stop near the start, a digit after it."""
+    dot = text.find(". ", 0, 48)
+    return dot > 0 and text[dot + 2 : dot + 3].isdigit()
 
 
 def _has_words(text: str) -> bool:

@@ -105,7 +105,7 @@ def join(paragraphs: Iterable[tuple[str, str]]) -> str:
     'A wrapped paragraph.\\n'
     """
     items = list(paragraphs)
-    if not any(_is_blank(sep) for _, sep in items[:-1]) and any("\n" in t or "\r" in t for t, _ in items):
+    if any("\n" in t or "\r" in t for t, _ in items) and not any(_is_blank(sep) for _, sep in items[:-1]):
         items = [(_LINE_BREAK.sub(" ", text), sep) for text, sep in items]
     out = [text + sep for text, sep in items[:-1]]
     if items:
