@@ -136,10 +136,10 @@ class Credits:
         )
         han = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Han}", s))
         hangul = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Hangul}", s))
-        # (pattern, the agency-specific form it needs, whether it opens with a bracket (else
-        # with a capital, the place), what the head must hold for the pattern to match and
-        # name an agency: quick tests, far faster than the pattern, that skip most paragraphs)
-        # (the opener is "A" for a capital letter, else the characters the form may start with)
+        # (pattern, the agency-specific form it needs, the characters it may open with ("A"
+        # for any capital letter, the place), what the head must hold for the pattern to
+        # match and name an agency: quick tests, far faster than the pattern, that skip most
+        # paragraphs)
         self._datelines: list[tuple[regex.Pattern[str], str | None, str, Callable[[str], bool]]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
