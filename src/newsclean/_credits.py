@@ -282,9 +282,12 @@ class Credits:
         self._credit_line = regex.compile(
             rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE}|{_BY})?{_SLOT}"
             rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?:\s*{_DASH}{{1,2}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
+            rf"|©\s*(?:\d{{4}}\s+)?{_SLOT}(?:\s+\d{{4}})?"
             rf"|\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}+]{{2,12}})?\s*\)(?P<marker>\s*{_MARKER})?"
             rf"|/(?P<slashed>[\p{{L}}-]+(?: [\p{{L}}-]+){{0,3}})/"
         )
+        # (a copyright line naming only the agency is one: © Reuters, © 2024 AFP,
+        # © Thomson Reuters 2020)
         # This report by The Canadian Press was first published June 8, 2023.
         self._first_published = regex.compile(
             rf"This (?:report|story|article) by {_SLOT} was first published\b[^\n]{{0,60}}"
