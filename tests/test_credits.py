@@ -214,7 +214,94 @@ def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str)
 def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
     from newsclean._credits import default_credits
 
-    pattern, form, _, needs = default_credits()._datelines[3]
+    pattern, form, _, needs = default_credits()._datelines[3]  # (the bare form)
     assert form == "bare"
     if not needs(text):
         assert pattern.match(text) is None
+
+
+def test_feed_tag_then_dateline_both_reported() -> None:
+    result = clean("Canadian Press - OTTAWA (CP) - The budget passed.\nThe vote was 170 to 150.\nThe Canadian Press")
+    assert result.text == "The budget passed.\nThe vote was 170 to 150.\n"
+    assert [(c.agency, c.raw, c.position, c.location) for c in result.credits] == [
+        ("CP", "Canadian Press -", "leading", None),
+        ("CP", "OTTAWA (CP) -", "leading", "OTTAWA"),
+        ("CP", "The Canadian Press", "trailing", None),
+    ]
+    assert result.byline == result.credits[0]
+    rewritten = clean("Canadian Press - OTTAWA (CP) - The budget passed.", byline="rewrite")
+    assert rewritten.text == "OTTAWA (CP) — The budget passed."
+
+
+@pytest.mark.parametrize(
+    ("text", "agency", "location", "date", "rest"),
+    [
+        ("МОСКВА, 8 июня. /ТАСС/. Текст.", "TASS", "МОСКВА", "8 июня", "Текст."),
+        ("МОСКВА, 10 фев — РИА Новости. Текст.", "RIA", "МОСКВА", "10 фев", "Текст."),
+        ("新华社北京6月8日电（记者 王明）中国说。", "XINHUA", "北京", "6月8日", "中国说。"),
+        ("中新社香港七月十六日电(记者 李华) 香港说。", "CNS", "香港", "七月十六日", "香港说。"),
+        ("【ソウル共同】韓国政府は8日発表した。", "KYODO", "ソウル", None, "韓国政府は8日発表した。"),
+        ("(부산=연합뉴스) 김철수 기자 = 부산시는 밝혔다.", "YONHAP", "부산", None, "부산시는 밝혔다."),
+        ("Frankfurt/Main (dpa) - Die Stadt sagte.", "DPA", "Frankfurt/Main", None, "Die Stadt sagte."),
+        ("PLANO, Tex. (CP) - The city said.", "CP", "PLANO, Tex.", None, "The city said."),
+    ],
+)
+def test_datelines_in_other_scripts_and_places(
+    text: str, agency: str, location: str | None, date: str | None, rest: str
+) -> None:
+    result = clean(text)
+    assert result.text == rest
+    b = result.byline
+    assert b is not None
+    assert (b.agency, b.location, b.date, b.kind) == (agency, location, date, "dateline")
+
+
+# -- idempotence: cleaning the cleaned text changes nothing -----------------------------
+
+_CREDIT_TOKENS = st.sampled_from(
+    [
+        "(AP)", "—", "-", " - ", "J", "/TASS/", "/", "VNA", "AFP", "Reuters", "Reuter", "AP", "Canadian Press",
+        "(CP)", "OTTAWA", "HANOI", ",", " June 8", ".", " ", "\n", "\n\n", "The talks ended", "He said", "(END)",
+        "./.", "-0-", "-30-", "Photo: ", "(Photo: VNA)", "Source: ", "==", "Kyodo", "(Reporting by Jane Doe)",
+        "ach/jm", "新华社北京6月8日电", "(서울=연합뉴스)", "기자 =", "【東京共同】", "МОСКВА, 8 июня. /ТАСС/.", ":",
+        "(PTI)", "(PAP)", " (Reuters) -", "‐", "...", "By ", "JOHN SMITH ", "Por Agencia EFE", "\r\n", "PAP",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_CREDIT_TOKENS, max_size=10).map("".join))
+@example("(AP)—J/TASS/")
+@example("新华社北京6月8日电新华社北京6月8日电")
+@example("(서울=연합뉴스)(AP)—VNA")
+@example("HANOI (VNA) — Story one.\nBEIJING (Xinhua) — Story two.")
+@example("HANOI (VNA) —\nThe lead.\nOTTAWA (CP) - More.")
+@example("Photo: AFP\nHeadline\nSub\nHANOI (VNA) — Body.")
+@example("J\n(AP)\n\n(AP)")
+@example("(AP)(AP)\r\n\r\n(AP)\r\n/TASS/\r\n(Photo: VNA)")
+@example("(AP)\n\nPAP\r\nМОСКВА, 8 июня. /ТАСС/.")
+def test_cleaning_twice_changes_nothing(text: str) -> None:
+    once = clean(text).text
+    assert clean(once).text == once
+
+
+def test_idempotence_is_reached_by_taking_out_less() -> None:
+    # "(AP)—" would leave "J/TASS/", itself a dateline: nothing is taken.
+    assert clean("(AP)—J/TASS/").text == "(AP)—J/TASS/"
+    # Two datelines in the window: taking the first would expose the second.
+    two = "HANOI (VNA) — Story one.\nBEIJING (Xinhua) — Story two."
+    assert clean(two).text == two and clean(two).credits == ()
+    # A dateline on a line of its own, the next paragraph without one: taken.
+    assert clean("Headline\nHANOI (VNA) —\nThe lead.\nMore.").text == "Headline\nThe lead.\nMore."
+
+
+def test_dateline_after_a_writers_byline_and_a_leading_credit_line() -> None:
+    by = clean("By MICHAEL J. SMITH NEW YORK (AP) -- Shares rose on Monday.")
+    assert by.text == "By MICHAEL J. SMITH Shares rose on Monday."  # the writer stays
+    assert by.byline is not None and (by.byline.raw, by.byline.location) == ("NEW YORK (AP) --", "NEW YORK")
+    line = clean("AFP\nThe talks ended on Monday.")
+    assert line.text == "The talks ended on Monday."
+    assert [(c.raw, c.position, c.kind) for c in line.credits] == [("AFP", "leading", "credit")]
+    assert clean("Por Agencia EFE\nEl Gobierno dijo.").text == "El Gobierno dijo."
+    assert clean("AFP").text == "AFP"  # no body: nothing taken
+    assert clean("MOSCOW, June 8. /TASS/.").text == "MOSCOW, June 8. /TASS/."  # a dateline needs a body

@@ -47,6 +47,11 @@ def test_nothing_to_clean_comes_back_identical(text: str) -> None:
         ("km² and ﬁve “quotes” — dashes", "km² and ﬁve “quotes” — dashes"),  # no NFKC
         ("A\x00B\x1bC.", "ABC."),  # control characters
         ("A.\u2028B.", "A.\nB."),
+        ("building \x97 glowing", "building — glowing"),  # C1 controls are cp1252 mojibake
+        ("it\x92s \x93fine\x94\x85", "it’s “fine”…"),
+        ("\x80 5 \x96 6", "€ 5 – 6"),
+        ("a\x0cb a\x0bb a\x1fb", "a b a b a b"),  # a separating control never merges words
+        ("a\x81b", "ab"),  # a byte cp1252 leaves undefined
     ],
 )
 def test_printed_text_tidy(text: str, expected: str) -> None:
@@ -77,3 +82,28 @@ def test_one_a_line_layout_splits_as_blocks_do(text: str) -> None:
     if fast is not None:
         assert fast == _by_blocks(tidied)
     assert split(text) == _by_blocks(tidied)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["word", "Wort", " ", "\n"] + [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]), max_size=12
+    )
+)
+@example(["a", "\x0c", "b"])
+def test_no_control_character_merges_two_words(parts: list[str]) -> None:
+    """Words separated by anything but a non-separating control stay separate words."""
+    text = "".join(parts)
+    separators = {" ", "\n", "\r", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f"}
+    words = [p for p in parts if p.isalpha()]
+    # count the boundaries between two words that hold a separator
+    boundaries = 0
+    seen_word, gap = False, ""
+    for p in parts:
+        if p.isalpha():
+            if seen_word and any(c in separators for c in gap):
+                boundaries += 1
+            seen_word, gap = True, ""
+        else:
+            gap += p
+    assert len(tidy(text).split()) >= boundaries + (1 if words else 0)

@@ -16,7 +16,7 @@ from newsclean import Options
 from newsclean._credits import default_credits
 from newsclean._layout import split
 from newsclean._normalize import key
-from newsclean._repeats import TEASER_MIN_CHARS, TEASER_MIN_WORDS, find_repeats
+from newsclean._repeats import TEASER_MIN_CHARS, TEASER_MIN_WORDS, find_repeats, loses_content
 
 from .test_properties import documents
 
@@ -54,7 +54,7 @@ def reference(keys: list[str], texts: list[str], o: Options) -> list[tuple[int, 
             if kept[i] and len(keys[i]) >= o.min_near_length:
                 a, b = shingles(keys[i], o.shingle_size), shingles(k, o.shingle_size)
                 s = len(a & b) / len(a | b)
-                if s >= o.threshold and (best is None or s > best[0]):
+                if s >= o.threshold and (best is None or s > best[0]) and not loses_content(k, keys[i]):
                     best = (s, i)
         if best:
             kept[j] = False

@@ -11,19 +11,20 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import regex
 
+from ._layout import SENTENCE_END as _LINE_ENDS
 from ._normalize import DASHES
 from ._registry import Agency, Registry, default_registry
 from ._result import Byline
 
 _DASH = "[-" + DASHES + "]"
-_SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:)\s*)"
+_SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:|={{1,2}})\s*)"
 _SENTENCE_END = r"[.!?…\"”’»)\]]"
-_MARKER = r"(?:\./\.|-0-|\((?:END|end|End)\)|ENDS?)"
+_MARKER = r"(?:\./\.|-0-|-30-|\((?:END|end|End)\)|ENDS?)"
 _END_MARKER_LINE = regex.compile(rf"{_MARKER}")
 _INITIALS_LINE = regex.compile(r"[a-z]{2,4}(?:[-/][a-z]{2,4}){1,6}")
 _STAFF_LINE = regex.compile(
@@ -31,16 +32,27 @@ _STAFF_LINE = regex.compile(
     r"\b[^()]*\)"
 )
 _SOURCE = r"(?:Source|Sources|Nguồn|Sumber|Fuente|Fonte|Quelle|Kaynak)\s*:\s*"
-_PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image")
+# A line crediting an agency as its writer: By Reuters, Por Agencia EFE, Von dpa.
+_BY = r"(?:By|Por|Von|Par|Oleh)\s+"
+# A writer's byline in capitals before a dateline: By MICHAEL LIEDTKE SAN FRANCISCO (AP) --
+# (two words or more, the last not an initial: MICHAEL J. MARTINEZ NEW YORK is split after
+# MARTINEZ; the shortest such name is taken, so that the place keeps its words)
+_WRITER_NAME = r"\p{Lu}[\p{Lu}.'’-]*(?: \p{Lu}[\p{Lu}.'’-]*)*(?: \p{Lu}[\p{Lu}'’-]+\.?)"
+_WRITERS = regex.compile(rf"{_WRITER_NAME}(?:(?:,| and) {_WRITER_NAME})*")
+_PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
 _DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
+# The letters an Arabic-script dateline may start with (the opener of its forms).
+_ARABIC_LETTERS = "".join(chr(c) for c in range(0x0620, 0x064B))
+# A feed tag's quick test: a dash after a space near the start (AP - , Canadian Press - ).
+_SPACED_DASH = re.compile(r"\s[-" + DASHES + "]")
 _POSSESSIVE = regex.compile(r"['’]s\b")
 _WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
 _MONTH_WORD = regex.compile(r"\p{L}{3,}")
 _INITIALISM_END = regex.compile(r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$")
 # A place word: a capital, then letters, marks, apostrophes, hyphens, maybe a final dot;
 # or initials (U.N., D.C.).
-_PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*+\.?)"
+_PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*+(?:/\p{Lu}[\p{L}\p{M}'’-]*+)?\.?)"
 _CONNECTOR = r"(?:de|del|da|do|dos|das|la|le|les|el|al|of|on|upon|am|an|der|den|di|du|y|e|sur|en|au|aux)"
 _PLACE = rf"{_PLACE_WORD}(?:[ -](?:{_CONNECTOR}[ -])?{_PLACE_WORD}){{0,3}}"
 _CAPS_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{Lu}\p{M}'’-]*+\.?)"
@@ -54,6 +66,8 @@ mag giu lug set ott janvier février mars avril mai juin juillet août octobre n
 décembre janv févr avr juil déc januar februar märz juni juli oktober dezember okt dez
 janeiro fevereiro março maio junho julho setembro outubro dezembro fev out januari februari
 maret mac mei agustus ogos nopember desember disember
+января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+янв фев мар апр июн июл авг сен сент окт ноя дек
 """.split()
 _MONTH_NAMES = frozenset(_MONTHS)
 # Any word can stand where a month does; ``_is_date`` then checks it is one. (An
@@ -81,10 +95,28 @@ _SLOT = r"(?P<agency>[\p{L}\p{N}][\p{L}\p{N}-]*(?: [\p{L}\p{N}][\p{L}\p{N}-]*){0
 
 @dataclasses.dataclass(frozen=True)
 class Dateline:
-    """A leading dateline match: the byline, and where the body starts."""
+    """A leading dateline match: the byline, and where the body starts. A feed tag
+    (``Canadian Press - ``) may be followed by a dateline of its own (``OTTAWA (CP) -``):
+    that one is ``then``, and ``body_start`` is past both."""
 
     byline: Byline
     body_start: int
+    then: Byline | None = None
+    start: int = 0  # where the dateline starts: a writer's byline before it stays
+
+    def rest(self, text: str) -> str:
+        """``text`` without the dateline (and the feed tag before it)."""
+        return text[: self.start] + text[self.body_start :].lstrip()
+
+    @property
+    def bylines(self) -> list[Byline]:
+        return [self.byline] + ([self.then] if self.then else [])
+
+
+# Chinese numerals and digits (ASCII and full-width) of a CJK date: 6月8日, 六月二十五日, １０月２２日.
+_CJK_NUM = "[0-9０-９一二三四五六七八九十〇]{1,3}"
+# A time stamp after a credit: -- SPA 06:30 LOCAL TIME 03:30 GMT
+_STAMP = r"(?:\s+\d{1,2}:\d{2}\s+LOCAL\s+TIME\s+\d{1,2}:\d{2}\s+GMT)"
 
 
 class Credits:
@@ -94,18 +126,29 @@ class Credits:
         self.registry = registry
         paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
         self._paren = regex.compile(paren)
-        # (pattern, the agency-specific form it needs, whether it opens with a bracket (else
-        # with a capital, the place), what the head must hold for the pattern to match and
-        # name an agency: quick tests, far faster than the pattern, that skip most paragraphs)
-        self._datelines: list[tuple[regex.Pattern[str], str | None, bool, Callable[[str], bool]]] = [
+        # A feed tag: the agency's name and a spaced dash opening a feed item (``AP - A man
+        # set himself afire...``, ``Canadian Press - OTTAWA (CP) - ...``).
+        self._feed_tag = regex.compile(rf"{_SLOT}\s+(?P<sep>{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“‘'«(])")
+        cjk = sorted(
+            (s for a in registry.agencies if "cjk" in a.forms for s in a.spellings if not s.isascii()),
+            key=len,
+            reverse=True,
+        )
+        han = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Han}", s))
+        hangul = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Hangul}", s))
+        # (pattern, the agency-specific form it needs, the characters it may open with ("A"
+        # for any capital letter, the place), what the head must hold for the pattern to
+        # match and name an agency: quick tests, far faster than the pattern, that skip most
+        # paragraphs)
+        self._datelines: list[tuple[regex.Pattern[str], str | None, str, Callable[[str], bool]]] = [
             # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
             (
                 regex.compile(
                     rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{paren}"
-                    rf"(?:(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
+                    rf"(?:(?:\s*(?P<after>{_DATE}))?(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
                 ),
                 None,
-                False,
+                "A",
                 self._holds_bracketed_agency,
             ),
             # (ANSA) - ROME, JUL 11 - / (Reuters) -
@@ -116,25 +159,108 @@ class Credits:
                     rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
                 ),
                 None,
-                True,
+                "(",
                 self._holds_bracketed_agency,
             ),
             # MOSCOW, June 8. /TASS/.
             (
                 regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"),
                 "slash",
-                False,
+                "A",
                 _holds("/"),
             ),
             # TOKYO, June 8 Kyodo -
             (
                 regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"),
                 "bare",
-                False,
+                "A",
                 _opens_in_capitals_and_holds_dash_or_colon,
             ),
+            # МОСКВА, 8 июн — РИА Новости.
+            (
+                regex.compile(rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*"),
+                "dated_dash",
+                "A",
+                _comma_then_dash,
+            ),
         ]
-        tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?(?P<marker>\s*{_MARKER})?"
+        # Москва. 8 июня. INTERFAX.RU -
+        self._datelines.append(
+            (
+                regex.compile(
+                    rf"(?P<loc>{_PLACE})\.\s+(?P<date>{_DATE})\.?\s+(?P<agency>\p{{L}}+)(?:\.\p{{L}}{{2,3}})?"
+                    rf"\s*(?P<sep>{_DASH}{{1,2}})\s*"
+                ),
+                "dated_dash",
+                "A",
+                _dot_then_digit,
+            )
+        )
+        arabic = "|".join(
+            regex.escape(s) for a in registry.agencies for s in a.spellings if regex.match(r"\p{Arabic}", s)
+        )
+        if arabic:
+            # الرياض (واس) - / the dateline line of SPA: الرياض 15 رمضان 1444 هـ الموافق 6 أبريل 2023 م واس
+            digits = "[0-9٠-٩]"
+            self._datelines.append(
+                (
+                    regex.compile(rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}})\s*\((?P<agency>{arabic})\)\s*(?:{_DASH}{{1,2}}|:)\s*"),
+                    None,
+                    _ARABIC_LETTERS,
+                    _holds("("),
+                )
+            )
+            self._datelines.append(
+                (
+                    regex.compile(
+                        rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}}?) (?P<date>{digits}{{1,2}} \p{{Arabic}}+(?: \p{{Arabic}}+)?"
+                        rf" {digits}{{4}} ?هـ(?: الموافق {digits}{{1,2}} \p{{Arabic}}+ {digits}{{4}} ?م)?) (?P<agency>{arabic})(?:\s+|$)"
+                    ),
+                    None,
+                    _ARABIC_LETTERS,
+                    _holds("هـ"),
+                )
+            )
+        if han:  # 新华社北京6月8日电（记者 王明）
+            self._datelines.append(
+                (
+                    regex.compile(
+                        rf"(?P<agency>{han})(?P<loc>\p{{Han}}{{1,8}}?)(?P<date>{_CJK_NUM}月{_CJK_NUM}日)电"
+                        r"(?:\s*[（(](?P<staff>[^（）()\n]{1,30})[)）])?\s*"
+                    ),
+                    "cjk",
+                    "".join(sorted({s[0] for s in cjk})),
+                    _holds("日电"),
+                )
+            )
+            # 【ワシントン共同】
+            self._datelines.append(
+                (
+                    regex.compile(rf"【(?P<loc>[^【】\s\d]{{1,10}}?)(?P<agency>{han})】\s*"),
+                    "cjk",
+                    "【",
+                    _holds("】"),
+                )
+            )
+        if hangul:  # (서울=연합뉴스) 김철수 기자 =
+            self._datelines.append(
+                (
+                    regex.compile(
+                        rf"\((?P<loc>[^()=\s]{{1,10}})=(?P<agency>{hangul})\)\s*"
+                        r"(?:(?P<staff>[^=\n()]{0,40}?(?:기자|특파원|팀|통신원))\s*=\s*)?"
+                    ),
+                    "cjk",
+                    "(",
+                    _holds("="),
+                )
+            )
+        # The forms by the character a paragraph opens with ("A" for any capital letter): a
+        # paragraph is tried against the few forms that can open with it, in order.
+        self._by_opener: dict[str, list[tuple[regex.Pattern[str], str | None, Callable[[str], bool]]]] = {}
+        for pattern, form, opens, needs in self._datelines:
+            for char in opens:
+                self._by_opener.setdefault(char, []).append((pattern, form, needs))
+        tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
         self._glued = [
             # ...organisations.-VNA / ...he said. — AFP / ...told reporters. (PTI)
             regex.compile(rf"(?<={_SENTENCE_END})(?P<raw>\s*(?:==|{_DASH}{{1,2}})\s*{_SLOT}{tail})\s*$"),
@@ -144,11 +270,27 @@ class Credits:
             rf"(?P<raw>\(\s*{_PHOTO}{_SLOT}(?:\s*/[^()\n]{{1,40}})?\s*\)"
             rf"|(?<![^\s]){_PHOTO}{_SLOT}(?:\s*/[^()\n]{{1,40}})?)\s*$"
         )
+        # A photo credit with the photographer's name, after a caption's last sentence, at the
+        # end of the paragraph or followed by the story's dateline when a scraper merged the
+        # caption and the story's first paragraph:
+        # ...elbow greeting. — VNA/VNS Photo Văn Điệp HÀ NỘI — Vietnamese Prime Minister...
+        self._photo_by = regex.compile(
+            rf"(?<=[.!?…\"”’»)])(?P<raw>\s*{_DASH}\s*{_SLOT}(?:\s*/\s*\p{{Lu}}{{2,6}})?\s+(?:Photo|Ảnh)\s+"
+            rf"\p{{Lu}}[\p{{Ll}}\p{{M}}]+(?:\s+\p{{Lu}}[\p{{Ll}}\p{{M}}]+){{0,3}})"
+            rf"(?:\s+(?P<dateline>(?P<loc>{_CAPS_PLACE})\s*{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“])|\s*$)"
+        )
         self._credit_line = regex.compile(
-            rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE})?{_SLOT}"
-            rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?P<marker>\s*{_MARKER})?"
-            rf"|\(\s*{_SLOT}\s*\)(?P<marker>\s*{_MARKER})?"
+            rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE}|{_BY})?{_SLOT}"
+            rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?:\s*{_DASH}{{1,2}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
+            rf"|©\s*(?:\d{{4}}\s+)?{_SLOT}(?:\s+\d{{4}})?"
+            rf"|\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}+]{{2,12}})?\s*\)(?P<marker>\s*{_MARKER})?"
             rf"|/(?P<slashed>[\p{{L}}-]+(?: [\p{{L}}-]+){{0,3}})/"
+        )
+        # (a copyright line naming only the agency is one: © Reuters, © 2024 AFP,
+        # © Thomson Reuters 2020)
+        # This report by The Canadian Press was first published June 8, 2023.
+        self._first_published = regex.compile(
+            rf"This (?:report|story|article) by {_SLOT} was first published\b[^\n]{{0,60}}"
         )
 
     def _agency(self, name: str | None, form: str | None = None) -> Agency | None:
@@ -184,21 +326,58 @@ class Credits:
         >>> default_credits().dateline("People's Action Party (PAP) — the ruling party") is None
         True
         """
+        d = self._dateline(text, paragraph)
+        if d is None and text.startswith("By "):
+            d = self._after_writers(text, paragraph)
+        # Taking a dateline out must not leave another at the start of the body: cleaning
+        # the cleaned text would take that one too. Then nothing is taken (less, not more).
+        if d is None or self._dateline(text[d.body_start :].lstrip(), paragraph) is not None:
+            return None
+        return d
+
+    def _after_writers(self, text: str, paragraph: int) -> Dateline | None:
+        """A dateline after a writer's byline in capitals (``By MICHAEL LIEDTKE SAN
+        FRANCISCO (AP) --``): the byline stays, the dateline is taken."""
+        at = text.find(" ", 3)
+        while 0 < at < 80:
+            if _WRITERS.fullmatch(text, 3, at):
+                d = self._dateline(text[at + 1 :], paragraph)
+                city = (d.byline.location or "").split(",")[0] if d is not None else ""
+                if d is not None and city.isupper():
+                    return dataclasses.replace(d, body_start=at + 1 + d.body_start, start=at + 1)
+            at = text.find(" ", at + 1)
+        return None
+
+    def _dateline(self, text: str, paragraph: int) -> Dateline | None:
+        """``dateline()`` without the check of what it leaves."""
         head = text[:300]
-        if not head or not (head[0] == "(" or head[0].isupper()):
-            return None  # every form starts with a place (a capital) or a bracket
-        bracket = head[0] == "("
-        for pattern, form, opens_with_bracket, needs in self._datelines:
-            if opens_with_bracket != bracket or not needs(head):
+        if not head:
+            return None
+        first = head[0]
+        opener = "A" if first.isupper() else first
+        dash = _SPACED_DASH.search(head, 0, 48) if opener == "A" else None
+        if dash and head.count(" ", 0, dash.start()) <= 3:  # a name of at most four words
+            tag = self._feed_tag.match(head)
+            agency = self._agency(tag["agency"]) if tag else None
+            if tag and agency and (not agency.ambiguous or " " in tag["agency"]):
+                raw = text[: tag.end("sep")]
+                byline = Byline(agency.code, agency.name, raw, "leading", "dateline", paragraph=paragraph)
+                then = self._dateline(text[tag.end() :], paragraph)
+                if then and then.then is None:
+                    return Dateline(byline, tag.end() + then.body_start, then.byline)
+                return Dateline(byline, tag.end())
+        for pattern, form, needs in self._by_opener.get(opener, ()):
+            if not needs(head):
                 continue
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
             if m is None or agency is None:
                 continue
-            loc, date = m["loc"], _date_as_written(m["date"])
-            if date and not _is_date(date):
+            groups = m.groupdict()
+            loc, date = m["loc"], _date_as_written(groups.get("date") or groups.get("after"))
+            if date and form != "cjk" and not _is_date(date):
                 continue
-            if not self._plausible(agency, loc, date, nosep=bool(m.groupdict().get("nosep"))):
+            if not self._plausible(agency, loc, date, nosep=bool(groups.get("nosep"))):
                 continue
             end = m.end()
             raw = text[:end].strip()
@@ -217,12 +396,19 @@ class Credits:
 
     @staticmethod
     def _plausible(agency: Agency, loc: str | None, date: str | None, nosep: bool) -> bool:
-        caps = loc is not None and loc == loc.upper()
+        # In capitals: the place, or its first part (PLANO, Tex.; ABIDJAN, Ivory Coast).
+        city = loc.split(",")[0].split("[")[0].strip() if loc else ""
+        caps = bool(city) and city == city.upper()
         if loc:
             words = loc.replace("-", " ").split()
             if _POSSESSIVE.search(loc) or len(loc) > 45:
                 return False
             if words[0].lower() in _NOT_A_PLACE and not loc.lower().startswith("the hague"):
+                return False
+            # A place is in capitals or in title case, not both (Headline HANOI is a
+            # headline's last word and a place).
+            city_words = [w for w in city.replace("-", " ").split() if len(w) > 1 and w.isalpha()]
+            if len({w.isupper() for w in city_words}) > 1:
                 return False
         if (agency.ambiguous or nosep) and not (caps or date):
             return False
@@ -267,6 +453,9 @@ class Credits:
         """The agency if ``text`` is nothing but a credit (``VNA/VNS``, ``Source: Xinhua``)."""
         # A quick test first (the pattern takes 5-15 us to reject a sentence): a credit line
         # holds no comma, and no full stop but in the end marker ./.
+        if text.startswith("This "):
+            m = self._first_published.fullmatch(text)
+            return self._agency(m["agency"]) if m else None
         if "," in text or ("." in text and "./." not in text):
             return None
         m = self._credit_line.fullmatch(text)
@@ -301,42 +490,139 @@ class Credits:
         Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
         has index -1) and the bylines found, in text order.
         """
+        out, found = self._extract(paragraphs, policy, datelines)
+        if found and policy == "extract" and self._takes_more(paragraphs, out, datelines):
+            # What is left still holds a credit (credits stacked on credits, a dateline
+            # whose body ends in a credit that was the body of another): cleaning the
+            # result would take more. Take nothing, so that cleaning is idempotent.
+            return list(paragraphs), []
+        return out, found
+
+    def _takes_more(
+        self,
+        paragraphs: list[tuple[int, str]],
+        out: list[tuple[int, str]],
+        datelines: Sequence[Dateline | None] | None,
+    ) -> bool:
+        """Whether extracting from what ``extract`` left (``out``) would take more. The
+        datelines of the paragraphs it left unchanged are reused."""
+        views = _as_read_again(out)
+        if datelines is not None and len(views) == 1:
+            # A paragraph left unchanged has the dateline it had and no photo credit (a
+            # photo credit found in it would have changed it).
+            before = dict(paragraphs)
+            changed = {i for i, t in out if before.get(i) != t}
+            reused = {i: self.dateline(t, i) if i in changed else datelines[i] for i, t in out}
+            return bool(self._extract(out, "extract", reused, changed)[1])
+        return any(self._extract(view, "extract", None)[1] for view in views)
+
+    def _extract(
+        self,
+        paragraphs: list[tuple[int, str]],
+        policy: Policy,
+        datelines: Sequence[Dateline | None] | Mapping[int, Dateline | None] | None,
+        photos_in: set[int] | None = None,
+    ) -> tuple[list[tuple[int, str]], list[Byline]]:
+        """``extract()`` without the check that nothing is left to take; photo credits are
+        looked for in the paragraphs ``photos_in`` (input indices) if given, else in all."""
         out = list(paragraphs)
-        leading = self._leading(out, policy, datelines)
-        photos = self._photos(out, policy)
-        trailing = self._trailing(out, policy, leading)
-        found = ([leading] if leading else []) + photos + ([trailing] if trailing else [])
+        photos = self._photos(out, policy, photos_in)
+        leading = self._leading_line(out, policy)
+        leading += self._leading(out, policy, datelines)
+        trailing = self._trailing(out, policy, leading[-1] if leading else None)
+        found = leading + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
         return [(i, t) for i, t in out if t], found
 
+    def _leading_line(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
+        """A first paragraph that is only a credit (``AFP``, ``By Reuters``, ``Por Agencia
+        EFE``) before a body: taken, as a leading credit."""
+        first = next((k for k, (_, text) in enumerate(out) if text), None)
+        if first is None:
+            return []
+        index, text = out[first]
+        agency = self.credit_line(text)
+        if agency is None or not any(_has_words(t) and not self.credit_line(t) for _, t in out[first + 1 :]):
+            return []
+        if policy != "keep":
+            out[first] = (index, "")
+        return [Byline(agency.code, agency.name, text, "leading", "credit", paragraph=index)]
+
     def _leading(
-        self, out: list[tuple[int, str]], policy: Policy, datelines: Sequence[Dateline | None] | None
-    ) -> Byline | None:
-        for at, (index, text) in enumerate(out[:3]):
-            d = self.dateline(text, index) if datelines is None else datelines[index]
+        self,
+        out: list[tuple[int, str]],
+        policy: Policy,
+        datelines: Sequence[Dateline | None] | Mapping[int, Dateline | None] | None,
+    ) -> list[Byline]:
+        """The dateline of the first of the first three paragraphs (that are not emptied by
+        a photo credit) that has one, taken out of it.
+
+        Cleaning the result again must not find one more: a second cleaning looks at the
+        first three paragraphs of the result, which may then reach further down (when this
+        paragraph was only a dateline). If one of those has a dateline, none is taken."""
+
+        def dateline_of(k: int) -> Dateline | None:
+            index, text = window[k][1]
+            return self.dateline(text, index) if datelines is None else datelines[index]
+
+        window = [(at, p) for at, p in enumerate(out) if p[1]][:4]  # (position in out, paragraph)
+        for k in range(min(3, len(window))):
+            d = dateline_of(k)
             if d is None:
                 continue
+            at, (index, text) = window[k]
+            left = text[d.body_start :].strip() or text[: d.start].strip()
+            if not left and not any(_has_words(t) for _, t in out[at + 1 :]):
+                return []  # a dateline needs a body after it
+            if any(dateline_of(later) for later in range(k + 1, min(len(window), 3 if left else 4))):
+                return []
             if policy != "keep":
-                rest = text[d.body_start :].lstrip()
+                rest = d.rest(text)
                 if policy == "rewrite":
-                    b = d.byline
+                    b = d.then or d.byline
                     place = ", ".join(x for x in (b.location, b.date) if x)
-                    rest = (f"{place} " if place else "") + f"({b.agency}) — " + rest
+                    body = (f"{place} " if place else "") + f"({b.agency}) — " + text[d.body_start :].lstrip()
+                    rest = text[: d.start] + body
                 out[at] = (index, rest)
-            return d.byline
-        return None
+            return d.bylines
+        return []
 
-    def _photos(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
+    def _photos(self, out: list[tuple[int, str]], policy: Policy, only: set[int] | None = None) -> list[Byline]:
         found = []
         for at, (index, text) in enumerate(out):
+            if (only is not None and index not in only) or not _may_hold_photo_credit(text):
+                continue
             m = self._photo_search(text, max(0, len(text) - 160))
             agency = self._agency(m["agency"]) if m else None
             if m is None or agency is None:
+                found += self._photo_with_name(out, at, policy)
                 continue
             raw = text[m.start("raw") :].strip()
             found.append(Byline(agency.code, agency.name, raw, "trailing", "photo", paragraph=index))
             if policy != "keep":
                 out[at] = (index, text[: m.start("raw")].rstrip())
+        return found
+
+    def _photo_with_name(self, out: list[tuple[int, str]], at: int, policy: Policy) -> list[Byline]:
+        """A photo credit with the photographer's name (``— VNA/VNS Photo Văn Điệp``) at the
+        end of paragraph ``at``, or, in the first three paragraphs, followed by the
+        story's dateline in capitals (``HÀ NỘI —``), which is then taken too: the caption
+        and the story's first paragraph stay, joined by a space."""
+        index, text = out[at]
+        if "Photo" not in text and "Ảnh" not in text:
+            return []
+        m = next((m for m in self._photo_by.finditer(text) if self._agency(m["agency"])), None)
+        if m is None or (m["dateline"] and at >= 3):
+            return []
+        agency = self._agency(m["agency"])
+        assert agency is not None
+        found = [Byline(agency.code, agency.name, m["raw"].strip(), "trailing", "photo", paragraph=index)]
+        if m["dateline"]:
+            raw, loc = m["dateline"], m["loc"]
+            found.append(Byline(agency.code, agency.name, raw, "leading", "dateline", loc, paragraph=index))
+        if policy != "keep":
+            rest = text[m.end() :] if m["dateline"] else ""
+            out[at] = (index, (text[: m.start("raw")].rstrip() + " " + rest).strip())
         return found
 
     def _trailing(self, out: list[tuple[int, str]], policy: Policy, dateline: Byline | None) -> Byline | None:
@@ -390,6 +676,24 @@ class Credits:
         return byline
 
 
+def _as_read_again(paragraphs: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The paragraphs as cleaning the printed text again may see them. Only a paragraph with
+    inner line breaks (a wrapped block) can be seen otherwise: printed on one line when no
+    blank line is left, or, when its lines now all but the last end a sentence (a credit or
+    dateline cut from it), one paragraph a line (docs/rules.md section 1)."""
+    if not any("\n" in text or "\r" in text for _, text in paragraphs):
+        return [paragraphs]
+    split: list[tuple[int, str]] = []
+    for index, text in paragraphs:
+        lines = text.splitlines()
+        if len(lines) > 1 and all(line.rstrip().endswith(_LINE_ENDS) for line in lines[:-1]):
+            split += [(index, line.strip()) for line in lines if line.strip()]
+        else:
+            split.append((index, text))
+    unwrapped = [(index, " ".join(line.strip() for line in text.splitlines())) for index, text in paragraphs]
+    return [paragraphs, split, unwrapped]
+
+
 def _holds(char: str) -> Callable[[str], bool]:
     """A quick test: whether a text holds ``char`` (``in`` is a memchr, far faster than
     a search by a pattern)."""
@@ -401,6 +705,24 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
     return not (second.islower() and second.isalpha()) and _DASH_OR_COLON.search(text) is not None
+
+
+def _may_hold_photo_credit(text: str) -> bool:
+    """The quick test of photo credits: a colon near the end (Photo: AFP) or the word Photo
+    or Ảnh (— VNA/VNS Photo Văn Minh)."""
+    return ":" in text[-160:] or "Photo" in text or "Ảnh" in text
+
+
+def _comma_then_dash(text: str) -> bool:
+    """The quick test of ``PLACE, DATE — AGENCY.``: a comma near the start, a dash soon after."""
+    comma = text.find(",", 0, 48)
+    return comma > 0 and _DASH_OR_COLON.search(text, comma, comma + 24) is not None
+
+
+def _dot_then_digit(text: str) -> bool:
+    """The quick test of ``Place. 8 June. AGENCY -``: a full stop near the start, a digit after it."""
+    dot = text.find(". ", 0, 48)
+    return dot > 0 and text[dot + 2 : dot + 3].isdigit()
 
 
 def _has_words(text: str) -> bool:
@@ -416,7 +738,10 @@ def _is_aside(text: str) -> bool:
     return bool(_END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text))
 
 
-_FULL_MONTHS = frozenset(_MONTHS[:12])
+# Month words of scripts whose month names are not listed (Arabic: the Hijri and Gregorian
+# months of SPA's dateline line; Han: 六月): checked by the pattern of their form instead.
+_OTHER_CALENDAR = regex.compile(r"[\p{Arabic}\p{Han}]")
+_FULL_MONTHS = frozenset(_MONTHS[:12]) | frozenset(m for m in _MONTHS if m.endswith("я") and len(m) > 3)
 
 
 def _date_as_written(date: str | None) -> str | None:
@@ -437,7 +762,7 @@ def _is_date(date: str) -> bool:
     (True, True, True, False)
     """
     word = _MONTH_WORD.search(date)
-    return word is None or word[0].lower() in _MONTH_NAMES
+    return word is None or word[0].lower() in _MONTH_NAMES or _OTHER_CALENDAR.match(word[0]) is not None
 
 
 def _after_initialism(text: str, at: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -9,7 +10,15 @@ from ._normalize import tidy
 
 # A line ending in one of these ends a sentence: inside a blank-line block, a break
 # after it separates paragraphs rather than wrapping one.
-_SENTENCE_END = tuple('.!?:…"”’»)]')
+SENTENCE_END = tuple('.!?:…"”’»)]')
+
+
+_LINE_BREAK = re.compile(" *(?:\r\n|\r|\n) *")
+
+
+def _is_blank(sep: str) -> bool:
+    """Whether a separator holds a blank line (two line breaks)."""
+    return sep.replace("\r\n", "\n").replace("\r", "\n").count("\n") >= 2
 
 
 class Paragraph(NamedTuple):
@@ -80,16 +89,24 @@ def _by_blocks(text: str) -> list[Paragraph]:
 
 
 def _lines_are_paragraphs(block: list[tuple[str, str, int]]) -> bool:
-    return all(text.endswith(_SENTENCE_END) for text, _, _ in block[:-1])
+    return all(text.endswith(SENTENCE_END) for text, _, _ in block[:-1])
 
 
 def join(paragraphs: Iterable[tuple[str, str]]) -> str:
     """Print ``(text, separator)`` pairs; the last one keeps at most one line break.
 
+    When no blank line is left between the printed paragraphs (removals took every one), a
+    wrapped paragraph (a blank-line layout's) is printed on one line: read again, the text
+    would be in line layout, and each line of it a paragraph of its own.
+
     >>> join([("A.", "\\n\\n"), ("B.", "\\n\\n")])
     'A.\\n\\nB.\\n'
+    >>> join([("A wrapped\\nparagraph.", "\\n\\n")])
+    'A wrapped paragraph.\\n'
     """
     items = list(paragraphs)
+    if any("\n" in t or "\r" in t for t, _ in items) and not any(_is_blank(sep) for _, sep in items[:-1]):
+        items = [(_LINE_BREAK.sub(" ", text), sep) for text, sep in items]
     out = [text + sep for text, sep in items[:-1]]
     if items:
         text, sep = items[-1]

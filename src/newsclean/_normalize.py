@@ -19,6 +19,13 @@ _CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if 
 _PRINT_TABLE: dict[int, str | None] = {ord(c): None for c in _INVISIBLE + _CONTROLS}
 # U+2028 / U+2029 are line and paragraph separators: treat them as line breaks.
 _PRINT_TABLE.update({0x2028: "\n", 0x2029: "\n"})
+# Controls that separate (vertical tab, form feed, the information separators) become a
+# space: removing them would merge two words (a\x0cb is "a b", not "ab").
+_PRINT_TABLE.update({c: " " for c in (0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F)})
+# C1 controls in text are Windows-1252 bytes read as Latin-1 (mojibake): U+0097 is the
+# em dash of "building \x97 glowing", U+0092 an apostrophe, U+0085 an ellipsis. They are
+# printed as the cp1252 character; the five bytes cp1252 leaves undefined are removed.
+_PRINT_TABLE.update({c: bytes([c]).decode("cp1252", "ignore") or None for c in range(0x80, 0xA0)})
 # Runs that fold to one space; a lone space (most of them) is not matched at all.
 _SPACES = re.compile(" [ \t\u00a0\u202f\u2007]+|[\t\u00a0\u202f\u2007][ \t\u00a0\u202f\u2007]*")
 
@@ -37,8 +44,9 @@ _KEY_TABLE.update({ord(c): "-" for c in DASHES})
 
 
 def tidy(text: str) -> str:
-    """The printed text: NFC, invisible and control characters removed, runs of spaces
-    (and NBSP) folded to one space. Line breaks and every other character are kept.
+    """The printed text: NFC, invisible and control characters removed (C1 controls read
+    as the Windows-1252 characters they stand for, separating controls as a space), runs of
+    spaces (and NBSP) folded to one space. Line breaks and every other character are kept.
 
     >>> tidy("Hà\u00a0Nội  said\u200b so.\\r\\n")
     'Hà Nội said so.\\r\\n'

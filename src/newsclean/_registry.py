@@ -17,7 +17,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 #: Agency-specific forms (every agency also has the universal ones, see docs/rules.md).
-FORMS = frozenset({"slash", "equals", "tag_first", "bare"})
+FORMS = frozenset({"slash", "equals", "tag_first", "bare", "dated_dash", "cjk"})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -20,6 +21,10 @@ from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_h
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"\w+")
+#: A near repeat may take with it at most this many words that its kept paragraph lacks
+#: (corrected spellings of the kept paragraph's words not counted): "a word or two".
+NEAR_NEW_WORDS = 2
 _TEASER_END = re.compile(r"\s*(?:\.\.\.|\[\.\.\.\])$")
 TEASER_MIN_CHARS = 20
 TEASER_MIN_WORDS = 3
@@ -146,7 +151,7 @@ def _near(keys: Sequence[str], kept: list[bool], options: Options, codes: Codes 
             if not kept[idx[i]]:
                 continue
             s = similarity(i, j)
-            if s >= options.threshold and (best is None or s > best[0]):
+            if s >= options.threshold and (best is None or s > best[0]) and not loses_content(keys[idx[j]], keys[idx[i]]):
                 best = (s, i)
         if best is not None:
             kept[idx[j]] = False
@@ -278,3 +283,57 @@ def _truncated(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
             kept[i] = False
             found.append(Repeat(i, j, len(core) / len(keys[j]), "truncated_repeat"))
     return found
+
+
+def loses_content(removed: str, kept: str) -> bool:
+    """Whether removing the paragraph of key ``removed`` as a near repeat of the one of key
+    ``kept`` would lose content: a number that ``kept`` does not have (a differing quantity,
+    a list item), or more than ``NEAR_NEW_WORDS`` words that it does not have (a clause, a
+    list item), where a word that is a corrected spelling of a word of ``kept`` it replaces
+    (one or two letters apart) is not counted.
+
+    >>> loses_content("the lao government approved the plan", "the lao goverment approved the plan")
+    False
+    >>> loses_content("1 green, 1 red, 1 yellow, 1 orange, 1 tsp.", "1 green, 1 red, 1 yellow, 1 tsp.")
+    True
+    >>> loses_content("the bank kept its rate at 4.5 percent", "the bank kept its rate at 4.25 percent")
+    True
+    >>> loses_content("prices rose on tuesday as demand grew", "prices rose as demand grew")
+    False
+    >>> loses_content("prices rose on tuesday as demand grew in asia", "prices rose as demand grew")
+    True
+    """
+    removed_words = Counter(_WORD.findall(removed))
+    kept_words = Counter(_WORD.findall(kept))
+    lost = removed_words - kept_words
+    if not lost:
+        return False
+    replaced = list((kept_words - removed_words).elements())  # words the removed copy changed
+    new = 0
+    for word in lost.elements():
+        if any(c.isdigit() for c in word):
+            return True
+        near = next((k for k, w in enumerate(replaced) if _letters_apart(word, w) <= 2), None)
+        if near is not None and min(len(word), len(replaced[near])) > 3:
+            del replaced[near]  # a corrected (or misspelt) word
+            continue
+        new += 1
+        if new > NEAR_NEW_WORDS:
+            return True
+    return False
+
+
+def _letters_apart(a: str, b: str) -> int:
+    """The edit distance of two words (insertions, deletions, substitutions), or 3 if it is
+    at least 3: only "one or two letters apart" is asked."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > 2:
+            return 3
+        previous = current
+    return min(previous[-1], 3)

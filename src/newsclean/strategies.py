@@ -35,6 +35,7 @@ from typing import Any, Literal
 from ._errors import OptionsError
 from ._options import Options
 from ._registry import Agency, default_registry
+from ._repeats import loses_content
 from ._result import Byline
 
 __all__ = [
@@ -651,7 +652,9 @@ def _more(draw: DrawFn, count: int, low: int, high: int) -> bool:
 
 @st.composite
 def _near_copy(draw: DrawFn, original: str, max_edits: int, taken: set[str]) -> str:
-    """``original`` with 1 to ``max_edits`` small edits, at least 0.85 similar to it."""
+    """``original`` with 1 to ``max_edits`` small edits, at least 0.85 similar to it, that
+    lose no content when the copy is removed (docs/rules.md section 2: at most two words the
+    original lacks, corrected spellings aside, and no number): an edit that would is not made."""
     edit_words = _vocabulary()[1][_EDIT_GROUP]
     text = original
     for _ in range(draw(st.integers(1, max_edits))):
@@ -688,7 +691,7 @@ def _near_copy(draw: DrawFn, original: str, max_edits: int, taken: set[str]) -> 
                 edited = text[: spaces[i - 1] + 1] + second + " " + first + text[b:]
         else:
             edited = text
-        if _jaccard(original, edited) >= _NEAR_MIN:
+        if _jaccard(original, edited) >= _NEAR_MIN and not loses_content(_key(edited), _key(original)):
             text = edited
     # No edit left (or all undone), or the same as another copy: end in "!" (then "!!",
     # ...) instead of ".", a shingle or two of 76 or more, far above the threshold.
@@ -894,6 +897,9 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
     # The clean text: every kept paragraph followed by its own separator; the last one
     # by one line break if it had any.
     printed = [(p.keep, seps_clean[k]) for k, p in enumerate(dirty_paras) if p.keep]
+    if not any(s == nl + nl for _, s in printed[:-1]):
+        # No blank line left: a wrapped paragraph is printed on one line (docs/rules.md 1).
+        printed = [(t.replace("\n", " "), s) for t, s in printed]
     clean = "".join(t.replace("\n", nl) + s for t, s in printed[:-1])
     if printed:
         t, s = printed[-1]
