@@ -168,3 +168,16 @@ def test_fingerprints_made_elsewhere(redis_url: str, namespace: str) -> None:
         index.add_fingerprints(DedupIndex(seed=2).fingerprint([STORY]))
     assert len(index) == 1
     index.clear()
+
+
+def test_repeats_and_updates_on_redis(redis_url: str, namespace: str) -> None:
+    index = RedisIndex(redis_url, namespace=namespace)
+    memory = DedupIndex()
+    story = "Rice exports rose 12 percent in the first half of the year, the ministry said on Monday in Hanoi."
+    corrected = story + " It corrected an earlier figure for the second quarter, which had been overstated."
+    for text in (story, story, corrected, corrected):
+        assert index.add(text, id="a") == memory.add(text, id="a")
+    assert len(index) == len(memory) == 1
+    index.remove("a")
+    assert len(index) == 0 and index.add(story, id="b").new
+    index.clear()

@@ -38,7 +38,22 @@ from ._memory import AddResult
 # keys, then the paragraph hashes. The rule is IndexParams.matches; an id already indexed
 # with the same digest is a repeat, with another digest an update (replaced unless the new
 # body is a copy of another document).
-_ADD = r"""
+# Take a document's buckets and paragraph counts back (both scripts forget documents).
+_FORGET = r"""
+local function forget(P, id)
+  local k = 0
+  for band in string.gmatch(redis.call('GET', P .. ':bands:' .. id) or '', '%S+') do
+    redis.call('SREM', P .. ':band:' .. k .. ':' .. band, id)
+    k = k + 1
+  end
+  for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
+    redis.call('ZINCRBY', P .. ':para', -1, para)
+  end
+  redis.call('DECR', P .. ':count')
+end
+"""
+
+_ADD = _FORGET + r"""
 local P, id, mode, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local thr, cont, ratio, digest = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local nb = tonumber(ARGV[9])
@@ -101,17 +116,7 @@ for k = 1, nb do
 end
 if best then return {'dup', best, best_inter, best_union} end
 if mode ~= 'add' then return {'new', id, 0, 0} end
-if old then
-  local k = 0
-  for band in string.gmatch(redis.call('GET', P .. ':bands:' .. old) or '', '%S+') do
-    redis.call('SREM', P .. ':band:' .. k .. ':' .. band, old)
-    k = k + 1
-  end
-  for para in string.gmatch(redis.call('GET', P .. ':paras:' .. old) or '', '%S+') do
-    redis.call('ZINCRBY', P .. ':para', -1, para)
-  end
-  redis.call('DECR', P .. ':count')
-end
+if old then forget(P, old) end
 local seq = redis.call('INCR', P .. ':seq')
 redis.call('SET', P .. ':doc:' .. id, struct.pack('<I4', seq) .. blob)
 redis.call('SET', P .. ':digest:' .. id, digest)
@@ -133,19 +138,11 @@ if old then return {'update', id, 0, 0} end
 return {'new', id, 0, 0}
 """
 
-_REMOVE = r"""
+_REMOVE = _FORGET + r"""
 local P, id = ARGV[1], ARGV[2]
 if redis.call('DEL', P .. ':doc:' .. id) == 0 then return 0 end
-local k = 0
-for band in string.gmatch(redis.call('GET', P .. ':bands:' .. id) or '', '%S+') do
-  redis.call('SREM', P .. ':band:' .. k .. ':' .. band, id)
-  k = k + 1
-end
-for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
-  redis.call('ZINCRBY', P .. ':para', -1, para)
-end
+forget(P, id)
 redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
-redis.call('DECR', P .. ':count')
 return 1
 """
 
