@@ -25,8 +25,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
-from ._io import MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
-from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
+from ._io import EXIT_FOUND, EXIT_OK, EXIT_USAGE, MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 256  # documents sketched at a time (bounds the words' objects in memory)
