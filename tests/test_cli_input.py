@@ -362,6 +362,9 @@ def test_the_bad_lines_of_the_failure_modes_page() -> None:
             list(records(data, "crawl.jsonl", max_line_bytes=limit))
         assert str(caught.value) == "crawl.jsonl: line 7: " + message.replace("268435456", str(limit))
 
+
+@pytest.mark.parametrize("kind", [*COMPRESS, "bom"])
+@pytest.mark.parametrize("case", ["NaN", "a duplicate key", "a lone surrogate"])
 def test_bad_lines_inside_compressed_or_bom_input(run, kind: str, case: str, tmp_path: Path) -> None:
     line, reason = HOSTILE[case]
     data = GOOD + b"\n" + line + b"\n" + GOOD + b"\n"
