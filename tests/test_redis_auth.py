@@ -25,8 +25,14 @@ STORY = "HANOI (VNA) — Rice exports rose by a tenth in the first half of the y
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RedisServer]:
+def tls_server() -> Iterator[RedisServer]:
     with running_redis(password=ADMIN, tls=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    with running_redis(password=ADMIN) as server:
         import redis
 
         admin = redis.Redis(host="127.0.0.1", port=server.port, password=ADMIN)
@@ -61,8 +67,10 @@ def test_redact() -> None:
 
 
 @pytest.mark.parametrize("how", ["requirepass", "acl user", "tls"])
-def test_an_index_with_credentials(server: RedisServer, how: str) -> None:
+def test_an_index_with_credentials(request: pytest.FixtureRequest, how: str) -> None:
     from newsclean.index import RedisIndex
+
+    server = request.getfixturevalue("tls_server" if how == "tls" else "server")
 
     where = {
         "requirepass": url(server),
@@ -81,14 +89,18 @@ def test_an_index_with_credentials(server: RedisServer, how: str) -> None:
         index.close()
 
 
-def test_the_command_with_credentials(run, server: RedisServer) -> None:
-    for where in (url(server, "crawler", CRAWLER), url(server, tls=True)):
-        ns = f"acl-{uuid.uuid4().hex[:8]}"
-        first = run("dedup", "--redis", where, "--namespace", ns, input=line("a"))
-        again = run("dedup", "--redis", where, "--namespace", ns, input=line("b"))
-        assert (first.returncode, again.returncode) == (0, 0), first.stderr
-        assert first.stdout == line("a").encode() and again.stdout == b""
-        no_secret(first.stderr.decode() + again.stderr.decode())
+@pytest.mark.parametrize("how", ["acl user", "tls"])
+def test_the_command_with_credentials(run, request: pytest.FixtureRequest, how: str) -> None:
+    if how == "tls":
+        where = url(request.getfixturevalue("tls_server"), tls=True)
+    else:
+        where = url(request.getfixturevalue("server"), "crawler", CRAWLER)
+    ns = f"acl-{uuid.uuid4().hex[:8]}"
+    first = run("dedup", "--redis", where, "--namespace", ns, input=line("a"))
+    again = run("dedup", "--redis", where, "--namespace", ns, input=line("b"))
+    assert (first.returncode, again.returncode) == (0, 0), first.stderr
+    assert first.stdout == line("a").encode() and again.stdout == b""
+    no_secret(first.stderr.decode() + again.stderr.decode())
 
 
 @pytest.mark.parametrize(
@@ -101,8 +113,12 @@ def test_the_command_with_credentials(run, server: RedisServer) -> None:
         ("tls without the authority", "is unreachable"),
     ],
 )
-def test_refusals_are_clear_and_keep_the_password_out(run, server: RedisServer, how: str, message: str) -> None:
+def test_refusals_are_clear_and_keep_the_password_out(
+    run, request: pytest.FixtureRequest, how: str, message: str
+) -> None:
     from newsclean.index import RedisIndex
+
+    server = request.getfixturevalue("tls_server" if how.startswith("tls") else "server")
 
     ns = f"acl-{uuid.uuid4().hex[:8]}"
     where = {
