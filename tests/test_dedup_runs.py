@@ -130,10 +130,12 @@ def test_the_lock_of_a_killed_run_is_released(run, tmp_path: Path) -> None:
     while not (journal.exists() and journal.stat().st_size):  # (the batch is recorded just after it is written)
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    first.kill()  # (its forked workers live on for a while: they must not hold the lock)
+    first.kill()  # (its forked workers must neither hold the lock nor outlive it)
     first.wait(timeout=60)
     try:
         done = run("dedup", "--index", str(index), "--lock-timeout", "0", input=jsonl(DOCS[:1]))
+        ready, _, _ = select.select([first.stdout], [], [], 30)
+        assert ready and first.stdout.read() == b""  # (the end of stdout: no worker holds it open)
     finally:
         os.killpg(first.pid, signal.SIGKILL)
     assert done.returncode == 0 and done.stdout == b""  # (recovered from the journal: already seen)

@@ -354,7 +354,9 @@ class Stream:
         if workers > 1:
             from . import _forked
 
-            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}))
+            global _caller
+            _caller = os.getpid()
+            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=_worker_setup)
         self.in_flight: deque[tuple[list[Record], Future[Any] | Any]] = deque()
         self.limit = max(1, workers)
         self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
@@ -575,9 +577,28 @@ def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, 
 def _sketch_inherited(texts: list[str]) -> Any:
     from . import _forked
 
-    # Signals are the calling process's to handle (it stops between batches and saves
-    # what it wrote): Ctrl-C, sent to the whole process group, must not stop a worker,
-    # nor the handler a worker inherits by fork run in it.
+    return _sketch_texts(texts, *_forked.inherited())
+
+
+def _worker_setup() -> None:
+    """Signals are the calling process's to handle (it stops between batches and saves
+    what it wrote): Ctrl-C, sent to the whole process group, must not stop a worker, nor
+    the handler a worker inherits by fork run in it. A worker whose caller is killed
+    (``kill -9``) goes too: else it would idle on, holding stdout open, and the reader
+    downstream would never see the end of the stream. (Linux; elsewhere it lingers.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    return _sketch_texts(texts, *_forked.inherited())
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # (PR_SET_PDEATHSIG)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != _caller:  # (it died before the request took effect)
+        os._exit(1)
+
+
+_caller = os.getpid()  # (in a forked worker: the process that made the pool)
