@@ -161,3 +161,15 @@ def test_the_scrapy_pipeline_logs_no_password(server: RedisServer, caplog: pytes
     with pytest.raises(IndexUnavailableError) as caught:
         wrong.open_spider()
     no_secret(str(caught.value) + caplog.text)
+
+
+def test_a_malformed_url_is_one_line_without_the_password(run) -> None:
+    for where, why in [
+        (f"redis://:{ADMIN}@127.0.0.1:notaport/0", "Port could not be cast"),
+        (f"http://:{ADMIN}@127.0.0.1/0", "must specify one of the following schemes"),
+    ]:
+        done = run("dedup", "--redis", where, input=line("a"))
+        err = done.stderr.decode()
+        assert (done.returncode, done.stdout) == (1, b"") and why in err and "Traceback" not in err, err
+        assert err.startswith(f"newsclean dedup: {redact(where)}: not a Redis URL (") and err.count("\n") == 1
+        no_secret(err)

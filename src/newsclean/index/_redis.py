@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._clean import Cleaner
-from .._errors import IndexUnavailableError, SketchMismatchError
+from .._errors import IndexUnavailableError, OptionsError, SketchMismatchError
 from .._normalize import key
 from .._redact import redact
 from .._shingle import paragraph_hash
@@ -197,7 +197,12 @@ class RedisIndex:
             redis.exceptions.NoPermissionError,
         )
         self._refused = (redis.exceptions.AuthenticationError, redis.exceptions.NoPermissionError)
-        self._redis = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+        try:
+            self._redis = redis.Redis.from_url(
+                url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
+            )
+        except ValueError as err:
+            raise OptionsError(f"{self._shown}: not a Redis URL ({err})") from None
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
         with self._guard():
