@@ -8,6 +8,11 @@ decides, and writes. A kept line is written as the input's bytes; ``--mark`` app
 fields to the line without re-encoding the others. A document is added to the index only
 once its line has been written: after a broken pipe or a full disk, what was not
 delivered is forgotten, so the next run sees it again.
+
+With ``--index``, a run holds a lock on the file for its whole length, appends each
+written batch's kept documents to a journal beside it (folded in by the next run if this
+one is killed), and on SIGTERM or SIGINT stops between batches and saves what it wrote
+(see ``_dedup_run`` and ``index/_journal.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import json
 import os
 import select
+import signal
 import sys
 import time
 from collections import deque
@@ -25,6 +31,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
+from ._dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 from ._io import EXIT_FOUND, EXIT_OK, EXIT_USAGE, MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
 
 BATCH = 1024  # most documents decided at a time
@@ -45,10 +52,18 @@ def parser() -> argparse.ArgumentParser:
         "is a copy of another when their word 3-gram sets have Jaccard similarity >= "
         "--threshold, or when the smaller body lies within the larger (--containment), the "
         "smaller being at least --min-ratio of the larger's size.",
-        epilog="Exit status: 0 ok; 1 some input or the index could not be used; 2 usage error.",
+        epilog="Exit status: 0 ok; 1 some input or the index could not be used; 2 usage error; "
+        "130 or 143 stopped by SIGINT or SIGTERM (what was written is in the index).",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="JSONL files (gzip, bzip2, xz too); none or '-' reads stdin")
     p.add_argument("--version", action="version", version=f"newsclean {__version__}")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout: to a temporary file beside it, renamed over it at "
+        "the end; if writing fails, FILE is left as it was and the index does not record the run",
+    )
     p.add_argument("--field", default="text", help="the field holding the text (default: text)")
     p.add_argument(
         "--id-field",
@@ -67,7 +82,8 @@ def parser() -> argparse.ArgumentParser:
         "--index",
         metavar="PATH",
         help="keep the index in this file across runs (documents written in earlier runs "
-        "count); checked before any input is read, written atomically at the end",
+        "count); checked before any input is read, written atomically at the end; locked "
+        "(PATH.lock) for the whole run, journaled (PATH.journal) as batches are written",
     )
     where.add_argument(
         "--redis",
@@ -75,6 +91,14 @@ def parser() -> argparse.ArgumentParser:
         help="use the index shared on Redis at URL (redis://host:port/db); needs 'newsclean[redis]'",
     )
     p.add_argument("--namespace", default="newsclean", help="with --redis: the key prefix (default: newsclean)")
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help="with --index: how long to wait for another run using the same index file "
+        "before giving up (default: %(default)g; 0: give up at once)",
+    )
     rule = p.add_argument_group("the rule (an index refuses other values than it was made with)")
     rule.add_argument(
         "--threshold", type=float, default=None, help=f"Jaccard similarity of the bodies' shingle sets (default: {defaults.threshold})"
@@ -147,17 +171,33 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= workers <= 256:
         print(f"newsclean dedup: error: --workers must be 1 to 256, got {workers}", file=sys.stderr)
         return EXIT_USAGE
+    if not args.lock_timeout >= 0:
+        print(f"newsclean dedup: error: --lock-timeout must be 0 or more, got {args.lock_timeout:g}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        index = _open_index(args, params, bool(changes))
+        index, lock, journal = _open_index(args, params, bool(changes))
     except ImportError as err:
         print(f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr)
         return EXIT_USAGE
     except (NewscleanError, OSError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
         return EXIT_FOUND
+    output = None
+    if args.output:
+        try:
+            output = OutputFile(args.output)
+        except OSError as err:
+            print(f"newsclean dedup: {args.output}: {err.strerror or err}", file=sys.stderr)
+            return EXIT_FOUND
     stats = Stats()
     status = EXIT_OK
-    stream = Stream(index, args, stats, workers)
+    signals = Signals()
+    # With -o, the run is delivered at the end, all at once: the journal (which stands for
+    # lines delivered as they are written) is not kept, and the index is saved after the
+    # output file is in place, or not at all.
+    stream = Stream(index, args, stats, workers, signals, journal if output is None else None, output)
+    delivered = False  # whether the output file holds every line meant for it
+    signals.install()
     try:
         for name in args.files or [STDIN]:
             try:
@@ -173,42 +213,86 @@ def run(args: argparse.Namespace) -> int:
                 status = EXIT_FOUND
                 if isinstance(err, ConnectionError):
                     break
+        delivered = True
+    except Stop:
+        delivered = True  # (what was written before the signal is delivered)
     finally:
+        signals.finish()
         stream.close()
         stats.done()
-        if args.index:
+        if output is not None:
+            if delivered:
+                try:
+                    output.commit()
+                except OSError as err:
+                    print(f"newsclean dedup: {args.output}: {err.strerror or err}", file=sys.stderr)
+                    status, delivered = EXIT_FOUND, False
+            if not delivered:
+                output.discard()
+        if args.index and (delivered or output is None):
             try:
                 index.save(args.index)
+                journal.remove()
             except OSError as err:
                 print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
                 status = EXIT_FOUND
-    return status
+        if journal is not None:
+            journal.close()
+        if lock is not None:
+            lock.release()
+        signals.restore()
+    return 128 + signals.got if signals.got else status
 
 
-def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> Any:
-    """The index the flags name, checked before any input is read."""
+def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[Any, IndexLock | None, Any]:
+    """The index the flags name, checked before any input is read; for an index file, its
+    lock (held) and its journal (folded in)."""
     from ._errors import IndexFileError
     from .index import DedupIndex
 
     if args.redis:
         from .index._redis import RedisIndex
 
-        return RedisIndex(args.redis, params, namespace=args.namespace)
+        return RedisIndex(args.redis, params, namespace=args.namespace), None, None
     if not args.index:
-        return DedupIndex(params)
+        return DedupIndex(params), None, None
     path = Path(args.index)
     if path.is_dir():
         raise IndexFileError(f"{path}: is a directory, not an index file")
     if path.exists():
         if not os.access(path, os.R_OK | os.W_OK):
             raise IndexFileError(f"{path}: the index file cannot be read and written")
-        return DedupIndex.load(path, params if explicit else None)
-    folder = path.parent
-    if not folder.is_dir():
-        raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
-    return DedupIndex(params)
+    else:
+        folder = path.parent
+        if not folder.is_dir():
+            raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
+    return _locked_index(path, args.lock_timeout, params, explicit)
+
+
+def _locked_index(path: Path, timeout: float, params: Any, explicit: bool) -> tuple[Any, IndexLock, Any]:
+    """Lock the index file (waiting for another run), then load it (or make a new index
+    with ``params``) and fold in the journal of a run that did not finish."""
+    from .index import DedupIndex
+    from .index._journal import Journal
+
+    lock = IndexLock(path)
+    lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
+    try:
+        index = DedupIndex.load(path, params if explicit else None) if path.exists() else DedupIndex(params)
+        journal = Journal(path, index.params)
+        recovered = journal.replay(index)
+    except BaseException:
+        lock.release()
+        raise
+    if recovered:
+        print(
+            f"newsclean dedup: {path}: {recovered} documents written by a run that did not finish "
+            f"recovered from {journal.path}",
+            file=sys.stderr,
+        )
+    return index, lock, journal
 
 
 class Stats:
@@ -253,14 +337,28 @@ class Stream:
     """Reads records in batches, has them fingerprinted (by a pool of workers, ahead of
     the batch being decided), decides, writes, and records what was written."""
 
-    def __init__(self, index: Any, args: argparse.Namespace, stats: Stats, workers: int) -> None:
+    def __init__(
+        self,
+        index: Any,
+        args: argparse.Namespace,
+        stats: Stats,
+        workers: int,
+        signals: Signals | None = None,
+        journal: Any = None,
+        output: OutputFile | None = None,
+    ) -> None:
         self.index, self.args, self.stats = index, args, stats
-        self.out = sys.stdout
+        self.signals = signals if signals is not None else Signals()
+        self.journal = journal
+        self.out: IO[str] = output.stream if output is not None else sys.stdout
+        self.out_name = args.output if output is not None else "stdout"
         self.pool: Any = None
         if workers > 1:
             from . import _forked
 
-            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}))
+            global _caller
+            _caller = os.getpid()
+            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=_worker_setup)
         self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
         self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
@@ -357,6 +455,11 @@ class Stream:
             self._finish(*self.in_flight.popleft())
 
     def _finish(self, batch: list[Record], sketched: Any) -> None:
+        # (A signal waits for the batch to be written and recorded: see Signals.)
+        with self.signals.batch():
+            self._decide_write_record(batch, sketched)
+
+    def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
         from .index._fingerprint import Batch
 
         prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
@@ -385,7 +488,10 @@ class Stream:
                     self._forget(record.id)
             if isinstance(error, BrokenPipeError):
                 raise error
-            raise OutputError(f"stdout: {error.strerror or error}") from None
+            raise OutputError(f"{self.out_name}: {error.strerror or error}") from None
+        if self.journal is not None:
+            kept = [k for k, result in enumerate(results) if result.new]
+            self.journal.append([prints[k] for k in kept], [batch[k].id for k in kept])
         self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
 
     def _forget(self, doc_id: str) -> None:
@@ -479,3 +585,27 @@ def _sketch_inherited(texts: list[str]) -> Any:
     from . import _forked
 
     return _sketch_texts(texts, *_forked.inherited())
+
+
+def _worker_setup() -> None:
+    """Signals are the calling process's to handle (it stops between batches and saves
+    what it wrote): Ctrl-C, sent to the whole process group, must not stop a worker, nor
+    the handler a worker inherits by fork run in it. A worker whose caller is killed
+    (``kill -9``) goes too: else it would idle on, holding stdout open, and the reader
+    downstream would never see the end of the stream. (Linux; elsewhere it lingers.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # (PR_SET_PDEATHSIG)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != _caller:  # (it died before the request took effect)
+        os._exit(1)
+
+
+_caller = os.getpid()  # (in a forked worker: the process that made the pool)

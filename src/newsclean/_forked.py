@@ -16,13 +16,15 @@ _inherited: Any = None  # set only inside a pool's worker processes
 _claims: Any = None  # a Team's shared counters, inside its workers
 
 
-def pool(processes: int, inherit: object, claims: Any = None) -> Any:
+def pool(processes: int, inherit: object, claims: Any = None, setup: Callable[[], None] | None = None) -> Any:
     """A ``ProcessPoolExecutor`` of ``processes`` forked workers, in each of which
-    ``inherited()`` is ``inherit``. (Where fork is not available, ``inherit`` is pickled
-    to each worker once.)"""
+    ``inherited()`` is ``inherit`` (and ``setup()`` has run, when given). (Where fork is
+    not available, ``inherit`` is pickled to each worker once.)"""
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(processes, mp_context=_context(), initializer=_inherit, initargs=(inherit, claims))
+    return ProcessPoolExecutor(
+        processes, mp_context=_context(), initializer=_inherit, initargs=(inherit, claims, setup)
+    )
 
 
 def inherited() -> Any:
@@ -110,6 +112,8 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
 
 
-def _inherit(value: object, claims: Any) -> None:
+def _inherit(value: object, claims: Any, setup: Callable[[], None] | None = None) -> None:
     global _inherited, _claims
     _inherited, _claims = value, claims
+    if setup is not None:
+        setup()

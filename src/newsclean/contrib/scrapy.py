@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._clean import Cleaner
 from .._errors import OptionsError
 from .._options import Options
+from .._redact import redact
 from .._result import CleanResult
 from ..index import AddResult, DedupIndex, IndexParams
 
@@ -155,6 +156,7 @@ class NewscleanPipeline:
 
             params = self.index_params or IndexParams()
             self.index = RedisIndex(self.redis_url, params, namespace=self.redis_namespace)
+            logger.info("newsclean: index %r on Redis at %s", self.redis_namespace, redact(self.redis_url))
         elif self.index_path is not None:
             if self.index_path.exists():
                 self.index = DedupIndex.load(self.index_path, self.index_params)

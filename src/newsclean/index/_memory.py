@@ -45,6 +45,7 @@ from ._fingerprint import (
     minhash_of_sets,
     overlap,
 )
+from ._indexfile import read_index_file
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -387,26 +388,21 @@ class DedupIndex:
     ) -> DedupIndex:
         """Read an index file. With ``params``, refuse a file made with other parameters."""
         source = str(path)
+        made: list[IndexParams] = []
+
+        def params_of(header: dict[str, Any]) -> IndexParams:
+            made.append(IndexParams.from_header(header, source))
+            if params is not None:
+                params.check(header, source)
+            return made[0]
+
         try:
-            with zipfile.ZipFile(path) as z:
-                bad = z.testzip()
-                if bad is not None:
-                    raise IndexFileError(f"{source}: corrupt member {bad}")
-                header = json.loads(z.read("header.json"))
-                found = IndexParams.from_header(header, source)
-                if params is not None:
-                    params.check(header, source)
-                ids = json.loads(z.read("ids.json"))
-                digests = json.loads(z.read("digests.json"))
-                arrays = {
-                    n[:-4]: np.load(io.BytesIO(z.read(n)), allow_pickle=False)
-                    for n in z.namelist()
-                    if n.endswith(".npy")
-                }
+            header, ids, digests, arrays = read_index_file(path, params_of)
         except (FileNotFoundError, IndexFileError, SketchMismatchError):
             raise
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
+        except (ValueError, TypeError) as err:  # (a header IndexParams refuses)
             raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+        found = made[0]
         index = cls(found, cleaner=cleaner)
         try:
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from .._clean import Cleaner
-from .._errors import IndexUnavailableError, SketchMismatchError
+from .._errors import IndexUnavailableError, OptionsError, SketchMismatchError
 from .._normalize import key
+from .._redact import redact
 from .._shingle import paragraph_hash
 from ._fingerprint import (
     Fingerprint,
@@ -147,6 +148,18 @@ return 1
 """
 
 
+def _password(url: str) -> str | None:
+    """The password in ``url`` (as the server gets it), to be kept out of messages."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        given = parts.password or parse_qs(parts.query).get("password", [None])[0]
+    except ValueError:
+        return None
+    return unquote(given) if given else None
+
+
 class RedisIndex:
     """A near-duplicate index shared on Redis; the same contract as ``DedupIndex``.
 
@@ -173,8 +186,20 @@ class RedisIndex:
         self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
         self.url = url
         self.namespace = namespace
-        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-        self._redis = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+        self._shown = redact(url)  # (the URL as messages and reprs show it: no password)
+        self._password = _password(url)
+        self._errors = (
+            redis.exceptions.ConnectionError,
+            redis.exceptions.TimeoutError,
+            redis.exceptions.NoPermissionError,
+        )
+        self._refused = (redis.exceptions.AuthenticationError, redis.exceptions.NoPermissionError)
+        try:
+            self._redis = redis.Redis.from_url(
+                url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
+            )
+        except ValueError as err:
+            raise OptionsError(f"{self._shown}: not a Redis URL ({err})") from None
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
         with self._guard():
@@ -185,7 +210,7 @@ class RedisIndex:
             self._redis.set(f"{namespace}:params", header, nx=True)
             stored = self._redis.get(f"{namespace}:params")
         if stored is None or (stored.decode() if isinstance(stored, bytes) else stored) != header:
-            source = f"Redis index {namespace!r} at {url}"
+            source = f"Redis index {namespace!r} at {self._shown}"
             self.params.check(json.loads(stored) if stored else {}, source)
             raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
@@ -194,7 +219,14 @@ class RedisIndex:
         try:
             yield
         except self._errors as err:
-            raise IndexUnavailableError(f"Redis at {self.url} is unreachable: {err}") from err
+            why = str(err)
+            if self._password:  # (a server's message could quote what it was sent)
+                why = why.replace(self._password, "***")
+            if isinstance(err, self._refused[0]):
+                raise IndexUnavailableError(f"Redis at {self._shown} refused the credentials: {why}") from None
+            if isinstance(err, self._refused[1]):
+                raise IndexUnavailableError(f"Redis at {self._shown} refused access: {why}") from None
+            raise IndexUnavailableError(f"Redis at {self._shown} is unreachable: {why}") from None
 
     def _boilerplate(self) -> frozenset[int]:
         with self._guard():
@@ -319,4 +351,4 @@ class RedisIndex:
         self._redis.close()
 
     def __repr__(self) -> str:
-        return f"RedisIndex({self.url!r}, {self.params!r}, namespace={self.namespace!r})"
+        return f"RedisIndex({self._shown!r}, {self.params!r}, namespace={self.namespace!r})"

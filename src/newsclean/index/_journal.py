@@ -1,0 +1,149 @@
+"""The journal beside an index file: what a run has written since the file was saved.
+
+``newsclean dedup --index seen.nci`` appends each written batch's kept documents to
+``seen.nci.journal`` and ``fsync``\\s it before going on, so that a run killed at any point
+(``kill -9``, a power cut) loses at most the batch in flight. The next run folds the
+journal into the index it loads, and removes it once the index is saved. A record torn by
+the kill (short, or its CRC-32 wrong) ends the journal: it and anything after it are cut
+off. The format is described in docs/index-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .._errors import IndexFileError
+from ._fingerprint import Fingerprint, IndexParams, minhash_of_sets
+
+MAGIC = b"NCJ1"
+_HEAD = struct.Struct("<4sIQI")  # magic, JSON bytes, array bytes, CRC-32 of JSON + arrays
+
+
+def journal_path(index_path: str | os.PathLike[str]) -> Path:
+    return Path(f"{os.fspath(index_path)}.journal")
+
+
+class Journal:
+    """The journal of the index file at ``index_path`` (held by one run: see the lock)."""
+
+    def __init__(self, index_path: str | os.PathLike[str], params: IndexParams) -> None:
+        self.path = journal_path(index_path)
+        self.params = params
+        self._file: IO[bytes] | None = None
+
+    def replay(self, index: Any) -> int:
+        """Add the journal's documents to ``index`` in the order they were written, cut off
+        a torn end, and return how many documents were replayed."""
+        if not self.path.exists():
+            return 0
+        replayed = 0
+        with open(self.path, "r+b") as f:
+            size = os.fstat(f.fileno()).st_size
+            good = 0
+            while good + _HEAD.size <= size:
+                magic, json_bytes, array_bytes, crc = _HEAD.unpack(f.read(_HEAD.size))
+                if magic != MAGIC or json_bytes + array_bytes > size - good - _HEAD.size:
+                    break  # (torn: the record's head, or its body, was not all written)
+                body = f.read(json_bytes + array_bytes)
+                if zlib.crc32(body) != crc:
+                    break
+                prints, ids = self._decode(body[:json_bytes], body[json_bytes:])
+                index.add_fingerprints(prints, ids)
+                replayed += len(ids)
+                good += _HEAD.size + len(body)
+            if good < size:
+                f.truncate(good)
+                os.fsync(f.fileno())
+        return replayed
+
+    def _decode(self, head: bytes, arrays: bytes) -> tuple[list[Fingerprint], list[str]]:
+        params = self.params
+        try:
+            record = json.loads(head)
+            params.check(record["params"], str(self.path))
+            ids, digests, paragraphs, sizes = record["ids"], record["digests"], record["paragraphs"], record["sizes"]
+            n, width = len(ids), params.bands[0]
+            if not (len(digests) == len(paragraphs) == len(sizes) == n):
+                raise ValueError("its lists disagree in length")
+            if not all(type(s) is int and s >= 0 for s in sizes) or 4 * sum(sizes) + 8 * n * width != len(arrays):
+                raise ValueError("its arrays are not the size its sizes say")
+            shingles = np.frombuffer(arrays, dtype="<u4", count=sum(sizes)).astype(np.uint32)
+            bands = np.frombuffer(arrays, dtype="<u8", offset=4 * sum(sizes)).astype(np.uint64).reshape(n, width)
+            offsets = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(sizes, out=offsets[1:])
+            owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+            checks = minhash_of_sets(shingles, owner, n, params)[1]
+            prints = [
+                Fingerprint(
+                    shingles[offsets[k] : offsets[k + 1]],
+                    bands[k],
+                    tuple(int(h) for h in paragraphs[k]),
+                    params,
+                    str(digests[k]),
+                    checks[k],
+                )
+                for k in range(n)
+            ]
+            return prints, [str(i) for i in ids]
+        except (KeyError, TypeError, ValueError) as err:
+            raise IndexFileError(f"{self.path}: not a readable newsclean journal ({err})") from None
+
+    def append(self, prints: Sequence[Fingerprint], ids: Sequence[str]) -> None:
+        """Append a batch's kept documents and ``fsync`` them: once this returns, they
+        survive any crash."""
+        if not prints:
+            return
+        if self._file is None:
+            created = not self.path.exists()
+            self._file = open(self.path, "ab")
+            if created:  # (the journal's name must survive a crash too)
+                _fsync_dir(self.path.parent)
+        head = json.dumps(
+            {
+                "params": self.params.header(),
+                "ids": list(ids),
+                "digests": [fp.digest for fp in prints],
+                "paragraphs": [list(fp.paragraphs) for fp in prints],
+                "sizes": [len(fp.shingles) for fp in prints],
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
+        arrays = b"".join(
+            [np.ascontiguousarray(fp.shingles, dtype="<u4").tobytes() for fp in prints]
+            + [np.ascontiguousarray(fp.bands, dtype="<u8").tobytes() for fp in prints]
+        )
+        body = head + arrays
+        self._file.write(_HEAD.pack(MAGIC, len(head), len(arrays), zlib.crc32(body)) + body)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def remove(self) -> None:
+        """Remove the journal (once the index file holding its documents is saved)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # (not possible everywhere: Windows)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,175 @@
+"""Redis as deployed: a password (``requirepass``), an ACL user, TLS (``rediss://``), against
+a real redis-server on loopback; and no password ever shown in a message, repr or log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from newsclean import IndexUnavailableError
+from newsclean._redact import redact
+
+from .redis_server import RedisServer, running_redis
+
+pytest.importorskip("redis")
+
+ADMIN = "adm1n-pw-Qx7"  # the default user's password (requirepass)
+CRAWLER = "crawl3r-pw-Zk4"  # the ACL user's
+WRONG = "wr0ng-pw-Jm2"
+SECRETS = (ADMIN, CRAWLER, WRONG)
+STORY = "HANOI (VNA) — Rice exports rose by a tenth in the first half of the year, the ministry said on Monday."
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[RedisServer]:
+    with running_redis(password=ADMIN, tls=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    with running_redis(password=ADMIN) as server:
+        import redis
+
+        admin = redis.Redis(host="127.0.0.1", port=server.port, password=ADMIN)
+        # A crawler account that may only touch keys under its own prefix.
+        admin.execute_command("ACL", "SETUSER", "crawler", "on", f">{CRAWLER}", "~acl-*", "+@all")
+        admin.close()
+        yield server
+
+
+def url(server: RedisServer, user: str = "", password: str = ADMIN, tls: bool = False) -> str:
+    if tls:
+        return f"rediss://{user}:{password}@127.0.0.1:{server.tls_port}/0?ssl_ca_certs={server.ca}"
+    return f"redis://{user}:{password}@127.0.0.1:{server.port}/0"
+
+
+def no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, text
+
+
+def line(doc_id: str, text: str = STORY) -> str:
+    return json.dumps({"id": doc_id, "text": text}) + "\n"
+
+
+def test_redact() -> None:
+    assert redact(f"redis://:{ADMIN}@h:6379/0") == "redis://:***@h:6379/0"
+    assert redact(f"redis://crawler:{CRAWLER}@h:6379/0") == "redis://crawler:***@h:6379/0"
+    assert redact(f"rediss://u:{ADMIN}@h/0?ssl_ca_certs=/ca.crt") == "rediss://u:***@h/0?ssl_ca_certs=/ca.crt"
+    assert redact("redis://u:p@ss:w@rd@h:1/0") == "redis://u:***@h:1/0"  # ('@' and ':' in a password)
+    assert redact(f"redis://h:1/0?db=2&password={ADMIN}") == "redis://h:1/0?db=2&password=***"
+    assert redact("unix:///run/redis.sock") == "unix:///run/redis.sock"
+
+
+@pytest.mark.parametrize("how", ["requirepass", "acl user", "tls"])
+def test_an_index_with_credentials(request: pytest.FixtureRequest, how: str) -> None:
+    from newsclean.index import RedisIndex
+
+    server = request.getfixturevalue("tls_server" if how == "tls" else "server")
+
+    where = {
+        "requirepass": url(server),
+        "acl user": url(server, "crawler", CRAWLER),
+        "tls": url(server, tls=True),
+    }[how]
+    ns = f"acl-{uuid.uuid4().hex[:8]}"
+    index = RedisIndex(where, namespace=ns)
+    try:
+        assert index.add(STORY, id="a").new
+        assert index.add("BEIJING (Xinhua) -- " + STORY, id="b").duplicate_of == "a"
+        no_secret(repr(index))
+        assert "***" in repr(index)
+    finally:
+        index.clear()
+        index.close()
+
+
+@pytest.mark.parametrize("how", ["acl user", "tls"])
+def test_the_command_with_credentials(run, request: pytest.FixtureRequest, how: str) -> None:
+    if how == "tls":
+        where = url(request.getfixturevalue("tls_server"), tls=True)
+    else:
+        where = url(request.getfixturevalue("server"), "crawler", CRAWLER)
+    ns = f"acl-{uuid.uuid4().hex[:8]}"
+    first = run("dedup", "--redis", where, "--namespace", ns, input=line("a"))
+    again = run("dedup", "--redis", where, "--namespace", ns, input=line("b"))
+    assert (first.returncode, again.returncode) == (0, 0), first.stderr
+    assert first.stdout == line("a").encode() and again.stdout == b""
+    no_secret(first.stderr.decode() + again.stderr.decode())
+
+
+@pytest.mark.parametrize(
+    "how, message",
+    [
+        ("wrong password", "refused the credentials"),
+        ("wrong user password", "refused the credentials"),
+        ("no password", "refused the credentials"),
+        ("another prefix than the ACL allows", "refused access"),
+        ("tls without the authority", "is unreachable"),
+    ],
+)
+def test_refusals_are_clear_and_keep_the_password_out(
+    run, request: pytest.FixtureRequest, how: str, message: str
+) -> None:
+    from newsclean.index import RedisIndex
+
+    server = request.getfixturevalue("tls_server" if how.startswith("tls") else "server")
+
+    ns = f"acl-{uuid.uuid4().hex[:8]}"
+    where = {
+        "wrong password": url(server, password=WRONG),
+        "wrong user password": url(server, "crawler", WRONG),
+        "no password": f"redis://127.0.0.1:{server.port}/0",
+        "another prefix than the ACL allows": url(server, "crawler", CRAWLER),
+        "tls without the authority": f"rediss://:{ADMIN}@127.0.0.1:{server.tls_port}/0",
+    }[how]
+    if how == "another prefix than the ACL allows":
+        ns = "other"
+    with pytest.raises(IndexUnavailableError, match=message) as caught:
+        RedisIndex(where, namespace=ns, socket_timeout=5)
+    assert redact(where) in str(caught.value)
+    no_secret(str(caught.value) + repr(caught.value))
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # (nothing chained to print)
+    done = run("dedup", "--redis", where, "--namespace", ns, input=line("a"))
+    err = done.stderr.decode()
+    assert (done.returncode, done.stdout) == (1, b"") and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    no_secret(err)
+
+
+def test_the_scrapy_pipeline_logs_no_password(server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("scrapy")
+    from newsclean.contrib.scrapy import NewscleanPipeline
+
+    ns = f"acl-{uuid.uuid4().hex[:8]}"
+    caplog.set_level(logging.DEBUG)
+    pipeline = NewscleanPipeline(redis_url=url(server, "crawler", CRAWLER), redis_namespace=ns)
+    pipeline.open_spider()
+    try:
+        pipeline.process_item({"text": STORY, "url": "https://example.com/a"})
+        assert "redis://crawler:***@127.0.0.1" in caplog.text
+        no_secret(caplog.text + repr(pipeline.index))
+    finally:
+        pipeline.index.clear()
+        pipeline.close_spider()
+    wrong = NewscleanPipeline(redis_url=url(server, "crawler", WRONG), redis_namespace=ns)
+    with pytest.raises(IndexUnavailableError) as caught:
+        wrong.open_spider()
+    no_secret(str(caught.value) + caplog.text)
+
+
+def test_a_malformed_url_is_one_line_without_the_password(run) -> None:
+    for where, why in [
+        (f"redis://:{ADMIN}@127.0.0.1:notaport/0", "Port could not be cast"),
+        (f"http://:{ADMIN}@127.0.0.1/0", "must specify one of the following schemes"),
+    ]:
+        done = run("dedup", "--redis", where, input=line("a"))
+        err = done.stderr.decode()
+        assert (done.returncode, done.stdout) == (1, b"") and why in err and "Traceback" not in err, err
+        assert err.startswith(f"newsclean dedup: {redact(where)}: not a Redis URL (") and err.count("\n") == 1
+        no_secret(err)
