@@ -32,6 +32,12 @@ class Cleaner:
     def __repr__(self) -> str:
         return f"Cleaner({self.options!r})"
 
+    def __reduce__(self) -> tuple[type[Cleaner], tuple[Options]]:
+        # The options are the whole state: the credit patterns are the packaged registry's,
+        # which the receiving process builds once (or has built) rather than unpickling 45 kB
+        # of patterns with every cleaner sent to a worker.
+        return (Cleaner, (self.options,))
+
     def clean(self, text: str, *, index: Boilerplate | None = None) -> CleanResult:
         """Remove repeated paragraphs and take out agency credits and datelines.
 
