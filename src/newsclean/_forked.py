@@ -16,13 +16,15 @@ _inherited: Any = None  # set only inside a pool's worker processes
 _claims: Any = None  # a Team's shared counters, inside its workers
 
 
-def pool(processes: int, inherit: object, claims: Any = None) -> Any:
+def pool(processes: int, inherit: object, claims: Any = None, context: Any = None) -> Any:
     """A ``ProcessPoolExecutor`` of ``processes`` forked workers, in each of which
-    ``inherited()`` is ``inherit``. (Where fork is not available, ``inherit`` is pickled
-    to each worker once.)"""
+    ``inherited()`` is ``inherit``. (Where fork is not available, or with another
+    multiprocessing ``context``, ``inherit`` is pickled to each worker once.)"""
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(processes, mp_context=_context(), initializer=_inherit, initargs=(inherit, claims))
+    return ProcessPoolExecutor(
+        processes, mp_context=context or _context(), initializer=_inherit, initargs=(inherit, claims)
+    )
 
 
 def inherited() -> Any:

@@ -109,6 +109,14 @@ def _parser() -> argparse.ArgumentParser:
         help="invalid UTF-8: 'strict' stops with an error naming the byte (default), "
         "'replace' writes U+FFFD for bad bytes",
     )
+    io.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --jsonl: processes that clean batches of lines, written in input order "
+        "(default: one per core, started once the input fills a batch; 1: this process alone)",
+    )
     io.add_argument("--check", action="store_true", help="write nothing; exit 1 if cleaning would change anything")
     io.add_argument("--explain", action="store_true", help="tell on stderr what was removed and why")
     opt = p.add_argument_group("cleaning options")
@@ -155,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from ._clean import Cleaner
-    from ._errors import InputError, OptionsError
+    from ._errors import OptionsError
     from ._options import Options
 
     try:
@@ -175,14 +183,29 @@ def _run(args: argparse.Namespace) -> int:
     if args.max_line_bytes < 1:
         print(f"newsclean: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr)
         return EXIT_USAGE
+    if args.workers is not None and not 1 <= args.workers <= 256:
+        print(f"newsclean: error: --workers must be 1 to 256, got {args.workers}", file=sys.stderr)
+        return EXIT_USAGE
     cleaner = Cleaner(options)
     status = EXIT_OK
     out = Output()
+    from ._parallel import InOrder, cores
+
+    with InOrder(args.workers or cores(), cleaner) as jobs:
+        status = _each_file(cleaner, args, out, jobs)
+    out.flush()
+    return status
+
+
+def _each_file(cleaner: Any, args: argparse.Namespace, out: Output, jobs: Any) -> int:
+    from ._errors import InputError
+
+    status = EXIT_OK
     for name in args.files or [STDIN]:
         try:
             with open_input(name) as stream:
                 if args.jsonl:
-                    found = _jsonl(cleaner, stream, label(name), args, out)
+                    found = _jsonl(jobs, stream, label(name), args, out)
                 else:
                     found = _text(cleaner, stream, label(name), args, out)
         except InputError as err:
@@ -197,7 +220,6 @@ def _run(args: argparse.Namespace) -> int:
             continue
         if found and args.check:
             status = EXIT_FOUND
-    out.flush()
     return status
 
 
@@ -212,33 +234,115 @@ def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace
     return bool(result.changed)
 
 
-def _jsonl(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
-    """Clean a stream of JSON lines, one at a time; return whether any changed.
+def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
+    """Clean a stream of JSON lines; return whether any changed.
 
     Only the field and the ``newsclean`` report are written anew: every other byte of a
-    line is written as it was read.
+    line is written as it was read. Lines are cleaned in batches, in worker processes once
+    a batch fills (``jobs``, a ``_parallel.InOrder``), and written in input order; when no
+    more input is waiting (a slow pipe), what was read is cleaned here and written before
+    the next read blocks.
     """
+    from ._errors import InputError
+    from ._parallel import BATCH_CHARS, BATCH_TEXTS
+
     changed = 0
-    for item in _read_records(stream, source, args):
-        result = cleaner.clean(item.text)
-        changed += result.changed
-        if args.explain:
-            _explain(result, f"{source}:{item.line}")
-        if not args.check:
-            out.write(with_fields(item.raw, {args.field: result.text, "newsclean": result.to_dict()}) + b"\n")
+    explain, write = args.explain, not args.check
+    waiting = _waiting_test(stream)
+    batch: list[tuple[int, bytes, str]] = []
+    size = 0
+
+    def emit(done: list[list[tuple[bool, Any, bytes]]], lines: list[list[int]]) -> None:
+        nonlocal changed
+        for results, numbers in zip(done, lines):
+            for (was_changed, result, line), number in zip(results, numbers):
+                changed += was_changed
+                if explain:
+                    _explain(result, f"{source}:{number}")
+                if write:
+                    out.write(line)
+
+    sent: list[list[int]] = []  # the line numbers of each batch in flight, oldest first
+
+    def send(here: bool) -> None:
+        nonlocal batch, size
+        if batch:
+            sent.append([n for n, _, _ in batch])
+            done = jobs.submit(_clean_lines, [(raw, text) for _, raw, text in batch], args.field, explain, write, here=here)
+            emit(done, [sent.pop(0) for _ in done])
+            batch, size = [], 0
+
+    def flush() -> None:  # everything read so far is written (before a message or a wait)
+        send(here=jobs.pool is None)
+        done = jobs.drain()
+        emit(done, [sent.pop(0) for _ in done])
+
+    try:
+        for item in _read_records(stream, source, args, before_message=flush):
+            batch.append((item.line, item.raw, item.text))
+            size += len(item.text)
+            if len(batch) >= BATCH_TEXTS or size >= BATCH_CHARS:
+                send(here=False)
+            elif not waiting():
+                flush()
+    except InputError:
+        flush()  # the good lines before a bad one are still cleaned and written
+        raise
+    flush()
     return changed > 0
 
 
-def _read_records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterator[Record]:
+def _clean_lines(
+    cleaner: Any, batch: list[tuple[bytes, str]], field: str, keep: bool, write: bool
+) -> list[tuple[bool, Any, bytes]]:
+    """A batch of ``--jsonl`` lines ``(raw, text)``: for each, whether it changed, its
+    result (with ``keep``) and the line to write (with ``write``)."""
+    done = []
+    for raw, text in batch:
+        result = cleaner.clean(text)
+        line = with_fields(raw, {field: result.text, "newsclean": result.to_dict()}) + b"\n" if write else b""
+        done.append((result.changed, result if keep else None, line))
+    return done
+
+
+def _waiting_test(stream: IO[bytes]) -> Any:
+    """A test of whether more of ``stream`` can be read at once: always, for a regular
+    file (or a stream without a file descriptor); for a pipe or terminal, whether bytes
+    are waiting in it."""
+    import select
+    import stat
+
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return lambda: True
+    except (OSError, AttributeError, ValueError):
+        return lambda: True
+
+    def waiting() -> bool:
+        try:
+            return bool(select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    return waiting
+
+
+def _read_records(
+    stream: IO[bytes], source: str, args: argparse.Namespace, before_message: Any = None
+) -> Iterator[Record]:
     """The good records of ``stream`` (see ``_io.records``), with the command's reporting:
     with ``--skip-bad-lines`` the count of skipped lines on stderr at the end (and each
-    one with ``--explain``)."""
+    one with ``--explain``). ``before_message()`` is called before each message, so that
+    what the records before it gave is reported first."""
     skipped = 0
 
     def skip(err: Exception) -> None:
         nonlocal skipped
         skipped += 1
         if getattr(args, "explain", False):
+            if before_message is not None:
+                before_message()
             print(f"newsclean: skipped {err}", file=sys.stderr)
 
     yield from records(
@@ -251,6 +355,8 @@ def _read_records(stream: IO[bytes], source: str, args: argparse.Namespace) -> I
         on_skip=skip,
     )
     if skipped:
+        if before_message is not None:
+            before_message()
         print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
 
 
