@@ -87,6 +87,22 @@ class NearDuplicates:
         """Indices of the texts that are not near-duplicates of an earlier one."""
         return np.flatnonzero(self.duplicate_of < 0)
 
+    def groups(self) -> dict[int, list[int]]:
+        """Every kept text's index, in order, with the indices of the texts dropped as its
+        near-duplicates (``duplicate_of`` read the other way; an empty list for a text with
+        none). A text is only ever matched to a kept text, so no group holds another.
+
+        >>> near_duplicates(["The senior officials discussed the rise of violence in the region.",
+        ...                  "Football results from the weekend, with three draws and a late winner.",
+        ...                  "The senior officials discussed the rise of violence in the region today."]).groups()
+        {0: [2], 1: []}
+        """
+        out: dict[int, list[int]] = {k: [] for k in self.kept.tolist()}
+        dropped = np.flatnonzero(self.duplicate_of >= 0)
+        for j, i in zip(dropped.tolist(), self.duplicate_of[dropped].tolist()):
+            out[i].append(j)
+        return out
+
 
 def near_duplicates(
     texts: Sequence[str],
