@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import sys
 from typing import Any, Literal, get_args
 
 from ._errors import OptionsError
@@ -130,3 +131,23 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _register_with_hypothesis() -> None:
+    """Have ``st.from_type(Options)`` draw ``newsclean.strategies.options()``: the strategy
+    (and its module) is made when hypothesis first needs it, not now."""
+    from hypothesis import strategies as st
+
+    st.register_type_strategy(Options, _options_strategy)
+
+
+def _options_strategy(_: type) -> Any:
+    from .strategies import options
+
+    return options()
+
+
+# Hypothesis imported first: its entry point (_newsclean_hypothesis) found no newsclean to
+# register, so register here. (A half-imported hypothesis registers when its import ends.)
+if hasattr(sys.modules.get("hypothesis.strategies"), "register_type_strategy"):
+    _register_with_hypothesis()
