@@ -11,11 +11,46 @@ from pathlib import Path
 from typing import IO
 
 
+class Replacement:
+    """A temporary file beside ``path`` (``file``), which ``commit()`` renames to ``path``
+    (after an fsync) and ``discard()`` removes. It gets the permissions a new file would
+    (0666 less the umask), not a temporary file's 0600."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+            self.file: IO[bytes] = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            Path(self._tmp).unlink(missing_ok=True)
+            raise
+
+    def commit(self) -> None:
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        try:
+            self.file.close()
+        except OSError:
+            pass
+        Path(self._tmp).unlink(missing_ok=True)
+
+
 @contextmanager
 def replacing(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """A binary file to write ``path``'s new content to: renamed to ``path`` when the block
-    ends without an error (after an fsync), removed when it raises. The file gets the
-    permissions a new file would (0666 less the umask), not the temporary file's 0600.
+    ends without an error, removed when it raises.
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
@@ -24,17 +59,10 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     >>> target.read_bytes()
     b'whole'
     """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    replacement = Replacement(path)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        yield replacement.file
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        replacement.discard()
         raise
+    replacement.commit()

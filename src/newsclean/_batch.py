@@ -85,8 +85,8 @@ class NearDuplicates:
 
     @property
     def kept(self) -> npt.NDArray[np.int64]:
-        """Indices of the kept texts: those that are not near-duplicates of a text kept
-        before them (an earlier one, or with another ``keep`` rule, one of higher priority)."""
+        """Indices of the kept texts, which are not near-duplicates of a text kept before
+        them (an earlier one, or with another ``keep`` rule, one of higher priority)."""
         return np.flatnonzero(self.duplicate_of < 0)
 
     def groups(self) -> dict[int, list[int]]:

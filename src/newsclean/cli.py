@@ -9,9 +9,11 @@ with 141, as a process killed by SIGPIPE would.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from ._io import (
@@ -77,11 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     defaults = Options()
     p = argparse.ArgumentParser(
         prog="newsclean",
+        usage="%(prog)s [options] [FILE ...]\n       %(prog)s dedup [options] [FILE ...]",
         description="Clean scraped news text: remove repeated paragraphs and take agency "
         "credits and datelines out of the body. Reads FILEs (or stdin) and writes the clean "
         "text to stdout.",
-        epilog="Across documents: 'newsclean dedup --help'. Exit status: 0 ok; 1 --check "
-        "found changes, or some input could not be cleaned; 2 usage error.",
+        epilog="Subcommands: 'newsclean dedup' drops near-duplicate documents across a JSONL "
+        "stream ('newsclean dedup --help'); a file named dedup is cleaned as ./dedup. Exit "
+        "status: 0 ok; 1 --check found changes, or some input could not be cleaned; 2 usage error.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="input files; none or '-' reads stdin")
     p.add_argument("--version", action="version", version=f"newsclean {__version__}")
@@ -117,8 +121,50 @@ def _parser() -> argparse.ArgumentParser:
         help="with --jsonl: processes that clean batches of lines, written in input order "
         "(default: one per core, started once the input fills a batch; 1: this process alone)",
     )
-    io.add_argument("--check", action="store_true", help="write nothing; exit 1 if cleaning would change anything")
-    io.add_argument("--explain", action="store_true", help="tell on stderr what was removed and why")
+    where = io.add_mutually_exclusive_group()
+    where.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout (to a temporary file, renamed to FILE once every "
+        "input was cleaned: else FILE is left as it was)",
+    )
+    where.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write each input to a file of the same path under DIR (a.txt to DIR/a.txt, "
+        "/data/b.txt to DIR/data/b.txt; a .gz/.bz2/.xz/.zst suffix dropped), each written whole or not at all",
+    )
+    io.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; name on stderr each input that would change ('would clean FILE'), "
+        "and exit 1 if any would",
+    )
+    io.add_argument(
+        "--explain",
+        action="store_true",
+        help="tell on stderr what was removed and why (with --jsonl, for the lines where something was)",
+    )
+    io.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="with --explain: lines of text (default), or one JSON object per document",
+    )
+    talk = io.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="say nothing on stderr but errors (no 'would clean' lines, no count of skipped lines)",
+    )
+    talk.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also name each input cleaned or unchanged, and end with a summary",
+    )
     opt = p.add_argument_group("cleaning options")
     opt.add_argument(
         "--no-dedupe-paragraphs",
@@ -186,56 +232,182 @@ def _run(args: argparse.Namespace) -> int:
     if args.workers is not None and not 1 <= args.workers <= 256:
         print(f"newsclean: error: --workers must be 1 to 256, got {args.workers}", file=sys.stderr)
         return EXIT_USAGE
+    if args.check and (args.output or args.output_dir):
+        print("newsclean: error: --check writes nothing: not with --output or --output-dir", file=sys.stderr)
+        return EXIT_USAGE
+    names = args.files or [STDIN]
+    targets: list[Any] = [None] * len(names)
+    if args.output_dir:
+        try:
+            targets = [_mirror(args.output_dir, name) for name in names]
+        except ValueError as err:
+            print(f"newsclean: error: --output-dir: {err}", file=sys.stderr)
+            return EXIT_USAGE
     cleaner = Cleaner(options)
-    status = EXIT_OK
-    out = Output()
     from ._parallel import InOrder, cores
 
+    tally = Tally(args)
     with InOrder(args.workers or cores(), cleaner) as jobs:
-        status = _each_file(cleaner, args, out, jobs)
-    out.flush()
+        if args.output:
+            status = _to_one_file(args.output, cleaner, args, names, jobs, tally)
+        else:
+            status = _each_file(cleaner, args, names, targets, jobs, tally)
+    tally.summary()
     return status
 
 
-def _each_file(cleaner: Any, args: argparse.Namespace, out: Output, jobs: Any) -> int:
+def _to_one_file(path: str, cleaner: Any, args: argparse.Namespace, names: list[str], jobs: Any, tally: Tally) -> int:
+    """Every input cleaned into ``path``, which is replaced only if all of them were."""
+    from ._atomic import Replacement
+
+    try:
+        target = Replacement(path)
+    except OSError as err:
+        print(f"newsclean: {path}: cannot write there: {err.strerror or err}", file=sys.stderr)
+        return EXIT_FOUND
+    try:
+        status = _each_file(cleaner, args, names, [None] * len(names), jobs, tally, Output(target.file, path))
+    except BaseException:
+        target.discard()
+        raise
+    if status != EXIT_OK:
+        target.discard()
+        print(f"newsclean: {path}: not written, as some input could not be cleaned", file=sys.stderr)
+        return status
+    try:
+        target.commit()
+    except OSError as err:
+        raise OutputError(f"{path}: {err.strerror or err}") from None
+    return status
+
+
+def _mirror(folder: str, name: str) -> Path:
+    """Where ``--output-dir`` writes the input ``name``: the same path under ``folder``.
+
+    >>> str(_mirror("out", "raw/a.txt")), str(_mirror("out", "/data/b.jsonl.gz"))
+    ('out/raw/a.txt', 'out/data/b.jsonl')
+    """
+    if name == STDIN:
+        raise ValueError("stdin has no name to write under DIR")
+    path = PurePath(os.path.normpath(name))
+    if path.is_absolute():
+        path = path.relative_to(path.anchor)
+    if ".." in path.parts or not path.parts:
+        raise ValueError(f"{label(name)!r} is not below the current directory: its place under DIR is ambiguous")
+    if path.suffix in (".gz", ".bz2", ".xz", ".zst"):
+        path = path.with_suffix("")
+    return Path(folder) / path
+
+
+def _each_file(
+    cleaner: Any,
+    args: argparse.Namespace,
+    names: list[str],
+    targets: list[Path | None],
+    jobs: Any,
+    tally: Tally,
+    out: Output | None = None,
+) -> int:
+    """Clean each input, into ``out`` (default stdout) or its own target file."""
+    from ._atomic import Replacement
     from ._errors import InputError
 
     status = EXIT_OK
-    for name in args.files or [STDIN]:
+    shared = out or Output()
+    several = len(names) > 1
+    for name, target in zip(names, targets):
+        file: Any = None
         try:
+            if target is not None and not args.check:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                file = Replacement(target)
             with open_input(name) as stream:
+                sink = shared if file is None else Output(file.file, str(target))
                 if args.jsonl:
-                    found = _jsonl(jobs, stream, label(name), args, out)
+                    docs, found = _jsonl(jobs, stream, label(name), args, sink)
                 else:
-                    found = _text(cleaner, stream, label(name), args, out)
-        except InputError as err:
-            print(f"newsclean: {err}", file=sys.stderr)
-            status = EXIT_FOUND
-            continue
-        except OSError as err:  # a read that failed after the input was opened
+                    docs, found = _text(cleaner, stream, label(name), args, sink, several and file is None)
+            if file is not None:
+                try:
+                    file.commit()
+                except OSError as err:
+                    raise OutputError(f"{target}: {err.strerror or err}") from None
+        except (InputError, OSError) as err:
+            if file is not None:
+                file.discard()
             if isinstance(err, BrokenPipeError):
                 raise
-            print(f"newsclean: {label(name)}: {err.strerror or err}", file=sys.stderr)
+            if isinstance(err, InputError):
+                print(f"newsclean: {err}", file=sys.stderr)
+            elif file is None and target is not None:  # (the output file could not be made)
+                print(f"newsclean: {target}: cannot write there: {err.strerror or err}", file=sys.stderr)
+            else:  # a read that failed after the input was opened
+                print(f"newsclean: {label(name)}: {err.strerror or err}", file=sys.stderr)
             status = EXIT_FOUND
             continue
+        except BaseException:
+            if file is not None:
+                file.discard()
+            raise
+        tally.file(label(name), docs, found)
         if found and args.check:
             status = EXIT_FOUND
+    shared.flush()
     return status
 
 
-def _text(cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
-    """Clean one whole document; return whether it changed."""
+class Tally:
+    """What the command says of each input and in all (``--check``, ``-v``; ``-q`` silences)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.files = self.docs = self.changed = 0
+
+    def file(self, source: str, docs: int, changed: int) -> None:
+        args = self.args
+        self.files += 1
+        self.docs += docs
+        self.changed += changed
+        if args.quiet or not (args.check or args.verbose):
+            return
+        if args.jsonl and args.verbose:
+            done = "would be cleaned" if args.check else "cleaned"
+            print(f"{source}: {docs} document{'s' * (docs != 1)}, {changed} {done}", file=sys.stderr)
+        elif changed:
+            print(f"{'would clean' if args.check else 'cleaned'} {source}", file=sys.stderr)
+        elif args.verbose:
+            print(f"{source} unchanged", file=sys.stderr)
+
+    def summary(self) -> None:
+        if not self.args.verbose:
+            return
+        done = "would be cleaned" if self.args.check else "cleaned"
+        if self.args.jsonl:
+            total = f"{self.docs} document{'s' * (self.docs != 1)} in {self.files} file{'s' * (self.files != 1)}"
+        else:
+            total = f"{self.files} file{'s' * (self.files != 1)}"
+        print(f"newsclean: {total}, {self.changed} {done}", file=sys.stderr)
+
+
+def _text(
+    cleaner: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output, separate: bool = False
+) -> tuple[int, int]:
+    """Clean one whole document: ``(1, whether it changed)``. With ``separate`` (several
+    files written one after another), its text ends with a line break."""
     text = decode(stream.read(), source, args.errors)
     result = cleaner.clean(text)
     if args.explain:
-        _explain(result, source)
+        _explain(result, source, args.format)
     if not args.check:
-        out.write(result.text.encode("utf-8"))
-    return bool(result.changed)
+        clean = result.text
+        if separate and clean and not clean.endswith("\n"):
+            clean += "\n"
+        out.write(clean.encode("utf-8"))
+    return 1, int(result.changed)
 
 
-def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> bool:
-    """Clean a stream of JSON lines; return whether any changed.
+def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, out: Output) -> tuple[int, int]:
+    """Clean a stream of JSON lines: ``(documents, how many changed)``.
 
     Only the field and the ``newsclean`` report are written anew: every other byte of a
     line is written as it was read. Lines are cleaned in batches, in worker processes once
@@ -246,19 +418,20 @@ def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, 
     from ._errors import InputError
     from ._parallel import BATCH_CHARS, BATCH_TEXTS
 
-    changed = 0
+    changed = documents = 0
     explain, write = args.explain, not args.check
     waiting = _waiting_test(stream)
     batch: list[tuple[int, bytes, str]] = []
     size = 0
 
     def emit(done: list[list[tuple[bool, Any, bytes]]], lines: list[list[int]]) -> None:
-        nonlocal changed
+        nonlocal changed, documents
         for results, numbers in zip(done, lines):
+            documents += len(results)
             for (was_changed, result, line), number in zip(results, numbers):
                 changed += was_changed
-                if explain:
-                    _explain(result, f"{source}:{number}")
+                if explain and (result.removed or result.credits):  # (a line with nothing to say: nothing)
+                    _explain(result, f"{source}:{number}", args.format)
                 if write:
                     out.write(line)
 
@@ -289,7 +462,7 @@ def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, 
         flush()  # the good lines before a bad one are still cleaned and written
         raise
     flush()
-    return changed > 0
+    return documents, changed
 
 
 def _clean_lines(
@@ -354,7 +527,7 @@ def _read_records(
         max_line_bytes=getattr(args, "max_line_bytes", MAX_LINE_BYTES),
         on_skip=skip,
     )
-    if skipped:
+    if skipped and not getattr(args, "quiet", False):
         if before_message is not None:
             before_message()
         print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
@@ -367,7 +540,10 @@ def _records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterat
         yield item.line, item.record, item.text
 
 
-def _explain(result: Any, source: str) -> None:
+def _explain(result: Any, source: str, form: str = "text") -> None:
+    if form == "json":
+        print(json.dumps({"source": source, **result.to_dict()}, ensure_ascii=False), file=sys.stderr)
+        return
     lines = []
     for r in result.removed:
         why = "site boilerplate" if r.duplicate_of is None else f"repeats paragraph {r.duplicate_of}"
