@@ -363,16 +363,6 @@ def test_the_bad_lines_of_the_failure_modes_page() -> None:
         assert str(caught.value) == "crawl.jsonl: line 7: " + message.replace("268435456", str(limit))
 
 
-def test_the_names_newsclean_dedup_imports_from_cli() -> None:
-    from newsclean import _io
-    from newsclean.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, STDIN, _decode, _label, _lines, _open, _records
-
-    assert (EXIT_OK, EXIT_FOUND, EXIT_USAGE, STDIN) == (0, 1, 2, "-")
-    assert (_open, _label, _lines, _decode) == (_io.open_input, _io.label, _io.lines, _io.decode)
-    args = __import__("argparse").Namespace(field="text", errors="strict", skip_bad_lines=False)
-    assert list(_records(io.BytesIO(b'{"text": "a"}\n'), "x", args)) == [(1, {"text": "a"}, "a")]
-
-
 @pytest.mark.parametrize("kind", [*COMPRESS, "bom"])
 @pytest.mark.parametrize("case", ["NaN", "a duplicate key", "a lone surrogate"])
 def test_bad_lines_inside_compressed_or_bom_input(run, kind: str, case: str, tmp_path: Path) -> None:

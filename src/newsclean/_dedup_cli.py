@@ -25,8 +25,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
-from ._io import MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
-from .cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
+from ._io import EXIT_FOUND, EXIT_OK, EXIT_USAGE, MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 256  # documents sketched at a time (bounds the words' objects in memory)
@@ -278,7 +277,7 @@ class Stream:
             from . import _forked
 
             self.pool = _forked.pool(workers, (index.cleaner, index.params, {}))
-        self.in_flight: deque[tuple[list[Record], Future[Any] | Any]] = deque()
+        self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
         self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
         self.groups: Any = None
@@ -367,7 +366,10 @@ class Stream:
         if self.pool is None:
             self.in_flight.append((batch, _sketch_texts(texts, self.index.cleaner, self.index.params, self.cache)))
         else:
-            self.in_flight.append((batch, self.pool.submit(_sketch_inherited, texts)))
+            # In pieces, so that every worker has a share of each batch (and a short
+            # batch of a slow stream is not waiting on one worker).
+            pieces = [texts[a : a + SKETCH_BATCH] for a in range(0, len(texts), SKETCH_BATCH)]
+            self.in_flight.append((batch, [self.pool.submit(_sketch_inherited, piece) for piece in pieces]))
         while len(self.in_flight) > self.limit:
             self._finish(*self.in_flight.popleft())
 
@@ -376,7 +378,9 @@ class Stream:
             self._finish(*self.in_flight.popleft())
 
     def _finish(self, batch: list[Record], sketched: Any) -> None:
-        prints = sketched.result() if isinstance(sketched, Future) else sketched
+        from .index._fingerprint import Batch
+
+        prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
         results = self.index.add_fingerprints(prints, [r.id for r in batch])
         parts: list[bytes] = []
         ends: list[int] = []  # the output's length after each record's line (or none)

@@ -28,6 +28,9 @@ from typing import IO, Any, NamedTuple
 from ._errors import DecodeError, InputError, RecordError
 
 STDIN = "-"
+#: The commands' exit status: ok; something found by --check, or some input or output could
+#: not be used; a usage error; the reader of stdout went away (as if killed by SIGPIPE).
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_PIPE = 0, 1, 2, 141
 
 #: The longest line :func:`records` reads, in bytes (newline not counted). A longer line is a
 #: bad line, and only this much of it is ever held in memory.

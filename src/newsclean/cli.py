@@ -17,24 +17,22 @@ from pathlib import Path, PurePath
 from typing import IO, Any
 
 from ._io import (
+    EXIT_FOUND,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_USAGE,
     MAX_LINE_BYTES,
     Output,
     OutputError,
     Record,
     decode,
     label,
-    lines,
     open_input,
     records,
     with_fields,
 )
 from ._io import STDIN as STDIN
 from ._version import __version__
-
-EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_PIPE = 0, 1, 2, 141
-
-# The names newsclean dedup imports from here (with _records below) until it reads through _io.
-_open, _label, _lines, _decode = open_input, label, lines, decode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -531,13 +529,6 @@ def _read_records(
         if before_message is not None:
             before_message()
         print(f"newsclean: {source}: skipped {skipped} bad line{'s' * (skipped != 1)}", file=sys.stderr)
-
-
-def _records(stream: IO[bytes], source: str, args: argparse.Namespace) -> Iterator[tuple[int, dict[str, Any], str]]:
-    """``(line number, record, text of the field)`` of each good JSON line: the shape
-    ``newsclean dedup`` reads until it is ported to ``_read_records``."""
-    for item in _read_records(stream, source, args):
-        yield item.line, item.record, item.text
 
 
 def _explain(result: Any, source: str, form: str = "text") -> None:
