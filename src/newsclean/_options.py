@@ -133,21 +133,14 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
         raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
 
 
-def _register_with_hypothesis() -> None:
-    """Have ``st.from_type(Options)`` draw ``newsclean.strategies.options()``: the strategy
-    (and its module) is made when hypothesis first needs it, not now."""
-    from hypothesis import strategies as st
 
-    st.register_type_strategy(Options, _options_strategy)
-
-
-def _options_strategy(_: type) -> Any:
-    from .strategies import options
-
-    return options()
-
-
-# Hypothesis imported first: its entry point (_newsclean_hypothesis) found no newsclean to
-# register, so register here. (A half-imported hypothesis registers when its import ends.)
+# Hypothesis was imported first: its entry point (the module _newsclean_hypothesis, outside
+# this package) found no Options to register, so have it register them now. (A half-imported
+# hypothesis registers them itself when its import ends.)
 if hasattr(sys.modules.get("hypothesis.strategies"), "register_type_strategy"):
-    _register_with_hypothesis()
+    try:
+        from _newsclean_hypothesis import register_options
+    except ImportError:  # (the package without its plugin module: from_type(Options) unregistered)
+        pass
+    else:
+        register_options(Options)

@@ -143,10 +143,8 @@ def _hypothesis_setup_hook() -> None:
     """
     from hypothesis import strategies as st_
 
-    from ._options import _register_with_hypothesis
-
     st_.register_type_strategy(Example, lambda _: articles())
-    _register_with_hypothesis()
+    st_.register_type_strategy(Options, lambda _: options())
 
 
 from hypothesis import strategies as st  # noqa: E402  (after the hook, see its docstring)
