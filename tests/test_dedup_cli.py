@@ -96,7 +96,7 @@ def test_kept_lines_are_the_input_bytes(run) -> None:
     done = run("dedup", input="\n".join(lines) + "\n")
     assert done.returncode == 0 and done.stdout.decode() == "\n".join(lines) + "\n"
     marked = run("dedup", "--mark", input="\n".join(lines) + "\n").stdout.decode().splitlines()
-    assert marked[0] == lines[0][:-1] + ', "duplicate_of": null, "similarity": null}'
+    assert marked[0] == lines[0][:-1] + ', "duplicate_of": null, "similarity": null, "group": "a"}'
     clash = run("dedup", "--mark", input='{"text": "A story.", "duplicate_of": 3}\n')
     assert clash.returncode == 1 and "already has a field 'duplicate_of'" in clash.stderr.decode()
 

@@ -343,21 +343,53 @@ def run_python(code: str, **env: str) -> str:
 
 def test_entry_point_registers_from_type_when_hypothesis_is_imported() -> None:
     points = importlib.metadata.entry_points(group="hypothesis")
-    assert any(p.value == "newsclean.strategies:_hypothesis_setup_hook" for p in points), (
+    assert any(p.value == "_newsclean_hypothesis:_hypothesis_setup_hook" for p in points), (
         "the hypothesis entry point is not installed: pip install -e ."
     )
+    for imports in (
+        "from hypothesis import given, settings, strategies as st\nimport newsclean\n",
+        "import newsclean\nfrom hypothesis import given, settings, strategies as st\n",
+    ):
+        code = (
+            "import sys\n" + imports + "assert 'newsclean.strategies' not in sys.modules  # (made when drawn)\n"
+            "@settings(max_examples=5, database=None)\n"
+            "@given(st.from_type(newsclean.Options))\n"
+            "def test(options): assert isinstance(options, newsclean.Options)\n"
+            "test()\n"
+            "from newsclean import strategies as ns\n"
+            "print(st.from_type(ns.Example), st.from_type(newsclean.Options))\n"
+        )
+        assert run_python(code) == "articles() options()", imports
+
+
+def test_importing_hypothesis_costs_nothing_measurable() -> None:
+    """``import hypothesis`` runs newsclean's entry point, which must not import newsclean
+    (numpy, the credit patterns: some 100 ms). Checked by what it imports, which does not
+    depend on the machine's load, and by its time (the entry point's module is imported by
+    importlib, which ``-X importtime`` does not show: so its hook is timed as hypothesis
+    runs it, after a plain ``import hypothesis``), with a wide margin."""
     code = (
-        "import sys\n"
-        "from hypothesis import given, settings, strategies as st\n"
-        "import newsclean\n"
-        "assert 'newsclean.strategies' in sys.modules  # loaded by hypothesis, not by us\n"
-        "@settings(max_examples=5, database=None)\n"
-        "@given(st.from_type(newsclean.Options))\n"
-        "def test(options): assert isinstance(options, newsclean.Options)\n"
-        "test()\n"
-        "print(st.from_type(sys.modules['newsclean.strategies'].Example))\n"
+        "import sys, time, importlib.metadata\n"
+        "import hypothesis\n"
+        "before = set(sys.modules)\n"
+        "start = time.perf_counter()\n"
+        "for point in importlib.metadata.entry_points(group='hypothesis'):\n"
+        "    if point.value.startswith('_newsclean_hypothesis:'):\n"
+        "        point.load()()\n"
+        "took = time.perf_counter() - start\n"
+        "print(sorted(set(sys.modules) - before), round(took * 1000, 1))\n"
     )
-    assert "articles()" in run_python(code)
+    modules, ms = run_python(code, HYPOTHESIS_NO_PLUGINS="1").rsplit(" ", 1)
+    assert modules == "['_newsclean_hypothesis']"
+    assert float(ms) <= 10
+    # With plugins on, as users run it: nothing of newsclean, nor numpy, is imported.
+    code = "import sys, hypothesis; print(sorted(m for m in sys.modules if 'newsclean' in m or m == 'numpy'))"
+    assert run_python(code) == "['_newsclean_hypothesis']"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import hypothesis"], capture_output=True, text=True
+    )
+    rows = [line.split("|") for line in done.stderr.splitlines() if "newsclean" in line]
+    assert sum(int(row[0].split(":")[1]) for row in rows) <= 10_000  # (microseconds)
 
 
 def test_importing_the_strategies_first_works() -> None:

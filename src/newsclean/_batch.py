@@ -72,7 +72,8 @@ class NearDuplicates:
     """The decisions of ``near_duplicates``.
 
     Attributes:
-        duplicate_of: per text, the index of the earlier kept text it repeats, or -1.
+        duplicate_of: per text, the index of the kept text it repeats (an earlier one, or
+            with another ``keep`` rule, one of higher priority), or -1 if it is kept.
         similarity: per text, the exact Jaccard similarity to that text, or NaN.
         candidates: how many candidate pairs were verified exactly (those LSH proposed,
             less the chance pairs its signatures rule out).
@@ -84,8 +85,25 @@ class NearDuplicates:
 
     @property
     def kept(self) -> npt.NDArray[np.int64]:
-        """Indices of the texts that are not near-duplicates of an earlier one."""
+        """Indices of the kept texts, which are not near-duplicates of a text kept before
+        them (an earlier one, or with another ``keep`` rule, one of higher priority)."""
         return np.flatnonzero(self.duplicate_of < 0)
+
+    def groups(self) -> dict[int, list[int]]:
+        """Every kept text's index, in order, with the indices of the texts dropped as its
+        near-duplicates (``duplicate_of`` read the other way; an empty list for a text with
+        none). A text is only ever matched to a kept text, so no group holds another.
+
+        >>> near_duplicates(["The senior officials discussed the rise of violence in the region.",
+        ...                  "Football results from the weekend, with three draws and a late winner.",
+        ...                  "The senior officials discussed the rise of violence in the region today."]).groups()
+        {0: [2], 1: []}
+        """
+        out: dict[int, list[int]] = {k: [] for k in self.kept.tolist()}
+        dropped = np.flatnonzero(self.duplicate_of >= 0)
+        for j, i in zip(dropped.tolist(), self.duplicate_of[dropped].tolist()):
+            out[i].append(j)
+        return out
 
 
 def near_duplicates(
@@ -96,9 +114,22 @@ def near_duplicates(
     num_perm: int = 128,
     seed: int = 1,
     workers: int | None = None,
+    keep: str | Sequence[float] | npt.NDArray[Any] = "first",
 ) -> NearDuplicates:
-    """Which texts repeat an earlier kept text: Jaccard similarity of their character
+    """Which texts repeat a kept text: Jaccard similarity of their character
     ``shingle_size``-gram sets (of the comparison keys) at least ``threshold``.
+
+    ``keep``: which text of a group of near-duplicates is kept. The texts are decided one
+    at a time in order of priority: each is kept unless it matches a text already kept (of
+    higher priority), and is then a duplicate of the most similar such text (ties: the
+    one of higher priority). A text is only ever compared with kept texts: when B repeats A
+    and C repeats B but not A, and A comes first, B is dropped and C is kept. Priorities:
+
+    * ``"first"`` (default): input order, the earlier text first;
+    * ``"longest"``: the longer text (in characters) first, ties in input order;
+    * an array of one number per text: the higher number first, ties in input order
+      (a crawl's timestamp, negated, keeps the oldest copy; a site's rank keeps the
+      most trusted).
 
     ``workers``: processes to use, this one included (default: all cores for 20,000 texts
     or more, else 1).
@@ -122,6 +153,7 @@ def near_duplicates(
         raise ValueError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
     bands, rows = choose_bands(threshold, num_perm)
     n = len(texts)
+    rank = _ranks(texts, keep)
     if workers is None:
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
     # With several workers, at least eight chunks each, so that they finish together.
@@ -159,13 +191,43 @@ def near_duplicates(
     similarity = np.full(n, np.nan)
     if len(pairs):
         good = sims >= threshold
-        # Decide each later text in input order, against earlier texts still kept.
-        order = np.lexsort((pairs[good, 0], -sims[good], pairs[good, 1]))
-        for i, j, s in zip(pairs[good][order, 0].tolist(), pairs[good][order, 1].tolist(), sims[good][order].tolist()):
+        # Each pair as (higher priority i, lower priority j). Decide each j in order of
+        # priority, against the texts of higher priority still kept (decided already: each
+        # was a j earlier in the order, or is in no pair as a j and kept).
+        ij = pairs[good]
+        swap = rank[ij[:, 0]] > rank[ij[:, 1]]
+        ij[swap] = ij[swap][:, ::-1]
+        order = np.lexsort((rank[ij[:, 0]], -sims[good], rank[ij[:, 1]]))
+        for i, j, s in zip(ij[order, 0].tolist(), ij[order, 1].tolist(), sims[good][order].tolist()):
             if duplicate_of[j] < 0 and duplicate_of[i] < 0:
                 duplicate_of[j] = i
                 similarity[j] = s
     return NearDuplicates(duplicate_of, similarity, len(pairs))
+
+
+def _ranks(texts: Sequence[str], keep: str | Sequence[float] | npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Each text's place in the order of priority of ``keep`` (0: decided first)."""
+    n = len(texts)
+    if isinstance(keep, str):
+        if keep == "first":
+            return np.arange(n, dtype=np.int64)
+        if keep != "longest":
+            raise ValueError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
+        priority = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
+    else:
+        priority = np.asarray(keep)
+        if priority.dtype.kind not in "biuf":
+            raise ValueError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
+        if priority.shape != (n,):
+            raise ValueError(f"keep must hold one number per text: {n} texts, got shape {priority.shape}")
+        if priority.dtype.kind == "f" and np.isnan(priority).any():
+            raise ValueError(f"keep must hold numbers, got NaN at {int(np.flatnonzero(np.isnan(priority))[0])}")
+    # The higher number first, ties in input order: a stable sort of the reversed numbers,
+    # reversed (no negation: it would overflow the least int64, and floats lose large ints).
+    order = (n - 1 - np.argsort(priority[::-1], kind="stable"))[::-1]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    return rank
 
 
 def _all_sketches(

@@ -697,7 +697,11 @@ def _as_read_again(paragraphs: list[tuple[int, str]]) -> list[list[tuple[int, st
 def _holds(char: str) -> Callable[[str], bool]:
     """A quick test: whether a text holds ``char`` (``in`` is a memchr, far faster than
     a search by a pattern)."""
-    return lambda text: char in text
+    return functools.partial(_holds_char, char)  # (not a lambda: a Cleaner pickles)
+
+
+def _holds_char(char: str, text: str) -> bool:
+    return char in text
 
 
 def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:

@@ -36,7 +36,7 @@ from ._io import EXIT_FOUND, EXIT_OK, EXIT_USAGE, MAX_LINE_BYTES, STDIN, OutputE
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 256  # documents sketched at a time (bounds the words' objects in memory)
-MARK_FIELDS = ("duplicate_of", "similarity")
+MARK_FIELDS = ("duplicate_of", "similarity", "group")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -75,7 +75,14 @@ def parser() -> argparse.ArgumentParser:
         "--mark",
         action="store_true",
         help="write every document, with 'duplicate_of' (the id of the earlier document it "
-        "copies, null when new) and 'similarity' added, instead of dropping copies",
+        "copies, null when new), 'similarity' and 'group' (the id of the kept document it was "
+        "matched to; its own when kept) added, instead of dropping copies",
+    )
+    p.add_argument(
+        "--groups",
+        metavar="FILE",
+        help="write FILE at the end: one JSON line per kept document, with the documents "
+        "dropped as its copies ({\"id\", \"duplicates\": [{\"id\", \"similarity\"}, ...]})",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
@@ -182,6 +189,9 @@ def run(args: argparse.Namespace) -> int:
     except (NewscleanError, OSError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
         return EXIT_FOUND
+    if args.groups and (Path(args.groups).is_dir() or not os.access(Path(args.groups).parent, os.W_OK | os.X_OK)):
+        print(f"newsclean dedup: {args.groups}: cannot write the groups there", file=sys.stderr)
+        return EXIT_FOUND
     output = None
     if args.output:
         try:
@@ -235,6 +245,12 @@ def run(args: argparse.Namespace) -> int:
                 journal.remove()
             except OSError as err:
                 print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
+                status = EXIT_FOUND
+        if stream.groups is not None:
+            try:
+                stream.groups.write(args.groups)
+            except OSError as err:
+                print(f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr)
                 status = EXIT_FOUND
         if journal is not None:
             journal.close()
@@ -362,6 +378,11 @@ class Stream:
         self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
         self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
+        self.groups: Any = None
+        if args.groups:
+            from ._groups import Groups
+
+            self.groups = Groups()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -472,7 +493,8 @@ class Stream:
             if mark:
                 sim = "null" if result.similarity is None else repr(round(result.similarity, 6))
                 dup = json.dumps(result.duplicate_of, ensure_ascii=False)
-                line = _with_fields(record.raw, f'"duplicate_of": {dup}, "similarity": {sim}')
+                group = json.dumps(record.id if result.new else result.duplicate_of, ensure_ascii=False)
+                line = _with_fields(record.raw, f'"duplicate_of": {dup}, "similarity": {sim}, "group": {group}')
             elif result.new:
                 line = record.raw + b"\n"
             else:
@@ -481,6 +503,10 @@ class Stream:
             size += len(line)
             ends.append(size)
         written, error = _write_all(self.out, b"".join(parts))
+        if self.groups is not None:
+            for record, result, end in zip(batch, results, ends):
+                if end <= written:  # (delivered)
+                    self.groups.add(record.id, result)
         if error is not None:
             # The reader went away or the disk is full: forget what was not delivered.
             for record, result, end in zip(batch, results, ends):

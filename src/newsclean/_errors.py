@@ -42,6 +42,10 @@ class DecodeError(InputError):
         self.reason = reason
         super().__init__(f"{source}: invalid UTF-8 at byte {offset}: {reason}")
 
+    def __reduce__(self) -> tuple[type[DecodeError], tuple[str, int, str]]:
+        # (An exception pickles as its class and args; args is the message alone here.)
+        return (type(self), (self.source, self.offset, self.reason))
+
 
 class RecordError(InputError):
     """A JSON line that cannot be used; ``line`` is 1-based."""
@@ -51,6 +55,9 @@ class RecordError(InputError):
         self.line = line
         self.reason = reason
         super().__init__(f"{source}: line {line}: {reason}")
+
+    def __reduce__(self) -> tuple[type[RecordError], tuple[str, int, str]]:
+        return (type(self), (self.source, self.line, self.reason))
 
 
 class SketchMismatchError(NewscleanError, ValueError):

@@ -16,14 +16,17 @@ _inherited: Any = None  # set only inside a pool's worker processes
 _claims: Any = None  # a Team's shared counters, inside its workers
 
 
-def pool(processes: int, inherit: object, claims: Any = None, setup: Callable[[], None] | None = None) -> Any:
+def pool(
+    processes: int, inherit: object, claims: Any = None, setup: Callable[[], None] | None = None, context: Any = None
+) -> Any:
     """A ``ProcessPoolExecutor`` of ``processes`` forked workers, in each of which
     ``inherited()`` is ``inherit`` (and ``setup()`` has run, when given). (Where fork is
-    not available, ``inherit`` is pickled to each worker once.)"""
+    not available, or with another multiprocessing ``context``, ``inherit`` is pickled to
+    each worker once.)"""
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(
-        processes, mp_context=_context(), initializer=_inherit, initargs=(inherit, claims, setup)
+        processes, mp_context=context or _context(), initializer=_inherit, initargs=(inherit, claims, setup)
     )
 
 

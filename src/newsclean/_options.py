@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import sys
 from typing import Any, Literal, get_args
 
 from ._errors import OptionsError
@@ -130,3 +131,16 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+
+# Hypothesis was imported first: its entry point (the module _newsclean_hypothesis, outside
+# this package) found no Options to register, so have it register them now. (A half-imported
+# hypothesis registers them itself when its import ends.)
+if hasattr(sys.modules.get("hypothesis.strategies"), "register_type_strategy"):
+    try:
+        from _newsclean_hypothesis import register_options
+    except ImportError:  # (the package without its plugin module: from_type(Options) unregistered)
+        pass
+    else:
+        register_options(Options)

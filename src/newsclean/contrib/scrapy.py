@@ -38,6 +38,15 @@ near-duplicates one seen before is dropped (``DropItem``) or marked. The setting
 ``NEWSCLEAN_BOILERPLATE`` (default ``False``)
     With an index: also remove paragraphs that the index has seen in many stories (site
     boilerplate).
+``NEWSCLEAN_DROP_LOG_LEVEL`` (default ``"INFO"``)
+    The level Scrapy logs a dropped duplicate at (a level name or number): a crawl of a
+    syndicated site drops many, which are no warning. Scrapy 2.13 and later take it with
+    the ``DropItem``; older versions log drops at their own level (``WARNING``).
+
+The crawl's stats count, under ``newsclean/``: ``cleaned`` and ``changed`` items,
+``paragraphs_removed``, ``credits`` (and ``credits/AGENCY`` for each agency, ``credits/VNA``),
+``kept`` (cleaned items passed on as new stories), ``duplicates`` (dropped or marked),
+``dropped`` and ``skipped`` (items without the field).
 
 Stories are compared on their clean body, as ``newsclean dedup`` compares them, so a story
 crawled again in a later run (same id) and a republication on another site (other id, same
@@ -99,6 +108,7 @@ class NewscleanPipeline:
         duplicates: Duplicates = "drop",
         duplicate_field: str = "duplicate_of",
         boilerplate: bool = False,
+        drop_log_level: str | int = "INFO",
         stats: StatsCollector | None = None,
     ) -> None:
         if duplicates not in _DUPLICATES:
@@ -119,6 +129,7 @@ class NewscleanPipeline:
         self.duplicates: Duplicates = duplicates
         self.duplicate_field = duplicate_field
         self.boilerplate = boilerplate
+        self.drop_log_level: str = _log_level(drop_log_level)
         self.stats = stats
         self.index: Any = None  # a DedupIndex or a RedisIndex while the spider is open
         self._warned: set[tuple[type, str]] = set()
@@ -144,6 +155,7 @@ class NewscleanPipeline:
             duplicates=settings.get("NEWSCLEAN_DUPLICATES") or "drop",
             duplicate_field=settings.get("NEWSCLEAN_DUPLICATE_FIELD") or "duplicate_of",
             boilerplate=settings.getbool("NEWSCLEAN_BOILERPLATE", False),
+            drop_log_level=settings.get("NEWSCLEAN_DROP_LOG_LEVEL") or "INFO",
             stats=crawler.stats,
         )
 
@@ -201,6 +213,7 @@ class NewscleanPipeline:
             adapter[self.report_field] = result.to_dict()
 
         if self.index is None:
+            self._inc("newsclean/kept")
             return item
         if self.duplicates == "mark":
             self._can_set(adapter, self.duplicate_field, "DUPLICATE")  # before the index learns it
@@ -208,14 +221,14 @@ class NewscleanPipeline:
         if self.duplicates == "mark":
             adapter[self.duplicate_field] = added.duplicate_of
         if added.new:
+            self._inc("newsclean/kept")
             return item
         self._inc("newsclean/duplicates")
         if self.duplicates == "mark":
             return item
-        from scrapy.exceptions import DropItem
-
+        self._inc("newsclean/dropped")
         similarity = f"{added.similarity:.3f}" if added.similarity is not None else "?"
-        raise DropItem(f"newsclean: duplicate of {added.duplicate_of} (similarity {similarity})")
+        raise _drop_item(f"newsclean: duplicate of {added.duplicate_of} (similarity {similarity})", self.drop_log_level)
 
     # -- inside --------------------------------------------------------------------------
 
@@ -250,12 +263,42 @@ class NewscleanPipeline:
             self._inc("newsclean/paragraphs_removed", len(result.removed))
         if result.credits:
             self._inc("newsclean/credits", len(result.credits))
+            for credit in result.credits:
+                self._inc(f"newsclean/credits/{credit.agency}")
         for r in result.removed:
             logger.debug("newsclean: removed paragraph %d (%s, similarity %.3f)", r.index, r.rule, r.similarity)
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
             self.stats.inc_value(key, count)
+
+
+def _log_level(level: str | int) -> str:
+    """The name of a logging level given by name (``"info"``) or number (``20``), checked.
+
+    >>> _log_level("info"), _log_level(10), _log_level("30")
+    ('INFO', 'DEBUG', 'WARNING')
+    """
+    if isinstance(level, str) and level.strip().isdigit():
+        level = int(level)
+    if isinstance(level, int) and not isinstance(level, bool):
+        name = logging.getLevelName(level)
+    else:
+        name = str(level).strip().upper()
+    if not isinstance(name, str) or not isinstance(logging.getLevelName(name), int):
+        raise ValueError(f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}")
+    return name
+
+
+def _drop_item(message: str, level: str) -> Exception:
+    """A ``DropItem`` that Scrapy logs at ``level`` where it can (2.13 and later)."""
+    from scrapy.exceptions import DropItem
+
+    try:
+        # (Scrapy < 2.13 has no log_level: mypy may check against either)
+        return DropItem(message, log_level=level)  # type: ignore[call-arg, unused-ignore]
+    except TypeError:  # (an older Scrapy: logged at its own level)
+        return DropItem(message)
 
 
 def _name_or_none(settings: BaseSettings, name: str, default: str) -> str | None:

@@ -181,6 +181,16 @@ class DedupIndex:
     def __repr__(self) -> str:
         return f"DedupIndex({self.params!r}, documents={len(self)})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:
+            state = dict(self.__dict__)
+        del state["_lock"]  # (a lock does not pickle; the copy gets its own)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def minhash(self, text: str) -> Any:
         """The document's MinHash as a ``datasketch.LeanMinHash``, for datasketch's tools
         (its LSH, LSH Forest, ...). Decisions here never rest on it: they are exact."""

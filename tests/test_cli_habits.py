@@ -1,0 +1,150 @@
+"""The habits users expect of a cleaning command: subcommands in the usage line, -o and
+--output-dir written whole or not at all, a separator between files, --check naming what
+would change, --explain as JSON, -q and -v. Through the installed command."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+DIRTY = "HANOI (VNA) — The talks ended on Monday."  # (no final newline)
+CLEAN = "The talks ended on Monday."
+REPEAT = "The talks ended.\nThe talks ended.\n"
+PLAIN = "Nothing to take out here."
+
+
+def test_usage_lists_the_subcommand_and_a_file_named_dedup(run, tmp_path: Path) -> None:
+    usage = run("--help").stdout.decode().split("\n\n")[0]
+    assert usage == "usage: newsclean [options] [FILE ...]\n       newsclean dedup [options] [FILE ...]"
+    assert "a file named dedup is cleaned as ./dedup" in " ".join(run("--help").stdout.decode().split())
+    assert run("--no-such-flag").stderr.decode().startswith("usage: newsclean [options] [FILE ...]\n")
+    (tmp_path / "dedup").write_text(DIRTY)
+    for args in (["./dedup"], ["--", "dedup"]):
+        by_path = subprocess_in(tmp_path, *args)
+        assert (by_path.returncode, by_path.stdout.decode()) == (0, CLEAN)
+    assert run("dedup", "--help").stdout.decode().startswith("usage: newsclean dedup")
+
+
+def test_output_file(run, tmp_path: Path) -> None:
+    a, b, out = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "out.txt"
+    a.write_text(DIRTY)
+    b.write_text(PLAIN)
+    done = run("-o", str(out), str(a), str(b))
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert out.read_text() == run(str(a), str(b)).stdout.decode() == f"{CLEAN}\n{PLAIN}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "out.txt"]  # (no temporary file left)
+    # An input that cannot be cleaned: the file is left as it was.
+    failed = run("--output", str(out), str(b), str(tmp_path / "missing.txt"))
+    assert failed.returncode == 1 and out.read_text() == f"{CLEAN}\n{PLAIN}\n"
+    assert failed.stderr.decode().endswith(f"newsclean: {out}: not written, as some input could not be cleaned\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "out.txt"]
+    # The output may be the input: it is read before it is replaced.
+    assert run("-o", str(a), str(a)).returncode == 0 and a.read_text() == CLEAN
+    jsonl = run("--jsonl", "-o", str(out), input=json.dumps({"text": DIRTY}) + "\n")
+    assert json.loads(out.read_text())["text"] == CLEAN and jsonl.stdout == b""
+
+
+def test_output_usage_errors(run, tmp_path: Path) -> None:
+    check = run("--check", "-o", str(tmp_path / "x"), input=DIRTY)
+    assert (check.returncode, check.stderr.decode()) == (
+        2,
+        "newsclean: error: --check writes nothing: not with --output or --output-dir\n",
+    )
+    both = run("-o", "x", "--output-dir", "y", input=DIRTY)
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr.decode()
+    nowhere = run("-o", str(tmp_path / "no" / "out.txt"), input=DIRTY)
+    assert nowhere.returncode == 1
+    assert nowhere.stderr.decode().startswith(f"newsclean: {tmp_path / 'no' / 'out.txt'}: cannot write there: ")
+
+
+def test_output_dir_mirrors_the_names(run, tmp_path: Path) -> None:
+    (tmp_path / "raw" / "sub").mkdir(parents=True)
+    (tmp_path / "raw" / "a.txt").write_text(DIRTY)
+    (tmp_path / "raw" / "sub" / "b.txt.gz").write_bytes(gzip.compress(PLAIN.encode()))
+    (tmp_path / "raw" / "bad.txt").write_bytes(b"\xff")
+    out = tmp_path / "clean"
+    done = subprocess_in(tmp_path, "--output-dir", str(out), "raw/a.txt", "raw/sub/b.txt.gz", "raw/bad.txt")
+    assert done.returncode == 1  # (bad.txt is not UTF-8)
+    assert done.stdout == b"" and "raw/bad.txt: invalid UTF-8 at byte 0" in done.stderr.decode()
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == ["raw/a.txt", "raw/sub/b.txt"]  # (no bad.txt, no temporary file; .gz dropped)
+    assert (out / "raw" / "a.txt").read_text() == CLEAN  # (one file each: no separator added)
+    assert (out / "raw" / "sub" / "b.txt").read_text() == PLAIN
+    absolute = run("--output-dir", str(out), str(tmp_path / "raw" / "a.txt"))
+    assert absolute.returncode == 0 and (out / str(tmp_path).lstrip("/") / "raw" / "a.txt").read_text() == CLEAN
+    assert run("--output-dir", str(out), "-", input=DIRTY).stderr.decode() == (
+        "newsclean: error: --output-dir: stdin has no name to write under DIR\n"
+    )
+    assert run("--output-dir", str(out), "../a.txt").returncode == 2
+
+
+def subprocess_in(cwd: Path, *args: str):
+    """``run`` with relative paths, from ``cwd``."""
+    import subprocess
+
+    from .conftest import entry_point
+
+    return subprocess.run([entry_point(), *args], capture_output=True, cwd=cwd, timeout=120)
+
+
+def test_several_files_to_one_output_are_separated_by_line_breaks(run, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(DIRTY)
+    b.write_text(PLAIN + "\n")
+    assert run(str(a)).stdout.decode() == CLEAN  # one file: exactly its clean text
+    assert run(str(a), str(b), str(a)).stdout.decode() == f"{CLEAN}\n{PLAIN}\n{CLEAN}\n"
+
+
+def test_check_names_what_would_change(run, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(DIRTY)
+    b.write_text(PLAIN)
+    done = run("--check", str(a), str(b))
+    assert (done.returncode, done.stdout, done.stderr.decode()) == (1, b"", f"would clean {a}\n")
+    assert run("--check", str(b)).stderr == b""  # nothing would change: nothing said
+    quiet = run("--check", "-q", str(a), str(b))
+    assert (quiet.returncode, quiet.stderr) == (1, b"")
+    lines = json.dumps({"text": PLAIN}) + "\n" + json.dumps({"text": DIRTY}) + "\n"
+    assert run("--check", "--jsonl", input=lines).stderr.decode() == "would clean <stdin>\n"
+
+
+def test_explain_as_json(run, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(REPEAT + DIRTY)
+    b.write_text(PLAIN)
+    done = run("--explain", "--format", "json", str(a), str(b))
+    reports = [json.loads(line) for line in done.stderr.decode().splitlines()]
+    assert [(r["source"], r["changed"]) for r in reports] == [(str(a), True), (str(b), False)]
+    assert reports[0]["removed"][0]["rule"] == "exact_repeat" and reports[0]["byline"]["agency"] == "VNA"
+    assert set(reports[1]) == {"source", "byline", "credits", "removed", "changed"}
+    lines = json.dumps({"text": PLAIN}) + "\n" + json.dumps({"text": DIRTY}) + "\n"
+    jsonl = run("--jsonl", "--explain", "--format", "json", input=lines)
+    assert [json.loads(line)["source"] for line in jsonl.stderr.decode().splitlines()] == ["<stdin>:2"]
+
+
+def test_jsonl_explain_says_nothing_of_a_line_with_nothing_to_remove(run) -> None:
+    lines = json.dumps({"text": PLAIN}) + "\n" + json.dumps({"text": DIRTY}) + "\n"
+    said = run("--jsonl", "--explain", input=lines).stderr.decode()
+    assert said.startswith("<stdin>:2: ") and "<stdin>:1" not in said
+    assert run("--jsonl", "--explain", input=lines.splitlines()[0] + "\n").stderr == b""
+    assert run("--explain", input=PLAIN).stderr.decode() == "<stdin>: nothing to remove\n"  # (a text file: said)
+
+
+def test_quiet_and_verbose(run, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(DIRTY)
+    b.write_text(PLAIN)
+    verbose = run("-v", str(a), str(b))
+    assert verbose.stderr.decode() == f"cleaned {a}\n{b} unchanged\nnewsclean: 2 files, 1 cleaned\n"
+    assert run("--check", "--verbose", str(a), str(b)).stderr.decode() == (
+        f"would clean {a}\n{b} unchanged\nnewsclean: 2 files, 1 would be cleaned\n"
+    )
+    lines = json.dumps({"text": PLAIN}) + "\n" + "oops\n" + json.dumps({"text": DIRTY}) + "\n"
+    jsonl = run("--jsonl", "-v", "--skip-bad-lines", input=lines)
+    assert jsonl.stderr.decode() == (
+        "newsclean: <stdin>: skipped 1 bad line\n<stdin>: 2 documents, 1 cleaned\nnewsclean: 2 documents in 1 file, 1 cleaned\n"
+    )
+    quiet = run("--jsonl", "-q", "--skip-bad-lines", input=lines)
+    assert (quiet.returncode, quiet.stderr) == (0, b"") and quiet.stdout.count(b"\n") == 2
+    assert run("-q", "-v", input=PLAIN).returncode == 2

@@ -1,0 +1,121 @@
+"""Cleaning in worker processes gives what one process gives, in input order: through
+``Cleaner.clean_many`` and ``newsclean --jsonl --workers N``."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import select
+import subprocess
+import time
+
+import pytest
+
+from newsclean import Cleaner
+
+from .conftest import ROOT, entry_point
+
+STORIES = [json.loads(line) for line in (ROOT / "examples" / "stories.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def texts(n: int) -> list[str]:
+    """``n`` texts, each different (their results too), credits and repeats in most."""
+    return [f"{STORIES[i % len(STORIES)]['text']}\nItem {i}." for i in range(n)]
+
+
+def jsonl(n: int) -> bytes:
+    return b"".join(
+        json.dumps({"id": i, "n": 1e3, "text": t}, ensure_ascii=False).replace("1000.0", "1e3").encode() + b"\n"
+        for i, t in enumerate(texts(n))
+    )
+
+
+# -- Cleaner.clean_many ----------------------------------------------------------------------
+
+
+def test_clean_many_in_workers_is_clean_in_order() -> None:
+    cleaner = Cleaner(threshold=0.9)
+    many = texts(700)
+    expected = [cleaner.clean(t) for t in many]
+    assert cleaner.clean_many(many, workers=2) == expected
+    assert cleaner.clean_many(many) == expected  # (default: 1 for this little)
+    assert cleaner.clean_many(iter(many[:50]), workers=3) == expected[:50]  # any iterable
+    assert cleaner.clean_many([], workers=2) == []
+
+
+def test_clean_many_under_spawn() -> None:
+    cleaner = Cleaner(byline="rewrite")
+    many = texts(300)
+    spawn = multiprocessing.get_context("spawn")
+    assert cleaner.clean_many(many, workers=2, mp_context=spawn) == [cleaner.clean(t) for t in many]
+
+
+def test_clean_many_errors() -> None:
+    with pytest.raises(ValueError, match="workers must be an integer from 1 to 256, got 0"):
+        Cleaner().clean_many(["a"], workers=0)
+    with pytest.raises(TypeError, match="clean\\(\\) takes a str, not int"):  # raised in a worker, as here
+        Cleaner().clean_many(["a"] * 10 + [3], workers=2)  # type: ignore[list-item]
+
+
+# -- newsclean --jsonl --workers N ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [[], ["--explain"], ["--byline", "keep", "--field", "text"]])
+def test_jsonl_in_workers_writes_the_same_bytes(run, flags: list[str]) -> None:
+    data = jsonl(700)  # (some batches of 256 lines: the workers are used)
+    one = run("--jsonl", "--workers", "1", *flags, input=data)
+    many = run("--jsonl", "--workers", "2", *flags, input=data)
+    default = run("--jsonl", *flags, input=data)
+    assert one.returncode == 0 and one.stdout.count(b"\n") == 700
+    assert (many.stdout, many.stderr) == (one.stdout, one.stderr)
+    assert (default.stdout, default.stderr) == (one.stdout, one.stderr)
+
+
+def test_jsonl_in_workers_bad_lines_in_place(run, tmp_path) -> None:
+    lines = jsonl(600).splitlines(keepends=True)
+    lines[300:300] = [b"oops\n"]
+    data = b"".join(lines)
+    skip = ("--jsonl", "--skip-bad-lines", "--explain")
+    one, many = run(*skip, "--workers", "1", input=data), run(*skip, "--workers", "2", input=data)
+    assert "newsclean: skipped <stdin>: line 301: not valid JSON (Expecting value at column 1)" in one.stderr.decode()
+    assert (many.returncode, many.stdout, many.stderr) == (0, one.stdout, one.stderr)
+    # Without --skip-bad-lines the bad line stops the file: the 300 lines before it are written.
+    f = tmp_path / "a.jsonl"
+    f.write_bytes(data)
+    stop = run("--jsonl", "--workers", "2", str(f), str(f))
+    assert stop.returncode == 1 and stop.stdout.count(b"\n") == 2 * 300
+    assert stop.stdout == run("--jsonl", "--workers", "1", str(f), str(f)).stdout
+    assert stop.stderr.decode() == f"newsclean: {f}: line 301: not valid JSON (Expecting value at column 1)\n" * 2
+
+
+def test_jsonl_check_in_workers(run) -> None:
+    done = run("--jsonl", "--check", "--workers", "2", input=jsonl(600))
+    assert (done.returncode, done.stdout) == (1, b"")
+
+
+def test_workers_usage_error(run) -> None:
+    done = run("--jsonl", "--workers", "0", input=b"")
+    assert (done.returncode, done.stderr.decode()) == (2, "newsclean: error: --workers must be 1 to 256, got 0\n")
+
+
+def test_a_slow_stream_is_written_line_by_line() -> None:
+    """A line that arrives alone is cleaned and written before the next one is read."""
+    proc = subprocess.Popen(
+        [entry_point(), "--jsonl", "--workers", "2"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for i, text in enumerate(texts(3)):
+            proc.stdin.write(json.dumps({"id": i, "text": text}).encode() + b"\n")
+            proc.stdin.flush()
+            deadline = time.monotonic() + 60
+            got = b""
+            while not got.endswith(b"\n") and time.monotonic() < deadline:
+                if select.select([proc.stdout], [], [], 1)[0]:
+                    got += os.read(proc.stdout.fileno(), 1 << 16)
+            assert json.loads(got)["id"] == i
+    finally:
+        proc.stdin.close()
+        proc.wait(60)
+    assert proc.returncode == 0
