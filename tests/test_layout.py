@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsclean import clean
+from newsclean import _normalize, clean
 from newsclean._layout import join, split
 from newsclean._normalize import key, tidy
 
@@ -65,6 +65,24 @@ def test_tidy_keeps_zwj_for_scripts_that_need_it() -> None:
 def test_key_is_aggressive() -> None:
     assert key("“Ha Noi’s” &amp; <b>—</b>  ＡＳＥＡＮ\u200b") == key('"ha noi\'s" & <b>-</b> asean')
     assert key("İstanbul") == key("i̇stanbul")
+
+
+def test_code_maps_are_the_key_table_and_casefolding_of_each_code_point() -> None:
+    """The code-point maps (built from arrays in one go) against their definition, one
+    character at a time: str.isspace, str.casefold and the key table."""
+    space = [c for c in range(0x3001) if chr(c).isspace()]
+    assert _normalize.is_space().nonzero()[0].tolist() == space
+    assert len(_normalize.is_space()) == 0x3002
+    key_only = list(range(0x10000))
+    for c in space:
+        key_only[c] = 32
+    for c, to in _normalize._BATCH_TABLE.items():
+        key_only[c] = ord(to) if to else _normalize._DELETE
+    folded = [chr(c).casefold() for c in range(0x10000)]
+    fold_key = [key_only[ord(f)] if len(f) == 1 else _normalize._LONGER for f in folded]
+    got_fold_key, got_key_only = _normalize._code_maps()
+    assert got_key_only.tolist() == key_only
+    assert got_fold_key.tolist() == fold_key
 
 
 @settings(max_examples=500, deadline=None)
