@@ -214,8 +214,9 @@ def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str)
 def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
     from newsclean._credits import default_credits
 
-    pattern, form, _, needs = default_credits()._datelines[3]  # (the bare form)
-    assert form == "bare"
+    credits = default_credits()
+    name, form, needs = next(f for f in credits._by_opener["A"] if f[1] == "bare")
+    pattern = getattr(credits, name)
     if not needs(text):
         assert pattern.match(text) is None
 
