@@ -4,7 +4,6 @@ comparison key (aggressively normalised, never printed)."""
 from __future__ import annotations
 
 import functools
-import html
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -68,8 +67,16 @@ def key(text: str) -> str:
     '"ha noi\\'s & asean\\'s talks" - fine'
     """
     if "&" in text:
-        text = html.unescape(text)
+        text = _unescape(text)
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE).split())
+
+
+def _unescape(text: str) -> str:
+    """``html.unescape(text)``; html (its table of entities) is imported on first use, as
+    most text holds no entity: not at every start-up."""
+    import html
+
+    return html.unescape(text)
 
 
 # Joins a batch of texts into one string so that each normalisation step runs once per
@@ -156,7 +163,7 @@ def _nfkc(texts: Sequence[str]) -> str:
         texts = [t.replace(_SEP, "") for t in texts]
         joined = _SEP.join(texts)
     if "&" in joined:  # (decoding only the texts with an "&" is much cheaper than all)
-        joined = _SEP.join(html.unescape(t) if "&" in t else t for t in texts)
+        joined = _SEP.join(_unescape(t) if "&" in t else t for t in texts)
     if "\xa0" in joined:
         # NFKC sends a no-break space to a space, and nothing composes with either: the
         # same text, but the whole batch may now pass the quick check below.

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import RegistryError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Agency-specific forms (every agency also has the universal ones, see docs/rules.md).
 FORMS = frozenset({"slash", "equals", "tag_first", "bare", "dated_dash", "cjk"})
@@ -73,12 +71,20 @@ class Registry:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Registry:
         """Read a registry file (the packaged ``agencies.toml`` by default)."""
+        # (tomllib and a plain path, not pathlib or importlib.resources, imported here: they
+        # cost milliseconds of every start-up)
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - exercised on Python 3.10 only
+            import tomli as tomllib
+
         if path is None:
-            # A plain path, not importlib.resources: it costs 8 ms of start-up.
-            data = Path(__file__).with_name("agencies.toml").read_bytes()
+            with open(os.path.join(os.path.dirname(__file__), "agencies.toml"), "rb") as f:
+                data = f.read()
             source = "agencies.toml"
         else:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
             source = str(path)
         try:
             parsed = tomllib.loads(data.decode("utf-8"))
