@@ -259,13 +259,14 @@ class Credits:
         what the head must hold for the pattern to match and name an agency: a quick test,
         far faster than the pattern, that skips most paragraphs)."""
         han, hangul, arabic, cjk_openers = self._scripts
+        spelled = self._holds_spelling_of
         forms: list[tuple[str, str | None, str, Callable[[str], bool]]] = [
             ("_place_paren", None, "A", self._holds_bracketed_agency),
             ("_paren_first", None, "(", self._holds_bracketed_agency),
-            ("_slashed", "slash", "A", _holds("/")),
-            ("_bare", "bare", "A", _opens_in_capitals_and_holds_dash_or_colon),
-            ("_dated_dash", "dated_dash", "A", _comma_then_dash),
-            ("_dotted_date", "dated_dash", "A", _dot_then_digit),
+            ("_slashed", "slash", "A", spelled("slash", _holds("/"))),
+            ("_bare", "bare", "A", spelled("bare", _opens_in_capitals_and_holds_dash_or_colon)),
+            ("_dated_dash", "dated_dash", "A", spelled("dated_dash", _comma_then_dash)),
+            ("_dotted_date", "dated_dash", "A", spelled("dated_dash", _dot_then_digit)),
         ]
         if arabic:
             forms.append(("_arabic_paren", None, _ARABIC_LETTERS, _holds("(")))
@@ -280,6 +281,15 @@ class Credits:
             for char in opens:
                 by_opener.setdefault(char, []).append((name, form, needs))
         return by_opener
+
+    def _holds_spelling_of(self, form: str, needs: Callable[[str], bool]) -> Callable[[str], bool]:
+        """``needs``, after a quick test that the head holds a spelling of an agency that
+        uses ``form``: a form's dateline names one (``_dateline`` looks its name up), so a
+        head without one is skipped before its pattern is compiled or tried."""
+        spellings = {s for s, agency in self.registry.by_spelling.items() if form in agency.forms}
+        # (a spelling holding another, Kyodo News and Kyodo, is found by the shorter one)
+        names = tuple(sorted(s for s in spellings if not any(o != s and o in s for o in spellings)))
+        return lambda head: any(name in head for name in names) and needs(head)
 
     # The credits at the end.
 
