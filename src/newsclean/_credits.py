@@ -164,7 +164,10 @@ class Credits:
         han = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Han}", s))
         hangul = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Hangul}", s))
         arabic = "|".join(
-            regex.escape(s) for a in self.registry.agencies for s in a.spellings if regex.match(r"\p{Arabic}", s)
+            regex.escape(s)
+            for a in self.registry.agencies
+            for s in a.spellings
+            if not s.isascii() and regex.match(r"\p{Arabic}", s)  # (no ASCII letter is Arabic)
         )
         return han, hangul, arabic, "".join(sorted({s[0] for s in cjk}))
 
