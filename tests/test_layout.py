@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -83,6 +85,26 @@ def test_code_maps_are_the_key_table_and_casefolding_of_each_code_point() -> Non
     got_fold_key, got_key_only = _normalize._code_maps()
     assert got_key_only.tolist() == key_only
     assert got_fold_key.tolist() == fold_key
+
+
+def test_casefold_file_is_made_from_this_unicode_version(monkeypatch, tmp_path) -> None:
+    """casefold.bin (what the code-point maps start from) is casefold_changes() of its
+    Unicode version: made again when that changes, or this fails. A file made under another
+    version is not read (the changes are then made from str.casefold)."""
+    with open(_normalize._CASEFOLD, "rb") as f:
+        data = f.read()
+    version = data.split(b"\n", 1)[0].rsplit(b" ", 1)[-1].decode()
+    if version != unicodedata.unidata_version:
+        pytest.skip(f"casefold.bin is of Unicode {version}, this Python's is {unicodedata.unidata_version}")
+    assert data == _normalize._casefold_header() + _normalize.casefold_changes().tobytes(), (
+        "run: python -c 'from newsclean._normalize import write_casefold; write_casefold()'"
+    )
+    other = tmp_path / "casefold.bin"
+    other.write_bytes(data.replace(version.encode(), b"1.0.0", 1))
+    monkeypatch.setattr(_normalize, "_CASEFOLD", str(other))
+    assert _normalize._read_casefold() is None
+    monkeypatch.setattr(_normalize, "_CASEFOLD", str(tmp_path / "missing.bin"))
+    assert _normalize._read_casefold() is None
 
 
 @settings(max_examples=500, deadline=None)

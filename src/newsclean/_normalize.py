@@ -4,6 +4,7 @@ comparison key (aggressively normalised, never printed)."""
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -205,13 +206,41 @@ _LONGER = 0xFFFFFFFE  # in a code-point map: casefolds to more than one characte
 
 @functools.cache
 def _code_maps() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """Code-point maps over the BMP, built once (about 2 ms) on first use: the key table
-    after casefolding (one lookup does both), and the key table alone. Both also send
-    every whitespace character (str.isspace) to a space."""
+    """Code-point maps over the BMP, built once (well under a millisecond) on first use:
+    the key table after casefolding (one lookup does both), and the key table alone. Both
+    also send every whitespace character (str.isspace) to a space."""
     key_only = np.arange(0x10000, dtype=np.uint32)
     key_only[np.flatnonzero(is_space())] = 32
     for c, to in _BATCH_TABLE.items():
         key_only[c] = ord(to) if to else _DELETE
+    fold = np.arange(0x10000, dtype=np.uint32)
+    changes = _read_casefold()
+    if changes is None:  # (another Unicode version than the file's: made here, 2 ms)
+        changes = casefold_changes()
+    fold[changes[:, 0]] = changes[:, 1]
+    fold_key = np.where(fold == _LONGER, fold, key_only[np.minimum(fold, 0xFFFF)])
+    return fold_key, key_only
+
+
+# The BMP code points that casefolding changes, made by casefold_changes() and saved as
+# package data (write_casefold()): reading 11 kB is quicker than casefolding the BMP.
+# The file names the Unicode version of the interpreter that made it, and is read only by
+# an interpreter of that version (str.casefold follows the interpreter's Unicode data).
+_CASEFOLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "casefold.bin")
+
+
+def _casefold_header() -> bytes:
+    return f"newsclean: BMP code points casefolding changes, Unicode {unicodedata.unidata_version}\n".encode()
+
+
+def casefold_changes() -> npt.NDArray[np.uint32]:
+    """``(code point, what it casefolds to)`` of every BMP code point that
+    ``str.casefold()`` changes, in order, shape ``(n, 2)``; ``_LONGER`` for a code point
+    that casefolds to more than one (ß -> ss).
+
+    >>> [(hex(c), hex(to)) for c, to in casefold_changes()[:2]]
+    [('0x41', '0x61'), ('0x42', '0x62')]
+    """
     # The whole BMP casefolded in one call (a loop over 65,536 characters took 20 ms), each
     # code point followed by a NUL: casefolding keeps a NUL and makes none, so the NULs of
     # the result end each code point's folding, and its length is the gap between them.
@@ -220,8 +249,29 @@ def _code_maps() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     starts = np.concatenate([[0], ends[:-1] + 1])
     fold = np.where(ends - starts == 1, folded[starts], _LONGER).astype(np.uint32)
     fold[0xD800:0xE000] = np.arange(0xD800, 0xE000)  # (each surrogate folds to itself)
-    fold_key = np.where(fold == _LONGER, fold, key_only[np.minimum(fold, 0xFFFF)])
-    return fold_key, key_only
+    changed = np.flatnonzero(fold != np.arange(0x10000))
+    return np.stack([changed, fold[changed]], axis=1).astype(np.uint32)
+
+
+def _read_casefold() -> npt.NDArray[np.uint32] | None:
+    """``casefold_changes()`` as saved in the package, or ``None`` if the file is missing
+    or was made under another Unicode version."""
+    try:
+        with open(_CASEFOLD, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    header = _casefold_header()
+    if not data.startswith(header) or (len(data) - len(header)) % 8:
+        return None
+    return np.frombuffer(data, dtype="<u4", offset=len(header)).reshape(-1, 2)
+
+
+def write_casefold() -> None:
+    """Save ``casefold_changes()`` for this interpreter's Unicode version (the package's
+    file is made by the Python the project is developed with; see ``_CASEFOLD``)."""
+    with open(_CASEFOLD, "wb") as f:
+        f.write(_casefold_header() + casefold_changes().astype("<u4").tobytes())
 
 
 def key_codes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
