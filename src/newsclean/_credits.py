@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 import regex
 
 from ._layout import SENTENCE_END as _LINE_ENDS
-from ._normalize import DASHES
+from ._normalize import DASHES, _re
 from ._registry import Agency, Registry, default_registry
 from ._result import Byline
 
@@ -42,7 +42,7 @@ _WRITER_NAME = r"\p{Lu}[\p{Lu}.'’-]*(?: \p{Lu}[\p{Lu}.'’-]*)*(?: \p{Lu}[\p{L
 _WRITERS = rf"{_WRITER_NAME}(?:(?:,| and) {_WRITER_NAME})*"
 _PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
-_DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
+_DASH_OR_COLON = "[-" + DASHES + ":]"
 # The letters an Arabic-script dateline may start with (the opener of its forms).
 _ARABIC_LETTERS = "".join(chr(c) for c in range(0x0620, 0x064B))
 # A feed tag's quick test: a dash after a space near the start (AP - , Canadian Press - ).
@@ -754,7 +754,7 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     """The quick test of the bare form, whose place is in capitals: a first word going on
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
-    return not (second.islower() and second.isalpha()) and _DASH_OR_COLON.search(text) is not None
+    return not (second.islower() and second.isalpha()) and _re(_DASH_OR_COLON).search(text) is not None
 
 
 def _may_hold_photo_credit(text: str) -> bool:
@@ -766,7 +766,7 @@ def _may_hold_photo_credit(text: str) -> bool:
 def _comma_then_dash(text: str) -> bool:
     """The quick test of ``PLACE, DATE — AGENCY.``: a comma near the start, a dash soon after."""
     comma = text.find(",", 0, 48)
-    return comma > 0 and _DASH_OR_COLON.search(text, comma, comma + 24) is not None
+    return comma > 0 and _re(_DASH_OR_COLON).search(text, comma, comma + 24) is not None
 
 
 def _dot_then_digit(text: str) -> bool:

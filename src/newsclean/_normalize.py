@@ -27,7 +27,7 @@ _PRINT_TABLE.update({c: " " for c in (0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F)})
 # printed as the cp1252 character; the five bytes cp1252 leaves undefined are removed.
 _PRINT_TABLE.update({c: bytes([c]).decode("cp1252", "ignore") or None for c in range(0x80, 0xA0)})
 # Runs that fold to one space; a lone space (most of them) is not matched at all.
-_SPACES = re.compile(" [ \t\u00a0\u202f\u2007]+|[\t\u00a0\u202f\u2007][ \t\u00a0\u202f\u2007]*")
+_SPACES = " [ \t\u00a0\u202f\u2007]+|[\t\u00a0\u202f\u2007][ \t\u00a0\u202f\u2007]*"
 
 # Comparison keys drop every format character (zero-width, bidi marks, soft hyphen).
 _FORMAT = (
@@ -52,11 +52,11 @@ def tidy(text: str) -> str:
     'Hà Nội said so.\\r\\n'
     """
     if _holds_any(text, _print_mask()):
-        text = _translate(text, _PRINT_TABLE, _PRINT_CHARS)
+        text = _translate(text, _PRINT_TABLE, _print_chars())
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if "  " in text or "\t" in text or "\u00a0" in text or "\u202f" in text or "\u2007" in text:
-        text = _SPACES.sub(" ", text)
+        text = _re(_SPACES).sub(" ", text)
     return text
 
 
@@ -334,7 +334,16 @@ def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
 
 
-_PRINT_CHARS = _char_class(_PRINT_TABLE)
+@functools.cache
+def _print_chars() -> re.Pattern[str]:
+    return _char_class(_PRINT_TABLE)
+
+
+@functools.cache
+def _re(source: str) -> re.Pattern[str]:
+    """``source`` compiled, once, on first use (not at every start-up: most texts need
+    neither pattern of ``tidy()``)."""
+    return re.compile(source)
 
 
 @functools.cache
