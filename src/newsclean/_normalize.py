@@ -8,9 +8,12 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 # Invisible characters that only get in the way of printed text. ZWJ and ZWNJ are
 # kept in printed text: Persian, Indic scripts and emoji sequences need them.
@@ -98,7 +101,7 @@ def keys(texts: Sequence[str]) -> list[str]:
     return keys_and_codes(texts)[0]
 
 
-Codes = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]
+Codes = tuple[np.ndarray[Any, np.dtype[np.uint32]], np.ndarray[Any, np.dtype[np.int64]]]
 """Keys as ``key_codes`` gives them: every key's code points, one after another, and
 each key's length."""
 
