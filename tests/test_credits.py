@@ -235,9 +235,9 @@ def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: st
     from newsclean._credits import default_credits
 
     credits = default_credits()
-    name, form, needs = next(f for f in credits._by_opener["A"] if f[1] == "bare")
+    name, form, needs, spelled = next(f for f in credits._by_opener["A"] if f[1] == "bare")
     pattern = getattr(credits, name)
-    if not needs(text):
+    if not needs(text) or not any(s in text for s in spelled):
         m = pattern.match(text)
         assert m is None or credits._agency(m["agency"], "bare") is None
 

@@ -124,6 +124,9 @@ _STAMP = r"(?:\s+\d{1,2}:\d{2}\s+LOCAL\s+TIME\s+\d{1,2}:\d{2}\s+GMT)"
 _PAREN = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
 # What follows a glued credit: a desk (/VNS), a time stamp, an end marker.
 _TAIL = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
+# A dateline form: (the name of its pattern, the agency-specific form it needs, its quick
+# test, the spellings one of which a head must hold (none: any)); see Credits._by_opener.
+_Form = tuple[str, str | None, Callable[[str], bool], tuple[str, ...]]
 # The glued credits, in the order they are tried (the names of their patterns).
 _GLUED = ("_glued_dash", "_glued_paren")
 
@@ -254,21 +257,22 @@ class Credits:
         )
 
     @functools.cached_property
-    def _by_opener(self) -> dict[str, list[tuple[str, str | None, Callable[[str], bool]]]]:
+    def _by_opener(self) -> dict[str, list[_Form]]:
         """The dateline forms by the character a paragraph opens with ("A" for any capital
         letter): a paragraph is tried against the few forms that can open with it, in
         order. Each form is (the name of its pattern, the agency-specific form it needs,
         what the head must hold for the pattern to match and name an agency: a quick test,
-        far faster than the pattern, that skips most paragraphs)."""
+        far faster than the pattern, that skips most paragraphs; and for an agency-specific
+        form, the spellings of its agencies, one of which the head must hold, tested after
+        the quick test, before the pattern is compiled or tried)."""
         han, hangul, arabic, cjk_openers = self._scripts
-        spelled = self._holds_spelling_of
         forms: list[tuple[str, str | None, str, Callable[[str], bool]]] = [
             ("_place_paren", None, "A", self._holds_bracketed_agency),
             ("_paren_first", None, "(", self._holds_bracketed_agency),
-            ("_slashed", "slash", "A", spelled("slash", _holds("/"))),
-            ("_bare", "bare", "A", spelled("bare", _opens_in_capitals_and_holds_dash_or_colon)),
-            ("_dated_dash", "dated_dash", "A", spelled("dated_dash", _comma_then_dash)),
-            ("_dotted_date", "dated_dash", "A", spelled("dated_dash", _dot_then_digit)),
+            ("_slashed", "slash", "A", _holds("/")),
+            ("_bare", "bare", "A", _opens_in_capitals_and_holds_dash_or_colon),
+            ("_dated_dash", "dated_dash", "A", _comma_then_dash),
+            ("_dotted_date", "dated_dash", "A", _dot_then_digit),
         ]
         if arabic:
             forms.append(("_arabic_paren", None, _ARABIC_LETTERS, _holds("(")))
@@ -278,20 +282,21 @@ class Credits:
             forms.append(("_han_bracket", "cjk", "【", _holds("】")))
         if hangul:
             forms.append(("_hangul", "cjk", "(", _holds("=")))
-        by_opener: dict[str, list[tuple[str, str | None, Callable[[str], bool]]]] = {}
+        by_opener: dict[str, list[_Form]] = {}
         for name, form, opens, needs in forms:
+            # A dateline of an agency-specific form names one of its agencies (_dateline
+            # looks the name up), so the head holds one of their spellings. (The CJK forms'
+            # patterns hold their spellings already.)
+            spelled = self._spellings_of(form) if form in ("slash", "bare", "dated_dash") else ()
             for char in opens:
-                by_opener.setdefault(char, []).append((name, form, needs))
+                by_opener.setdefault(char, []).append((name, form, needs, spelled))
         return by_opener
 
-    def _holds_spelling_of(self, form: str, needs: Callable[[str], bool]) -> Callable[[str], bool]:
-        """``needs``, after a quick test that the head holds a spelling of an agency that
-        uses ``form``: a form's dateline names one (``_dateline`` looks its name up), so a
-        head without one is skipped before its pattern is compiled or tried."""
+    def _spellings_of(self, form: str) -> tuple[str, ...]:
+        """The spellings of the agencies that use ``form``, but those holding another (Kyodo
+        News holds Kyodo: a text holding it holds Kyodo)."""
         spellings = {s for s, agency in self.registry.by_spelling.items() if form in agency.forms}
-        # (a spelling holding another, Kyodo News and Kyodo, is found by the shorter one)
-        names = tuple(sorted(s for s in spellings if not any(o != s and o in s for o in spellings)))
-        return lambda head: any(name in head for name in names) and needs(head)
+        return tuple(sorted(s for s in spellings if not any(o != s and o in s for o in spellings)))
 
     # The credits at the end.
 
@@ -414,8 +419,8 @@ class Credits:
                 if then and then.then is None:
                     return Dateline(byline, tag.end() + then.body_start, then.byline)
                 return Dateline(byline, tag.end())
-        for name, form, needs in self._by_opener.get(opener, ()):
-            if not needs(head):
+        for name, form, needs, spelled in self._by_opener.get(opener, ()):
+            if not needs(head) or (spelled and not any(s in head for s in spelled)):
                 continue
             pattern: regex.Pattern[str] = getattr(self, name)
             m = pattern.match(head)
