@@ -28,6 +28,26 @@ def test_registry_refuses_a_spelling_of_two_agencies() -> None:
         Registry.from_entries([entry, {**entry, "code": "Y"}])
 
 
+def test_registry_twin_is_made_from_the_toml(monkeypatch, tmp_path) -> None:
+    """agencies.json (what start-up reads) is the TOML as tomllib reads it: made again
+    after an edit of agencies.toml, or this fails. A twin of other bytes is not read."""
+    from newsclean import _registry
+
+    with open(_registry._TOML, "rb") as f:
+        data = f.read()
+    with open(_registry._TWIN, encoding="utf-8") as f:
+        assert f.read() == _registry.twin_text(data), "run: python -c 'from newsclean._registry import write_twin; write_twin()'"
+    assert Registry.load() == Registry.from_entries(_registry._parse(data, "agencies.toml"), "agencies.toml")
+    stale = tmp_path / "agencies.json"
+    stale.write_text(_registry.twin_text(data).replace('"AFP"', '"AFX2"', 1), encoding="utf-8")
+    monkeypatch.setattr(_registry, "_TWIN", str(stale))
+    assert _registry._twin_entries(data) is not None  # (same CRC: read)
+    assert _registry._twin_entries(data + b"\n") is None  # the TOML changed: not read
+    monkeypatch.setattr(_registry, "_TWIN", str(tmp_path / "missing.json"))
+    assert _registry._twin_entries(data) is None
+    assert Registry.load() == Registry.from_entries(_registry._parse(data, "agencies.toml"), "agencies.toml")
+
+
 @pytest.mark.parametrize(("code", "example"), EXAMPLES, ids=[f"{c}:{e}" for c, e in EXAMPLES])
 def test_every_registry_example_is_recognised(code: str, example: str) -> None:
     if example.startswith("..."):  # a credit glued to the last sentence
@@ -214,10 +234,12 @@ def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str)
 def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
     from newsclean._credits import default_credits
 
-    pattern, form, _, needs = default_credits()._datelines[3]  # (the bare form)
-    assert form == "bare"
-    if not needs(text):
-        assert pattern.match(text) is None
+    credits = default_credits()
+    name, form, needs, spelled = next(f for f in credits._by_opener["A"] if f[1] == "bare")
+    pattern = getattr(credits, name)
+    if not needs(text) or not any(s in text for s in spelled):
+        m = pattern.match(text)
+        assert m is None or credits._agency(m["agency"], "bare") is None
 
 
 def test_feed_tag_then_dateline_both_reported() -> None:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsclean import clean
+from newsclean import _normalize, clean
 from newsclean._layout import join, split
 from newsclean._normalize import key, tidy
 
@@ -65,6 +67,44 @@ def test_tidy_keeps_zwj_for_scripts_that_need_it() -> None:
 def test_key_is_aggressive() -> None:
     assert key("“Ha Noi’s” &amp; <b>—</b>  ＡＳＥＡＮ\u200b") == key('"ha noi\'s" & <b>-</b> asean')
     assert key("İstanbul") == key("i̇stanbul")
+
+
+def test_code_maps_are_the_key_table_and_casefolding_of_each_code_point() -> None:
+    """The code-point maps (built from arrays in one go) against their definition, one
+    character at a time: str.isspace, str.casefold and the key table."""
+    space = [c for c in range(0x3001) if chr(c).isspace()]
+    assert _normalize.is_space().nonzero()[0].tolist() == space
+    assert len(_normalize.is_space()) == 0x3002
+    key_only = list(range(0x10000))
+    for c in space:
+        key_only[c] = 32
+    for c, to in _normalize._BATCH_TABLE.items():
+        key_only[c] = ord(to) if to else _normalize._DELETE
+    folded = [chr(c).casefold() for c in range(0x10000)]
+    fold_key = [key_only[ord(f)] if len(f) == 1 else _normalize._LONGER for f in folded]
+    got_fold_key, got_key_only = _normalize._code_maps()
+    assert got_key_only.tolist() == key_only
+    assert got_fold_key.tolist() == fold_key
+
+
+def test_casefold_file_is_made_from_this_unicode_version(monkeypatch, tmp_path) -> None:
+    """casefold.bin (what the code-point maps start from) is casefold_changes() of its
+    Unicode version: made again when that changes, or this fails. A file made under another
+    version is not read (the changes are then made from str.casefold)."""
+    with open(_normalize._CASEFOLD, "rb") as f:
+        data = f.read()
+    version = data.split(b"\n", 1)[0].rsplit(b" ", 1)[-1].decode()
+    if version != unicodedata.unidata_version:
+        pytest.skip(f"casefold.bin is of Unicode {version}, this Python's is {unicodedata.unidata_version}")
+    assert data == _normalize._casefold_header() + _normalize.casefold_changes().tobytes(), (
+        "run: python -c 'from newsclean._normalize import write_casefold; write_casefold()'"
+    )
+    other = tmp_path / "casefold.bin"
+    other.write_bytes(data.replace(version.encode(), b"1.0.0", 1))
+    monkeypatch.setattr(_normalize, "_CASEFOLD", str(other))
+    assert _normalize._read_casefold() is None
+    monkeypatch.setattr(_normalize, "_CASEFOLD", str(tmp_path / "missing.bin"))
+    assert _normalize._read_casefold() is None
 
 
 @settings(max_examples=500, deadline=None)

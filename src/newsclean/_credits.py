@@ -8,16 +8,15 @@ end, a line of its own): an agency name used as a word is never enough.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import regex
 
 from ._layout import SENTENCE_END as _LINE_ENDS
-from ._normalize import DASHES
+from ._normalize import DASHES, _re
 from ._registry import Agency, Registry, default_registry
 from ._result import Byline
 
@@ -25,9 +24,11 @@ _DASH = "[-" + DASHES + "]"
 _SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:|={{1,2}})\s*)"
 _SENTENCE_END = r"[.!?…\"”’»)\]]"
 _MARKER = r"(?:\./\.|-0-|-30-|\((?:END|end|End)\)|ENDS?)"
-_END_MARKER_LINE = regex.compile(rf"{_MARKER}")
-_INITIALS_LINE = regex.compile(r"[a-z]{2,4}(?:[-/][a-z]{2,4}){1,6}")
-_STAFF_LINE = regex.compile(
+#: The end markers, each a line of its own: what ``_MARKER`` matches in full.
+END_MARKERS = frozenset({"./.", "-0-", "-30-", "(END)", "(end)", "(End)", "END", "ENDS"})
+_INITIALS_LINE = r"[a-z]{2,4}(?:[-/][a-z]{2,4}){1,6}"
+_INITIALS_MAX = 4 + 6 * 5  # (the longest line _INITIALS_LINE matches)
+_STAFF_LINE = (
     r"\((?:Reporting|Writing|Editing|Additional reporting|Compiled|Translated|Edited|Produced)"
     r"\b[^()]*\)"
 )
@@ -38,18 +39,18 @@ _BY = r"(?:By|Por|Von|Par|Oleh)\s+"
 # (two words or more, the last not an initial: MICHAEL J. MARTINEZ NEW YORK is split after
 # MARTINEZ; the shortest such name is taken, so that the place keeps its words)
 _WRITER_NAME = r"\p{Lu}[\p{Lu}.'’-]*(?: \p{Lu}[\p{Lu}.'’-]*)*(?: \p{Lu}[\p{Lu}'’-]+\.?)"
-_WRITERS = regex.compile(rf"{_WRITER_NAME}(?:(?:,| and) {_WRITER_NAME})*")
+_WRITERS = rf"{_WRITER_NAME}(?:(?:,| and) {_WRITER_NAME})*"
 _PHOTO_NAMES = ("Photo", "Photos", "Ảnh", "Foto", "Fotos", "Photo credit", "Image", "Bild")
 _PHOTO = rf"(?:{'|'.join(_PHOTO_NAMES)})\s*:\s*"
-_DASH_OR_COLON = re.compile("[-" + DASHES + ":]")
+_DASH_OR_COLON = "[-" + DASHES + ":]"
 # The letters an Arabic-script dateline may start with (the opener of its forms).
 _ARABIC_LETTERS = "".join(chr(c) for c in range(0x0620, 0x064B))
 # A feed tag's quick test: a dash after a space near the start (AP - , Canadian Press - ).
 _SPACED_DASH = re.compile(r"\s[-" + DASHES + "]")
-_POSSESSIVE = regex.compile(r"['’]s\b")
-_WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
-_MONTH_WORD = regex.compile(r"\p{L}{3,}")
-_INITIALISM_END = regex.compile(r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$")
+_POSSESSIVE = r"['’]s\b"
+_WORD_CHAR = r"[\p{L}\p{N}]"
+_MONTH_WORD = r"\p{L}{3,}"
+_INITIALISM_END = r"(?:^|[^\p{L}])(?:\p{L}\.){2,}$"
 # A place word: a capital, then letters, marks, apostrophes, hyphens, maybe a final dot;
 # or initials (U.N., D.C.).
 _PLACE_WORD = r"(?:\p{Lu}\.(?:\p{Lu}\.)+|\p{Lu}[\p{L}\p{M}'’-]*+(?:/\p{Lu}[\p{L}\p{M}'’-]*+)?\.?)"
@@ -93,11 +94,11 @@ Policy = Literal["extract", "keep", "rewrite"]
 _SLOT = r"(?P<agency>[\p{L}\p{N}][\p{L}\p{N}-]*(?: [\p{L}\p{N}][\p{L}\p{N}-]*){0,3}?)"
 
 
-@dataclasses.dataclass(frozen=True)
-class Dateline:
+class Dateline(NamedTuple):
     """A leading dateline match: the byline, and where the body starts. A feed tag
     (``Canadian Press - ``) may be followed by a dateline of its own (``OTTAWA (CP) -``):
-    that one is ``then``, and ``body_start`` is past both."""
+    that one is ``then``, and ``body_start`` is past both. (A named tuple: making a frozen
+    dataclass cost half a millisecond of every start-up.)"""
 
     byline: Byline
     body_start: int
@@ -119,179 +120,231 @@ _CJK_NUM = "[0-9０-９一二三四五六七八九十〇]{1,3}"
 _STAMP = r"(?:\s+\d{1,2}:\d{2}\s+LOCAL\s+TIME\s+\d{1,2}:\d{2}\s+GMT)"
 
 
+# The bracketed agency of a dateline or credit: (VNA), (Xinhua/VNA), ( AFP ).
+_PAREN = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
+# What follows a glued credit: a desk (/VNS), a time stamp, an end marker.
+_TAIL = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
+# A dateline form: (the name of its pattern, the agency-specific form it needs, its quick
+# test, the spellings one of which a head must hold (none: any)); see Credits._by_opener.
+_Form = tuple[str, str | None, Callable[[str], bool], tuple[str, ...]]
+# The glued credits, in the order they are tried (the names of their patterns).
+_GLUED = ("_glued_dash", "_glued_paren")
+
+
 class Credits:
-    """The credit and dateline patterns of one registry. Immutable and thread-safe."""
+    """The credit and dateline patterns of one registry. Immutable and thread-safe.
+
+    Each pattern is compiled on first use (a ``functools.cached_property``): compiling
+    them all took some 20 ms of every start-up, and most texts reach few of them, since
+    quick tests skip a pattern that cannot match. (Two threads may both compile a pattern
+    the first time; either result is the same pattern.)"""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        paren = rf"\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}-]{{2,12}})?\s*\)"
-        self._paren = regex.compile(paren)
+
+    # -- the patterns ------------------------------------------------------------------
+
+    @functools.cached_property
+    def _paren(self) -> regex.Pattern[str]:
+        return regex.compile(_PAREN)
+
+    @functools.cached_property
+    def _feed_tag(self) -> regex.Pattern[str]:
         # A feed tag: the agency's name and a spaced dash opening a feed item (``AP - A man
         # set himself afire...``, ``Canadian Press - OTTAWA (CP) - ...``).
-        self._feed_tag = regex.compile(rf"{_SLOT}\s+(?P<sep>{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“‘'«(])")
+        return regex.compile(rf"{_SLOT}\s+(?P<sep>{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“‘'«(])")
+
+    @functools.cached_property
+    def _scripts(self) -> tuple[str, str, str, str]:
+        """The registry's spellings of other scripts, as alternations: Han and Hangul (of
+        the agencies with the ``cjk`` form), Arabic; and the characters the CJK ones open with."""
         cjk = sorted(
-            (s for a in registry.agencies if "cjk" in a.forms for s in a.spellings if not s.isascii()),
+            (s for a in self.registry.agencies if "cjk" in a.forms for s in a.spellings if not s.isascii()),
             key=len,
             reverse=True,
         )
         han = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Han}", s))
         hangul = "|".join(regex.escape(s) for s in cjk if regex.match(r"\p{Hangul}", s))
-        # (pattern, the agency-specific form it needs, the characters it may open with ("A"
-        # for any capital letter, the place), what the head must hold for the pattern to
-        # match and name an agency: quick tests, far faster than the pattern, that skip most
-        # paragraphs)
-        self._datelines: list[tuple[regex.Pattern[str], str | None, str, Callable[[str], bool]]] = [
-            # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
-            (
-                regex.compile(
-                    rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{paren}"
-                    rf"(?:(?:\s*(?P<after>{_DATE}))?(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
-                ),
-                None,
-                "A",
-                self._holds_bracketed_agency,
-            ),
-            # (ANSA) - ROME, JUL 11 - / (Reuters) -
-            (
-                regex.compile(
-                    rf"{paren}(?P<sep>{_SEP})"
-                    rf"(?:(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?{_SEP}"
-                    rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
-                ),
-                None,
-                "(",
-                self._holds_bracketed_agency,
-            ),
-            # MOSCOW, June 8. /TASS/.
-            (
-                regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*"),
-                "slash",
-                "A",
-                _holds("/"),
-            ),
-            # TOKYO, June 8 Kyodo -
-            (
-                regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})"),
-                "bare",
-                "A",
-                _opens_in_capitals_and_holds_dash_or_colon,
-            ),
-            # МОСКВА, 8 июн — РИА Новости.
-            (
-                regex.compile(rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*"),
-                "dated_dash",
-                "A",
-                _comma_then_dash,
-            ),
-        ]
-        # Москва. 8 июня. INTERFAX.RU -
-        self._datelines.append(
-            (
-                regex.compile(
-                    rf"(?P<loc>{_PLACE})\.\s+(?P<date>{_DATE})\.?\s+(?P<agency>\p{{L}}+)(?:\.\p{{L}}{{2,3}})?"
-                    rf"\s*(?P<sep>{_DASH}{{1,2}})\s*"
-                ),
-                "dated_dash",
-                "A",
-                _dot_then_digit,
-            )
-        )
         arabic = "|".join(
-            regex.escape(s) for a in registry.agencies for s in a.spellings if regex.match(r"\p{Arabic}", s)
+            regex.escape(s)
+            for a in self.registry.agencies
+            for s in a.spellings
+            if not s.isascii() and regex.match(r"\p{Arabic}", s)  # (no ASCII letter is Arabic)
         )
-        if arabic:
-            # الرياض (واس) - / the dateline line of SPA: الرياض 15 رمضان 1444 هـ الموافق 6 أبريل 2023 م واس
-            digits = "[0-9٠-٩]"
-            self._datelines.append(
-                (
-                    regex.compile(rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}})\s*\((?P<agency>{arabic})\)\s*(?:{_DASH}{{1,2}}|:)\s*"),
-                    None,
-                    _ARABIC_LETTERS,
-                    _holds("("),
-                )
-            )
-            self._datelines.append(
-                (
-                    regex.compile(
-                        rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}}?) (?P<date>{digits}{{1,2}} \p{{Arabic}}+(?: \p{{Arabic}}+)?"
-                        rf" {digits}{{4}} ?هـ(?: الموافق {digits}{{1,2}} \p{{Arabic}}+ {digits}{{4}} ?م)?) (?P<agency>{arabic})(?:\s+|$)"
-                    ),
-                    None,
-                    _ARABIC_LETTERS,
-                    _holds("هـ"),
-                )
-            )
-        if han:  # 新华社北京6月8日电（记者 王明）
-            self._datelines.append(
-                (
-                    regex.compile(
-                        rf"(?P<agency>{han})(?P<loc>\p{{Han}}{{1,8}}?)(?P<date>{_CJK_NUM}月{_CJK_NUM}日)电"
-                        r"(?:\s*[（(](?P<staff>[^（）()\n]{1,30})[)）])?\s*"
-                    ),
-                    "cjk",
-                    "".join(sorted({s[0] for s in cjk})),
-                    _holds("日电"),
-                )
-            )
-            # 【ワシントン共同】
-            self._datelines.append(
-                (
-                    regex.compile(rf"【(?P<loc>[^【】\s\d]{{1,10}}?)(?P<agency>{han})】\s*"),
-                    "cjk",
-                    "【",
-                    _holds("】"),
-                )
-            )
-        if hangul:  # (서울=연합뉴스) 김철수 기자 =
-            self._datelines.append(
-                (
-                    regex.compile(
-                        rf"\((?P<loc>[^()=\s]{{1,10}})=(?P<agency>{hangul})\)\s*"
-                        r"(?:(?P<staff>[^=\n()]{0,40}?(?:기자|특파원|팀|통신원))\s*=\s*)?"
-                    ),
-                    "cjk",
-                    "(",
-                    _holds("="),
-                )
-            )
-        # The forms by the character a paragraph opens with ("A" for any capital letter): a
-        # paragraph is tried against the few forms that can open with it, in order.
-        self._by_opener: dict[str, list[tuple[regex.Pattern[str], str | None, Callable[[str], bool]]]] = {}
-        for pattern, form, opens, needs in self._datelines:
-            for char in opens:
-                self._by_opener.setdefault(char, []).append((pattern, form, needs))
-        tail = rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
-        self._glued = [
-            # ...organisations.-VNA / ...he said. — AFP / ...told reporters. (PTI)
-            regex.compile(rf"(?<={_SENTENCE_END})(?P<raw>\s*(?:==|{_DASH}{{1,2}})\s*{_SLOT}{tail})\s*$"),
-            regex.compile(rf"(?<=[.!?…\"”’»])(?P<raw>\s*{paren}{tail})\s*$"),
+        return han, hangul, arabic, "".join(sorted({s[0] for s in cjk}))
+
+    # The leading datelines, one pattern a form.
+
+    @functools.cached_property
+    def _place_paren(self) -> regex.Pattern[str]:
+        # HANOI (VNA) — / BEIJING, June 8 (Xinhua) -- / Chennai, Mar 21 (PTI) The
+        return regex.compile(
+            rf"(?P<loc>{_PLACE}{_REGION})(?:,?\s*(?P<date>{_DATE}))?\.?\s*{_PAREN}"
+            rf"(?:(?:\s*(?P<after>{_DATE}))?(?P<sep>{_SEP})|(?P<nosep>\s+)(?=[\p{{Lu}}\"“‘'«]))"
+        )
+
+    @functools.cached_property
+    def _paren_first(self) -> regex.Pattern[str]:
+        # (ANSA) - ROME, JUL 11 - / (Reuters) -
+        return regex.compile(
+            rf"{_PAREN}(?P<sep>{_SEP})"
+            rf"(?:(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?{_SEP}"
+            rf"|(?P<loc>{_PLACE}),\s*(?P<date>{_DATE}){_SEP})?"
+        )
+
+    @functools.cached_property
+    def _slashed(self) -> regex.Pattern[str]:
+        # MOSCOW, June 8. /TASS/.
+        return regex.compile(rf"(?P<loc>{_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?\.?\s*/{_SLOT}/\.?\s*")
+
+    @functools.cached_property
+    def _bare(self) -> regex.Pattern[str]:
+        # TOKYO, June 8 Kyodo -
+        return regex.compile(rf"(?P<loc>{_CAPS_PLACE})(?:,\s*(?P<date>{_DATE}))?\s+{_SLOT}(?P<sep>{_SEP})")
+
+    @functools.cached_property
+    def _dated_dash(self) -> regex.Pattern[str]:
+        # МОСКВА, 8 июн — РИА Новости.
+        return regex.compile(
+            rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*"
+        )
+
+    @functools.cached_property
+    def _dotted_date(self) -> regex.Pattern[str]:
+        # Москва. 8 июня. INTERFAX.RU -
+        return regex.compile(
+            rf"(?P<loc>{_PLACE})\.\s+(?P<date>{_DATE})\.?\s+(?P<agency>\p{{L}}+)(?:\.\p{{L}}{{2,3}})?"
+            rf"\s*(?P<sep>{_DASH}{{1,2}})\s*"
+        )
+
+    @functools.cached_property
+    def _arabic_paren(self) -> regex.Pattern[str]:
+        # الرياض (واس) -
+        arabic = self._scripts[2]
+        return regex.compile(
+            rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}})\s*\((?P<agency>{arabic})\)\s*(?:{_DASH}{{1,2}}|:)\s*"
+        )
+
+    @functools.cached_property
+    def _arabic_line(self) -> regex.Pattern[str]:
+        # the dateline line of SPA: الرياض 15 رمضان 1444 هـ الموافق 6 أبريل 2023 م واس
+        arabic, digits = self._scripts[2], "[0-9٠-٩]"
+        return regex.compile(
+            rf"(?P<loc>\p{{Arabic}}+(?: \p{{Arabic}}+){{0,2}}?) (?P<date>{digits}{{1,2}} \p{{Arabic}}+(?: \p{{Arabic}}+)?"
+            rf" {digits}{{4}} ?هـ(?: الموافق {digits}{{1,2}} \p{{Arabic}}+ {digits}{{4}} ?م)?) (?P<agency>{arabic})(?:\s+|$)"
+        )
+
+    @functools.cached_property
+    def _han_dispatch(self) -> regex.Pattern[str]:
+        # 新华社北京6月8日电（记者 王明）
+        han = self._scripts[0]
+        return regex.compile(
+            rf"(?P<agency>{han})(?P<loc>\p{{Han}}{{1,8}}?)(?P<date>{_CJK_NUM}月{_CJK_NUM}日)电"
+            r"(?:\s*[（(](?P<staff>[^（）()\n]{1,30})[)）])?\s*"
+        )
+
+    @functools.cached_property
+    def _han_bracket(self) -> regex.Pattern[str]:
+        # 【ワシントン共同】
+        return regex.compile(rf"【(?P<loc>[^【】\s\d]{{1,10}}?)(?P<agency>{self._scripts[0]})】\s*")
+
+    @functools.cached_property
+    def _hangul(self) -> regex.Pattern[str]:
+        # (서울=연합뉴스) 김철수 기자 =
+        return regex.compile(
+            rf"\((?P<loc>[^()=\s]{{1,10}})=(?P<agency>{self._scripts[1]})\)\s*"
+            r"(?:(?P<staff>[^=\n()]{0,40}?(?:기자|특파원|팀|통신원))\s*=\s*)?"
+        )
+
+    @functools.cached_property
+    def _by_opener(self) -> dict[str, list[_Form]]:
+        """The dateline forms by the character a paragraph opens with ("A" for any capital
+        letter): a paragraph is tried against the few forms that can open with it, in
+        order. Each form is (the name of its pattern, the agency-specific form it needs,
+        what the head must hold for the pattern to match and name an agency: a quick test,
+        far faster than the pattern, that skips most paragraphs; and for an agency-specific
+        form, the spellings of its agencies, one of which the head must hold, tested after
+        the quick test, before the pattern is compiled or tried)."""
+        han, hangul, arabic, cjk_openers = self._scripts
+        forms: list[tuple[str, str | None, str, Callable[[str], bool]]] = [
+            ("_place_paren", None, "A", self._holds_bracketed_agency),
+            ("_paren_first", None, "(", self._holds_bracketed_agency),
+            ("_slashed", "slash", "A", _holds("/")),
+            ("_bare", "bare", "A", _opens_in_capitals_and_holds_dash_or_colon),
+            ("_dated_dash", "dated_dash", "A", _comma_then_dash),
+            ("_dotted_date", "dated_dash", "A", _dot_then_digit),
         ]
-        self._photo = regex.compile(
+        if arabic:
+            forms.append(("_arabic_paren", None, _ARABIC_LETTERS, _holds("(")))
+            forms.append(("_arabic_line", None, _ARABIC_LETTERS, _holds("هـ")))
+        if han:
+            forms.append(("_han_dispatch", "cjk", cjk_openers, _holds("日电")))
+            forms.append(("_han_bracket", "cjk", "【", _holds("】")))
+        if hangul:
+            forms.append(("_hangul", "cjk", "(", _holds("=")))
+        by_opener: dict[str, list[_Form]] = {}
+        for name, form, opens, needs in forms:
+            # A dateline of an agency-specific form names one of its agencies (_dateline
+            # looks the name up), so the head holds one of their spellings. (The CJK forms'
+            # patterns hold their spellings already.)
+            spelled = self._spellings_of(form) if form in ("slash", "bare", "dated_dash") else ()
+            for char in opens:
+                by_opener.setdefault(char, []).append((name, form, needs, spelled))
+        return by_opener
+
+    def _spellings_of(self, form: str) -> tuple[str, ...]:
+        """The spellings of the agencies that use ``form``, but those holding another (Kyodo
+        News holds Kyodo: a text holding it holds Kyodo)."""
+        spellings = {s for s, agency in self.registry.by_spelling.items() if form in agency.forms}
+        return tuple(sorted(s for s in spellings if not any(o != s and o in s for o in spellings)))
+
+    # The credits at the end.
+
+    @functools.cached_property
+    def _glued_dash(self) -> regex.Pattern[str]:
+        # ...organisations.-VNA / ...he said. — AFP
+        return regex.compile(rf"(?<={_SENTENCE_END})(?P<raw>\s*(?:==|{_DASH}{{1,2}})\s*{_SLOT}{_TAIL})\s*$")
+
+    @functools.cached_property
+    def _glued_paren(self) -> regex.Pattern[str]:
+        # ...told reporters. (PTI)
+        return regex.compile(rf"(?<=[.!?…\"”’»])(?P<raw>\s*{_PAREN}{_TAIL})\s*$")
+
+    @functools.cached_property
+    def _photo(self) -> regex.Pattern[str]:
+        return regex.compile(
             rf"(?P<raw>\(\s*{_PHOTO}{_SLOT}(?:\s*/[^()\n]{{1,40}})?\s*\)"
             rf"|(?<![^\s]){_PHOTO}{_SLOT}(?:\s*/[^()\n]{{1,40}})?)\s*$"
         )
+
+    @functools.cached_property
+    def _photo_by(self) -> regex.Pattern[str]:
         # A photo credit with the photographer's name, after a caption's last sentence, at the
         # end of the paragraph or followed by the story's dateline when a scraper merged the
         # caption and the story's first paragraph:
         # ...elbow greeting. — VNA/VNS Photo Văn Điệp HÀ NỘI — Vietnamese Prime Minister...
-        self._photo_by = regex.compile(
+        return regex.compile(
             rf"(?<=[.!?…\"”’»)])(?P<raw>\s*{_DASH}\s*{_SLOT}(?:\s*/\s*\p{{Lu}}{{2,6}})?\s+(?:Photo|Ảnh)\s+"
             rf"\p{{Lu}}[\p{{Ll}}\p{{M}}]+(?:\s+\p{{Lu}}[\p{{Ll}}\p{{M}}]+){{0,3}})"
             rf"(?:\s+(?P<dateline>(?P<loc>{_CAPS_PLACE})\s*{_DASH}{{1,2}})\s+(?=[\p{{Lu}}\"“])|\s*$)"
         )
-        self._credit_line = regex.compile(
+
+    @functools.cached_property
+    def _credit_line(self) -> regex.Pattern[str]:
+        # (a copyright line naming only the agency is one: © Reuters, © 2024 AFP,
+        # © Thomson Reuters 2020)
+        return regex.compile(
             rf"(?:(?:==|{_DASH}{{1,2}})\s*|{_SOURCE}|{_BY})?{_SLOT}"
             rf"(?:\s*/\s*[\p{{Lu}}]{{2,6}})*(?:\s*{_DASH}{{1,2}})?{_STAMP}?(?P<marker>\s*{_MARKER})?"
             rf"|©\s*(?:\d{{4}}\s+)?{_SLOT}(?:\s+\d{{4}})?"
             rf"|\(\s*{_SLOT}(?:\s*/\s*[\p{{L}}+]{{2,12}})?\s*\)(?P<marker>\s*{_MARKER})?"
             rf"|/(?P<slashed>[\p{{L}}-]+(?: [\p{{L}}-]+){{0,3}})/"
         )
-        # (a copyright line naming only the agency is one: © Reuters, © 2024 AFP,
-        # © Thomson Reuters 2020)
+
+    @functools.cached_property
+    def _first_published(self) -> regex.Pattern[str]:
         # This report by The Canadian Press was first published June 8, 2023.
-        self._first_published = regex.compile(
-            rf"This (?:report|story|article) by {_SLOT} was first published\b[^\n]{{0,60}}"
-        )
+        return regex.compile(rf"This (?:report|story|article) by {_SLOT} was first published\b[^\n]{{0,60}}")
 
     def _agency(self, name: str | None, form: str | None = None) -> Agency | None:
         """The registry's agency of this spelling (that uses ``form``, if given)."""
@@ -340,11 +393,11 @@ class Credits:
         FRANCISCO (AP) --``): the byline stays, the dateline is taken."""
         at = text.find(" ", 3)
         while 0 < at < 80:
-            if _WRITERS.fullmatch(text, 3, at):
+            if _pattern(_WRITERS).fullmatch(text, 3, at):
                 d = self._dateline(text[at + 1 :], paragraph)
                 city = (d.byline.location or "").split(",")[0] if d is not None else ""
                 if d is not None and city.isupper():
-                    return dataclasses.replace(d, body_start=at + 1 + d.body_start, start=at + 1)
+                    return d._replace(body_start=at + 1 + d.body_start, start=at + 1)
             at = text.find(" ", at + 1)
         return None
 
@@ -366,9 +419,10 @@ class Credits:
                 if then and then.then is None:
                     return Dateline(byline, tag.end() + then.body_start, then.byline)
                 return Dateline(byline, tag.end())
-        for pattern, form, needs in self._by_opener.get(opener, ()):
-            if not needs(head):
+        for name, form, needs, spelled in self._by_opener.get(opener, ()):
+            if not needs(head) or (spelled and not any(s in head for s in spelled)):
                 continue
+            pattern: regex.Pattern[str] = getattr(self, name)
             m = pattern.match(head)
             agency = self._agency(m["agency"], form) if m else None
             if m is None or agency is None:
@@ -401,7 +455,7 @@ class Credits:
         caps = bool(city) and city == city.upper()
         if loc:
             words = loc.replace("-", " ").split()
-            if _POSSESSIVE.search(loc) or len(loc) > 45:
+            if _pattern(_POSSESSIVE).search(loc) or len(loc) > 45:
                 return False
             if words[0].lower() in _NOT_A_PLACE and not loc.lower().startswith("the hague"):
                 return False
@@ -430,7 +484,8 @@ class Credits:
         # A credit ends in a letter or digit (the agency), a bracket, a dash or an end
         # marker (./.): a paragraph ending in a full stop, as most do, cannot have one.
         could_end = bool(end) and (end[-1].isalnum() or end[-1] in "-)" or end == "./.")
-        for pattern in self._glued if could_end else ():
+        for name in _GLUED if could_end else ():
+            pattern: regex.Pattern[str] = getattr(self, name)
             m = pattern.search(text, pos)
             agency = self._agency(m["agency"]) if m else None
             if m and agency and not _after_initialism(text, m.start("raw")):
@@ -708,7 +763,7 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     """The quick test of the bare form, whose place is in capitals: a first word going on
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
-    return not (second.islower() and second.isalpha()) and _DASH_OR_COLON.search(text) is not None
+    return not (second.islower() and second.isalpha()) and _re(_DASH_OR_COLON).search(text) is not None
 
 
 def _may_hold_photo_credit(text: str) -> bool:
@@ -720,7 +775,7 @@ def _may_hold_photo_credit(text: str) -> bool:
 def _comma_then_dash(text: str) -> bool:
     """The quick test of ``PLACE, DATE — AGENCY.``: a comma near the start, a dash soon after."""
     comma = text.find(",", 0, 48)
-    return comma > 0 and _DASH_OR_COLON.search(text, comma, comma + 24) is not None
+    return comma > 0 and _re(_DASH_OR_COLON).search(text, comma, comma + 24) is not None
 
 
 def _dot_then_digit(text: str) -> bool:
@@ -730,7 +785,7 @@ def _dot_then_digit(text: str) -> bool:
 
 
 def _has_words(text: str) -> bool:
-    return bool(_WORD_CHAR.search(text))
+    return bool(_pattern(_WORD_CHAR).search(text))
 
 
 def _is_layout(text: str) -> bool:
@@ -739,12 +794,17 @@ def _is_layout(text: str) -> bool:
 
 def _is_aside(text: str) -> bool:
     """An end marker, editor initials or a staff line (``(Reporting by ...)``)."""
-    return bool(_END_MARKER_LINE.fullmatch(text) or _INITIALS_LINE.fullmatch(text) or _STAFF_LINE.fullmatch(text))
+    # (Each pattern behind the quick test of what it can match in full.)
+    return (
+        text in END_MARKERS
+        or (len(text) <= _INITIALS_MAX and _pattern(_INITIALS_LINE).fullmatch(text) is not None)
+        or (text.startswith("(") and text.endswith(")") and _pattern(_STAFF_LINE).fullmatch(text) is not None)
+    )
 
 
 # Month words of scripts whose month names are not listed (Arabic: the Hijri and Gregorian
 # months of SPA's dateline line; Han: 六月): checked by the pattern of their form instead.
-_OTHER_CALENDAR = regex.compile(r"[\p{Arabic}\p{Han}]")
+_OTHER_CALENDAR = r"[\p{Arabic}\p{Han}]"
 _FULL_MONTHS = frozenset(_MONTHS[:12]) | frozenset(m for m in _MONTHS if m.endswith("я") and len(m) > 3)
 
 
@@ -765,13 +825,20 @@ def _is_date(date: str) -> bool:
     >>> _is_date("June 8"), _is_date("8 jun."), _is_date("2024-06-08"), _is_date("Section 8")
     (True, True, True, False)
     """
-    word = _MONTH_WORD.search(date)
-    return word is None or word[0].lower() in _MONTH_NAMES or _OTHER_CALENDAR.match(word[0]) is not None
+    word = _pattern(_MONTH_WORD).search(date)
+    return word is None or word[0].lower() in _MONTH_NAMES or _pattern(_OTHER_CALENDAR).match(word[0]) is not None
 
 
 def _after_initialism(text: str, at: int) -> bool:
     """Whether the sentence end before ``at`` is the dot of an initialism (``U.S.``)."""
-    return bool(_INITIALISM_END.search(text[:at]))
+    return bool(_pattern(_INITIALISM_END).search(text[:at]))
+
+
+@functools.cache
+def _pattern(source: str) -> regex.Pattern[str]:
+    """``source`` compiled, once, on first use: compiling every pattern up front cost
+    milliseconds of every start-up, most of them for patterns a text never needs."""
+    return regex.compile(source)
 
 
 @functools.lru_cache(maxsize=1)

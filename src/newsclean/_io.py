@@ -17,15 +17,20 @@ Every problem with the input is an :class:`~newsclean.InputError` (a ``DecodeErr
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from ._errors import DecodeError, InputError, RecordError
+
+if TYPE_CHECKING:
+    import json
+
+# (json is imported where JSON lines are read or written: ``newsclean FILE`` reads none, and
+# its import is a millisecond of start-up.)
 
 STDIN = "-"
 #: The commands' exit status: ok; something found by --check, or some input or output could
@@ -427,6 +432,8 @@ def strict_loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
     Traceback (most recent call last):
     ValueError: nested more than 512 deep
     """
+    import json
+
     if text.startswith("\ufeff"):  # what json.loads would say, which JSONDecoder.decode does not
         raise ValueError("not valid JSON (a byte order mark at column 1; only the input may start with one)")
     if text.count("[") + text.count("{") > max_depth and _too_deep(text, max_depth):
@@ -457,6 +464,8 @@ _DECODER: json.JSONDecoder | None = None
 def _decoder() -> json.JSONDecoder:
     global _DECODER
     if _DECODER is None:
+        import json
+
         _DECODER = json.JSONDecoder(parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     return _DECODER
 
@@ -575,6 +584,8 @@ def with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
     >>> with_fields(b'{ }', {"a": [1]})
     b'{"a": [1] }'
     """
+    import json
+
     if not fields:
         return raw
     text = raw.decode("utf-8")

@@ -12,14 +12,18 @@ the first ``PER_BUCKET`` and the previous ``PER_BUCKET`` members of its bucket.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 from ._arrays import unique
 from ._shingle import _MULTIPLIERS, fmix64
 
 PER_BUCKET = 8
-Pairs = npt.NDArray[np.int64]
+Pairs = np.ndarray[Any, np.dtype[np.int64]]  # (npt.NDArray, without importing numpy.typing)
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:

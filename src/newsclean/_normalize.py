@@ -4,13 +4,16 @@ comparison key (aggressively normalised, never printed)."""
 from __future__ import annotations
 
 import functools
-import html
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 # Invisible characters that only get in the way of printed text. ZWJ and ZWNJ are
 # kept in printed text: Persian, Indic scripts and emoji sequences need them.
@@ -27,7 +30,7 @@ _PRINT_TABLE.update({c: " " for c in (0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F)})
 # printed as the cp1252 character; the five bytes cp1252 leaves undefined are removed.
 _PRINT_TABLE.update({c: bytes([c]).decode("cp1252", "ignore") or None for c in range(0x80, 0xA0)})
 # Runs that fold to one space; a lone space (most of them) is not matched at all.
-_SPACES = re.compile(" [ \t\u00a0\u202f\u2007]+|[\t\u00a0\u202f\u2007][ \t\u00a0\u202f\u2007]*")
+_SPACES = " [ \t\u00a0\u202f\u2007]+|[\t\u00a0\u202f\u2007][ \t\u00a0\u202f\u2007]*"
 
 # Comparison keys drop every format character (zero-width, bidi marks, soft hyphen).
 _FORMAT = (
@@ -52,11 +55,11 @@ def tidy(text: str) -> str:
     'Hà Nội said so.\\r\\n'
     """
     if _holds_any(text, _print_mask()):
-        text = _translate(text, _PRINT_TABLE, _PRINT_CHARS)
+        text = _translate(text, _PRINT_TABLE, _print_chars())
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if "  " in text or "\t" in text or "\u00a0" in text or "\u202f" in text or "\u2007" in text:
-        text = _SPACES.sub(" ", text)
+        text = _re(_SPACES).sub(" ", text)
     return text
 
 
@@ -68,8 +71,16 @@ def key(text: str) -> str:
     '"ha noi\\'s & asean\\'s talks" - fine'
     """
     if "&" in text:
-        text = html.unescape(text)
+        text = _unescape(text)
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE).split())
+
+
+def _unescape(text: str) -> str:
+    """``html.unescape(text)``; html (its table of entities) is imported on first use, as
+    most text holds no entity: not at every start-up."""
+    import html
+
+    return html.unescape(text)
 
 
 # Joins a batch of texts into one string so that each normalisation step runs once per
@@ -90,7 +101,7 @@ def keys(texts: Sequence[str]) -> list[str]:
     return keys_and_codes(texts)[0]
 
 
-Codes = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]
+Codes = tuple[np.ndarray[Any, np.dtype[np.uint32]], np.ndarray[Any, np.dtype[np.int64]]]
 """Keys as ``key_codes`` gives them: every key's code points, one after another, and
 each key's length."""
 
@@ -156,7 +167,7 @@ def _nfkc(texts: Sequence[str]) -> str:
         texts = [t.replace(_SEP, "") for t in texts]
         joined = _SEP.join(texts)
     if "&" in joined:  # (decoding only the texts with an "&" is much cheaper than all)
-        joined = _SEP.join(html.unescape(t) if "&" in t else t for t in texts)
+        joined = _SEP.join(_unescape(t) if "&" in t else t for t in texts)
     if "\xa0" in joined:
         # NFKC sends a no-break space to a space, and nothing composes with either: the
         # same text, but the whole batch may now pass the quick check below.
@@ -171,11 +182,25 @@ def _nfkc(texts: Sequence[str]) -> str:
     return joined
 
 
+def _bmp_text(stop: int, step: int = 1) -> str:
+    """Every code point below ``stop`` in order, each followed by ``step - 1`` NULs, as one
+    string made from an array (not a character at a time). Surrogates, which a str can
+    hold but only a slow error handler decodes, stand as U+FFFD: like them, it has no case
+    and is no space."""
+    cps = np.zeros((stop, step), dtype="<u4")
+    cps[:, 0] = np.arange(stop, dtype=np.uint32)
+    cps[0xD800:0xE000, 0] = 0xFFFD
+    return cps.tobytes().decode("utf-32-le")
+
+
 @functools.cache
 def is_space() -> npt.NDArray[np.bool_]:
     """``str.isspace()`` of every code point up to U+3000 (the last space), and one more
-    ``False``: look code points up with ``take(..., mode="clip")``. Built on first use."""
-    return np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+    ``False``: look code points up with ``take(..., mode="clip")``. Built on first use, by
+    one search of ``\\s`` (which is ``str.isspace()`` in a str pattern) over them all."""
+    mask = np.zeros(0x3002, dtype=bool)
+    mask[[m.start() for m in re.finditer(r"\s", _bmp_text(0x3001))]] = True
+    return mask
 
 
 _DELETE = 0xFFFFFFFF  # in a code-point map: the character is dropped
@@ -184,17 +209,72 @@ _LONGER = 0xFFFFFFFE  # in a code-point map: casefolds to more than one characte
 
 @functools.cache
 def _code_maps() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """Code-point maps over the BMP, built once (about 20 ms) on first use: the key table
-    after casefolding (one lookup does both), and the key table alone. Both also send
-    every whitespace character (str.isspace) to a space."""
+    """Code-point maps over the BMP, built once (well under a millisecond) on first use:
+    the key table after casefolding (one lookup does both), and the key table alone. Both
+    also send every whitespace character (str.isspace) to a space."""
     key_only = np.arange(0x10000, dtype=np.uint32)
     key_only[np.flatnonzero(is_space())] = 32
     for c, to in _BATCH_TABLE.items():
         key_only[c] = ord(to) if to else _DELETE
-    folded = [chr(c).casefold() for c in range(0x10000)]
-    fold = np.fromiter((ord(f) if len(f) == 1 else _LONGER for f in folded), dtype=np.uint32, count=0x10000)
+    fold = np.arange(0x10000, dtype=np.uint32)
+    changes = _read_casefold()
+    if changes is None:  # (another Unicode version than the file's: made here, 2 ms)
+        changes = casefold_changes()
+    fold[changes[:, 0]] = changes[:, 1]
     fold_key = np.where(fold == _LONGER, fold, key_only[np.minimum(fold, 0xFFFF)])
     return fold_key, key_only
+
+
+# The BMP code points that casefolding changes, made by casefold_changes() and saved as
+# package data (write_casefold()): reading 11 kB is quicker than casefolding the BMP.
+# The file names the Unicode version of the interpreter that made it, and is read only by
+# an interpreter of that version (str.casefold follows the interpreter's Unicode data).
+_CASEFOLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "casefold.bin")
+
+
+def _casefold_header() -> bytes:
+    return f"newsclean: BMP code points casefolding changes, Unicode {unicodedata.unidata_version}\n".encode()
+
+
+def casefold_changes() -> npt.NDArray[np.uint32]:
+    """``(code point, what it casefolds to)`` of every BMP code point that
+    ``str.casefold()`` changes, in order, shape ``(n, 2)``; ``_LONGER`` for a code point
+    that casefolds to more than one (ß -> ss).
+
+    >>> [(hex(c), hex(to)) for c, to in casefold_changes()[:2]]
+    [('0x41', '0x61'), ('0x42', '0x62')]
+    """
+    # The whole BMP casefolded in one call (a loop over 65,536 characters took 20 ms), each
+    # code point followed by a NUL: casefolding keeps a NUL and makes none, so the NULs of
+    # the result end each code point's folding, and its length is the gap between them.
+    folded = np.frombuffer(_bmp_text(0x10000, 2).casefold().encode("utf-32-le"), dtype="<u4")
+    ends = np.flatnonzero(folded == 0)[1:]  # (the first NUL is U+0000 itself)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    fold = np.where(ends - starts == 1, folded[starts], _LONGER).astype(np.uint32)
+    fold[0xD800:0xE000] = np.arange(0xD800, 0xE000)  # (each surrogate folds to itself)
+    changed = np.flatnonzero(fold != np.arange(0x10000))
+    return np.stack([changed, fold[changed]], axis=1).astype(np.uint32)
+
+
+def _read_casefold() -> npt.NDArray[np.uint32] | None:
+    """``casefold_changes()`` as saved in the package, or ``None`` if the file is missing
+    or was made under another Unicode version."""
+    try:
+        with open(_CASEFOLD, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    header = _casefold_header()
+    if not data.startswith(header) or (len(data) - len(header)) % 8:
+        return None
+    return np.frombuffer(data, dtype="<u4", offset=len(header)).reshape(-1, 2)
+
+
+def write_casefold() -> None:
+    """Save ``casefold_changes()`` for this interpreter's Unicode version (the package's
+    file is made by the Python the project is developed with; see ``_CASEFOLD``)."""
+    with open(_CASEFOLD, "wb") as f:
+        f.write(_casefold_header() + casefold_changes().astype("<u4").tobytes())
 
 
 def key_codes(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
@@ -257,7 +337,16 @@ def _char_class(table: dict[int, str | None]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
 
 
-_PRINT_CHARS = _char_class(_PRINT_TABLE)
+@functools.cache
+def _print_chars() -> re.Pattern[str]:
+    return _char_class(_PRINT_TABLE)
+
+
+@functools.cache
+def _re(source: str) -> re.Pattern[str]:
+    """``source`` compiled, once, on first use (not at every start-up: most texts need
+    neither pattern of ``tidy()``)."""
+    return re.compile(source)
 
 
 @functools.cache

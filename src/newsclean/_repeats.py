@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from ._arrays import unique
-from ._credits import _END_MARKER_LINE
+from ._credits import END_MARKERS
 from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import Codes
 from ._options import Options, Rule
@@ -85,7 +85,7 @@ def find_repeats(
     [Repeat(index=3, duplicate_of=1, similarity=0.98..., rule='near_repeat')]
     """
     content = [
-        bool(_LETTER.search(t)) or _END_MARKER_LINE.fullmatch(t) is not None for t in (keys if texts is None else texts)
+        bool(_LETTER.search(t)) or t in END_MARKERS for t in (keys if texts is None else texts)
     ]
     kept = list(content)
     repeats = _exact(keys, kept)

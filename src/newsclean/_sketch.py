@@ -16,7 +16,6 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ._errors import SketchMismatchError
 from ._shingle import HASH_NAME, I64, U64
@@ -24,7 +23,7 @@ from ._shingle import HASH_NAME, I64, U64
 if TYPE_CHECKING:
     import datasketch
 
-U32 = npt.NDArray[np.uint32]
+U32 = np.ndarray[Any, np.dtype[np.uint32]]  # (npt.NDArray, without importing numpy.typing)
 
 SCHEME = "affine32"
 NORMALIZATION = "newsclean-key-v1"
