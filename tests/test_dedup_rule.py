@@ -109,6 +109,8 @@ def test_the_chance_check_keeps_pairs_above_the_floor(size: int, similarity: flo
     owner = np.repeat(np.arange(2), [len(a), len(b)])
     checks = minhash_of_sets(sets, owner, 2, params)[1]
     assert chance_check(checks[:1], checks[1:], params.floor).tolist() == [True]
+    half = checks[:, : checks.shape[1] // 2]  # (the index checks on half the bins first)
+    assert chance_check(half[:1], half[1:], params.floor).tolist() == [True]
 
 
 def test_the_chance_check_drops_unrelated_pairs() -> None:

@@ -246,10 +246,15 @@ class DedupIndex:
         able = small >= min(params.threshold, params.min_ratio) * large
         a, other = a[able], other[able]
         checks = np.concatenate([batch.checks, self._checks[involved]])
-        able = np.ones(len(a), dtype=bool)
-        for at in range(0, len(a), 1 << 14):  # (two gathers of 4 MB at a time)
-            step = slice(at, at + (1 << 14))
-            able[step] = chance_check(checks[a[step]], checks[other[step]], params.floor)
+        able = np.zeros(len(a), dtype=bool)
+        for at in range(0, len(a), 1 << 14):  # (gathers of 4 MB at most at a time)
+            i, j = a[at : at + (1 << 14)], other[at : at + (1 << 14)]
+            # The first half of the bins first (most chance pairs fail on it), then all of
+            # them for the pairs that pass: each is the whole check on its bins.
+            half = checks.shape[1] // 2
+            maybe = np.flatnonzero(chance_check(checks[i, :half], checks[j, :half], params.floor))
+            sure = maybe[chance_check(checks[i[maybe]], checks[j[maybe]], params.floor)]
+            able[at + sure] = True
         a, other = a[able], other[able]
         size_a, size_b = sizes[a], np.diff(offsets)[other]
         small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
