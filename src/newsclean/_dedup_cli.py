@@ -35,7 +35,7 @@ from ._dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 from ._io import EXIT_FOUND, EXIT_OK, EXIT_USAGE, MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
 
 BATCH = 1024  # most documents decided at a time
-SKETCH_BATCH = 256  # documents sketched at a time (bounds the words' objects in memory)
+SKETCH_BATCH = 512  # documents sketched at a time (bounds the words' objects in memory)
 MARK_FIELDS = ("duplicate_of", "similarity", "group")
 
 
