@@ -997,7 +997,10 @@ def main() -> None:
     wall0 = time.perf_counter()
     load_before = os.getloadavg()[0]
     argv = " ".join(["benchmarks/bench_batch.py", *sys.argv[1:]])
-    print(f"bench_batch: sizes {sizes}, {args.rounds} rounds ({args.small_rounds} up to 10,000); load average {load_before:.2f}", flush=True)
+    print(
+        f"bench_batch: sizes {sizes}, {args.rounds} rounds ({args.small_rounds} up to 10,000); load average {load_before:.2f}",
+        flush=True,
+    )
     N = max(sizes)
     texts_file, meta_file = corpus_files(N)
     truths = {n: truth_for(n, texts_file, meta_file) for n in sizes}

@@ -85,7 +85,16 @@ def make_stream(docs: int) -> tuple[Path, Path, str]:
     if (HERE / "republish_corpus.py").exists():
         name = f"dedup-republish-{docs}"
         how = f"benchmarks/republish_corpus.py --docs {docs} --split dev --base generated"
-        argv = [sys.executable, str(HERE / "republish_corpus.py"), "--docs", str(docs), "--split", "dev", "--base", "generated"]
+        argv = [
+            sys.executable,
+            str(HERE / "republish_corpus.py"),
+            "--docs",
+            str(docs),
+            "--split",
+            "dev",
+            "--base",
+            "generated",
+        ]
     else:
         name = f"dedup-docs-{docs}"
         how = f"benchmarks/docs_corpus.py corpus({docs}, seed=1)"
@@ -117,7 +126,12 @@ def stream_facts(stream: Path) -> dict[str, Any]:
     with open(stream, "rb") as f:
         docs = sum(1 for line in f if line.strip())
     size = stream.stat().st_size
-    return {"path": str(stream), "documents": docs, "megabytes": round(size / 1e6, 1), "kb_per_doc": round(size / 1e3 / max(docs, 1), 2)}
+    return {
+        "path": str(stream),
+        "documents": docs,
+        "megabytes": round(size / 1e6, 1),
+        "kb_per_doc": round(size / 1e3 / max(docs, 1), 2),
+    }
 
 
 # -- quality ----------------------------------------------------------------------------
@@ -174,7 +188,7 @@ def tools(variants: Sequence[str], only: Sequence[str] | None) -> dict[str, list
     for spec in variants:
         name, _, args = spec.partition("=")
         if not name or name in found or name in ("rensa", "datasketch"):
-            raise SystemExit(f"--variant {spec!r}: give a new NAME=\"ARGS\"")
+            raise SystemExit(f'--variant {spec!r}: give a new NAME="ARGS"')
         found[name] = [*newsclean, "dedup", *shlex.split(args)]
     for lib in ("rensa", "datasketch"):
         try:
@@ -244,9 +258,21 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
     if base and "newsclean" in rows:
         nc, b = rows["newsclean"], rows[BASELINE]
         speed = nc["vs_baseline_of_medians"]
-        goals.append({"goal": f"newsclean dedup >= {GOAL_SPEED:g}x the rensa script's docs/s", "measured": f"{speed:.2f}x", "met": speed >= GOAL_SPEED})
+        goals.append(
+            {
+                "goal": f"newsclean dedup >= {GOAL_SPEED:g}x the rensa script's docs/s",
+                "measured": f"{speed:.2f}x",
+                "met": speed >= GOAL_SPEED,
+            }
+        )
         mem, bmem = nc["peak_tree_mb"].median, b["peak_tree_mb"].median
-        goals.append({"goal": "newsclean dedup peak memory <= the rensa script's", "measured": f"{mem:,.0f} MB vs {bmem:,.0f} MB", "met": mem <= bmem})
+        goals.append(
+            {
+                "goal": "newsclean dedup peak memory <= the rensa script's",
+                "measured": f"{mem:,.0f} MB vs {bmem:,.0f} MB",
+                "met": mem <= bmem,
+            }
+        )
     return {"tools": rows, "goals": goals}
 
 
@@ -296,7 +322,15 @@ def plot(res: dict[str, Any], summary: dict[str, Any], path: Path) -> None:
     rates = [summary["tools"][n]["docs_per_s"] for n in names]
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(names) + 1.2))
     err = [[r.median - r.min for r in rates], [r.max - r.median for r in rates]]
-    ax.barh(names, [r.median for r in rates], xerr=err, capsize=4, color=["#2a6f97" if n.startswith("newsclean") or n not in ("rensa", "datasketch") else "#a0a0a0" for n in names])
+    ax.barh(
+        names,
+        [r.median for r in rates],
+        xerr=err,
+        capsize=4,
+        color=[
+            "#2a6f97" if n.startswith("newsclean") or n not in ("rensa", "datasketch") else "#a0a0a0" for n in names
+        ],
+    )
     ax.invert_yaxis()
     ax.set_xlabel("documents per second (median, min-max), whole process")
     s = res["stream"]
@@ -333,7 +367,7 @@ def report(res: dict[str, Any], summary: dict[str, Any], doc: Path, png: Path) -
         "",
         tables(res, summary, markdown=True),
         "",
-        "Recall and precision: of \"is a duplicate of an earlier document of the same story\", from each tool's "
+        'Recall and precision: of "is a duplicate of an earlier document of the same story", from each tool\'s '
         "`--mark` output (the named document must be of the same story). CPU / wall: CPU time over wall time, "
         "below 1 for a one-process tool when it waited for a CPU. Start-up: the best of 3 runs on empty input. The commands (each `< stream > out`):",
         "",
@@ -354,16 +388,24 @@ def report(res: dict[str, Any], summary: dict[str, Any], doc: Path, png: Path) -
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--docs", type=int, default=20_000, help="documents of the generated stream (default 20,000)")
     p.add_argument("--rounds", type=int, default=5, help="interleaved timed rounds (default 5)")
     p.add_argument("--quick", action="store_true", help="3,000 documents, 3 rounds (about a minute)")
     p.add_argument("--stream", type=Path, help="a JSONL stream (field text, id) instead of a generated one")
     p.add_argument("--truth", type=Path, help="with --stream: its truth, JSON lines {id, story}")
-    p.add_argument("--variant", action="append", default=[], metavar='NAME="ARGS"', help="also time newsclean dedup ARGS as NAME")
+    p.add_argument(
+        "--variant", action="append", default=[], metavar='NAME="ARGS"', help="also time newsclean dedup ARGS as NAME"
+    )
     p.add_argument("--tools", help="comma-separated subset of the tools to run")
     p.add_argument("--no-quality", action="store_true", help="skip the --mark runs (then one untimed warm-up run each)")
-    p.add_argument("--report", action="store_true", help=f"write the section of {DOC.relative_to(ROOT)} and {PLOT.relative_to(ROOT)}")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help=f"write the section of {DOC.relative_to(ROOT)} and {PLOT.relative_to(ROOT)}",
+    )
     p.add_argument("--render", action="store_true", help="only --report from benchmarks/out/dedup.json, no run")
     p.add_argument("--_docs-corpus", type=int, help=argparse.SUPPRESS)  # with --out, --truth: make_stream's child
     p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -389,7 +431,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         stream, truth, how = make_stream(args.docs)
     facts = stream_facts(stream) | {"how": how}
     commands = tools(args.variant, args.tools.split(",") if args.tools else None)
-    print(f"stream: {facts['documents']:,} documents, {facts['megabytes']} MB; tools: {', '.join(commands)}", file=sys.stderr)
+    print(
+        f"stream: {facts['documents']:,} documents, {facts['megabytes']} MB; tools: {', '.join(commands)}",
+        file=sys.stderr,
+    )
 
     res: dict[str, Any] = {
         "command": "python benchmarks/bench_dedup.py " + shlex.join(sys.argv[1:] if argv is None else argv),
@@ -420,8 +465,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             return m
 
         def progress(r: int, name: str, m: _harness.Measurement) -> None:
-            print(f"round {r + 1}/{args.rounds} {name:>12}: {m.seconds:6.2f} s, {facts['documents'] / m.seconds:8,.0f} docs/s, "
-                  f"{m.peak_tree_mb:6.0f} MB ({m.processes} proc), load {m.load:.2f}", file=sys.stderr)
+            print(
+                f"round {r + 1}/{args.rounds} {name:>12}: {m.seconds:6.2f} s, {facts['documents'] / m.seconds:8,.0f} docs/s, "
+                f"{m.peak_tree_mb:6.0f} MB ({m.processes} proc), load {m.load:.2f}",
+                file=sys.stderr,
+            )
 
         runs = _harness.interleaved(
             {name: (lambda cmd=cmd, name=name: runner(cmd, name)) for name, cmd in commands.items()},
@@ -431,7 +479,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     for name, kept in res["kept"].items():
         if len(kept) != 1:
-            print(f"warning: {name} kept a different number of documents in different runs: {sorted(kept)}", file=sys.stderr)
+            print(
+                f"warning: {name} kept a different number of documents in different runs: {sorted(kept)}",
+                file=sys.stderr,
+            )
         res["kept"][name] = max(kept)
     res["runs"] = {name: [vars(m) for m in ms] for name, ms in runs.items()}
     res["order"] = _harness.rotations(list(commands), args.rounds)

@@ -353,8 +353,9 @@ def snapshot_source(dest: Path, reuse: bool) -> tuple[str, dict[str, Any]]:
     if reuse and ident.exists():
         return str(dest), dict(json.loads(ident.read_text()))
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(ROOT / "src" / "newsclean", dest / "newsclean",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / "src" / "newsclean", dest / "newsclean", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
     digest = hashlib.sha256()
     for path in sorted((dest / "newsclean").rglob("*")):
         if path.is_file():
@@ -380,8 +381,20 @@ def run_child(
     method: str, n: int, corpus_path: Path, tmp: Path, src: str, batch: int, trace: bool = False
 ) -> dict[str, Any]:
     out = tmp / f"{method}-{n}-{'t' if trace else 'r'}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", method, "--_n", str(n),
-           "--_corpus", str(corpus_path), "--_out", str(out), "--batch", str(batch)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--_child",
+        method,
+        "--_n",
+        str(n),
+        "--_corpus",
+        str(corpus_path),
+        "--_out",
+        str(out),
+        "--batch",
+        str(batch),
+    ]
     if trace:
         cmd.append("--_trace")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
@@ -443,11 +456,20 @@ def quality(docs: Sequence[docs_corpus.Doc], decisions: dict[int, list[int]], ju
     r = tp / (tp + fn) if tp + fn else 1.0
     named = right_pairs + wrong_pairs
     return {
-        "true_duplicates": sum(truth), "reported": tp + fp, "tp": tp, "fp": fp, "fn": fn,
-        "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "pairs_right": right_pairs, "pairs_wrong": wrong_pairs, "pairs_unnamed": unnamed,
+        "true_duplicates": sum(truth),
+        "reported": tp + fp,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "pairs_right": right_pairs,
+        "pairs_wrong": wrong_pairs,
+        "pairs_unnamed": unnamed,
         "pair_precision": right_pairs / named if named else None,
-        "missed_by_edit": dict(missed.most_common()), "false_by_kind": dict(false.most_common()),
+        "missed_by_edit": dict(missed.most_common()),
+        "false_by_kind": dict(false.most_common()),
     }
 
 
@@ -471,7 +493,8 @@ def redis_server() -> Iterator[tuple[str, int, str]]:
     workdir = tempfile.mkdtemp(prefix="bench-index-redis-")
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 15
@@ -575,7 +598,8 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
 
         def ds_redis(dec: np.ndarray) -> None:
             lsh = MinHashLSH(
-                threshold=THRESHOLD, num_perm=NUM_PERM,
+                threshold=THRESHOLD,
+                num_perm=NUM_PERM,
                 storage_config={"type": "redis", "basename": b"bench", "redis": {"host": "127.0.0.1", "port": port}},
             )
             with count_round_trips() as counts:
@@ -604,7 +628,9 @@ def bench_redis(texts: Sequence[str], batch: int, docs: Sequence[docs_corpus.Doc
                 if not k.removeprefix("cmdstat_").startswith(("info", "config", "flushall"))
             }
             mem1 = int(admin.info("memory")["used_memory"])
-            decisions = {int(i): [int(dec[i, 0])] + [int(m) for m in dec[i, 1:] if m != -1] for i in np.flatnonzero(dec[:, 0])}
+            decisions = {
+                int(i): [int(dec[i, 0])] + [int(m) for m in dec[i, 1:] if m != -1] for i in np.flatnonzero(dec[:, 0])
+            }
             agree = int(np.sum((dec[:, 0] > 0) == (twins[twin][:, 0] > 0)))
             results[twin] = {
                 "label": label,
@@ -651,8 +677,14 @@ def profile(method: str, texts: Sequence[str], batch: int) -> None:
 
 def _rate(n: int, seconds: Sequence[float]) -> dict[str, Any]:
     rates = [n / s for s in seconds]
-    return {"docs": n, "seconds": list(seconds), "docs_per_s_median": statistics.median(rates),
-            "docs_per_s_min": min(rates), "docs_per_s_max": max(rates), "rounds": len(rates)}
+    return {
+        "docs": n,
+        "seconds": list(seconds),
+        "docs_per_s_median": statistics.median(rates),
+        "docs_per_s_min": min(rates),
+        "docs_per_s_max": max(rates),
+        "rounds": len(rates),
+    }
 
 
 def _fmt_rate(r: dict[str, Any] | None) -> str:
@@ -677,18 +709,24 @@ def report(res: dict[str, Any]) -> str:
     w = 40
     c = res["corpus"]
     src = res.get("source", {})
-    out.append(f"newsclean {res['versions']['newsclean']} (src of {src.get('commit')}"
-               f"{', with uncommitted changes to ' + ', '.join(x.split()[-1] for x in src['uncommitted']) if src.get('uncommitted') else ''}"
-               f", sha256 {src.get('sha256')}), datasketch {res['versions']['datasketch']}, "
-               f"rensa {res['versions']['rensa']}, numpy {res['versions']['numpy']}, Python {res['python']}, "
-               f"{res['machine']}")
-    out.append(f"corpus (seed {res['seed']}): {c['documents']} docs, {c['megabytes']} MB, bytes min/median/max "
-               f"{'/'.join(map(str, c['bytes_min_median_max']))}; kinds {c['kinds']}")
+    out.append(
+        f"newsclean {res['versions']['newsclean']} (src of {src.get('commit')}"
+        f"{', with uncommitted changes to ' + ', '.join(x.split()[-1] for x in src['uncommitted']) if src.get('uncommitted') else ''}"
+        f", sha256 {src.get('sha256')}), datasketch {res['versions']['datasketch']}, "
+        f"rensa {res['versions']['rensa']}, numpy {res['versions']['numpy']}, Python {res['python']}, "
+        f"{res['machine']}"
+    )
+    out.append(
+        f"corpus (seed {res['seed']}): {c['documents']} docs, {c['megabytes']} MB, bytes min/median/max "
+        f"{'/'.join(map(str, c['bytes_min_median_max']))}; kinds {c['kinds']}"
+    )
     for n in sizes:
         s = res["corpus_by_size"][str(n)]
-        out.append(f"  first {n}: {s['true_duplicates']} true near-duplicates (J >= {THRESHOLD} with their source), "
-                   f"{s['republications_below_threshold']} republications below {THRESHOLD}, "
-                   f"{s['kinds'].get('follow_up', 0) + s['kinds'].get('shared_quote', 0)} hard negatives")
+        out.append(
+            f"  first {n}: {s['true_duplicates']} true near-duplicates (J >= {THRESHOLD} with their source), "
+            f"{s['republications_below_threshold']} republications below {THRESHOLD}, "
+            f"{s['kinds'].get('follow_up', 0) + s['kinds'].get('shared_quote', 0)} hard negatives"
+        )
     out.append("")
     out.append("1. add+query throughput, docs/s: median [min-max] over interleaved rounds, fresh process per run")
     out.append(f"{'method':{w}}" + "".join(f"{f'N = {n}':>26}" for n in sizes))
@@ -703,8 +741,10 @@ def report(res: dict[str, Any]) -> str:
             clean = res["throughput"]["nc_clean"].get(str(n))
             if many and clean:
                 share = many["docs_per_s_median"] / clean["docs_per_s_median"]
-                out.append(f"  N = {n}: Cleaner.clean (rate on the first {min(n, res['clean_docs'])} docs; the others "
-                           f"do no cleaning) is {share:.0%} of add_many's time")
+                out.append(
+                    f"  N = {n}: Cleaner.clean (rate on the first {min(n, res['clean_docs'])} docs; the others "
+                    f"do no cleaning) is {share:.0%} of add_many's time"
+                )
     if "nc_many" in res["throughput"]:
         for n in sizes:
             base = res["throughput"]["nc_many"].get(str(n))
@@ -712,7 +752,8 @@ def report(res: dict[str, Any]) -> str:
                 continue
             ratios = ", ".join(
                 f"{m} {res['throughput'][m][str(n)]['docs_per_s_median'] / base['docs_per_s_median']:.2f}x"
-                for m in res["methods"] if m not in ("nc_many", "nc_clean") and str(n) in res["throughput"].get(m, {})
+                for m in res["methods"]
+                if m not in ("nc_many", "nc_clean") and str(n) in res["throughput"].get(m, {})
             )
             out.append(f"  N = {n}, rate relative to newsclean add_many: {ratios}")
     if "nc_prints" in res["throughput"]:
@@ -724,12 +765,15 @@ def report(res: dict[str, Any]) -> str:
             rate = add["docs_per_s_median"]
             text_in = ", ".join(
                 f"{METHODS[m][0]} {res['throughput'][m][str(n)]['docs_per_s_median']:.0f}"
-                for m in ("nc_many", "nc_many_w2") if str(n) in res["throughput"].get(m, {})
+                for m in ("nc_many", "nc_many_w2")
+                if str(n) in res["throughput"].get(m, {})
             )
-            out.append(f"  N = {n}, goal 'the index >= 50k docs/s add+query in memory': add_fingerprints "
-                       f"{rate:.0f} docs/s ({'met' if rate >= 50_000 else 'MISSED'}); the fingerprints took "
-                       f"{made['docs_per_s_median'] if made else float('nan'):.0f} docs/s with 2 workers; text in "
-                       f"(clean + fingerprint + add): {text_in or 'not measured'}")
+            out.append(
+                f"  N = {n}, goal 'the index >= 50k docs/s add+query in memory': add_fingerprints "
+                f"{rate:.0f} docs/s ({'met' if rate >= 50_000 else 'MISSED'}); the fingerprints took "
+                f"{made['docs_per_s_median'] if made else float('nan'):.0f} docs/s with 2 workers; text in "
+                f"(clean + fingerprint + add): {text_in or 'not measured'}"
+            )
     out.append("")
     out.append("2. memory: per indexed document (KiB) after the loop, and the loop's peak above the start (MB)")
     out.append("   RSS from the timed runs (median); tracemalloc from separate runs (it cannot see rensa's Rust heap)")
@@ -739,9 +783,11 @@ def report(res: dict[str, Any]) -> str:
             mem = res["memory"].get(m, {}).get(str(n))
             if not mem:
                 continue
-            out.append(f"{METHODS[m][0]:{w}}{n:>8}{mem['indexed']:>9}{_kb(mem.get('rss_per_indexed')):>9}"
-                       f"{_mb(mem.get('rss_peak_bytes')):>10}{_kb(mem.get('trace_current_per_indexed')):>11}"
-                       f"{_mb(mem.get('trace_peak_bytes')):>10}")
+            out.append(
+                f"{METHODS[m][0]:{w}}{n:>8}{mem['indexed']:>9}{_kb(mem.get('rss_per_indexed')):>9}"
+                f"{_mb(mem.get('rss_peak_bytes')):>10}{_kb(mem.get('trace_current_per_indexed')):>11}"
+                f"{_mb(mem.get('trace_peak_bytes')):>10}"
+            )
     out.append("")
     if res.get("redis"):
         r = res["redis"]
@@ -749,35 +795,44 @@ def report(res: dict[str, Any]) -> str:
             out.append(f"3. Redis: skipped ({r['error']})")
         else:
             out.append(f"3. Redis ({r['server'].split(' sha=')[0]}), first {r['docs']} docs, one pass each")
-            out.append(f"{'method':{w}}{'trips/doc':>10}{'replies':>9}{'srv cmds':>9}{'docs/s':>8}"
-                       f"{'KiB/doc':>9}{'P':>7}{'R':>7}  same as in-memory")
+            out.append(
+                f"{'method':{w}}{'trips/doc':>10}{'replies':>9}{'srv cmds':>9}{'docs/s':>8}"
+                f"{'KiB/doc':>9}{'P':>7}{'R':>7}  same as in-memory"
+            )
             for key in ("nc_many", "nc_one", "datasketch"):
                 x = r[key]
                 q = x["quality"]
-                out.append(f"{x['label']:{w}}{x['round_trips_per_doc']:>10.2f}{x['replies_per_doc']:>9.2f}"
-                           f"{x['server_commands_per_doc']:>9.1f}{x['docs_per_s']:>8.0f}"
-                           f"{x['used_memory_per_indexed_doc'] / 1024:>9.2f}{q['precision']:>7.3f}{q['recall']:>7.3f}"
-                           f"  {x['same_verdict_as_in_memory']}/{r['docs']}")
+                out.append(
+                    f"{x['label']:{w}}{x['round_trips_per_doc']:>10.2f}{x['replies_per_doc']:>9.2f}"
+                    f"{x['server_commands_per_doc']:>9.1f}{x['docs_per_s']:>8.0f}"
+                    f"{x['used_memory_per_indexed_doc'] / 1024:>9.2f}{q['precision']:>7.3f}{q['recall']:>7.3f}"
+                    f"  {x['same_verdict_as_in_memory']}/{r['docs']}"
+                )
             ds = r["datasketch"]
             if ds.get("round_trips_per_query") is not None:
-                out.append(f"  datasketch: {ds['round_trips_per_query']:.1f} round trips per query (all documents), "
-                           f"{ds['round_trips_per_insert']:.1f} per insert ({ds['indexed']} inserted); "
-                           f"RedisIndex.add_many: {r['nc_many']['round_trips_per_doc'] * r['docs']:.0f} in all")
+                out.append(
+                    f"  datasketch: {ds['round_trips_per_query']:.1f} round trips per query (all documents), "
+                    f"{ds['round_trips_per_insert']:.1f} per insert ({ds['indexed']} inserted); "
+                    f"RedisIndex.add_many: {r['nc_many']['round_trips_per_doc'] * r['docs']:.0f} in all"
+                )
             for key in ("nc_many", "nc_one", "datasketch"):
                 top = ", ".join(f"{k} {v / r['docs']:.1f}" for k, v in list(r[key]["server_commands"].items())[:6])
                 out.append(f"  {key} server commands per doc: {top}")
         out.append("")
     out.append(f"4. quality: 'near-duplicate of an earlier document' vs exact ground truth (J >= {THRESHOLD})")
-    out.append(f"{'method':{w}}{'N':>8}{'truth':>7}{'reported':>9}{'FP':>6}{'FN':>6}{'prec.':>8}{'recall':>8}"
-               f"{'pairs ok':>10}")
+    out.append(
+        f"{'method':{w}}{'N':>8}{'truth':>7}{'reported':>9}{'FP':>6}{'FN':>6}{'prec.':>8}{'recall':>8}{'pairs ok':>10}"
+    )
     for m in INDEXES:
         for n in sizes:
             q = res["quality"].get(m, {}).get(str(n))
             if not q:
                 continue
             pp = "n/a" if q["pair_precision"] is None else f"{q['pair_precision']:.4f}"
-            out.append(f"{METHODS[m][0]:{w}}{n:>8}{q['true_duplicates']:>7}{q['reported']:>9}{q['fp']:>6}{q['fn']:>6}"
-                       f"{q['precision']:>8.4f}{q['recall']:>8.4f}{pp:>10}")
+            out.append(
+                f"{METHODS[m][0]:{w}}{n:>8}{q['true_duplicates']:>7}{q['reported']:>9}{q['fp']:>6}{q['fn']:>6}"
+                f"{q['precision']:>8.4f}{q['recall']:>8.4f}{pp:>10}"
+            )
     n = sizes[-1]
     out.append(f"  at N = {n}, misses (FN) by edit and false alarms (FP) by kind of document:")
     for m in INDEXES:
@@ -789,9 +844,15 @@ def report(res: dict[str, Any]) -> str:
             out.append(f"  {'':12} FP: {fp}")
     load = res.get("loadavg", {})
     if load:
-        out.append(f"load average (1 min) at start {load['start'][0]:.2f}, at end {load['end'][0]:.2f} "
-                   f"on {os.cpu_count()} CPUs" + (": OTHER WORK WAS RUNNING, absolute rates are low; compare "
-                   "within a round" if max(load["start"][0], load["end"][0]) > 0.75 * (os.cpu_count() or 1) else ""))
+        out.append(
+            f"load average (1 min) at start {load['start'][0]:.2f}, at end {load['end'][0]:.2f} "
+            f"on {os.cpu_count()} CPUs"
+            + (
+                ": OTHER WORK WAS RUNNING, absolute rates are low; compare within a round"
+                if max(load["start"][0], load["end"][0]) > 0.75 * (os.cpu_count() or 1)
+                else ""
+            )
+        )
     if res.get("nondeterministic"):
         out.append(f"  WARNING: verdicts differed between rounds for {res['nondeterministic']}")
     return "\n".join(out)
@@ -815,9 +876,12 @@ def _versions() -> dict[str, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", default="20000,100000", help="corpus sizes, comma-separated (default 20000,100000)")
-    ap.add_argument("--quick", action="store_true",
-                    help="a check that everything runs: --docs 1000,5000 --rounds 3,1 --redis-docs 500 "
-                    "--clean-docs 1000 --trace-docs 1000")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="a check that everything runs: --docs 1000,5000 --rounds 3,1 --redis-docs 500 "
+        "--clean-docs 1000 --trace-docs 1000",
+    )
     ap.add_argument("--rounds", default="3,1", help="interleaved rounds: one number, or one per size (default 3,1)")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seed", type=int, default=20240607)
@@ -827,9 +891,12 @@ def main() -> None:
     ap.add_argument("--redis-docs", type=int, default=2000, help="documents for the Redis runs (0: skip)")
     ap.add_argument("--out", default=str(HERE / "out" / "index.json"))
     ap.add_argument("--doc", metavar="PATH", help="also write the report as a Markdown page (docs/benchmarks-index.md)")
-    ap.add_argument("--resume", action="store_true",
-                    help="reuse the runs already finished (OUT.runs.jsonl) and the source copy (OUT-src/) "
-                    "of an earlier, interrupted benchmark with the same parameters")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the runs already finished (OUT.runs.jsonl) and the source copy (OUT-src/) "
+        "of an earlier, interrupted benchmark with the same parameters",
+    )
     ap.add_argument("--profile", metavar="METHOD", help="only cProfile METHOD over the first (smallest) size")
     ap.add_argument("--_child", help=argparse.SUPPRESS)
     ap.add_argument("--_n", type=int, help=argparse.SUPPRESS)
@@ -871,11 +938,21 @@ def main() -> None:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
-        "versions": versions, "seed": args.seed, "sizes": sizes, "rounds": rounds, "batch": args.batch,
-        "threshold": THRESHOLD, "num_perm": NUM_PERM, "clean_docs": args.clean_docs, "methods": methods,
+        "versions": versions,
+        "seed": args.seed,
+        "sizes": sizes,
+        "rounds": rounds,
+        "batch": args.batch,
+        "threshold": THRESHOLD,
+        "num_perm": NUM_PERM,
+        "clean_docs": args.clean_docs,
+        "methods": methods,
         "corpus": docs_corpus.summary(docs, THRESHOLD),
         "corpus_by_size": {str(n): docs_corpus.summary(docs[:n], THRESHOLD) for n in sizes},
-        "throughput": {}, "memory": {}, "quality": {}, "redis": None,
+        "throughput": {},
+        "memory": {},
+        "quality": {},
+        "redis": None,
         "loadavg": {"start": list(os.getloadavg())},
     }
     judge = PairJudge(docs)
@@ -888,8 +965,12 @@ def main() -> None:
     runs_file = out_path.with_suffix(".runs.jsonl")
     snapshot, res["source"] = snapshot_source(out_path.parent / (out_path.stem + "-src"), args.resume)
     sys.path.insert(0, snapshot)  # the Redis runs, in this process, measure the same copy
-    print(f"measuring src/newsclean of {res['source']['commit']} (+{len(res['source']['uncommitted'])} "
-          f"uncommitted files, sha256 {res['source']['sha256']}), copied to {snapshot}", file=sys.stderr, flush=True)
+    print(
+        f"measuring src/newsclean of {res['source']['commit']} (+{len(res['source']['uncommitted'])} "
+        f"uncommitted files, sha256 {res['source']['sha256']}), copied to {snapshot}",
+        file=sys.stderr,
+        flush=True,
+    )
     cache: dict[str, dict[str, Any]] = {}
     if args.resume and runs_file.exists():
         for line in runs_file.read_text().splitlines():
@@ -923,14 +1004,20 @@ def main() -> None:
                     size = min(n, args.clean_docs) if m == "nc_clean" else n
                     one, cached = measured(m, size, n, r, paths[size])
                     runs[(m, n)].append(one)
-                    print(f"[N={n} round {r + 1}/{n_rounds}] {m:12} {one['seconds']:8.2f} s "
-                          f"{size / one['seconds']:7.0f} docs/s  indexed {one['indexed']}  load {one['loadavg'][0]:.1f}"
-                          + ("  (from an earlier run: --resume)" if cached else ""), file=sys.stderr, flush=True)
+                    print(
+                        f"[N={n} round {r + 1}/{n_rounds}] {m:12} {one['seconds']:8.2f} s "
+                        f"{size / one['seconds']:7.0f} docs/s  indexed {one['indexed']}  load {one['loadavg'][0]:.1f}"
+                        + ("  (from an earlier run: --resume)" if cached else ""),
+                        file=sys.stderr,
+                        flush=True,
+                    )
         for (m, n), rs in runs.items():
             size = rs[0]["n"]
             res["throughput"].setdefault(m, {})[str(n)] = _rate(size, [x["seconds"] for x in rs])
             if "prepare_seconds" in rs[0]:
-                res.setdefault("prepared", {}).setdefault(m, {})[str(n)] = _rate(size, [x["prepare_seconds"] for x in rs])
+                res.setdefault("prepared", {}).setdefault(m, {})[str(n)] = _rate(
+                    size, [x["prepare_seconds"] for x in rs]
+                )
             if m == "nc_clean":
                 continue
             if any(x["decisions"] != rs[0]["decisions"] for x in rs[1:]):
@@ -939,7 +1026,8 @@ def main() -> None:
             rss = statistics.median(x["rss_delta"] for x in rs)
             peaks = [x["rss_peak_delta"] for x in rs if x["rss_peak_delta"] is not None]
             res["memory"].setdefault(m, {})[str(n)] = {
-                "indexed": indexed, "rss_delta_bytes": rss,
+                "indexed": indexed,
+                "rss_delta_bytes": rss,
                 "rss_per_indexed": rss / max(indexed, 1),
                 "rss_peak_bytes": statistics.median(peaks) if peaks else None,
                 "hwm_reset": rs[0].get("hwm_reset"),
@@ -947,20 +1035,28 @@ def main() -> None:
             decisions = {int(k): v for k, v in rs[0]["decisions"].items()}
             res["quality"].setdefault(m, {})[str(n)] = quality(docs[:n], decisions, judge)
         res["nondeterministic"] = nondeterministic
-        res["raw_runs"] = {f"{m}/{n}": [{k: v for k, v in x.items() if k != "decisions"} for x in rs]
-                           for (m, n), rs in runs.items()}
+        res["raw_runs"] = {
+            f"{m}/{n}": [{k: v for k, v in x.items() if k != "decisions"} for x in rs] for (m, n), rs in runs.items()
+        }
         # 2b: tracemalloc, separate runs (it slows everything down).
         for n in sizes:
             if n > args.trace_docs:
                 continue
             for m in [m for m in TRACED if m in methods]:
                 one, _ = measured(m, n, n, 0, paths[n], trace=True)
-                print(f"[N={n} tracemalloc] {m:12} current {one['trace_current'] / 1e6:.1f} MB, "
-                      f"peak {one['trace_peak'] / 1e6:.1f} MB", file=sys.stderr, flush=True)
+                print(
+                    f"[N={n} tracemalloc] {m:12} current {one['trace_current'] / 1e6:.1f} MB, "
+                    f"peak {one['trace_peak'] / 1e6:.1f} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 mem = res["memory"].setdefault(m, {}).setdefault(str(n), {"indexed": one["indexed"]})
-                mem |= {"trace_current_bytes": one["trace_current"], "trace_peak_bytes": one["trace_peak"],
-                        "trace_current_per_indexed": one["trace_current"] / max(one["indexed"], 1),
-                        "trace_peak_per_indexed": one["trace_peak"] / max(one["indexed"], 1)}
+                mem |= {
+                    "trace_current_bytes": one["trace_current"],
+                    "trace_peak_bytes": one["trace_peak"],
+                    "trace_current_per_indexed": one["trace_current"] / max(one["indexed"], 1),
+                    "trace_peak_per_indexed": one["trace_peak"] / max(one["indexed"], 1),
+                }
         # 3: Redis.
         if args.redis_docs:
             try:

@@ -152,14 +152,20 @@ def evaluate(truth_path: str | Path, decisions_path: str | Path, similarity_fiel
         "found": len(right),
         "recall": _ratio(len(right), len(true_dup)),
         "precision": _ratio(len(right), len(right) + len(false)),
-        "false_merges": {"count": len(false), "by_kind": dict(sorted(by_kind.items())), "hard_negatives": negatives, "examples": dict(examples)},
+        "false_merges": {
+            "count": len(false),
+            "by_kind": dict(sorted(by_kind.items())),
+            "hard_negatives": negatives,
+            "examples": dict(examples),
+        },
         "recall_by_edit": {
             e: {"copies": edit_total[e], "found": edit_found[e], "recall": _ratio(edit_found[e], edit_total[e])}
             for e in [*EDITS, *sorted(set(edit_total) - set(EDITS))]
             if edit_total[e]
         },
         "recall_by_edit_count": {
-            str(n): {"copies": n_total[n], "found": n_found[n], "recall": _ratio(n_found[n], n_total[n])} for n in sorted(n_total)
+            str(n): {"copies": n_total[n], "found": n_found[n], "recall": _ratio(n_found[n], n_total[n])}
+            for n in sorted(n_total)
         },
         "missed_examples": missed,
     }
@@ -189,7 +195,9 @@ def render(r: dict[str, Any]) -> Iterator[str]:
     yield f"recall    {_pct(r['recall'])} ({r['found']} / {r['true_duplicates']})"
     yield f"precision {_pct(r['precision'])} ({r['found']} / {r['marked']})"
     fm = r["false_merges"]
-    yield f"false merges: {fm['count']}" + ("" if not fm["by_kind"] else " (" + ", ".join(f"{k} {v}" for k, v in fm["by_kind"].items()) + ")")
+    yield f"false merges: {fm['count']}" + (
+        "" if not fm["by_kind"] else " (" + ", ".join(f"{k} {v}" for k, v in fm["by_kind"].items()) + ")"
+    )
     for k, v in fm["hard_negatives"].items():
         yield f"  {k:16s} {v['merged']:5d} of {v['documents']:5d} merged ({_pct(v['rate'])})"
     for k, ex in fm["examples"].items():
@@ -198,7 +206,9 @@ def render(r: dict[str, Any]) -> Iterator[str]:
     yield "recall by copy edit:"
     for e, v in r["recall_by_edit"].items():
         yield f"  {e:12s} {_pct(v['recall']):>7s} ({v['found']} / {v['copies']})"
-    yield "recall by number of edits: " + ", ".join(f"{n}: {_pct(v['recall'])}" for n, v in r["recall_by_edit_count"].items())
+    yield "recall by number of edits: " + ", ".join(
+        f"{n}: {_pct(v['recall'])}" for n, v in r["recall_by_edit_count"].items()
+    )
     if "similarity" in r:
         s = r["similarity"]
         yield f"similarity ({s['field']}): lowest right {s['lowest_right']}, highest false {s['highest_false']}, margin {s['margin']}"

@@ -281,9 +281,18 @@ PLACES = (
     "Kuala Lumpur Vientiane Phnom Penh Yangon Ulaanbaatar Astana Tashkent Karachi Kathmandu"
 ).split()
 SPEAKERS = [
-    "the minister said", "a spokesperson told reporters", "the central bank said in a statement",
-    "the company said", "officials said", "analysts said", "the ministry said", "he said",
-    "she said", "the prime minister told parliament", "the governor said", "economists said",
+    "the minister said",
+    "a spokesperson told reporters",
+    "the central bank said in a statement",
+    "the company said",
+    "officials said",
+    "analysts said",
+    "the ministry said",
+    "he said",
+    "she said",
+    "the prime minister told parliament",
+    "the governor said",
+    "economists said",
 ]
 MONTHS = "January February March April May June July August September October November December".split()
 
@@ -305,8 +314,14 @@ SECTIONS = ["Business", "World", "Politics", "Asia", "Economy", "Markets", "Tech
 PAPERS = ["Herald", "Times", "Post", "Daily", "Tribune", "Observer", "Gazette", "Courier", "Review", "Chronicle"]
 
 EDITS = (
-    "whitespace", "dateline", "credit", "rewrapped", "words_changed",
-    "paragraph_dropped", "paragraph_added", "heavy_edit",
+    "whitespace",
+    "dateline",
+    "credit",
+    "rewrapped",
+    "words_changed",
+    "paragraph_dropped",
+    "paragraph_added",
+    "heavy_edit",
 )
 _EDIT_WEIGHTS = (2, 3, 2, 2, 3, 2, 2, 1.5)
 _WORD = re.compile(r"\w+")
@@ -442,8 +457,15 @@ class Generator:
         return Story(tuple(ps), rng.randrange(len(AGENCIES)), date)
 
     def render(
-        self, paragraphs: Sequence[str], site: Site, dateline: str, credit: str,
-        *, rewrap: bool = False, whitespace: bool = False, double_capture: bool = False,
+        self,
+        paragraphs: Sequence[str],
+        site: Site,
+        dateline: str,
+        credit: str,
+        *,
+        rewrap: bool = False,
+        whitespace: bool = False,
+        double_capture: bool = False,
     ) -> str:
         rng = self.rng
         ps = list(paragraphs)
@@ -461,7 +483,9 @@ class Generator:
             ps = [re.sub(r'"([^"]*)"', "\u201c\\1\u201d", p) for p in ps]
         header = [h for h in site.header if rng.random() < 0.9]
         if rng.random() < 0.3:
-            header.append(f"Published {rng.choice(MONTHS)} {rng.randint(1, 28)}, {rng.randint(1, 12)}:{rng.randint(0, 59):02d} {rng.choice(('AM', 'PM'))}")
+            header.append(
+                f"Published {rng.choice(MONTHS)} {rng.randint(1, 28)}, {rng.randint(1, 12)}:{rng.randint(0, 59):02d} {rng.choice(('AM', 'PM'))}"
+            )
         footer = [f for f in site.footer if rng.random() < 0.9]
         lines = header + ps + footer
         if rewrap:
@@ -515,8 +539,13 @@ class Generator:
                 else:
                     ps[rng.randrange(1, len(ps))] = self.paragraph()
         text = self.render(
-            ps, site, dateline, credit,
-            rewrap="rewrapped" in edits, whitespace="whitespace" in edits, double_capture=rng.random() < 0.03,
+            ps,
+            site,
+            dateline,
+            credit,
+            rewrap="rewrapped" in edits,
+            whitespace="whitespace" in edits,
+            double_capture=rng.random() < 0.03,
         )
         return text, edits, tuple(ps)
 
@@ -601,5 +630,7 @@ def summary(docs: Sequence[Doc], threshold: float = 0.8) -> dict[str, object]:
         "kinds": kinds,
         "true_duplicates": sum(d.is_duplicate(threshold) for d in docs),
         "republications_below_threshold": sum(not d.is_duplicate(threshold) for d in rep),
-        "hard_negatives_at_or_above_threshold": sum(d.is_duplicate(threshold) for d in docs if d.kind in ("follow_up", "shared_quote")),
+        "hard_negatives_at_or_above_threshold": sum(
+            d.is_duplicate(threshold) for d in docs if d.kind in ("follow_up", "shared_quote")
+        ),
     }

@@ -95,21 +95,99 @@ COUNTRIES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 FIRST_NAMES = (
-    "Nguyen", "Tran", "Siti", "Ahmad", "Maria", "Jose", "Anna", "Piotr", "Kwame", "Amina", "Rahul",
-    "Priya", "Carlos", "Lucia", "Mehmet", "Ayse", "Fatima", "Omar", "Daniel", "Sarah", "Kenji",
-    "Somchai", "Malee", "Joao", "Ines", "Olga", "Ibrahim", "Grace", "Peter", "Elena", "Tomasz",
-    "Nadia", "Samuel", "Rosa", "Hassan", "Linh", "Budi", "Dewi", "Arjun", "Chloe", "Mateus",
+    "Nguyen",
+    "Tran",
+    "Siti",
+    "Ahmad",
+    "Maria",
+    "Jose",
+    "Anna",
+    "Piotr",
+    "Kwame",
+    "Amina",
+    "Rahul",
+    "Priya",
+    "Carlos",
+    "Lucia",
+    "Mehmet",
+    "Ayse",
+    "Fatima",
+    "Omar",
+    "Daniel",
+    "Sarah",
+    "Kenji",
+    "Somchai",
+    "Malee",
+    "Joao",
+    "Ines",
+    "Olga",
+    "Ibrahim",
+    "Grace",
+    "Peter",
+    "Elena",
+    "Tomasz",
+    "Nadia",
+    "Samuel",
+    "Rosa",
+    "Hassan",
+    "Linh",
+    "Budi",
+    "Dewi",
+    "Arjun",
+    "Chloe",
+    "Mateus",
 )
 LAST_NAMES = (
-    "Van Hung", "Thi Lan", "Rahman", "Santos", "Kowalski", "Mensah", "Okafor", "Sharma", "Patel",
-    "Gomez", "Yilmaz", "Haddad", "Mwangi", "Silva", "Pereira", "Nowak", "Ibrahim", "Chen",
-    "Suzuki", "Wongsakul", "Rodrigues", "Hansen", "Benali", "Duc Minh", "Hartono", "Lim",
-    "Fernandez", "Abubakar", "Osei", "Morales", "Berg", "Kaya", "Khan", "Reyes", "Tanaka",
+    "Van Hung",
+    "Thi Lan",
+    "Rahman",
+    "Santos",
+    "Kowalski",
+    "Mensah",
+    "Okafor",
+    "Sharma",
+    "Patel",
+    "Gomez",
+    "Yilmaz",
+    "Haddad",
+    "Mwangi",
+    "Silva",
+    "Pereira",
+    "Nowak",
+    "Ibrahim",
+    "Chen",
+    "Suzuki",
+    "Wongsakul",
+    "Rodrigues",
+    "Hansen",
+    "Benali",
+    "Duc Minh",
+    "Hartono",
+    "Lim",
+    "Fernandez",
+    "Abubakar",
+    "Osei",
+    "Morales",
+    "Berg",
+    "Kaya",
+    "Khan",
+    "Reyes",
+    "Tanaka",
 )
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -128,8 +206,20 @@ class Topic:
 TOPICS: tuple[Topic, ...] = (
     Topic(
         "economy",
-        ("Ministry of Finance", "Ministry of Industry and Trade", "General Statistics Office", "central bank", "Chamber of Commerce"),
-        ("the finance minister", "the deputy trade minister", "chief economist at the central bank", "head of the statistics office", "a senior trade official"),
+        (
+            "Ministry of Finance",
+            "Ministry of Industry and Trade",
+            "General Statistics Office",
+            "central bank",
+            "Chamber of Commerce",
+        ),
+        (
+            "the finance minister",
+            "the deputy trade minister",
+            "chief economist at the central bank",
+            "head of the statistics office",
+            "a senior trade official",
+        ),
         ("rice", "textile", "electronics", "seafood", "coffee", "furniture", "steel", "rubber"),
         (
             "{Country}'s {thing} exports {rose|climbed|increased|jumped} {pct} percent {in the first quarter|in the first half of the year|year on year} to {amount}, {theinst} said on {day}.",
@@ -154,8 +244,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "diplomacy",
-        ("Ministry of Foreign Affairs", "National Assembly", "Office of the President", "Embassy in {city2}", "foreign affairs committee"),
-        ("the foreign minister", "the deputy prime minister", "a government spokesperson", "the ambassador", "the president"),
+        (
+            "Ministry of Foreign Affairs",
+            "National Assembly",
+            "Office of the President",
+            "Embassy in {city2}",
+            "foreign affairs committee",
+        ),
+        (
+            "the foreign minister",
+            "the deputy prime minister",
+            "a government spokesperson",
+            "the ambassador",
+            "the president",
+        ),
         ("trade", "security", "maritime", "climate", "energy", "education", "health"),
         (
             "{Country} and {Partner} agreed on {day} to {deepen|strengthen|expand} cooperation in {thing}, {investment and tourism|defence and law enforcement|science and education}, during talks in {city}.",
@@ -177,8 +279,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "disaster",
-        ("National Disaster Management Agency", "Meteorological Department", "Red Cross", "provincial government", "civil defence office"),
-        ("the provincial governor", "a disaster agency spokesperson", "the head of the rescue team", "a local official", "the director of the weather bureau"),
+        (
+            "National Disaster Management Agency",
+            "Meteorological Department",
+            "Red Cross",
+            "provincial government",
+            "civil defence office",
+        ),
+        (
+            "the provincial governor",
+            "a disaster agency spokesperson",
+            "the head of the rescue team",
+            "a local official",
+            "the director of the weather bureau",
+        ),
         ("flooding", "landslides", "a storm", "heavy rain", "an earthquake", "a typhoon"),
         (
             "At least {count} people were killed and {count2} others {injured|missing} after {thing} hit {region} province {on {day}|overnight|early on {day}}, {theinst} said.",
@@ -200,8 +314,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "health",
-        ("Ministry of Health", "National Institute of Hygiene", "World Health Organization", "provincial health department", "Hospital for Tropical Diseases"),
-        ("the health minister", "the director of the provincial health department", "a WHO representative", "the hospital director", "an epidemiologist"),
+        (
+            "Ministry of Health",
+            "National Institute of Hygiene",
+            "World Health Organization",
+            "provincial health department",
+            "Hospital for Tropical Diseases",
+        ),
+        (
+            "the health minister",
+            "the director of the provincial health department",
+            "a WHO representative",
+            "the hospital director",
+            "an epidemiologist",
+        ),
         ("dengue fever", "measles", "influenza", "cholera", "hand, foot and mouth disease", "tuberculosis"),
         (
             "Health authorities in {city} {reported|recorded} {count} new cases of {thing} {last week|in the past seven days|on {day}}, {bringing the total this year to|for a total this year of} {bignum}.",
@@ -222,8 +348,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "transport",
-        ("Ministry of Transport", "city People's Committee", "national railway company", "airport authority", "public works department"),
-        ("the transport minister", "the project director", "the chairman of the city", "a railway spokesperson", "a senior engineer"),
+        (
+            "Ministry of Transport",
+            "city People's Committee",
+            "national railway company",
+            "airport authority",
+            "public works department",
+        ),
+        (
+            "the transport minister",
+            "the project director",
+            "the chairman of the city",
+            "a railway spokesperson",
+            "a senior engineer",
+        ),
         ("metro line", "expressway", "airport terminal", "high-speed railway", "bridge", "port"),
         (
             "{Construction|Work} on the {long-delayed|new|second} {thing} {linking|between} {city} and {city2} {will begin|began|resumed} {on {day}|this month|in {month}}, {theinst} said.",
@@ -265,8 +403,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "energy",
-        ("Ministry of Energy", "national power company", "Ministry of Natural Resources and Environment", "energy regulator", "Renewable Energy Association"),
-        ("the energy minister", "the head of the power company", "an energy analyst", "the environment minister", "a regulator spokesperson"),
+        (
+            "Ministry of Energy",
+            "national power company",
+            "Ministry of Natural Resources and Environment",
+            "energy regulator",
+            "Renewable Energy Association",
+        ),
+        (
+            "the energy minister",
+            "the head of the power company",
+            "an energy analyst",
+            "the environment minister",
+            "a regulator spokesperson",
+        ),
         ("solar", "wind", "coal", "hydropower", "gas", "battery storage"),
         (
             "{Country} plans to {add|build} {mw} megawatts of {thing} capacity by {year} {under|as part of} a {new|revised} national power plan approved on {day}.",
@@ -286,8 +436,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "education",
-        ("Ministry of Education and Training", "National University", "teachers' union", "provincial education department", "examination board"),
-        ("the education minister", "the rector", "a union leader", "the head of the education department", "a school principal"),
+        (
+            "Ministry of Education and Training",
+            "National University",
+            "teachers' union",
+            "provincial education department",
+            "examination board",
+        ),
+        (
+            "the education minister",
+            "the rector",
+            "a union leader",
+            "the head of the education department",
+            "a school principal",
+        ),
         ("entrance exam", "school curriculum", "teacher salaries", "tuition fees", "textbook reform"),
         (
             "More than {bignum} students {sat|took} the national {thing} {on {day}|this week}, {theinst} said, {up|down} {smallpct} percent from last year.",
@@ -343,22 +505,51 @@ GENERIC_CLAIMS = (
 )
 
 QUOTE_OPENERS = (
-    "We are confident that", "It is clear that", "Everyone here knows that", "I can say today that",
-    "Our message is simple:", "We have always said that", "Let me be very clear:", "What we have seen shows that",
+    "We are confident that",
+    "It is clear that",
+    "Everyone here knows that",
+    "I can say today that",
+    "Our message is simple:",
+    "We have always said that",
+    "Let me be very clear:",
+    "What we have seen shows that",
 )
 QUOTE_TAILS = (
-    "", ", and we will keep working with all our partners", " despite the difficult conditions",
-    ", even if it takes longer than we hoped", ", and the coming months will prove it", " for years to come",
+    "",
+    ", and we will keep working with all our partners",
+    " despite the difficult conditions",
+    ", even if it takes longer than we hoped",
+    ", and the coming months will prove it",
+    " for years to come",
 )
 MARKETS = (
-    "the United States", "China", "Japan", "South Korea", "the European Union", "India",
-    "Australia", "the Middle East", "Africa", "Latin America", "Singapore", "Taiwan",
+    "the United States",
+    "China",
+    "Japan",
+    "South Korea",
+    "the European Union",
+    "India",
+    "Australia",
+    "the Middle East",
+    "Africa",
+    "Latin America",
+    "Singapore",
+    "Taiwan",
 )
 RIVERS = ("Red", "Ma", "Mekong", "Cau", "Bang Pakong", "Pasig", "Tana", "Ogun", "Vistula", "Tagus")
 COMPANIES = (
-    "Vinacapital Trading", "Harbourline Logistics", "Sao Mai Construction", "Pacific Delta Holdings",
-    "Golden River Steel", "Northstar Engineering", "Lotus Agro", "Bluewave Shipping", "Mekong Pharma",
-    "Sunrise Property", "Eastgate Securities", "Kinh Bac Energy",
+    "Vinacapital Trading",
+    "Harbourline Logistics",
+    "Sao Mai Construction",
+    "Pacific Delta Holdings",
+    "Golden River Steel",
+    "Northstar Engineering",
+    "Lotus Agro",
+    "Bluewave Shipping",
+    "Mekong Pharma",
+    "Sunrise Property",
+    "Eastgate Securities",
+    "Kinh Bac Energy",
 )
 
 
@@ -416,32 +607,79 @@ def make_cast(rng: random.Random, topic: Topic, country_index: int | None = None
     roles = rng.sample(topic.roles, 3)
     year = rng.randint(2025, 2032)
     v = {
-        "country": name, "adj": adj, "city": city, "city2": city2, "partner": partner,
-        "inst": inst, "theinst": f"the {inst}",
-        "market": markets[0], "market2": markets[1], "market3": markets[2],
-        "thing": rng.choice(topic.things), "currency": currency,
-        "person": f"{people[0]}, {roles[0]},", "person2": f"{people[1]}, {roles[1]},",
+        "country": name,
+        "adj": adj,
+        "city": city,
+        "city2": city2,
+        "partner": partner,
+        "inst": inst,
+        "theinst": f"the {inst}",
+        "market": markets[0],
+        "market2": markets[1],
+        "market3": markets[2],
+        "thing": rng.choice(topic.things),
+        "currency": currency,
+        "person": f"{people[0]}, {roles[0]},",
+        "person2": f"{people[1]}, {roles[1]},",
         "defendant": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-        "speaker": people[2], "speakerrole": roles[2],
-        "pct": f"{rng.randint(21, 399) / 10:.1f}", "pct2": f"{rng.randint(11, 149) / 10:.1f}",
-        "smallpct": f"{rng.randint(1, 49) / 10:.1f}", "smallpct2": f"{rng.randint(3, 25)}",
-        "target": rng.choice(("3", "3.5", "4", "4.5")), "rate": f"{rng.randint(15, 90) / 10:.1f}",
-        "gdp": f"{rng.randint(25, 75) / 10:.1f}", "gdp2": f"{rng.randint(20, 70) / 10:.1f}",
-        "amount": _amount(rng, currency), "amount2": _amount(rng, currency),
-        "amount3": _amount(rng, currency), "amount4": _amount(rng, currency),
-        "count": str(rng.randint(3, 60)), "count2": str(rng.randint(2, 90)),
-        "count3": str(rng.randint(100, 3000)), "count4": str(rng.randint(10, 300)),
-        "bignum": f"{rng.randint(2, 980) * 100:,}", "smallnum": str(rng.randint(2, 6)),
-        "smallnum2": str(rng.randint(7, 12)), "smallnum3": str(rng.randint(13, 20)),
-        "mins": str(rng.randint(35, 95)), "mw": f"{rng.randint(5, 300) * 100:,}",
-        "hectares": f"{rng.randint(5, 400) * 100:,}", "rain": str(rng.randint(150, 450)),
-        "year": str(year), "year2": str(year + rng.randint(3, 10)), "lastyear": str(rng.randint(2015, 2023)),
-        "estyear": str(rng.randint(1965, 2012)), "day": rng.choice(DAYS), "month": rng.choice(MONTHS),
-        "month2": rng.choice(MONTHS), "dayn": str(rng.randint(1, 28)),
+        "speaker": people[2],
+        "speakerrole": roles[2],
+        "pct": f"{rng.randint(21, 399) / 10:.1f}",
+        "pct2": f"{rng.randint(11, 149) / 10:.1f}",
+        "smallpct": f"{rng.randint(1, 49) / 10:.1f}",
+        "smallpct2": f"{rng.randint(3, 25)}",
+        "target": rng.choice(("3", "3.5", "4", "4.5")),
+        "rate": f"{rng.randint(15, 90) / 10:.1f}",
+        "gdp": f"{rng.randint(25, 75) / 10:.1f}",
+        "gdp2": f"{rng.randint(20, 70) / 10:.1f}",
+        "amount": _amount(rng, currency),
+        "amount2": _amount(rng, currency),
+        "amount3": _amount(rng, currency),
+        "amount4": _amount(rng, currency),
+        "count": str(rng.randint(3, 60)),
+        "count2": str(rng.randint(2, 90)),
+        "count3": str(rng.randint(100, 3000)),
+        "count4": str(rng.randint(10, 300)),
+        "bignum": f"{rng.randint(2, 980) * 100:,}",
+        "smallnum": str(rng.randint(2, 6)),
+        "smallnum2": str(rng.randint(7, 12)),
+        "smallnum3": str(rng.randint(13, 20)),
+        "mins": str(rng.randint(35, 95)),
+        "mw": f"{rng.randint(5, 300) * 100:,}",
+        "hectares": f"{rng.randint(5, 400) * 100:,}",
+        "rain": str(rng.randint(150, 450)),
+        "year": str(year),
+        "year2": str(year + rng.randint(3, 10)),
+        "lastyear": str(rng.randint(2015, 2023)),
+        "estyear": str(rng.randint(1965, 2012)),
+        "day": rng.choice(DAYS),
+        "month": rng.choice(MONTHS),
+        "month2": rng.choice(MONTHS),
+        "dayn": str(rng.randint(1, 28)),
         "ordinal": rng.choice(("second", "third", "fourth", "fifth", "sixth")),
-        "region": rng.choice(("Quang Binh", "Nghe An", "Lao Cai", "Aceh", "Sabah", "Isan", "Mindanao", "Rift Valley", "Kano", "Para", "Biobio", "Silesia", "Alentejo", "Anatolia", "Sindh", "Oaxaca")),
+        "region": rng.choice(
+            (
+                "Quang Binh",
+                "Nghe An",
+                "Lao Cai",
+                "Aceh",
+                "Sabah",
+                "Isan",
+                "Mindanao",
+                "Rift Valley",
+                "Kano",
+                "Para",
+                "Biobio",
+                "Silesia",
+                "Alentejo",
+                "Anatolia",
+                "Sindh",
+                "Oaxaca",
+            )
+        ),
         "village": f"{rng.choice(('Ban', 'Kampung', 'Lang', 'Barrio', 'Vila'))} {rng.choice(('Na', 'Hoa', 'Baru', 'Nuevo', 'Sari', 'Dong', 'Alta'))}",
-        "river": rng.choice(RIVERS), "company": rng.choice(COMPANIES),
+        "river": rng.choice(RIVERS),
+        "company": rng.choice(COMPANIES),
     }
     return Cast(topic, v)
 
@@ -635,28 +873,71 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "dev": Profile(
         sites=(
-            "vietnamplus.example", "dailyledger.example", "asiawire.example", "capitalpost.example",
-            "regionaltimes.example", "newsroom24.example", "morningherald.example", "bizjournal.example",
-            "thecoastnews.example", "metroreport.example", "globalbrief.example", "eveningstar.example",
+            "vietnamplus.example",
+            "dailyledger.example",
+            "asiawire.example",
+            "capitalpost.example",
+            "regionaltimes.example",
+            "newsroom24.example",
+            "morningherald.example",
+            "bizjournal.example",
+            "thecoastnews.example",
+            "metroreport.example",
+            "globalbrief.example",
+            "eveningstar.example",
         ),
         boilerplate_sites=("citybeat.example", "provincenews.example", "portalasia.example", "hometownpress.example"),
         headers=(
-            "Home > World > Asia-Pacific", "Home | News | Business", "Latest news", "Share this article",
-            "Published {d} {Month}, updated 2 hours ago", "By Staff Writer", "Reading time: 3 min",
-            "Advertisement", "Listen to this article", "Subscribe for unlimited access",
-            "Breaking: live updates", "Print this page",
+            "Home > World > Asia-Pacific",
+            "Home | News | Business",
+            "Latest news",
+            "Share this article",
+            "Published {d} {Month}, updated 2 hours ago",
+            "By Staff Writer",
+            "Reading time: 3 min",
+            "Advertisement",
+            "Listen to this article",
+            "Subscribe for unlimited access",
+            "Breaking: live updates",
+            "Print this page",
         ),
         footers=(
-            "Copyright © The Daily Ledger. All rights reserved.", "Follow us on Facebook and X for the latest news.",
-            "Sign up for our morning newsletter.", "Tags: economy, region, politics",
-            "This article was republished from a wire service.", "Have a news tip? Write to our newsroom.",
-            "Related: more stories from the region", "Comments are closed.",
-            "Source: agencies", "Read more in our business section.",
+            "Copyright © The Daily Ledger. All rights reserved.",
+            "Follow us on Facebook and X for the latest news.",
+            "Sign up for our morning newsletter.",
+            "Tags: economy, region, politics",
+            "This article was republished from a wire service.",
+            "Have a news tip? Write to our newsroom.",
+            "Related: more stories from the region",
+            "Comments are closed.",
+            "Source: agencies",
+            "Read more in our business section.",
         ),
         menu=(
-            "Home", "News", "World", "Business", "Sport", "Culture", "Opinion", "Video", "Podcasts",
-            "Weather", "Travel", "Science", "Health", "Contact us", "About us", "Advertise", "Careers",
-            "Privacy policy", "Terms of use", "Archive", "Newsletters", "Photos", "Lifestyle", "Tech",
+            "Home",
+            "News",
+            "World",
+            "Business",
+            "Sport",
+            "Culture",
+            "Opinion",
+            "Video",
+            "Podcasts",
+            "Weather",
+            "Travel",
+            "Science",
+            "Health",
+            "Contact us",
+            "About us",
+            "Advertise",
+            "Careers",
+            "Privacy policy",
+            "Terms of use",
+            "Archive",
+            "Newsletters",
+            "Photos",
+            "Lifestyle",
+            "Tech",
         ),
         promos=(
             "Get the best of our journalism delivered to your inbox every morning. Sign up now, it is free.",
@@ -667,8 +948,13 @@ PROFILES: dict[str, Profile] = {
             "Our newsroom works around the clock to bring you accurate news from the city and the province.",
         ),
         datelines=(
-            "HANOI (VNA) — ", "BEIJING, {Month} {d} (Xinhua) -- ", "(Reuters) - ", "{CITY} (AFP) — ",
-            "{CITY}, {Month} {d} (Reuters) - ", "{CITY} (AP) — ", "JAKARTA, {Month} {d} (Antara) - ",
+            "HANOI (VNA) — ",
+            "BEIJING, {Month} {d} (Xinhua) -- ",
+            "(Reuters) - ",
+            "{CITY} (AFP) — ",
+            "{CITY}, {Month} {d} (Reuters) - ",
+            "{CITY} (AP) — ",
+            "JAKARTA, {Month} {d} (Antara) - ",
             "{CITY} (VNA) – ",
         ),
         credits=("-VNA", " — AFP", " (Reuters)", " -- Xinhua", " (AP)", ".- VNA"),
@@ -678,26 +964,67 @@ PROFILES: dict[str, Profile] = {
     ),
     "heldout": Profile(
         sites=(
-            "northernobserver.example", "kyodowire.example", "newsdesk.example", "thetribune.example",
-            "bangkoknow.example", "manilabulletin.example", "pressgazette.example", "valleyvoice.example",
-            "midweekmail.example", "harbourtimes.example", "continentnews.example", "suburbanpost.example",
+            "northernobserver.example",
+            "kyodowire.example",
+            "newsdesk.example",
+            "thetribune.example",
+            "bangkoknow.example",
+            "manilabulletin.example",
+            "pressgazette.example",
+            "valleyvoice.example",
+            "midweekmail.example",
+            "harbourtimes.example",
+            "continentnews.example",
+            "suburbanpost.example",
         ),
         boilerplate_sites=("localwire.example", "districttoday.example", "islandnews.example", "rivercitypost.example"),
         headers=(
-            "You are here: Front page / International", "Top stories", "Posted by the news desk",
-            "Last updated: {d} {Month}", "Text size: A A A", "Sponsored content below",
-            "Email this story", "Listen (4 min)", "Exclusive", "Photo: file",
+            "You are here: Front page / International",
+            "Top stories",
+            "Posted by the news desk",
+            "Last updated: {d} {Month}",
+            "Text size: A A A",
+            "Sponsored content below",
+            "Email this story",
+            "Listen (4 min)",
+            "Exclusive",
+            "Photo: file",
         ),
         footers=(
-            "All material © Northern Observer Media. Reproduction prohibited.", "Share on WhatsApp | Telegram | Email",
-            "Join our Telegram channel for alerts.", "Filed under: Asia, Markets",
-            "Edited by the regional desk.", "Report an error in this story.",
-            "See also: earlier coverage", "Posted in News", "With wires", "Continue reading on our app.",
+            "All material © Northern Observer Media. Reproduction prohibited.",
+            "Share on WhatsApp | Telegram | Email",
+            "Join our Telegram channel for alerts.",
+            "Filed under: Asia, Markets",
+            "Edited by the regional desk.",
+            "Report an error in this story.",
+            "See also: earlier coverage",
+            "Posted in News",
+            "With wires",
+            "Continue reading on our app.",
         ),
         menu=(
-            "Front page", "National", "International", "Markets", "Football", "Arts", "Columns",
-            "Multimedia", "Radio", "Forecast", "Motoring", "Property", "Education", "Jobs",
-            "Classifieds", "Obituaries", "Puzzles", "Letters", "Feedback", "Site map", "RSS", "E-paper",
+            "Front page",
+            "National",
+            "International",
+            "Markets",
+            "Football",
+            "Arts",
+            "Columns",
+            "Multimedia",
+            "Radio",
+            "Forecast",
+            "Motoring",
+            "Property",
+            "Education",
+            "Jobs",
+            "Classifieds",
+            "Obituaries",
+            "Puzzles",
+            "Letters",
+            "Feedback",
+            "Site map",
+            "RSS",
+            "E-paper",
         ),
         promos=(
             "This site uses cookies and similar technologies. Manage your preferences or accept all to continue reading.",
@@ -708,8 +1035,14 @@ PROFILES: dict[str, Profile] = {
             "Our reporters cover every district of the province; send your photos and stories to the desk.",
         ),
         datelines=(
-            "MOSCOW, {Month} {d}. /TASS/. ", "KUALA LUMPUR, {Month} {d} (Bernama) -- ", "SEOUL, {Month} {d} (Yonhap) -- ",
-            "TOKYO (Kyodo) -- ", "{CITY}: ", "{CITY} (dpa) - ", "MANILA (PNA) -- ", "{CITY}, {Month} {d} (IANS) ",
+            "MOSCOW, {Month} {d}. /TASS/. ",
+            "KUALA LUMPUR, {Month} {d} (Bernama) -- ",
+            "SEOUL, {Month} {d} (Yonhap) -- ",
+            "TOKYO (Kyodo) -- ",
+            "{CITY}: ",
+            "{CITY} (dpa) - ",
+            "MANILA (PNA) -- ",
+            "{CITY}, {Month} {d} (IANS) ",
         ),
         credits=(" --Bernama", " (Yonhap)", " /TASS/", " — Kyodo", " (dpa)", " - PNA"),
         wrap=(56, 82),
@@ -723,7 +1056,9 @@ SPLIT_SALT = {"dev": "dev-1f0c", "heldout": "heldout-8a2e"}
 
 def dateline(profile: Profile, rng: random.Random, city: str) -> str:
     """A leading dateline of the split, for a story in ``city``."""
-    return rng.choice(profile.datelines).format(CITY=city.upper(), Month=rng.choice(MONTHS)[:3 + rng.randint(0, 6)].rstrip(), d=rng.randint(1, 28))
+    return rng.choice(profile.datelines).format(
+        CITY=city.upper(), Month=rng.choice(MONTHS)[: 3 + rng.randint(0, 6)].rstrip(), d=rng.randint(1, 28)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -731,12 +1066,30 @@ def dateline(profile: Profile, rng: random.Random, city: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 SYNONYMS = {
-    "said": "told reporters", "also": "further", "but": "however", "more than": "over",
-    "about": "around", "people": "persons", "percent": "per cent", "government": "administration",
-    "expected": "forecast", "plans": "intends", "will": "would", "rose": "increased",
-    "fell": "dropped", "including": "among them", "officials": "authorities", "new": "fresh",
-    "city": "municipality", "help": "assist", "after": "following", "before": "prior to",
-    "because": "as", "on Monday": "Monday", "last year": "in the previous year", "show": "indicate",
+    "said": "told reporters",
+    "also": "further",
+    "but": "however",
+    "more than": "over",
+    "about": "around",
+    "people": "persons",
+    "percent": "per cent",
+    "government": "administration",
+    "expected": "forecast",
+    "plans": "intends",
+    "will": "would",
+    "rose": "increased",
+    "fell": "dropped",
+    "including": "among them",
+    "officials": "authorities",
+    "new": "fresh",
+    "city": "municipality",
+    "help": "assist",
+    "after": "following",
+    "before": "prior to",
+    "because": "as",
+    "on Monday": "Monday",
+    "last year": "in the previous year",
+    "show": "indicate",
 }
 WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+|\d[\d,.]*")
 
@@ -777,7 +1130,9 @@ def edit_words(paragraphs: list[str], rng: random.Random, fraction: float) -> li
 TYPOGRAPHY: dict[str, Callable[[str, random.Random], str]] = {
     "curly": lambda t, r: re.sub(r"'", "’", re.sub(r'"([^"]*)"', r"“\1”", t)),
     "dashes": lambda t, r: t.replace(" - ", " — ").replace(" -- ", " – ").replace("--", "—"),
-    "nbsp": lambda t, r: re.sub(r"(\d) (percent|per cent|million|billion|trillion|people|km)", "\\1\u00a0\\2", t).replace(". ", ".\u00a0 ", 3),
+    "nbsp": lambda t, r: re.sub(
+        r"(\d) (percent|per cent|million|billion|trillion|people|km)", "\\1\u00a0\\2", t
+    ).replace(". ", ".\u00a0 ", 3),
     "ellipsis": lambda t, r: t.replace("...", "…"),
     "guillemets": lambda t, r: re.sub(r'"([^"]*)"', r"« \1 »", t),
     "apostrophe": lambda t, r: t.replace("'", "ʼ"),
@@ -811,8 +1166,15 @@ EDITS = ("site", "dateline", "typography", "words", "para-add", "para-drop", "me
 # 95th 0.97 on --base generated).
 SINGLE_EDIT = 0.15  # the share of copies with one edit only
 EDIT_RATES = {
-    "site": 0.8, "dateline": 0.7, "typography": 0.6, "words": 0.65, "para-add": 0.25,
-    "para-drop": 0.3, "merge": 0.3, "split": 0.2, "wrap": 0.2,
+    "site": 0.8,
+    "dateline": 0.7,
+    "typography": 0.6,
+    "words": 0.65,
+    "para-add": 0.25,
+    "para-drop": 0.3,
+    "merge": 0.3,
+    "split": 0.2,
+    "wrap": 0.2,
 }
 
 
@@ -830,7 +1192,9 @@ def site_lines(profile: Profile, rng: random.Random, pool: tuple[str, ...], budg
 def editorial_paragraph(rng: random.Random, body: Body) -> str:
     """A paragraph an outlet adds: context of its own, written by the grammar."""
     cast = body.cast or make_cast(rng, rng.choice(TOPICS))
-    return " ".join(cast.fill(rng.choice(GENERIC_SENTENCES + cast.topic.sentences), rng) for _ in range(rng.randint(1, 2)))
+    return " ".join(
+        cast.fill(rng.choice(GENERIC_SENTENCES + cast.topic.sentences), rng) for _ in range(rng.randint(1, 2))
+    )
 
 
 def drop_paragraphs(paragraphs: list[str], rng: random.Random, n: int) -> list[str]:
@@ -906,7 +1270,9 @@ def make_copy(original: Doc, profile: Profile, rng: random.Random) -> tuple[str,
         budget = int(size * rng.uniform(0.03, 0.15))
         head_budget = int(budget * rng.uniform(0.2, 0.8))
         header = site_lines(profile, rng, profile.headers, head_budget) if rng.random() < 0.8 else []
-        footer = site_lines(profile, rng, profile.footers, budget - head_budget) if rng.random() < 0.8 or not header else []
+        footer = (
+            site_lines(profile, rng, profile.footers, budget - head_budget) if rng.random() < 0.8 or not header else []
+        )
         text_pars = header + text_pars + footer
     return sep.join(text_pars), edits, site
 
@@ -1032,14 +1398,26 @@ def build(n_docs: int, split: str, base_kind: type[GeneratedBase] | Path, seed: 
     base: Base = GeneratedBase(rng_story) if base_kind is GeneratedBase else FileBase(Path(str(base_kind)), rng_story)
     left = base.left()
     if left is not None and left < BODIES_PER_DOC * n_docs:
-        print(f"republish_corpus: {left} articles in the base make about {int(left / BODIES_PER_DOC)} documents, not {n_docs}", file=sys.stderr)
+        print(
+            f"republish_corpus: {left} articles in the base make about {int(left / BODIES_PER_DOC)} documents, not {n_docs}",
+            file=sys.stderr,
+        )
         n_docs = int(left / BODIES_PER_DOC)
     counts = plan_counts(n_docs)
     docs: list[Doc] = []
     counter = iter(range(10**9))
 
-    def new_doc(body: Body, kind: str, story: str | None, original: Doc | None, time: float, site: str,
-                text: str | None = None, lead: str = "", credit: str = "") -> Doc:
+    def new_doc(
+        body: Body,
+        kind: str,
+        story: str | None,
+        original: Doc | None,
+        time: float,
+        site: str,
+        text: str | None = None,
+        lead: str = "",
+        credit: str = "",
+    ) -> Doc:
         n = next(counter)
         doc_id = f"{split[0]}{seed:02d}-{n:06d}"
         if text is None:
@@ -1067,7 +1445,9 @@ def build(n_docs: int, split: str, base_kind: type[GeneratedBase] | Path, seed: 
         city = body.cast.values["city"] if body.cast else rng_edit.choice(rng_edit.choice(COUNTRIES)[2])
         lead = dateline(profile, rng_edit, city) if rng_edit.random() < 0.55 else ""
         credit = rng_edit.choice(profile.credits) if rng_edit.random() < 0.3 else ""
-        return new_doc(body, "original", None, None, rng_time.random(), rng_edit.choice(profile.sites), lead=lead, credit=credit)
+        return new_doc(
+            body, "original", None, None, rng_time.random(), rng_edit.choice(profile.sites), lead=lead, credit=credit
+        )
 
     # Stories and their copies.
     originals: list[Doc] = []
@@ -1202,7 +1582,9 @@ def write(docs: Sequence[Doc], out: Path, truth: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--docs", type=int, default=20000, help="documents in the stream (default: 20000)")
     p.add_argument("--split", choices=sorted(PROFILES), default="dev")
     p.add_argument("--base", default="generated", help="'generated' or a JSONL file of real articles (a 'text' field)")

@@ -100,7 +100,9 @@ def test_verification_shares_balance_the_texts_they_involve() -> None:
         def __init__(self) -> None:
             self.shares: list[np.ndarray] = []
 
-        def run(self, remote: object, local: Callable[..., Any], jobs: list[tuple[Any, ...]], put: Callable[..., None]) -> None:
+        def run(
+            self, remote: object, local: Callable[..., Any], jobs: list[tuple[Any, ...]], put: Callable[..., None]
+        ) -> None:
             for k, job in enumerate(jobs):
                 self.shares.append(job[0])
                 put(k, np.full(len(job[0]), float(k)))
@@ -349,7 +351,9 @@ def test_reuse_large_blocks_stops_refaulting_freed_temporaries() -> None:
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("the fault counts are glibc's behaviour")
     faults = {
-        how: int(subprocess.run([sys.executable, "-c", _FAULTS, how], capture_output=True, text=True, check=True).stdout)
+        how: int(
+            subprocess.run([sys.executable, "-c", _FAULTS, how], capture_output=True, text=True, check=True).stdout
+        )
         for how in ("plain", "reuse")
     }
     assert faults["reuse"] < faults["plain"] / 2, faults

@@ -36,7 +36,9 @@ def test_registry_twin_is_made_from_the_toml(monkeypatch, tmp_path) -> None:
     with open(_registry._TOML, "rb") as f:
         data = f.read()
     with open(_registry._TWIN, encoding="utf-8") as f:
-        assert f.read() == _registry.twin_text(data), "run: python -c 'from newsclean._registry import write_twin; write_twin()'"
+        assert f.read() == _registry.twin_text(data), (
+            "run: python -c 'from newsclean._registry import write_twin; write_twin()'"
+        )
     assert Registry.load() == Registry.from_entries(_registry._parse(data, "agencies.toml"), "agencies.toml")
     stale = tmp_path / "agencies.json"
     stale.write_text(_registry.twin_text(data).replace('"AFP"', '"AFX2"', 1), encoding="utf-8")
@@ -223,9 +225,10 @@ def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str)
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.sampled_from(["TOKYO", "Tokyo", "T", "Th", "U.S.", "ᾼ", "X\u0345", ",", " ", "June 8", "Kyodo", "-", ":"]), max_size=7).map(
-        "".join
-    )
+    st.lists(
+        st.sampled_from(["TOKYO", "Tokyo", "T", "Th", "U.S.", "ᾼ", "X\u0345", ",", " ", "June 8", "Kyodo", "-", ":"]),
+        max_size=7,
+    ).map("".join)
 )
 @example("X\u0345 Kyodo -")
 @example("TOKYO, June 8 Kyodo -")

@@ -130,7 +130,11 @@ def test_what_could_not_be_written_is_not_remembered(tmp_path: Path) -> None:
     data = jsonl(DOCS).encode()
     with open(os.devnull, "rb") as nothing, open("/dev/full", "wb") as full:
         done = subprocess.run(
-            [entry_point(), "dedup", "--index", str(index)], input=data, stdout=full, stderr=subprocess.PIPE, timeout=120
+            [entry_point(), "dedup", "--index", str(index)],
+            input=data,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
         )
     del nothing
     assert done.returncode == 1 and "No space left on device" in done.stderr.decode()
@@ -145,7 +149,9 @@ def test_what_could_not_be_written_is_not_remembered(tmp_path: Path) -> None:
     exact = ["--threshold", "1.0", "--containment", "1.0"]
     index = tmp_path / "exact.nci"
     proc = subprocess.Popen(
-        [entry_point(), "dedup", "--index", str(index), *exact, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [entry_point(), "dedup", "--index", str(index), *exact, str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None
     proc.stdout.readline()

@@ -162,4 +162,6 @@ def test_buckets_bigger_than_the_cap_decide_as_one_pass() -> None:
     assert sum(r.new for r in whole) == len({d.story for d in stories})
     for size in (7, 100):
         index = DedupIndex()
-        assert [r for a in range(0, len(texts), size) for r in index.add_many(texts[a : a + size], ids[a : a + size])] == whole
+        assert [
+            r for a in range(0, len(texts), size) for r in index.add_many(texts[a : a + size], ids[a : a + size])
+        ] == whole

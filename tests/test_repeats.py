@@ -135,7 +135,6 @@ def test_threshold_is_respected() -> None:
     assert rules(LONG_A + "\n" + variant, threshold=min(1.0, sim + 0.01)) == []
 
 
-
 # -- a near repeat never takes content with it -------------------------------------------
 
 _WORDS = st.sampled_from(
@@ -209,7 +208,9 @@ def test_what_a_near_repeat_takes_is_a_word_or_two(example: object) -> None:
 
 def test_list_items_and_feature_blocks_stay() -> None:
     kept = "Portion Fix containers for the week: 1 green, 1 red, 1 yellow, 2 tsp. of oil and a glass of water."
-    more = "Portion Fix containers for the week: 1 green, 1 red, 1 yellow, 1 orange, 2 tsp. of oil and a glass of water."
+    more = (
+        "Portion Fix containers for the week: 1 green, 1 red, 1 yellow, 1 orange, 2 tsp. of oil and a glass of water."
+    )
     assert rules(kept + "\n" + more) == []
     one = "Battery: up to 12 hours of video playback, fast charging to 50 percent in 30 minutes with the supplied adapter."
     two = "Battery: up to 10 hours of video playback, fast charging to 50 percent in 35 minutes with the supplied adapter."

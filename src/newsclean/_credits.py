@@ -205,9 +205,7 @@ class Credits:
     @functools.cached_property
     def _dated_dash(self) -> regex.Pattern[str]:
         # МОСКВА, 8 июн — РИА Новости.
-        return regex.compile(
-            rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*"
-        )
+        return regex.compile(rf"(?P<loc>{_CAPS_PLACE}),\s*(?P<date>{_DATE})\s*(?P<sep>{_DASH}{{1,2}})\s*{_SLOT}\.\s*")
 
     @functools.cached_property
     def _dotted_date(self) -> regex.Pattern[str]:

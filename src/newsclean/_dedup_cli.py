@@ -55,7 +55,9 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 ok; 1 some input or the index could not be used; 2 usage error; "
         "130 or 143 stopped by SIGINT or SIGTERM (what was written is in the index).",
     )
-    p.add_argument("files", nargs="*", metavar="FILE", help="JSONL files (gzip, bzip2, xz too); none or '-' reads stdin")
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="JSONL files (gzip, bzip2, xz too); none or '-' reads stdin"
+    )
     p.add_argument("--version", action="version", version=f"newsclean {__version__}")
     p.add_argument(
         "-o",
@@ -82,7 +84,7 @@ def parser() -> argparse.ArgumentParser:
         "--groups",
         metavar="FILE",
         help="write FILE at the end: one JSON line per kept document, with the documents "
-        "dropped as its copies ({\"id\", \"duplicates\": [{\"id\", \"similarity\"}, ...]})",
+        'dropped as its copies ({"id", "duplicates": [{"id", "similarity"}, ...]})',
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
@@ -108,7 +110,10 @@ def parser() -> argparse.ArgumentParser:
     )
     rule = p.add_argument_group("the rule (an index refuses other values than it was made with)")
     rule.add_argument(
-        "--threshold", type=float, default=None, help=f"Jaccard similarity of the bodies' shingle sets (default: {defaults.threshold})"
+        "--threshold",
+        type=float,
+        default=None,
+        help=f"Jaccard similarity of the bodies' shingle sets (default: {defaults.threshold})",
     )
     rule.add_argument(
         "--containment",
@@ -128,7 +133,9 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help=f"shingles of words, or of characters for text without spaces (default: {defaults.shingle_kind})",
     )
-    rule.add_argument("--shingle-size", type=int, default=None, help=f"shingle length (default: {defaults.shingle_size})")
+    rule.add_argument(
+        "--shingle-size", type=int, default=None, help=f"shingle length (default: {defaults.shingle_size})"
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -173,7 +180,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if args.max_line_bytes < 1:
-        print(f"newsclean dedup: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr)
+        print(
+            f"newsclean dedup: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr
+        )
         return EXIT_USAGE
     if not 1 <= workers <= 256:
         print(f"newsclean dedup: error: --workers must be 1 to 256, got {workers}", file=sys.stderr)
@@ -184,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         index, lock, journal = _open_index(args, params, bool(changes))
     except ImportError as err:
-        print(f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr)
+        print(
+            f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
+        )
         return EXIT_USAGE
     except (NewscleanError, OSError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
@@ -250,7 +261,9 @@ def run(args: argparse.Namespace) -> int:
             try:
                 stream.groups.write(args.groups)
             except OSError as err:
-                print(f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr)
+                print(
+                    f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr
+                )
                 status = EXIT_FOUND
         if journal is not None:
             journal.close()

@@ -133,7 +133,6 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
         raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
 
 
-
 # Hypothesis was imported first: its entry point (the module _newsclean_hypothesis, outside
 # this package) found no Options to register, so have it register them now. (A half-imported
 # hypothesis registers them itself when its import ends.)

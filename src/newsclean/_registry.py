@@ -138,7 +138,11 @@ def _twin_entries(data: bytes) -> list[dict[str, Any]] | None:
             twin = json.loads(f.read())
     except (OSError, ValueError):
         return None
-    if not isinstance(twin, dict) or twin.get("toml_size") != len(data) or twin.get("toml_crc32") != binascii.crc32(data):
+    if (
+        not isinstance(twin, dict)
+        or twin.get("toml_size") != len(data)
+        or twin.get("toml_crc32") != binascii.crc32(data)
+    ):
         return None
     entries: list[dict[str, Any]] = twin["agency"]
     return entries

@@ -84,9 +84,7 @@ def find_repeats(
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
     [Repeat(index=3, duplicate_of=1, similarity=0.98..., rule='near_repeat')]
     """
-    content = [
-        bool(_LETTER.search(t)) or t in END_MARKERS for t in (keys if texts is None else texts)
-    ]
+    content = [bool(_LETTER.search(t)) or t in END_MARKERS for t in (keys if texts is None else texts)]
     kept = list(content)
     repeats = _exact(keys, kept)
     # Teasers before near repeats: a long teaser is also a near repeat of its full
@@ -151,7 +149,11 @@ def _near(keys: Sequence[str], kept: list[bool], options: Options, codes: Codes 
             if not kept[idx[i]]:
                 continue
             s = similarity(i, j)
-            if s >= options.threshold and (best is None or s > best[0]) and not loses_content(keys[idx[j]], keys[idx[i]]):
+            if (
+                s >= options.threshold
+                and (best is None or s > best[0])
+                and not loses_content(keys[idx[j]], keys[idx[i]])
+            ):
                 best = (s, i)
         if best is not None:
             kept[idx[j]] = False

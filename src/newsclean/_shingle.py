@@ -134,7 +134,9 @@ def paragraph_hash(paragraph_key: str) -> int:
     >>> paragraph_hash("site news") == paragraph_hash("site news") != paragraph_hash("site")
     True
     """
-    return int(paragraph_hashes(*word_units([paragraph_key]))[0])  # distinct words a cache holds before it starts afresh
+    return int(
+        paragraph_hashes(*word_units([paragraph_key]))[0]
+    )  # distinct words a cache holds before it starts afresh
 
 
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:

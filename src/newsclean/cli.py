@@ -178,8 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     io.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; name on stderr each input that would change ('would clean FILE'), "
-        "and exit 1 if any would",
+        help="write nothing; name on stderr each input that would change ('would clean FILE'), and exit 1 if any would",
     )
     io.add_argument(
         "--explain",
@@ -481,7 +480,9 @@ def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, 
         nonlocal batch, size
         if batch:
             sent.append([n for n, _, _ in batch])
-            done = jobs.submit(_clean_lines, [(raw, text) for _, raw, text in batch], args.field, explain, write, here=here)
+            done = jobs.submit(
+                _clean_lines, [(raw, text) for _, raw, text in batch], args.field, explain, write, here=here
+            )
             emit(done, [sent.pop(0) for _ in done])
             batch, size = [], 0
 

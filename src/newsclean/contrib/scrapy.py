@@ -323,7 +323,9 @@ def _index_params(settings: BaseSettings) -> IndexParams | None:
     known = IndexParams.__dataclass_fields__
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise OptionsError(f"NEWSCLEAN_INDEX_PARAMS: unknown parameter {unknown[0]!r}; parameters are: {', '.join(known)}")
+        raise OptionsError(
+            f"NEWSCLEAN_INDEX_PARAMS: unknown parameter {unknown[0]!r}; parameters are: {', '.join(known)}"
+        )
     try:
         return IndexParams(**given)
     except OptionsError as err:

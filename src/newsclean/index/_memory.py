@@ -269,7 +269,9 @@ class DedupIndex:
         # its position; the earliest is the lowest rank.
         base = len(self._ids)
         sims = (inter[good] / union[good]).tolist()
-        ranks_other = np.where(other[good] >= n, involved[np.maximum(other[good] - n, 0)] if len(involved) else 0, base + other[good])
+        ranks_other = np.where(
+            other[good] >= n, involved[np.maximum(other[good] - n, 0)] if len(involved) else 0, base + other[good]
+        )
         matches: dict[int, list[tuple[float, int]]] = {}
         for j, r, s in zip(a[good].tolist(), ranks_other.tolist(), sims):
             matches.setdefault(j, []).append((-s, r))
@@ -438,9 +440,7 @@ class DedupIndex:
                 )
                 index._append(str(doc_id), fp)
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
-            index._buckets.add(
-                _salted(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0])
-            )
+            index._buckets.add(_salted(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0]))
             index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
@@ -566,7 +566,9 @@ def _as_batch(prints: Sequence[Fingerprint], params: IndexParams) -> Batch:
     offsets = np.zeros(len(prints) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     sets = np.concatenate([fp.shingles for fp in prints]).astype(np.uint32) if prints else np.zeros(0, np.uint32)
-    rows = np.stack([fp.bands for fp in prints]).astype(np.uint64) if prints else np.zeros((0, params.bands[0]), np.uint64)
+    rows = (
+        np.stack([fp.bands for fp in prints]).astype(np.uint64) if prints else np.zeros((0, params.bands[0]), np.uint64)
+    )
     checks = np.zeros((len(prints), params.num_perm), dtype=np.uint8)  # (no check bytes: every pair passes)
     for i, fp in enumerate(prints):
         if fp.check is not None:

@@ -54,7 +54,9 @@ local function forget(P, id)
 end
 """
 
-_ADD = _FORGET + r"""
+_ADD = (
+    _FORGET
+    + r"""
 local P, id, mode, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local thr, cont, ratio, digest = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local nb = tonumber(ARGV[9])
@@ -138,14 +140,18 @@ redis.call('INCR', P .. ':count')
 if old then return {'update', id, 0, 0} end
 return {'new', id, 0, 0}
 """
+)
 
-_REMOVE = _FORGET + r"""
+_REMOVE = (
+    _FORGET
+    + r"""
 local P, id = ARGV[1], ARGV[2]
 if redis.call('DEL', P .. ':doc:' .. id) == 0 then return 0 end
 forget(P, id)
 redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
 return 1
 """
+)
 
 
 def _password(url: str) -> str | None:
