@@ -37,6 +37,7 @@ NOT_RUN = (
     "python3 -m venv .venv",
     ".venv/bin/python -m pytest",
     ".venv/bin/python benchmarks/",
+    ".venv/bin/pip install rensa matplotlib",  # (the benchmarks' own dependencies)
 )
 
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
