@@ -283,7 +283,13 @@ def test_random_input_through_the_installed_command(run) -> None:
         data = b"\n".join(rng.choice(FRAGMENTS).encode() * rng.randint(1, 3) for _ in range(20)) + bytes(
             rng.randrange(256) for _ in range(50)
         )
-        for args in (["--jsonl"], ["--jsonl", "--skip-bad-lines"], []):
+        for args in (
+            ["--jsonl"],
+            ["--jsonl", "--skip-bad-lines"],
+            [],
+            ["dedup"],
+            ["dedup", "--skip-bad-lines", "--mark"],
+        ):
             done = run(*args, input=data)
             assert done.returncode in (0, 1) and b"Traceback" not in done.stderr
             if args:
