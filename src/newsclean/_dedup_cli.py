@@ -18,6 +18,7 @@ one is killed), and on SIGTERM or SIGINT stops between batches and saves what it
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -385,9 +386,8 @@ class Stream:
         if workers > 1:
             from . import _forked
 
-            global _caller
-            _caller = os.getpid()
-            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=_worker_setup)
+            setup = functools.partial(_worker_setup, os.getpid())
+            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=setup)
         self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
         self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
@@ -626,7 +626,7 @@ def _sketch_inherited(texts: list[str]) -> Any:
     return _sketch_texts(texts, *_forked.inherited())
 
 
-def _worker_setup() -> None:
+def _worker_setup(caller: int) -> None:
     """Signals are the calling process's to handle (it stops between batches and saves
     what it wrote): Ctrl-C, sent to the whole process group, must not stop a worker, nor
     the handler a worker inherits by fork run in it. A worker whose caller is killed
@@ -643,8 +643,5 @@ def _worker_setup() -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # (PR_SET_PDEATHSIG)
     except (OSError, AttributeError):
         return
-    if os.getppid() != _caller:  # (it died before the request took effect)
+    if os.getppid() != caller:  # (it died before the request took effect)
         os._exit(1)
-
-
-_caller = os.getpid()  # (in a forked worker: the process that made the pool)
