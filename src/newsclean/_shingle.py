@@ -16,6 +16,7 @@ about 1e-6, far below anything a Jaccard threshold can see. The scheme is named
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,13 +94,17 @@ def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tupl
     known = cache if cache is not None else {}
     if len(known) > _WORD_CACHE_LIMIT:
         known.clear()
-    found = list(map(known.get, words))
-    if None in found:
-        new = list(set(words).difference(known))
+    # A word not known yet reads as 0 (a hash that is really 0 is only hashed again).
+    units = np.array(list(map(known.get, words, itertools.repeat(0))), dtype=np.uint64)
+    missing = np.flatnonzero(units == 0)
+    if len(missing):
+        positions = missing.tolist()
+        new = list(dict.fromkeys(words[i] for i in positions))
         hashes, _ = _word_hashes(new)
-        known.update(zip(new, hashes.tolist()))
-        found = list(map(known.__getitem__, words))
-    return np.array(found, dtype=np.uint64), counts
+        found = dict(zip(new, hashes.tolist()))
+        known.update(found)
+        units[missing] = [found[words[i]] for i in positions]
+    return units, counts
 
 
 _WORD_CACHE_LIMIT = 1 << 21
