@@ -122,18 +122,23 @@ class IndexParams:
 
     def matches(self, inter: int, size_a: int, size_b: int) -> bool:
         """Whether two shingle sets of these sizes, sharing ``inter`` shingles, are one
-        story. Empty sets never match.
+        story (``matches_many`` of one pair). Empty sets never match.
 
         >>> p = IndexParams()
         >>> p.matches(50, 100, 100), p.matches(90, 100, 120), p.matches(90, 100, 300)
         (False, True, False)
         """
-        small, large = min(size_a, size_b), max(size_a, size_b)
-        if not small:
-            return False
-        if inter >= self.threshold * (size_a + size_b - inter):
-            return True
-        return inter >= self.containment * small and small >= self.min_ratio * large
+        one = np.array([inter]), np.array([size_a]), np.array([size_b])
+        return bool(self.matches_many(*one)[0])
+
+    def matches_many(self, inter: I64, size_a: I64, size_b: I64) -> npt.NDArray[np.bool_]:
+        """``matches`` of many pairs at once, element by element: the rule, written once
+        (the Redis index's Lua script mirrors it)."""
+        small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
+        by_jaccard = inter >= self.threshold * (size_a + size_b - inter)
+        by_containment = (inter >= self.containment * small) & (small >= self.min_ratio * large)
+        found: npt.NDArray[np.bool_] = (small > 0) & (by_jaccard | by_containment)
+        return found
 
     def header(self) -> dict[str, Any]:
         """The full parameter header, as saved and compared."""

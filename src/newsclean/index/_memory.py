@@ -257,13 +257,9 @@ class DedupIndex:
             able[at + sure] = True
         a, other = a[able], other[able]
         size_a, size_b = sizes[a], np.diff(offsets)[other]
-        small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
         inter = overlaps(sets, offsets, a, other)
         union = size_a + size_b - inter
-        good = (small > 0) & (
-            (inter >= params.threshold * union)
-            | ((inter >= params.containment * small) & (small >= params.min_ratio * large))
-        )
+        good = params.matches_many(inter, size_a, size_b)
         # Every match of each representative, in both directions, as (rank, similarity):
         # the rank of an indexed document is its slot, of a batch document ``base`` plus
         # its position; the earliest is the lowest rank.
