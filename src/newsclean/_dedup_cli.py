@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import select
 import signal
 import sys
 import time
@@ -33,7 +32,18 @@ from pathlib import Path
 from typing import IO, Any
 
 from ._dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
-from ._io import EXIT_FOUND, EXIT_OK, EXIT_USAGE, MAX_LINE_BYTES, STDIN, OutputError, label, open_input, parse_line
+from ._io import (
+    EXIT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    MAX_LINE_BYTES,
+    STDIN,
+    OutputError,
+    label,
+    open_input,
+    parse_line,
+    waiting_test,
+)
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 512  # documents sketched at a time (bounds the words' objects in memory)
@@ -573,10 +583,7 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
     longer than ``limit`` bytes is given as its first ``limit + 1``: the rest is read and
     dropped, so that it never sits whole in memory."""
     read = getattr(source, "read1", source.read)
-    try:
-        fd: int | None = source.fileno()
-    except (OSError, AttributeError):
-        fd = None
+    waiting = waiting_test(source)
     pending = b""
     overlong = False  # dropping the rest of a line too long to keep
     while True:
@@ -594,20 +601,9 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
             pending, overlong = pending[: limit + 1], True
             lines.append(pending)
             pending = b""
-        yield lines, _waiting(fd)
+        yield lines, waiting()
     if pending:
         yield [pending], True
-
-
-def _waiting(fd: int | None) -> bool:
-    """Whether reading ``fd`` would return at once (always, for a regular file)."""
-    if fd is None:
-        return True
-    try:
-        ready, _, _ = select.select([fd], [], [], 0)
-    except (OSError, ValueError):
-        return True
-    return bool(ready)
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:

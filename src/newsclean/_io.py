@@ -523,6 +523,30 @@ def _lone_surrogate(value: Any) -> str | None:
     return None
 
 
+def waiting_test(stream: IO[bytes]) -> Callable[[], bool]:
+    """A test of whether more of ``stream`` can be read at once: always, for a regular
+    file (or a stream without a file descriptor); for a pipe or terminal, whether bytes
+    are waiting in it. Both commands take what is waiting as one batch, and write what
+    they hold before a read would block (a slow stream's lines go out as they come)."""
+    import select
+    import stat
+
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return lambda: True
+    except (OSError, AttributeError, ValueError):
+        return lambda: True
+
+    def waiting() -> bool:
+        try:
+            return bool(select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    return waiting
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 

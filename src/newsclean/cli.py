@@ -29,6 +29,7 @@ from ._io import (
     label,
     open_input,
     records,
+    waiting_test,
     with_fields,
 )
 from ._io import STDIN as STDIN
@@ -459,7 +460,7 @@ def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, 
 
     changed = documents = 0
     explain, write = args.explain, not args.check
-    waiting = _waiting_test(stream)
+    waiting = waiting_test(stream)
     batch: list[tuple[int, bytes, str]] = []
     size = 0
 
@@ -517,29 +518,6 @@ def _clean_lines(
         line = with_fields(raw, {field: result.text, "newsclean": result.to_dict()}) + b"\n" if write else b""
         done.append((result.changed, result if keep else None, line))
     return done
-
-
-def _waiting_test(stream: IO[bytes]) -> Any:
-    """A test of whether more of ``stream`` can be read at once: always, for a regular
-    file (or a stream without a file descriptor); for a pipe or terminal, whether bytes
-    are waiting in it."""
-    import select
-    import stat
-
-    try:
-        fd = stream.fileno()
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return lambda: True
-    except (OSError, AttributeError, ValueError):
-        return lambda: True
-
-    def waiting() -> bool:
-        try:
-            return bool(select.select([fd], [], [], 0)[0])
-        except (OSError, ValueError):
-            return True
-
-    return waiting
 
 
 def _read_records(
