@@ -570,7 +570,9 @@ def _write_all(out: IO[str], data: bytes) -> tuple[int, OSError | None]:
 
 def _with_fields(raw: bytes, fields: str) -> bytes:
     """The JSON object line ``raw`` with ``fields`` (JSON members) appended before its
-    closing brace, every other byte as it was."""
+    closing brace, every other byte as it was. (``_io.with_fields`` replaces fields
+    wherever they stand, scanning the line; ``--mark`` refuses a line that has its fields,
+    so appending is enough, without a scan of every line.)"""
     end = raw.rstrip()
     body = end[:-1].rstrip()
     sep = b"" if body.endswith(b"{") else b", "
@@ -607,13 +609,9 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from .index._fingerprint import Batch, sketch
+    from .index._fingerprint import sketch_texts
 
-    parts = [
-        sketch([cleaner.body(t) for t in texts[a : a + SKETCH_BATCH]], params, cache)
-        for a in range(0, len(texts), SKETCH_BATCH)
-    ]
-    return Batch.join(parts)
+    return sketch_texts(texts, cleaner, params, cache, SKETCH_BATCH)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:

@@ -381,11 +381,18 @@ def _fingerprint_inherited(start: int, size: int) -> list[Fingerprint]:
 
 
 def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexParams) -> list[Fingerprint]:
-    out: list[Fingerprint] = []
-    cache: dict[str, int] = {}
-    for a in range(0, len(texts), _BATCH):
-        out += sketch([cleaner.body(t) for t in texts[a : a + _BATCH]], params, cache)
-    return out
+    return list(sketch_texts(texts, cleaner, params, {}, _BATCH))
+
+
+def sketch_texts(
+    texts: Sequence[str], cleaner: Cleaner, params: IndexParams, cache: dict[str, int], piece: int
+) -> Batch:
+    """``sketch`` of the texts' story bodies (``Cleaner.body``), ``piece`` texts at a time
+    (a piece's words are Python objects: this bounds them), as one ``Batch``."""
+    return Batch.join(
+        [sketch([cleaner.body(t) for t in texts[a : a + piece]], params, cache) for a in range(0, len(texts), piece)]
+        or [sketch([], params, cache)]
+    )
 
 
 def check_fingerprints(prints: Sequence[Fingerprint], params: IndexParams) -> None:
