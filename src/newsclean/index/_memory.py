@@ -322,8 +322,10 @@ class DedupIndex:
         slot = len(self._ids)
         self._slot[doc_id] = slot
         self._ids.append(doc_id)
-        self._shingles.append(fp.shingles)
-        self._bands.append(fp.bands)
+        # Copies: a batch's fingerprints are views of its arrays, which would otherwise
+        # stay in memory whole (dropped documents included) while one of them is kept.
+        self._shingles.append(fp.shingles.copy())
+        self._bands.append(fp.bands.copy())
         self._paragraphs.append(fp.paragraphs)
         self._digests.append(fp.digest)
         if slot >= len(self._checks):
