@@ -102,6 +102,7 @@ class DedupIndex:
         self._paragraphs: list[tuple[int, ...]] = []
         self._digests: list[str] = []
         self._checks = np.zeros((0, self.params.num_perm), dtype=np.uint8)  # one row a slot (grows by doubling)
+        self._sizes = np.zeros(0, dtype=np.int64)  # one a slot: the size of its shingle set
         self._slot: dict[str, int] = {}
         self._buckets = _Buckets()
         self._paragraph_docs: Counter[int] = Counter()
@@ -233,29 +234,36 @@ class DedupIndex:
         q, slots = self._buckets.lookup(keys[live].ravel())
         table = _unique_pairs(live[q // bands], slots, max(len(self._ids), 1))
         inner = _pairs_within(keys[live], live)
+        # A pair is (a, other): ``a`` the later document, a position in the batch; ``other``
+        # a position in the batch too, or ``n`` plus a position in ``involved`` (the
+        # indexed documents proposed).
         involved = unique(table[:, 1])
-        gathered = [self._shingles[s] for s in involved.tolist()]
-        sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
-        ends = batch.offsets[-1] + np.cumsum([len(g) for g in gathered], dtype=np.int64)
-        offsets = np.concatenate([batch.offsets, ends])
-        a = np.concatenate([table[:, 0], inner[:, 1]])  # the later document of each pair
+        a = np.concatenate([table[:, 0], inner[:, 1]])
         other = np.concatenate([np.searchsorted(involved, table[:, 1]) + n, inner[:, 0]])
-        size_a, size_b = sizes[a], np.diff(offsets)[other]
+        size_a, size_b = sizes[a], np.concatenate([sizes, self._sizes[involved]])[other]
         small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
         # (Sets this unequal cannot match: their Jaccard similarity is at most small / large.)
         able = small >= min(params.threshold, params.min_ratio) * large
         a, other = a[able], other[able]
         checks = np.concatenate([batch.checks, self._checks[involved]])
+        half = checks.shape[1] // 2
         able = np.zeros(len(a), dtype=bool)
         for at in range(0, len(a), 1 << 14):  # (gathers of 4 MB at most at a time)
             i, j = a[at : at + (1 << 14)], other[at : at + (1 << 14)]
             # The first half of the bins first (most chance pairs fail on it), then all of
             # them for the pairs that pass: each is the whole check on its bins.
-            half = checks.shape[1] // 2
             maybe = np.flatnonzero(chance_check(checks[i, :half], checks[j, :half], params.floor))
             sure = maybe[chance_check(checks[i[maybe]], checks[j[maybe]], params.floor)]
             able[at + sure] = True
         a, other = a[able], other[able]
+        # The shingle sets of the batch, then of the indexed documents still in a pair.
+        far = other >= n
+        used = unique(other[far] - n)
+        other[far] = n + np.searchsorted(used, other[far] - n)
+        involved = involved[used]
+        gathered = [self._shingles[s] for s in involved.tolist()]
+        sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
+        offsets = np.concatenate([batch.offsets, batch.offsets[-1] + np.cumsum(self._sizes[involved])])
         size_a, size_b = sizes[a], np.diff(offsets)[other]
         inter = overlaps(sets, offsets, a, other)
         union = size_a + size_b - inter
@@ -332,6 +340,8 @@ class DedupIndex:
             grown = np.zeros((max(1024, 2 * len(self._checks)), self.params.num_perm), dtype=np.uint8)
             grown[: len(self._checks)] = self._checks
             self._checks = grown
+            self._sizes = np.concatenate([self._sizes, np.zeros(len(grown) - len(self._sizes), dtype=np.int64)])
+        self._sizes[slot] = len(fp.shingles)
         if fp.check is not None:
             self._checks[slot] = fp.check
         return slot
@@ -345,6 +355,7 @@ class DedupIndex:
         self._paragraph_docs.subtract(self._paragraphs[slot])
         self._ids[slot] = None
         self._shingles[slot] = np.zeros(0, dtype=np.uint32)
+        self._sizes[slot] = 0
 
     # -- files --------------------------------------------------------------------------
 
