@@ -225,8 +225,8 @@ def shingle_variants() -> tuple[str, dict[str, str]]:
 
 
 def shingles_table() -> str:
-    from newsclean._normalize import key
     from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._text.normalize import key
 
     base, variants = shingle_variants()
     head = " | ".join(variants)
@@ -252,7 +252,7 @@ def shingles_table() -> str:
 
 
 def agencies_table() -> str:
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
@@ -277,7 +277,7 @@ def pipeline_svg() -> bytes:
     from matplotlib.patches import FancyBboxPatch
 
     import newsclean
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     (cb, cr), (ib, ir), t = _defaults()
     agencies = len(default_registry().agencies)

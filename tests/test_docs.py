@@ -127,7 +127,7 @@ def test_error_tree_is_the_real_one() -> None:
 
 
 def test_agency_count() -> None:
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     count = len(default_registry().agencies)
     pages = [ROOT / "README.md", *DOCS.glob("*.md")]
