@@ -50,6 +50,7 @@ import numpy.typing as npt
 
 from . import _forked
 from ._arrays import reuse_large_blocks, unique
+from ._errors import OptionsError
 from ._lsh import band_keys, candidate_pairs_from_keys, unique_pairs
 from ._options import choose_bands
 from ._shingle import _MULTIPLIERS, _splitmix64, fmix64
@@ -150,7 +151,7 @@ def near_duplicates(
 
     Options(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)  # validate
     if num_perm & (num_perm - 1):
-        raise ValueError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
+        raise OptionsError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
     bands, rows = choose_bands(threshold, num_perm)
     n = len(texts)
     rank = _ranks(texts, keep)

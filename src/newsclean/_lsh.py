@@ -54,7 +54,8 @@ def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -
 
 
 def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64], part: tuple[int, int] | None = None) -> Pairs:
-    """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``).
+    """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``): a
+    bucket is a run of equal 64-bit keys, its members in input order (``bucket_pairs``).
     ``keys`` is overwritten (it becomes the sorted work array): with many texts it is
     the largest array in memory, and a copy would double it.
 
@@ -66,22 +67,48 @@ def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64], part: tuple[int, int
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     # The band number is mixed into every band key, so one sort over all (set, band) keys
-    # puts each bucket of each band in one run. One plain sort, not a stable argsort: each
-    # key keeps its top bits and carries its position in the low bits, which keeps a run's
-    # members in input order. Truncating keys can only merge two buckets by chance (then
-    # verification rejects the extra pairs). The position bits are those of the whole
-    # array, in every part: the parts find exactly the runs of the whole.
+    # puts each bucket of each band in one run. The sort is a plain one of the keys with
+    # their low bits replaced by their position (a stable argsort of the keys would take
+    # twice their memory and several times as long): the runs of these truncated keys hold
+    # every bucket whole, members in position order, and with many texts a few chance
+    # extras too. The low bits are kept aside, and only the keys in a run of two or more
+    # (usually a small share) are made whole again and cut into the buckets of full keys.
+    # The position bits are those of the whole array, in every part.
     flat = keys.reshape(-1)
     if not np.shares_memory(flat, keys):  # (not contiguous: reshape made a copy)
         raise ValueError("keys must be a contiguous array")
     shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
     if part is None:
-        # In place, and in blocks below: with many texts these arrays are the peak of memory.
-        packed = _tag(flat, np.arange(len(flat), dtype=np.uint64), shift)
+        # In place, and in blocks: with many texts these arrays are the peak of memory.
+        low = _low_bits(flat, shift)
+        for lo in range(0, len(flat), _BLOCK):
+            hi = min(lo + _BLOCK, len(flat))
+            _tag(flat[lo:hi], np.arange(lo, hi, dtype=np.uint64), shift)
+        packed = flat
     else:
         packed = _part_of(flat, shift, *part)
+        low = flat  # (untouched: its keys still have their low bits)
     packed.sort()
-    return _pairs_of_runs(packed, shift, n, bands)
+    full, position = _runs_made_whole(packed, low, shift)
+    del packed, low
+    # The runs are in order of truncated key, then position: of full key too, but where two
+    # keys that differ only in their low bits share a run (then a stable sort sets it right).
+    if len(full) and not bool((full[1:] >= full[:-1]).all()):
+        by = np.argsort(full, kind="stable")
+        full, position = full[by], position[by]
+    return unique_pairs(*_pairs_of_sorted(full, position // bands), n)
+
+
+_BLOCK = 1 << 20  # keys per step of the loops over all keys, to bound their temporaries
+
+
+def _low_bits(flat: npt.NDArray[np.uint64], shift: np.uint64) -> npt.NDArray[np.unsignedinteger[Any]]:
+    """The low ``shift`` bits of every key, in the narrowest type that holds them."""
+    low: npt.NDArray[np.unsignedinteger[Any]] = np.empty(len(flat), dtype=np.uint16 if shift <= 16 else np.uint32)
+    mask = (np.uint64(1) << shift) - np.uint64(1)
+    for lo in range(0, len(flat), _BLOCK):
+        low[lo : lo + _BLOCK] = flat[lo : lo + _BLOCK] & mask
+    return low
 
 
 def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int) -> npt.NDArray[np.uint64]:
@@ -91,8 +118,7 @@ def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int)
     are its peak of memory)."""
     if shift > 32:
         raise ValueError("too many keys to split into parts")  # (4 billion)
-    step = 1 << 20
-    ranges = [(lo, min(lo + step, len(flat))) for lo in range(0, len(flat), step)]
+    ranges = [(lo, min(lo + _BLOCK, len(flat))) for lo in range(0, len(flat), _BLOCK)]
 
     def chosen(lo: int, hi: int) -> npt.NDArray[np.int64]:
         with np.errstate(over="ignore"):
@@ -117,35 +143,63 @@ def _tag(keys: npt.NDArray[np.uint64], positions: npt.NDArray[np.uint64], shift:
     return keys
 
 
-def unique_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], n: int) -> Pairs:
-    """Each unordered pair ``{a[p], b[p]}`` of sets among ``n`` once, as ``(i, j)`` with
-    ``i <= j``, sorted."""
-    code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
-    return np.stack([code // n, code % n], axis=1)
-
-
-def _pairs_of_runs(packed: npt.NDArray[np.uint64], shift: np.uint64, n: int, bands: int) -> Pairs:
-    """The pairs of the sorted, tagged keys ``packed``: members of one run are in one bucket."""
+def _runs_made_whole(
+    packed: npt.NDArray[np.uint64], low: npt.NDArray[np.unsignedinteger[Any]], shift: np.uint64
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The full keys and positions of the sorted, tagged keys ``packed`` that lie in a run
+    of two or more (the runs of truncated keys, which hold every bucket of full keys whole);
+    ``low[p]`` holds (at least) the low ``shift`` bits of the key at position ``p``."""
     new_run = np.ones(len(packed), dtype=bool)
-    # Two neighbours are in one bucket when they differ only in the position bits.
-    step = 1 << 20
-    gap = np.empty(min(step, len(packed)), dtype=np.uint64)
-    for lo in range(1, len(packed), step):
-        hi = min(lo + step, len(packed))
+    # Two neighbours are in one run when they differ only in the position bits.
+    gap = np.empty(min(_BLOCK, len(packed)), dtype=np.uint64)
+    for lo in range(1, len(packed), _BLOCK):
+        hi = min(lo + _BLOCK, len(packed))
         np.bitwise_xor(packed[lo:hi], packed[lo - 1 : hi - 1], out=gap[: hi - lo])
         np.greater_equal(gap[: hi - lo], np.uint64(1) << shift, out=new_run[lo:hi])
     del gap
-    if new_run.all():
-        return np.zeros((0, 2), dtype=np.int64)
-    # Only keys in buckets of two or more matter: keep those (usually a small share).
+    in_run = ~new_run
+    in_run[:-1] |= ~new_run[1:]
+    del new_run
+    full = packed[in_run]
+    mask = (np.uint64(1) << shift) - np.uint64(1)
+    where = (full & mask).view(np.int64)  # (a position has fewer than 64 bits: the same value)
+    full &= ~mask
+    ends = low[where]
+    if ends.dtype == np.uint64:  # (whole keys: keep their low bits only)
+        ends &= mask
+    full |= ends
+    return full, where
+
+
+def bucket_pairs(keys: npt.NDArray[np.uint64], order: npt.NDArray[np.int64]) -> tuple[Pairs, Pairs]:
+    """The candidate pairs of buckets given whole: entries ``(keys[e], order[e])``, in any
+    order, where a bucket is the entries of one key. Returns ``(a, b)``: for each pair, the
+    orders of its two members, ``a < b``, not deduplicated across buckets.
+
+    Within a bucket, members in increasing ``order``, each member is paired with the
+    ``PER_BUCKET`` members before it and, past the first ``PER_BUCKET``, with the first
+    ``PER_BUCKET`` members: linear in the bucket's size, however large.
+
+    >>> a, b = bucket_pairs(np.array([7, 5, 7, 7], dtype=np.uint64), np.array([3, 1, 0, 2]))
+    >>> sorted(zip(a.tolist(), b.tolist()))
+    [(0, 2), (0, 3), (2, 3)]
+    """
+    by = np.lexsort((order, keys))
+    return _pairs_of_sorted(keys[by], order[by])
+
+
+def _pairs_of_sorted(keys: npt.NDArray[np.uint64], members: npt.NDArray[np.int64]) -> tuple[Pairs, Pairs]:
+    """``bucket_pairs`` of entries sorted by key, then order."""
+    new_run = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=new_run[1:])
+    # Only entries in buckets of two or more matter: keep those.
     in_bucket = ~new_run
     in_bucket[:-1] |= ~new_run[1:]
-    position = (packed[in_bucket] & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
-    members, new_run = position // bands, new_run[in_bucket]  # the set of each (set, band) key
+    members, new_run = members[in_bucket], new_run[in_bucket]
     positions = np.arange(len(members))
-    run_start = np.maximum.accumulate(np.where(new_run, positions, 0))
+    run_start = np.maximum.accumulate(np.where(new_run, positions, 0)) if len(members) else positions
     rank = positions - run_start
-    earlier, later = [], []
+    earlier, later = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for t in range(1, PER_BUCKET + 1):
         has = np.flatnonzero(rank >= t)
         if not len(has):
@@ -159,5 +213,11 @@ def _pairs_of_runs(packed: npt.NDArray[np.uint64], shift: np.uint64, n: int, ban
         later.append(members[far])
     a, b = np.concatenate(earlier), np.concatenate(later)
     distinct = a != b
-    a, b = a[distinct], b[distinct]  # (rebound: the unfiltered arrays go before the union)
-    return unique_pairs(a, b, n)
+    return a[distinct], b[distinct]
+
+
+def unique_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], n: int) -> Pairs:
+    """Each unordered pair ``{a[p], b[p]}`` of sets among ``n`` once, as ``(i, j)`` with
+    ``i <= j``, sorted."""
+    code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
+    return np.stack([code // n, code % n], axis=1)
