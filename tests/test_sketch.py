@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import SketchMismatchError
-from newsclean._lsh import PER_BUCKET, bucket_pairs, candidate_pairs, candidate_pairs_from_keys
 from newsclean._options import choose_bands
 from newsclean._shingle import _MULTIPLIERS, fmix64, jaccard, shingle_hashes
+from newsclean._similarity.lsh import PER_BUCKET, bucket_pairs, candidate_pairs, candidate_pairs_from_keys
 from newsclean._sketch import SketchParams, from_datasketch, signatures, to_datasketch
 
 MASK64 = (1 << 64) - 1

@@ -14,9 +14,9 @@ import numpy as np
 
 from ._arrays import unique
 from ._bylines.credits import END_MARKERS
-from ._lsh import band_keys, candidate_pairs_from_keys
 from ._options import Options, Rule
 from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_hashes
+from ._similarity.lsh import band_keys, candidate_pairs_from_keys
 from ._sketch import SketchParams, signatures
 from ._text.normalize import Codes
 

@@ -29,6 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import OptionsError
+from .._text.normalize import key_codes, slices
+from . import hashing, jaccard, lsh, minhash
 
 I64 = npt.NDArray[np.int64]
 
@@ -98,15 +100,21 @@ def sketch(texts: Sequence[str], p: BatchParams) -> Sketches:
     >>> s.keys.shape, s.check.shape, s.filled.tolist()
     ((2, 25), (2, 128), [14, 0])
     """
-    from .._batch import _chunks, _sketches_of
-
+    chunks = slices(texts, hashing.SET_CHUNK, hashing.SET_CHUNK_CHARS)
+    if len(chunks) == 1:
+        return _sketch_chunk(texts, p)
     n = len(texts)
     out = Sketches(np.empty((n, p.bands), np.uint64), np.empty((n, p.num_perm), np.uint8), np.empty(n, np.int64))
-    job = (p.shingle_size, p.num_perm, p.seed, p.bands, p.rows)
-    for a, b in _chunks(texts):
-        keys, check, filled = _sketches_of(texts[a:b], job)
+    for a, b in chunks:
+        keys, check, filled = _sketch_chunk(texts[a:b], p)
         out.keys[a:b], out.check[a:b], out.filled[a:b] = keys, check, filled
     return out
+
+
+def _sketch_chunk(texts: Sequence[str], p: BatchParams) -> Sketches:
+    h, owner = hashing.window_hashes32(*key_codes(texts), p.shingle_size, p.seed)
+    sig, filled = minhash.oph(h, owner, len(texts), p.num_perm)
+    return Sketches(lsh.band_keys(sig, p.bands, p.rows), sig.astype(np.uint8), filled)
 
 
 def bucket_pairs(keys: npt.NDArray[np.uint64], order: I64) -> tuple[I64, I64]:
@@ -118,9 +126,7 @@ def bucket_pairs(keys: npt.NDArray[np.uint64], order: I64) -> tuple[I64, I64]:
     >>> a.tolist(), b.tolist()
     ([2], [5])
     """
-    from .._lsh import bucket_pairs as pairs_of_buckets
-
-    return pairs_of_buckets(np.asarray(keys, dtype=np.uint64), np.asarray(order, dtype=np.int64))
+    return lsh.bucket_pairs(np.asarray(keys, dtype=np.uint64), np.asarray(order, dtype=np.int64))
 
 
 def chance_ok(
@@ -137,23 +143,13 @@ def chance_ok(
     >>> chance_ok(s.check[:1], s.check[1:], s.filled[:1], s.filled[1:], BatchParams.of()).tolist()
     [True]
     """
-    from .._batch import _CHECK_FILLED, _agreement_cut
-
-    cut = _agreement_cut(p.threshold, p.num_perm)
-    if cut <= 0:
-        return np.ones(len(check_a), dtype=bool)
-    agree = np.count_nonzero(check_a == check_b, axis=1)
-    enough = (filled_a >= _CHECK_FILLED * p.num_perm) & (filled_b >= _CHECK_FILLED * p.num_perm)
-    ok: npt.NDArray[np.bool_] = (agree >= cut) | ~enough
-    return ok
+    return lsh.chance_ok(check_a, check_b, filled_a, filled_b, p.threshold)
 
 
 def shingle_sets(texts: Sequence[str], p: BatchParams) -> tuple[npt.NDArray[np.uint32], I64]:
     """The verification set of every text: its 32-bit shingle hashes, sorted and unique,
     as CSR ``(hashes, offsets)`` (text ``k`` is ``hashes[offsets[k]:offsets[k + 1]]``)."""
-    from .._batch import _shingle_sets32
-
-    return _shingle_sets32(texts, p.shingle_size)
+    return hashing.shingle_sets32(texts, p.shingle_size)
 
 
 def similarity(sets: npt.NDArray[np.uint32], offsets: I64, a: I64, b: I64) -> npt.NDArray[np.float64]:
@@ -165,13 +161,7 @@ def similarity(sets: npt.NDArray[np.uint32], offsets: I64, a: I64, b: I64) -> np
     >>> similarity(sets, offsets, np.array([0, 2]), np.array([1, 2])).tolist()
     [0.5, 0.0]
     """
-    from .._batch import overlaps
-
-    sizes = np.diff(offsets)
-    inter = overlaps(sets, offsets, a, b)
-    union = sizes[a] + sizes[b] - inter
-    out: npt.NDArray[np.float64] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
-    return out
+    return jaccard.similarity(sets, offsets, a, b)
 
 
 def verify(texts_a: Sequence[str], texts_b: Sequence[str], p: BatchParams) -> npt.NDArray[np.float64]:

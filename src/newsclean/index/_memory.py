@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import unique
-from .._batch import overlaps
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
 from .._shingle import paragraph_hash
+from .._similarity.jaccard import overlaps
 from .._text.normalize import key
 from ._fingerprint import (
     Batch,

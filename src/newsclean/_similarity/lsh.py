@@ -1,4 +1,5 @@
-"""Candidate pairs from MinHash signatures by banding, with sorting over arrays.
+"""LSH: candidate pairs from MinHash signatures by banding, with sorting over arrays, and
+the check that drops pairs which share a band by chance (``chance_ok``).
 
 Signatures are cut into ``bands`` bands of ``rows`` values; two sets whose signatures
 agree on a whole band become a candidate pair. Each band is hashed to one 64-bit value
@@ -12,6 +13,7 @@ the first ``PER_BUCKET`` and the previous ``PER_BUCKET`` members of its bucket.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,8 +21,8 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-from ._arrays import unique
-from ._shingle import _MULTIPLIERS, fmix64
+from .._arrays import unique
+from .._shingle import _MULTIPLIERS, fmix64
 
 PER_BUCKET = 8
 Pairs = np.ndarray[Any, np.dtype[np.int64]]  # (npt.NDArray, without importing numpy.typing)
@@ -221,3 +223,51 @@ def unique_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], n: int) -> 
     ``i <= j``, sorted."""
     code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
     return np.stack([code // n, code % n], axis=1)
+
+
+# The check on candidate pairs (chance_ok): only texts with at least this share of
+# non-empty bins are checked (their bins are close to independent samples), and a pair is
+# dropped only this many (inflated) standard deviations below the least agreement of a pair
+# at the threshold.
+CHECK_FILLED = 0.75
+
+
+CHECK_SIGMAS = 8.0
+
+
+CHECK_INFLATION = 1.5
+
+
+def agreement_cut(threshold: float, num_perm: int) -> float:
+    """The fewest agreeing bins (of ``num_perm``, by low byte) that ``chance_ok`` keeps."""
+    expected = num_perm * (threshold + (1 - threshold) / 256)
+    spread = math.sqrt(num_perm * threshold * (1 - threshold) / CHECK_FILLED) * CHECK_INFLATION
+    return expected - CHECK_SIGMAS * spread
+
+
+def chance_ok(
+    check_a: npt.NDArray[np.uint8],
+    check_b: npt.NDArray[np.uint8],
+    filled_a: npt.NDArray[np.int64],
+    filled_b: npt.NDArray[np.int64],
+    threshold: float,
+) -> npt.NDArray[np.bool_]:
+    """For aligned rows of pairs: whether their signatures could belong to sets of Jaccard
+    similarity ``threshold`` or more. ``check`` holds the low byte of every bin, ``filled``
+    how many bins were not empty before densification. True where the bins agree in at
+    least ``agreement_cut`` of ``num_perm``, or where one of the texts has too few non-empty
+    bins for the count to say much.
+
+    A pair shares a band by chance, not by similarity, increasingly often as the batch
+    grows: its texts share common words, and a large batch has a vast number of pairs. A
+    pair at the threshold agrees in about ``t + (1 - t) / 256`` of its bins; a chance pair
+    in the ``rows`` of the band it shares and about ``J`` of the rest.
+    """
+    num_perm = check_a.shape[1]
+    cut = agreement_cut(threshold, num_perm)
+    if cut <= 0:
+        return np.ones(len(check_a), dtype=bool)
+    agree = np.count_nonzero(check_a == check_b, axis=1)
+    enough = (filled_a >= CHECK_FILLED * num_perm) & (filled_b >= CHECK_FILLED * num_perm)
+    ok: npt.NDArray[np.bool_] = (agree >= cut) | ~enough
+    return ok
