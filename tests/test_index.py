@@ -188,6 +188,10 @@ def test_truncated_and_corrupt_files_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "text.nci").write_text("hello")
     with pytest.raises(IndexFileError):
         DedupIndex.load(tmp_path / "text.nci")
+    with pytest.raises(IndexFileError, match="is a directory, not an index file"):
+        DedupIndex.load(tmp_path)
+    with pytest.raises(FileNotFoundError):  # (nothing there: open_index makes a new index)
+        DedupIndex.load(tmp_path / "missing.nci")
 
 
 def test_close_saves_a_file_index_to_its_path(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from newsclean import DedupIndex, IndexParams, IndexUnavailableError, SketchMismatchError, clean
+from newsclean import DedupIndex, IndexFileError, IndexParams, IndexUnavailableError, SketchMismatchError, clean
 
 from .conftest import ROOT
 from .redis_server import running_redis
@@ -74,6 +74,30 @@ def test_other_parameters_are_refused(redis_url: str, namespace: str) -> None:
     with pytest.raises(SketchMismatchError, match="threshold"):
         RedisIndex(redis_url, IndexParams(threshold=0.9), namespace=namespace)
     RedisIndex(redis_url, namespace=namespace).clear()
+
+
+def test_a_namespace_holding_something_else_is_not_an_index(redis_url: str, namespace: str) -> None:
+    """Something that is not a newsclean header under the params key is an IndexFileError
+    (an unreadable index), not a SketchMismatchError (a newsclean index of other parameters)."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    header = json.loads(IndexParams().header_json())
+    cases = [
+        (b"\xff not json", "not a newsclean index"),
+        (b"[1, 2]", "not a newsclean index"),
+        (json.dumps({"format": "someone-else"}).encode(), "not a newsclean index"),
+        (json.dumps({**header, "version": 0}).encode(), "version 0"),
+        (json.dumps({**header, "threshold": "high"}).encode(), "not a readable newsclean index"),
+    ]
+    try:
+        for stored, message in cases:
+            server.set(f"{namespace}:params", stored)
+            with pytest.raises(IndexFileError, match=message):
+                RedisIndex(redis_url, namespace=namespace)
+    finally:
+        server.delete(f"{namespace}:params")
+        server.close()
 
 
 RACER = """

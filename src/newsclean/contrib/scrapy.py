@@ -112,11 +112,11 @@ class NewscleanPipeline:
         stats: StatsCollector | None = None,
     ) -> None:
         if duplicates not in _DUPLICATES:
-            raise ValueError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
+            raise OptionsError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
         if index_path is not None and redis_url is not None:
-            raise ValueError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
+            raise OptionsError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
         if not field:
-            raise ValueError("NEWSCLEAN_FIELD must name a field")
+            raise OptionsError("NEWSCLEAN_FIELD must name a field")
         self.field = field
         self.cleaner = Cleaner(options)
         self.byline_field = byline_field or None
@@ -282,7 +282,9 @@ def _log_level(level: str | int) -> str:
     else:
         name = str(level).strip().upper()
     if not isinstance(name, str) or not isinstance(logging.getLevelName(name), int):
-        raise ValueError(f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}")
+        raise OptionsError(
+            f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}"
+        )
     return name
 
 

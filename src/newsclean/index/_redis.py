@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._clean import Cleaner
-from .._errors import IndexUnavailableError, OptionsError, SketchMismatchError
+from .._errors import IndexFileError, IndexUnavailableError, OptionsError, SketchMismatchError
 from .._redact import redact
 from .._shingle import paragraph_hash
 from .._text.normalize import key
@@ -212,10 +212,26 @@ class RedisIndex(Index):
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
             stored = self._redis.get(f"{namespace}:params")
-        if stored is None or (stored.decode() if isinstance(stored, bytes) else stored) != header:
-            source = f"Redis index {namespace!r} at {self._shown}"
-            self.params.check(json.loads(stored) if stored else {}, source)
-            raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
+        if stored is None or (stored.decode(errors="replace") if isinstance(stored, bytes) else stored) != header:
+            self._refuse(stored)
+
+    def _refuse(self, stored: Any) -> None:
+        """Say why the namespace's parameter header ``stored`` is not ours: not a newsclean
+        index at all (``IndexFileError``), or one made with other parameters
+        (``SketchMismatchError``)."""
+        source = f"Redis index {self.namespace!r} at {self._shown}"
+        try:
+            found = json.loads(stored) if stored is not None else None
+        except ValueError:  # (not JSON, or not UTF-8)
+            found = None
+        if not isinstance(found, dict):
+            raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
+        try:
+            IndexParams.from_header(found, source)  # (another format or version: IndexFileError)
+        except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
+            raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+        self.params.check(found, source)
+        raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
