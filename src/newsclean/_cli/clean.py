@@ -45,7 +45,7 @@ PROG = "newsclean"
 def plain(argv: list[str]) -> argparse.Namespace | None:
     """What ``parser().parse_args(argv)`` gives when no argument starts with ``-`` (every
     one is then a FILE, and every option has its default): the common ``newsclean FILE``
-    does without argparse, its import and the building of the parser (some 3 ms). The
+    does without argparse, its import and the building of the parser. The
     defaults are read from the same declarations (:func:`declare`). ``None`` for any other
     ``argv``."""
     if any(arg.startswith("-") for arg in argv):
