@@ -29,7 +29,7 @@ from ._version import __version__
 
 if _typing.TYPE_CHECKING:
     from ._batch import NearDuplicates, near_duplicates
-    from .index import AddResult, DedupIndex, Fingerprint, IndexParams
+    from .index import AddResult, DedupIndex, Fingerprint, IndexParams, Match
 
 # Loaded on first use, so that `import newsclean` (and the command's start-up) does not pay
 # for what cleaning one document does not need (multiprocessing, zipfile, ...).
@@ -40,6 +40,7 @@ _LAZY = {
     "DedupIndex": ".index",
     "Fingerprint": ".index",
     "IndexParams": ".index",
+    "Match": ".index",
 }
 
 
@@ -69,6 +70,7 @@ __all__ = [
     "Cleaner",
     "DecodeError",
     "InputError",
+    "Match",
     "NearDuplicates",
     "NewscleanError",
     "Options",

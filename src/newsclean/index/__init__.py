@@ -5,9 +5,9 @@
 """
 
 from ._fingerprint import Fingerprint, IndexParams
-from ._memory import AddResult, DedupIndex
+from ._memory import AddResult, DedupIndex, Match
 
-__all__ = ["AddResult", "DedupIndex", "Fingerprint", "IndexParams", "RedisIndex"]
+__all__ = ["AddResult", "DedupIndex", "Fingerprint", "IndexParams", "Match", "RedisIndex"]
 
 
 def __getattr__(name: str) -> object:
