@@ -26,6 +26,10 @@ near-duplicates one seen before is dropped (``DropItem``) or marked. The setting
     and saved, atomically, when it closes.
 ``NEWSCLEAN_REDIS_URL`` (default ``None``), ``NEWSCLEAN_REDIS_NAMESPACE`` (default ``"newsclean"``)
     Or a ``RedisIndex`` at this URL, under this key prefix (needs ``newsclean[redis]``).
+    Its round trips run in the reactor's thread pool, so a slow Redis does not stall the
+    crawl: ``process_item`` returns a coroutine that Scrapy awaits. Each item still goes through its steps
+    in order (cleaned, then looked up and added, then passed, marked or dropped); items
+    in flight at once reach Redis in any order, as the crawlers of a fleet do.
 ``NEWSCLEAN_INDEX_PARAMS`` (default ``{}``)
     Keyword arguments of ``newsclean.IndexParams`` (``threshold``, ...).
 ``NEWSCLEAN_ID_FIELD`` (default ``"url"``)
@@ -192,7 +196,11 @@ class NewscleanPipeline:
     # -- items ---------------------------------------------------------------------------
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story."""
+        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story.
+
+        With a Redis index, returns a coroutine (which Scrapy awaits) that gives the item,
+        or raises ``DropItem``, once Redis has answered: the round trip runs in the
+        reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``), never in the reactor's thread."""
         from itemadapter import ItemAdapter
 
         adapter = ItemAdapter(item)
@@ -217,7 +225,24 @@ class NewscleanPipeline:
             return item
         if self.duplicates == "mark":
             self._can_set(adapter, self.duplicate_field, "DUPLICATE")  # before the index learns it
-        added: AddResult = self.index.add(text, id=self._id(adapter, text))
+        doc_id = self._id(adapter, text)
+        if self.redis_url is not None:
+            # A round trip to Redis waits on the network: it runs in the reactor's thread
+            # pool, so the crawl goes on meanwhile, and the item's decision is made when it
+            # returns, in the reactor's thread (in the same order of steps as below).
+            return self._ask_redis(text, doc_id, item, adapter)
+        return self._decided(self.index.add(text, id=doc_id), item, adapter)
+
+    async def _ask_redis(self, text: str, doc_id: str, item: Any, adapter: Any) -> Any:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        # (maybe_deferred_to_future: awaitable under Twisted's reactors and asyncio's alike)
+        added = await maybe_deferred_to_future(deferToThread(self.index.add, text, id=doc_id))
+        return self._decided(added, item, adapter)
+
+    def _decided(self, added: AddResult, item: Any, adapter: Any) -> Any:
+        """Mark the item, or pass it on, or drop it, by what the index said of it."""
         if self.duplicates == "mark":
             adapter[self.duplicate_field] = added.duplicate_of
         if added.new:
