@@ -76,25 +76,25 @@ def _environ(**values: str) -> Iterator[None]:
 
 def help_texts() -> dict[str, bytes]:
     """``--help`` of ``newsclean`` and ``newsclean dedup``, as argparse prints them."""
-    from newsclean import _dedup_cli, cli
+    from newsclean._cli import clean, dedup
 
     # argparse wraps to $COLUMNS; NO_COLOR keeps Python 3.14's coloured help plain.
     with _environ(COLUMNS=str(COLUMNS), NO_COLOR="1", PYTHON_COLORS="0"):
         return {
-            "cli-newsclean.txt": cli._parser().format_help().encode(),
-            "cli-dedup.txt": _dedup_cli.parser().format_help().encode(),
+            "cli-newsclean.txt": clean.parser().format_help().encode(),
+            "cli-dedup.txt": dedup.parser().format_help().encode(),
         }
 
 
 def seed_explain() -> str:
     """What ``newsclean --explain examples/vna-asean-somtc.txt`` writes on stderr."""
     import newsclean
-    from newsclean import cli
+    from newsclean._cli.clean import explain
 
     result = newsclean.clean(SEED.read_text(encoding="utf-8"))
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        cli._explain(result, "examples/vna-asean-somtc.txt")
+        explain(result, "examples/vna-asean-somtc.txt")
     return err.getvalue()
 
 
@@ -234,8 +234,8 @@ def shingle_variants() -> tuple[str, dict[str, str]]:
 
 
 def shingles_table() -> str:
-    from newsclean._normalize import key
     from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._text.normalize import key
 
     base, variants = shingle_variants()
     head = " | ".join(variants)
@@ -261,7 +261,7 @@ def shingles_table() -> str:
 
 
 def agencies_table() -> str:
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
@@ -286,7 +286,7 @@ def pipeline_svg() -> bytes:
     from matplotlib.patches import FancyBboxPatch
 
     import newsclean
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     (cb, cr), (ib, ir), t = _defaults()
     agencies = len(default_registry().agencies)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import newsclean._batch as batch
 from newsclean import near_duplicates
-from newsclean._normalize import key, key_codes, keys
+from newsclean._text.normalize import key, key_codes, keys
 
 from .republish import Generator
 
@@ -300,7 +300,7 @@ def test_intersections_count_shared_hashes(pairs: list[tuple[set[int], set[int]]
 def test_keys_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """keys() bounds its arrays by working through slices of the batch (a 100 MB
     document is one batch); the keys are the same."""
-    import newsclean._normalize as normalize
+    import newsclean._text.normalize as normalize
 
     texts = [f"Ｐaragraph {i}  with “quotes” — and ß" * (i % 4) for i in range(60)]
     monkeypatch.setattr(normalize, "_KEYS_CHARS", 100)

@@ -24,7 +24,8 @@ import pytest
 
 import newsclean
 import newsclean.index
-from newsclean import _dedup_cli, cli
+from newsclean._cli import clean as clean_cli
+from newsclean._cli import dedup as dedup_cli
 
 from .conftest import ROOT, entry_point
 from .test_readme import fenced_blocks, run_python
@@ -52,7 +53,7 @@ def cli_sections() -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "command, parser",
-    [("newsclean", cli._parser), ("newsclean dedup", _dedup_cli.parser)],
+    [("newsclean", clean_cli.parser), ("newsclean dedup", dedup_cli.parser)],
 )
 def test_every_flag_is_described(command: str, parser: Any) -> None:
     written = set(FLAG.findall(cli_sections()[command]))
@@ -62,7 +63,7 @@ def test_every_flag_is_described(command: str, parser: Any) -> None:
 
 def test_every_described_flag_exists() -> None:
     written = set(FLAG.findall(cli_sections()["all"]))
-    unknown = sorted(written - long_flags(cli._parser()) - long_flags(_dedup_cli.parser()))
+    unknown = sorted(written - long_flags(clean_cli.parser()) - long_flags(dedup_cli.parser()))
     assert not unknown, f"docs/cli.md names flags that neither command has: {unknown}"
 
 
@@ -127,7 +128,7 @@ def test_error_tree_is_the_real_one() -> None:
 
 
 def test_agency_count() -> None:
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     count = len(default_registry().agencies)
     pages = [ROOT / "README.md", *DOCS.glob("*.md")]

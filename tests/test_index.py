@@ -16,8 +16,8 @@ from .republish import Doc, corpus
 
 
 def shingle_set(text: str, params: IndexParams) -> set[tuple[str, ...]]:
-    from newsclean._layout import split
-    from newsclean._normalize import key
+    from newsclean._text.layout import split
+    from newsclean._text.normalize import key
 
     words = " ".join(key(p.text) for p in split(clean(text).text)).split()
     n = params.shingle_size
@@ -236,8 +236,8 @@ def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
 def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
     from datasketch import LeanMinHash, MinHash
 
-    from newsclean._normalize import keys
     from newsclean._shingle import shingle_units, window_hashes
+    from newsclean._text.normalize import keys
 
     index = DedupIndex()
     original = next(d for d in docs if d.kind == "original")

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import newsclean
-from newsclean import _layout
 from newsclean import strategies as ns
-from newsclean._normalize import key, tidy
-from newsclean._registry import default_registry
+from newsclean._bylines.registry import default_registry
 from newsclean._shingle import jaccard, shingle_hashes
+from newsclean._text import layout as _layout
+from newsclean._text.normalize import key, tidy
 
 FIND = settings(database=None, derandomize=True)  # find(): the same minimal example every run
 MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -51,10 +51,10 @@ import numpy.typing as npt
 from . import _forked
 from ._arrays import reuse_large_blocks, unique
 from ._lsh import band_keys, candidate_pairs_from_keys, unique_pairs
-from ._normalize import key_codes, slices
 from ._options import choose_bands
 from ._shingle import _MULTIPLIERS, _splitmix64, fmix64
 from ._sketch import U32, fmix32
+from ._text.normalize import key_codes, slices
 
 SCHEME = "oph-optimal-densification-v1"
 _EMPTY = np.uint32(0xFFFFFFFF)

@@ -6,12 +6,12 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import _layout
-from ._credits import Credits, default_credits
-from ._normalize import keys_and_codes
+from ._bylines.credits import Credits, default_credits
 from ._options import Options
 from ._repeats import Boilerplate, find_boilerplate, find_repeats
 from ._result import CleanResult, Removal
+from ._text import layout
+from ._text.normalize import keys_and_codes
 
 
 class Cleaner:
@@ -63,7 +63,7 @@ class Cleaner:
         ['Trade rose.', 'A.\\n']
         """
         from . import _parallel
-        from ._normalize import slices
+        from ._text.normalize import slices
 
         texts = texts if isinstance(texts, Sequence) else list(texts)
         if workers is None:
@@ -94,7 +94,7 @@ class Cleaner:
         """
         if not isinstance(text, str):
             raise TypeError(f"body() takes a str, not {type(text).__name__}")
-        paragraphs = _layout.split(text)
+        paragraphs = layout.split(text)
         kept, _ = self._credits.extract([(i, p.text) for i, p in enumerate(paragraphs)], "extract")
         return [t for i, t in kept if i >= 0]
 
@@ -103,7 +103,7 @@ class Cleaner:
         if not isinstance(text, str):
             raise TypeError(f"clean() takes a str, not {type(text).__name__}")
         options = self.options
-        paragraphs = _layout.split(text)
+        paragraphs = layout.split(text)
         texts = [p.text for p in paragraphs]
 
         # 1. Repeats, compared on keys that leave out datelines and credits. The datelines
@@ -129,7 +129,7 @@ class Cleaner:
         seps = [paragraphs[i].sep if i >= 0 else end for i, _ in kept]
         if len(kept) > 1 and kept[-1][0] < 0:
             seps[-2] = seps[-2] or "\n"
-        out = _layout.join(zip((t for _, t in kept), seps))
+        out = layout.join(zip((t for _, t in kept), seps))
 
         byline = next((c for c in credits if c.kind == "dateline"), None)
         byline = byline or next((c for c in credits if c.kind == "credit"), None)

@@ -13,12 +13,12 @@ from typing import Protocol
 import numpy as np
 
 from ._arrays import unique
-from ._credits import END_MARKERS
+from ._bylines.credits import END_MARKERS
 from ._lsh import band_keys, candidate_pairs_from_keys
-from ._normalize import Codes
 from ._options import Options, Rule
 from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_hashes
 from ._sketch import SketchParams, signatures
+from ._text.normalize import Codes
 
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"\w+")
@@ -78,7 +78,7 @@ def find_repeats(
     A paragraph with no letter (in ``texts``, the whole paragraphs, else in its key) is
     layout and is never removed, but for an end marker (``./.``, ``-0-``): a repeat of one
     ends a repeated copy of the body. ``codes``, the keys as code points if at hand
-    (``_normalize.keys_and_codes``), spare encoding them again.
+    (``_text.normalize.keys_and_codes``), spare encoding them again.
 
     >>> long = "the senior officials discussed the rise of violence in the region"
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import _arrays
-from ._normalize import is_space
+from ._text.normalize import is_space
 
 HASH_NAME = "newsclean-multilinear64-top40-v2"  # v2: word hashes from code points, not BLAKE2b
 _SET_BITS = 40  # bits of a shingle hash kept in sets

@@ -155,7 +155,7 @@ class TableReader:
     # -- CSV ------------------------------------------------------------------------------
 
     def _open_csv(self) -> None:
-        from ._io import open_input
+        from ._cli.common import open_input
 
         raw = self._stack.enter_context(open_input(self.name))
         self._rows = csv.reader(_decoded_lines(raw, self.name))
@@ -218,7 +218,7 @@ class TableReader:
 def _decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
     """The lines of a byte stream as text, each line decoded alone so that invalid UTF-8
     is a ``DecodeError`` naming its byte; a leading BOM is skipped."""
-    from ._io import decode
+    from ._cli.common import decode
 
     offset = 0
     for n, line in enumerate(stream):

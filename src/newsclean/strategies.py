@@ -34,9 +34,9 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal
 
+from ._bylines.registry import Agency, default_registry
 from ._errors import OptionsError
 from ._options import Options
-from ._registry import Agency, default_registry
 from ._repeats import loses_content
 from ._result import Byline
 

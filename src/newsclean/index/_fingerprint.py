@@ -35,7 +35,6 @@ from .._batch import densify, oph_bins
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
 from .._lsh import band_keys
-from .._normalize import keys
 from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
 from .._shingle import (
     HASH_NAME,
@@ -46,6 +45,7 @@ from .._shingle import (
     word_units,
 )
 from .._sketch import NORMALIZATION, fmix32
+from .._text.normalize import keys
 
 FORMAT = "newsclean-index"
 FORMAT_VERSION = 2

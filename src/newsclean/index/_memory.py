@@ -31,8 +31,8 @@ from .._arrays import unique
 from .._batch import overlaps
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
-from .._normalize import key
 from .._shingle import paragraph_hash
+from .._text.normalize import key
 from ._fingerprint import (
     Batch,
     Fingerprint,

@@ -15,10 +15,10 @@ from typing import Literal, NamedTuple
 
 import regex
 
-from ._layout import SENTENCE_END as _LINE_ENDS
-from ._normalize import DASHES, _re
-from ._registry import Agency, Registry, default_registry
-from ._result import Byline
+from .._result import Byline
+from .._text.layout import SENTENCE_END as _LINE_ENDS
+from .._text.normalize import DASHES, _re
+from .registry import Agency, Registry, default_registry
 
 _DASH = "[-" + DASHES + "]"
 _SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:|={{1,2}})\s*)"

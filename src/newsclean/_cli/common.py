@@ -1,4 +1,5 @@
-"""Input and output of the commands: files and stdin, compressed or not, and strict JSON lines.
+"""What both commands share: input and output (files and stdin, compressed or not, and strict
+JSON lines), the flags that read input, and the exit codes.
 
 Both commands read through here, so that they accept and refuse the same inputs and say so in
 the same words:
@@ -8,7 +9,10 @@ the same words:
 * :func:`records` reads JSON lines one at a time and refuses, line by line, what is not strict
   RFC 8259 JSON (NaN, duplicate keys, lone surrogates, ...) or is too big to handle safely;
 * :func:`with_fields` writes a kept record back with some top-level fields set, every other
-  byte of the line as it was read.
+  byte of the line as it was read;
+* :func:`input_flags` and :func:`workers_flag` declare the flags both commands read input
+  with, :func:`flag_problem` checks them, and :func:`guarded` turns a closed pipe or a failed
+  write into the same exit status in both.
 
 Every problem with the input is an :class:`~newsclean.InputError` (a ``DecodeError`` or a
 ``RecordError`` for one line) whose message names the source, and the line when there is one.
@@ -24,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from ._errors import DecodeError, InputError, RecordError
+from .._errors import DecodeError, InputError, RecordError
 
 if TYPE_CHECKING:
     import json
@@ -659,3 +663,125 @@ def with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
         done = last
     pieces.append(text[done:])
     return "".join(pieces).encode("utf-8")
+
+
+# -- the shared flags and the exit ---------------------------------------------------------
+
+
+def input_flags(group: Any, *, jsonl_only: bool = False) -> None:
+    """Declare on ``group`` (an argparse parser or group) the flags both commands read JSON
+    lines with: ``--field``, ``--skip-bad-lines``, ``--max-line-bytes``, ``--errors``.
+    ``jsonl_only``: the command reads JSON lines only with ``--jsonl`` (the help says so)."""
+    when = "with --jsonl: " if jsonl_only else ""
+    group.add_argument("--field", default="text", help=f"{when}the field holding the text (default: text)")
+    group.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help=f"{when}skip lines that are not JSON objects with the field, and count them "
+        "on stderr (default: stop with an error naming the line)",
+    )
+    group.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"{when}a longer line is a bad line, and no more of it is held in memory (default: %(default)s, 256 MiB)",
+    )
+    group.add_argument(
+        "--errors",
+        choices=ERRORS,
+        default="strict",
+        help="invalid UTF-8: 'strict' stops with an error naming the byte (default), "
+        "'replace' writes U+FFFD for bad bytes",
+    )
+
+
+def workers_flag(group: Any, help: str) -> None:
+    """Declare ``--workers N`` on ``group``: ``help`` says what the workers do."""
+    group.add_argument("--workers", type=int, default=None, metavar="N", help=help)
+
+
+def flag_problem(args: Any) -> str | None:
+    """What is wrong with the values of the flags :func:`input_flags` and :func:`workers_flag`
+    declare (argparse checks their types, not their ranges), or ``None``."""
+    if args.max_line_bytes < 1:
+        return f"--max-line-bytes must be at least 1, got {args.max_line_bytes}"
+    if args.workers is not None and not 1 <= args.workers <= 256:
+        return f"--workers must be 1 to 256, got {args.workers}"
+    return None
+
+
+def usage_error(prog: str, message: str) -> int:
+    """Say ``message`` as a usage error of ``prog`` on stderr; the exit status to return."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class Defaults:
+    """Stands in for an ``argparse.ArgumentParser`` when a command's arguments are declared,
+    and records only each one's default: what parsing an argument list without options
+    gives, without importing argparse.
+
+    >>> d = Defaults()
+    >>> input_flags(d.add_argument_group("input"))
+    >>> d.namespace(files=["a.txt"]).field, d.namespace().skip_bad_lines
+    ('text', False)
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add_argument(self, *names: str, **kwargs: Any) -> None:
+        """Record the default of the argument ``names`` declares."""
+        action = kwargs.get("action")
+        if action in ("version", "help"):
+            return
+        long = [n for n in names if n.startswith("--")]
+        dest = kwargs.get("dest") or (long[0][2:] if long else names[0].lstrip("-")).replace("-", "_")
+        if action == "store_true":
+            self.values[dest] = kwargs.get("default", False)
+        elif action == "store_false":
+            self.values[dest] = kwargs.get("default", True)
+        else:
+            self.values[dest] = kwargs.get("default")
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Defaults:
+        """Groups only arrange the help: their arguments are recorded here."""
+        return self
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Defaults:
+        """As :meth:`add_argument_group`."""
+        return self
+
+    def namespace(self, **given: Any) -> Any:
+        """The recorded defaults, with ``given`` values over them, read by attribute as an
+        ``argparse.Namespace`` is."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(**{**self.values, **given})
+
+
+def guarded(prog: str, run: Callable[[Any], int], args: Any) -> int:
+    """``run(args)``, with the exits both commands share: a closed pipe (``| head``) ends
+    quietly with :data:`EXIT_PIPE`, as a process killed by SIGPIPE would; a failed write (a
+    full disk) is a one-line message and :data:`EXIT_FOUND`; Ctrl-C is 130."""
+    try:
+        return run(args)
+    except BrokenPipeError:  # the reader went away (| head): leave quietly
+        quiet_stdout()
+        return EXIT_PIPE
+    except OutputError as err:  # a full disk, say: nothing more can be written
+        print(f"{prog}: {err}", file=sys.stderr)
+        quiet_stdout()
+        return EXIT_FOUND
+    except KeyboardInterrupt:
+        return 130
+
+
+def quiet_stdout() -> None:
+    """Point stdout at devnull, so that the interpreter's final flush of what could not be
+    written does not fail again on the way out."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no stdout, or not a file (in process)
+        pass

@@ -12,7 +12,7 @@ delivered is forgotten, so the next run sees it again.
 With ``--index``, a run holds a lock on the file for its whole length, appends each
 written batch's kept documents to a journal beside it (folded in by the next run if this
 one is killed), and on SIGTERM or SIGINT stops between batches and saves what it wrote
-(see ``_dedup_run`` and ``index/_journal.py``).
+(see ``dedup_run`` and ``index/_journal.py``).
 """
 
 from __future__ import annotations
@@ -31,32 +31,37 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
-from ._dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
-from ._io import (
+from .common import (
     EXIT_FOUND,
     EXIT_OK,
     EXIT_USAGE,
-    MAX_LINE_BYTES,
     STDIN,
     OutputError,
+    flag_problem,
+    input_flags,
     label,
     open_input,
     parse_line,
+    usage_error,
     waiting_test,
+    workers_flag,
 )
+from .dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 512  # documents sketched at a time (bounds the words' objects in memory)
 MARK_FIELDS = ("duplicate_of", "similarity", "group")
+PROG = "newsclean dedup"
 
 
 def parser() -> argparse.ArgumentParser:
-    from ._version import __version__
-    from .index import IndexParams
+    """The command's argument parser."""
+    from .._version import __version__
+    from ..index import IndexParams
 
     defaults = IndexParams()
     p = argparse.ArgumentParser(
-        prog="newsclean dedup",
+        prog=PROG,
         description="Read JSON lines (one document per line) and write the documents that are "
         "not republications of an earlier one, in input order, each line as it was read. "
         "Documents are compared on their story body (credits and datelines left out): one "
@@ -77,7 +82,6 @@ def parser() -> argparse.ArgumentParser:
         help="write to FILE instead of stdout: to a temporary file beside it, renamed over it at "
         "the end; if writing fails, FILE is left as it was and the index does not record the run",
     )
-    p.add_argument("--field", default="text", help="the field holding the text (default: text)")
     p.add_argument(
         "--id-field",
         default="id",
@@ -147,37 +151,15 @@ def parser() -> argparse.ArgumentParser:
     rule.add_argument(
         "--shingle-size", type=int, default=None, help=f"shingle length (default: {defaults.shingle_size})"
     )
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        metavar="N",
-        help="processes that fingerprint documents (default: one per core; 1: this process alone)",
-    )
-    p.add_argument(
-        "--skip-bad-lines",
-        action="store_true",
-        help="skip lines that are not JSON objects with the field, and count them on stderr",
-    )
-    p.add_argument(
-        "--errors",
-        choices=("strict", "replace"),
-        default="strict",
-        help="invalid UTF-8 (default: strict, an error naming the byte)",
-    )
-    p.add_argument(
-        "--max-line-bytes",
-        type=int,
-        default=MAX_LINE_BYTES,
-        metavar="N",
-        help="a longer line is a bad line (default: %(default)s, 256 MiB); only N bytes of it are held",
-    )
+    workers_flag(p, "processes that fingerprint documents (default: one per core; 1: this process alone)")
+    input_flags(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._errors import NewscleanError, OptionsError
-    from .index import IndexParams
+    """Drop (or mark) the republished documents of what ``args`` names; the exit status."""
+    from .._errors import NewscleanError, OptionsError
+    from ..index import IndexParams
 
     changes = {
         name: getattr(args, name)
@@ -187,20 +169,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         params = IndexParams(**changes)
     except OptionsError as err:
-        print(f"newsclean dedup: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(PROG, str(err))
+    problem = flag_problem(args)
+    if problem is not None:
+        return usage_error(PROG, problem)
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    if args.max_line_bytes < 1:
-        print(
-            f"newsclean dedup: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr
-        )
-        return EXIT_USAGE
-    if not 1 <= workers <= 256:
-        print(f"newsclean dedup: error: --workers must be 1 to 256, got {workers}", file=sys.stderr)
-        return EXIT_USAGE
     if not args.lock_timeout >= 0:
-        print(f"newsclean dedup: error: --lock-timeout must be 0 or more, got {args.lock_timeout:g}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(PROG, f"--lock-timeout must be 0 or more, got {args.lock_timeout:g}")
     try:
         index, lock, journal = _open_index(args, params, bool(changes))
     except ImportError as err:
@@ -287,11 +262,11 @@ def run(args: argparse.Namespace) -> int:
 def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[Any, IndexLock | None, Any]:
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
-    from ._errors import IndexFileError
-    from .index import DedupIndex
+    from .._errors import IndexFileError
+    from ..index import DedupIndex
 
     if args.redis:
-        from .index._redis import RedisIndex
+        from ..index._redis import RedisIndex
 
         return RedisIndex(args.redis, params, namespace=args.namespace), None, None
     if not args.index:
@@ -314,8 +289,8 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
 def _locked_index(path: Path, timeout: float, params: Any, explicit: bool) -> tuple[Any, IndexLock, Any]:
     """Lock the index file (waiting for another run), then load it (or make a new index
     with ``params``) and fold in the journal of a run that did not finish."""
-    from .index import DedupIndex
-    from .index._journal import Journal
+    from ..index import DedupIndex
+    from ..index._journal import Journal
 
     lock = IndexLock(path)
     lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
@@ -394,7 +369,7 @@ class Stream:
         self.out_name = args.output if output is not None else "stdout"
         self.pool: Any = None
         if workers > 1:
-            from . import _forked
+            from .. import _forked
 
             setup = functools.partial(_worker_setup, os.getpid())
             self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=setup)
@@ -403,7 +378,7 @@ class Stream:
         self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
         self.groups: Any = None
         if args.groups:
-            from ._groups import Groups
+            from .._groups import Groups
 
             self.groups = Groups()
 
@@ -412,7 +387,7 @@ class Stream:
             self.pool.shutdown(wait=True, cancel_futures=True)  # (joined here: never at exit)
 
     def run(self, source: IO[bytes], label: str) -> None:
-        from ._errors import NewscleanError
+        from .._errors import NewscleanError
 
         try:
             for batch in self._batches(source, label):
@@ -427,7 +402,7 @@ class Stream:
     def _batches(self, source: IO[bytes], label: str) -> Iterator[list[Record]]:
         """Batches of good records; a batch ends when ``BATCH`` are read or when no more
         input is waiting (then the batches in flight are written before reading blocks)."""
-        from ._errors import InputError
+        from .._errors import InputError
 
         batch: list[Record] = []
         number = 0
@@ -457,7 +432,7 @@ class Stream:
 
     def _record(self, raw: bytes, source: str, number: int, offset: int) -> Record | None:
         """The record of one line, ``None`` for a blank or skipped line."""
-        from ._errors import InputError, RecordError
+        from .._errors import InputError, RecordError
 
         args = self.args
         try:
@@ -504,7 +479,7 @@ class Stream:
             self._decide_write_record(batch, sketched)
 
     def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        from .index._fingerprint import Batch
+        from ..index._fingerprint import Batch
 
         prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
         results = self.index.add_fingerprints(prints, [r.id for r in batch])
@@ -570,7 +545,7 @@ def _write_all(out: IO[str], data: bytes) -> tuple[int, OSError | None]:
 
 def _with_fields(raw: bytes, fields: str) -> bytes:
     """The JSON object line ``raw`` with ``fields`` (JSON members) appended before its
-    closing brace, every other byte as it was. (``_io.with_fields`` replaces fields
+    closing brace, every other byte as it was. (``common.with_fields`` replaces fields
     wherever they stand, scanning the line; ``--mark`` refuses a line that has its fields,
     so appending is enough, without a scan of every line.)"""
     end = raw.rstrip()
@@ -609,13 +584,13 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from .index._fingerprint import sketch_texts
+    from ..index._fingerprint import sketch_texts
 
     return sketch_texts(texts, cleaner, params, cache, SKETCH_BATCH)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:
-    from . import _forked
+    from .. import _forked
 
     return _sketch_texts(texts, *_forked.inherited())
 
