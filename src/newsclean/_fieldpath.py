@@ -8,12 +8,14 @@ always was.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from ._errors import OptionsError
 
 
+@functools.lru_cache(maxsize=64)  # (called for every line with the same few flags)
 def field_path(spec: str) -> tuple[str, ...]:
     """The keys of a field path, outermost first.
 
@@ -51,11 +53,11 @@ def show_path(path: tuple[str, ...]) -> str:
     return ".".join(k.replace("\\", "\\\\").replace(".", "\\.") for k in path)
 
 
-_MISSING = object()
+MISSING: Any = object()
 
 
-def get_path(record: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    """The value at ``path`` in nested objects, or ``None`` where a key is missing or a
+def get_path(record: Mapping[str, Any], path: tuple[str, ...], default: Any = None) -> Any:
+    """The value at ``path`` in nested objects, or ``default`` where a key is missing or a
     step is not an object.
 
     >>> get_path({"article": {"body": "Text."}}, ("article", "body"))
@@ -65,9 +67,7 @@ def get_path(record: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     """
     value: Any = record
     for k in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(k, _MISSING)
-        if value is _MISSING:
-            return None
+        if not isinstance(value, Mapping) or k not in value:
+            return default
+        value = value[k]
     return value

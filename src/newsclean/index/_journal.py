@@ -39,15 +39,20 @@ class Journal:
         self.path = journal_path(index_path)
         self.params = params
         self._file: IO[bytes] | None = None
+        self.unfinished = 0  # documents replayed that a run wrote and did not end (see ``end``)
 
-    def replay(self, index: Any) -> int:
+    def replay(self, index: Any, *, repair: bool = True) -> int:
         """Add the journal's documents to ``index`` in the order they were written (each
-        first seen when its record says), forget the ones its records forget, cut off a
-        torn end, and return how many documents were replayed."""
+        first seen when its record says), forget the ones its records forget, and return
+        how many documents were replayed; ``unfinished`` counts those after the last
+        ``end`` record (written by a run that was killed). A torn end is cut off, unless
+        ``repair`` is false (a reader that holds no lock: the end may be a record being
+        written), when it is only left unread."""
+        self.unfinished = 0
         if not self.path.exists():
             return 0
         replayed = 0
-        with open(self.path, "r+b") as f:
+        with open(self.path, "r+b" if repair else "rb") as f:
             stat = os.fstat(f.fileno())
             size = stat.st_size
             good = 0
@@ -58,7 +63,8 @@ class Journal:
                 body = f.read(json_bytes + array_bytes)
                 if zlib.crc32(body) != crc:
                     break
-                prints, ids, seen, forget = self._decode(body[:json_bytes], body[json_bytes:])
+                prints, ids, seen, forget, end = self._decode(body[:json_bytes], body[json_bytes:])
+                self.unfinished = 0 if end else self.unfinished + len(ids)
                 for doc_id in forget:
                     if doc_id in index:
                         index.remove(doc_id)
@@ -68,12 +74,12 @@ class Journal:
                     index.add_fingerprints(prints, ids, now=stat.st_mtime if seen is None else seen)
                 replayed += len(ids)
                 good += _HEAD.size + len(body)
-            if good < size:
+            if good < size and repair:
                 f.truncate(good)
                 os.fsync(f.fileno())
         return replayed
 
-    def _decode(self, head: bytes, arrays: bytes) -> tuple[list[Fingerprint], list[str], float | None, list[str]]:
+    def _decode(self, head: bytes, arrays: bytes) -> tuple[list[Fingerprint], list[str], float | None, list[str], bool]:
         params = self.params
         try:
             record = json.loads(head)
@@ -106,7 +112,8 @@ class Journal:
                 )
                 for k in range(n)
             ]
-            return prints, [str(i) for i in ids], None if seen is None else float(seen), forget
+            end = record.get("end") is True
+            return prints, [str(i) for i in ids], None if seen is None else float(seen), forget, end
         except (KeyError, TypeError, ValueError) as err:
             raise IndexFileError(f"{self.path}: not a readable newsclean journal ({err})") from None
 
@@ -122,6 +129,13 @@ class Journal:
         that the file need not be rewritten to forget them."""
         if ids:
             self._write([], [], {"forget": list(ids)})
+
+    def end(self) -> None:
+        """Append that the run writing the journal ended (it did not fold the journal into
+        the file): the documents before it are no run's unfinished work. Nothing is
+        written where there is no journal."""
+        if self._file is not None or self.path.exists():
+            self._write([], [], {"end": True})
 
     def worth_folding(self, index_path: str | os.PathLike[str]) -> bool:
         """Whether the index should be saved whole and the journal removed: when the

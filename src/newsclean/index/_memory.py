@@ -474,9 +474,18 @@ class DedupIndex:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike[str], params: IndexParams | None = None, *, cleaner: Cleaner | None = None
+        cls,
+        path: str | os.PathLike[str],
+        params: IndexParams | None = None,
+        *,
+        cleaner: Cleaner | None = None,
+        journal: bool = True,
     ) -> DedupIndex:
-        """Read an index file. With ``params``, refuse a file made with other parameters."""
+        """Read an index file. With ``params``, refuse a file made with other parameters.
+
+        The documents that ``newsclean dedup`` wrote to ``PATH.journal`` since the file was
+        last saved (and the ones it forgot) are folded in, unless ``journal`` is false; the
+        journal itself is left as it is (docs/index-format.md)."""
         source = str(path)
         made: list[IndexParams] = []
 
@@ -522,6 +531,10 @@ class DedupIndex:
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
+        if journal:
+            from ._journal import Journal
+
+            Journal(path, found).replay(index, repair=False)
         return index
 
 
