@@ -140,7 +140,7 @@ def test_the_journal_keeps_times_and_forgetting(tmp_path: Path) -> None:
     assert [r.new for r in results] == [True, True]
     journal.append(prints, ["o", "b"], seen=T0 + DAY)
     assert index.expire(DAY / 2, now=T0 + DAY) == ["a"]
-    journal.forget(["a"])
+    journal.forget(["a"], before=T0 + DAY / 2)
     journal.close()
 
     back = DedupIndex.load(path)
@@ -149,6 +149,24 @@ def test_the_journal_keeps_times_and_forgetting(tmp_path: Path) -> None:
     assert back.first_seen("o") == back.first_seen("b") == T0 + DAY
     # Replaying decides as the run did: the same query answers.
     assert back.query(STORY).matches == index.query(STORY).matches
+
+
+def test_a_forget_record_spares_a_document_added_again_later(tmp_path: Path) -> None:
+    path = tmp_path / "seen.nci"
+    index = DedupIndex()
+    index.add(A, id="x", now=T0)
+    index.save(path)
+    journal = Journal(path, index.params)
+    assert index.expire(DAY, now=T0 + 2 * DAY) == ["x"]
+    journal.forget(["x"], before=T0 + DAY)
+    journal.close()
+    # Another writer (the Scrapy pipeline) loads the index, adds x again and saves the file.
+    other = DedupIndex.load(path)
+    assert "x" not in other and other.add(A, id="x", now=T0 + 3 * DAY).new
+    other.save(path)
+    # Replaying the journal over that file keeps the later x.
+    again = DedupIndex.load(path)
+    assert "x" in again and again.first_seen("x") == T0 + 3 * DAY
 
 
 def test_a_journal_record_without_a_time_is_read_as_first_seen_when_written(tmp_path: Path) -> None:

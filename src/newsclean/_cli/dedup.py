@@ -208,9 +208,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FOUND
     if args.max_age is not None:
         try:
-            forgot = index.expire(args.max_age * 86_400.0)
+            now, age = time.time(), args.max_age * 86_400.0
+            forgot = index.expire(age, now=now)
             if journal is not None:
-                journal.forget(forgot)
+                journal.forget(forgot, before=now - age)
         except (NewscleanError, OSError) as err:
             print(f"newsclean dedup: {err}", file=sys.stderr)
             if lock is not None:

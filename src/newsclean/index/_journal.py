@@ -63,10 +63,10 @@ class Journal:
                 body = f.read(json_bytes + array_bytes)
                 if zlib.crc32(body) != crc:
                     break
-                prints, ids, seen, forget, end = self._decode(body[:json_bytes], body[json_bytes:])
+                prints, ids, seen, (forget, before), end = self._decode(body[:json_bytes], body[json_bytes:])
                 self.unfinished = 0 if end else self.unfinished + len(ids)
                 for doc_id in forget:
-                    if doc_id in index:
+                    if doc_id in index and (before is None or index.first_seen(doc_id) < before):
                         index.remove(doc_id)
                 if prints:
                     # (A record written before the times were kept: its documents were
@@ -79,15 +79,18 @@ class Journal:
                 os.fsync(f.fileno())
         return replayed
 
-    def _decode(self, head: bytes, arrays: bytes) -> tuple[list[Fingerprint], list[str], float | None, list[str], bool]:
+    def _decode(
+        self, head: bytes, arrays: bytes
+    ) -> tuple[list[Fingerprint], list[str], float | None, tuple[list[str], float | None], bool]:
         params = self.params
         try:
             record = json.loads(head)
             params.check(record["params"], str(self.path))
             ids, digests, paragraphs, sizes = record["ids"], record["digests"], record["paragraphs"], record["sizes"]
-            seen, forget = record.get("seen"), record.get("forget", [])
-            if seen is not None and (type(seen) not in (int, float) or not np.isfinite(seen)):
-                raise ValueError("its 'seen' is not a time")
+            seen, forget, before = record.get("seen"), record.get("forget", []), record.get("before")
+            for name, value in (("seen", seen), ("before", before)):
+                if value is not None and (type(value) not in (int, float) or not np.isfinite(value)):
+                    raise ValueError(f"its {name!r} is not a time")
             if not isinstance(forget, list) or not all(isinstance(i, str) for i in forget):
                 raise ValueError("its 'forget' is not a list of ids")
             n, width = len(ids), params.bands[0]
@@ -113,7 +116,8 @@ class Journal:
                 for k in range(n)
             ]
             end = record.get("end") is True
-            return prints, [str(i) for i in ids], None if seen is None else float(seen), forget, end
+            when = None if before is None else float(before)
+            return prints, [str(i) for i in ids], None if seen is None else float(seen), (forget, when), end
         except (KeyError, TypeError, ValueError) as err:
             raise IndexFileError(f"{self.path}: not a readable newsclean journal ({err})") from None
 
@@ -124,11 +128,13 @@ class Journal:
         if prints:
             self._write(prints, ids, {"seen": time.time() if seen is None else seen})
 
-    def forget(self, ids: Sequence[str]) -> None:
-        """Append that the documents ``ids`` are forgotten (``DedupIndex.expire``), so
-        that the file need not be rewritten to forget them."""
+    def forget(self, ids: Sequence[str], *, before: float) -> None:
+        """Append that the documents ``ids``, first seen before ``before``, are forgotten
+        (``DedupIndex.expire``), so that the file need not be rewritten to forget them.
+        Replaying forgets each only if it was first seen before then: a document added
+        again later (by a writer that saved the file meanwhile) stays."""
         if ids:
-            self._write([], [], {"forget": list(ids)})
+            self._write([], [], {"forget": list(ids), "before": before})
 
     def end(self) -> None:
         """Append that the run writing the journal ended (it did not fold the journal into
