@@ -111,3 +111,21 @@ def test_mark_mode_off_the_reactor_thread(redis_url: str) -> None:
     assert (out["a"][1], out["b"][1]) in ((None, "a"), ("b", None))
     assert out["c"][1] is None
     assert "newsclean/dropped" not in result["stats"]
+
+
+@pytest.mark.redis
+def test_outside_a_running_reactor_redis_is_asked_at_once(redis_url: str) -> None:
+    from newsclean.contrib.scrapy import NewscleanPipeline
+
+    pipeline = NewscleanPipeline(
+        redis_url=redis_url, redis_namespace=f"test-{uuid.uuid4().hex[:12]}", duplicates="mark"
+    )
+    pipeline.open_spider()
+    try:
+        story = "The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."
+        first = pipeline.process_item({"url": "a", "text": story})
+        second = pipeline.process_item({"url": "b", "text": "HANOI (VNA) - " + story})
+        assert (first["duplicate_of"], second["duplicate_of"]) == (None, "a")
+    finally:
+        pipeline.index.clear()
+        pipeline.close_spider()

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -198,9 +199,11 @@ class NewscleanPipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story.
 
-        With a Redis index, returns a coroutine (which Scrapy awaits) that gives the item,
-        or raises ``DropItem``, once Redis has answered: the round trip runs in the
-        reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``), never in the reactor's thread."""
+        With a Redis index, in a crawl (the reactor running), returns a coroutine (which
+        Scrapy awaits) that gives the item, or raises ``DropItem``, once Redis has answered:
+        the round trip runs in the reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``),
+        never in the reactor's thread. Called outside a running reactor, it asks Redis at
+        once and returns the item."""
         from itemadapter import ItemAdapter
 
         adapter = ItemAdapter(item)
@@ -226,7 +229,7 @@ class NewscleanPipeline:
         if self.duplicates == "mark":
             self._can_set(adapter, self.duplicate_field, "DUPLICATE")  # before the index learns it
         doc_id = self._id(adapter, text)
-        if self.redis_url is not None:
+        if self.redis_url is not None and _reactor_running():
             # A round trip to Redis waits on the network: it runs in the reactor's thread
             # pool, so the crawl goes on meanwhile, and the item's decision is made when it
             # returns, in the reactor's thread (in the same order of steps as below).
@@ -296,6 +299,12 @@ class NewscleanPipeline:
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
             self.stats.inc_value(key, count)
+
+
+def _reactor_running() -> bool:
+    """Whether a Twisted reactor is running (it is imported, never installed, here)."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    return bool(getattr(reactor, "running", False))
 
 
 def _log_level(level: str | int) -> str:
