@@ -124,6 +124,20 @@ def test_a_nested_field(tmp_path: Path) -> None:
     assert batch.texts == ["Body one.", "Body two.", None, None]
 
 
+def test_a_dictionary_encoded_text_column(tmp_path: Path) -> None:
+    table = pa.table({"id": [1, 2], "text": pa.array(["One.", "One."]).dictionary_encode()})
+    path = _write(tmp_path / "in.parquet", table)
+    out = tmp_path / "out.parquet"
+    with TableReader(str(path), "parquet", "text", "id", mark=False) as reader:
+        writer = TableWriter(str(out), reader, mark=False)
+        (batch,) = reader.batches()
+        assert batch.texts == ["One.", "One."]
+        writer.write(batch, [True, False], [])
+        writer.commit()
+    back = pq.read_table(out)
+    assert back.column("text").to_pylist() == ["One."] and pa.types.is_dictionary(back.schema.field("text").type)
+
+
 def test_a_field_that_is_missing_or_not_text(tmp_path: Path) -> None:
     path = _write(tmp_path / "in.parquet", _table())
     with pytest.raises(OptionsError, match="no column 'article.lead'"):

@@ -133,7 +133,8 @@ class TableReader:
         kind = _path_type(self.schema, path)
         if kind is None:
             raise OptionsError(f"{self.name}: no column {show_path(path)!r} (--field)")
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or str(kind) == "string_view"):
+        text = kind.value_type if pa.types.is_dictionary(kind) else kind  # (a dictionary-encoded column: its values)
+        if not (pa.types.is_string(text) or pa.types.is_large_string(text) or str(text) == "string_view"):
             raise InputError(f"{self.name}: the column {show_path(path)!r} holds {kind}, not text (--field)")
         self._path = path
         self._id_path = id_path if _path_type(self.schema, id_path) is not None else None
