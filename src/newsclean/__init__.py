@@ -24,12 +24,13 @@ from ._errors import (
     SketchMismatchError,
 )
 from ._options import Options
+from ._repeats import BoilerplateIndex
 from ._result import Byline, CleanResult, Removal
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
     from ._batch import NearDuplicates, near_duplicates
-    from .index import AddResult, DedupIndex, Fingerprint, IndexParams, Match
+    from .index import AddResult, DedupIndex, Fingerprint, IndexParams, Match, RedisIndex
 
 # Loaded on first use, so that `import newsclean` (and the command's start-up) does not pay
 # for what cleaning one document does not need (multiprocessing, zipfile, ...).
@@ -41,6 +42,7 @@ _LAZY = {
     "Fingerprint": ".index",
     "IndexParams": ".index",
     "Match": ".index",
+    "RedisIndex": ".index",  # (the redis client itself is imported when one is made)
 }
 
 
@@ -60,6 +62,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AddResult",
+    "BoilerplateIndex",
     "DedupIndex",
     "Fingerprint",
     "IndexFileError",
@@ -76,6 +79,7 @@ __all__ = [
     "Options",
     "OptionsError",
     "RecordError",
+    "RedisIndex",
     "RegistryError",
     "Removal",
     "SketchMismatchError",

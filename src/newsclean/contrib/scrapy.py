@@ -75,7 +75,7 @@ from .._errors import OptionsError
 from .._options import Options
 from .._redact import redact
 from .._result import CleanResult
-from ..index import AddResult, DedupIndex, IndexParams
+from ..index import AddResult, Index, IndexParams, open_index
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -117,11 +117,11 @@ class NewscleanPipeline:
         stats: StatsCollector | None = None,
     ) -> None:
         if duplicates not in _DUPLICATES:
-            raise ValueError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
+            raise OptionsError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
         if index_path is not None and redis_url is not None:
-            raise ValueError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
+            raise OptionsError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
         if not field:
-            raise ValueError("NEWSCLEAN_FIELD must name a field")
+            raise OptionsError("NEWSCLEAN_FIELD must name a field")
         self.field = field
         self.cleaner = Cleaner(options)
         self.byline_field = byline_field or None
@@ -136,7 +136,7 @@ class NewscleanPipeline:
         self.boilerplate = boilerplate
         self.drop_log_level: str = _log_level(drop_log_level)
         self.stats = stats
-        self.index: Any = None  # a DedupIndex or a RedisIndex while the spider is open
+        self.index: Index | None = None  # a DedupIndex or a RedisIndex while the spider is open
         self._warned: set[tuple[type, str]] = set()
 
     @classmethod
@@ -168,19 +168,17 @@ class NewscleanPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Open the index: load the file if it exists, or connect to Redis."""
+        if self.redis_url is None and self.index_path is None:
+            return
+        if self.index_path is not None and not self.index_path.exists():
+            # Fail now, not when the crawl is over, if the file cannot be written there.
+            self.index_path.parent.mkdir(parents=True, exist_ok=True)
+        self.index = open_index(
+            self.index_path, redis_url=self.redis_url, params=self.index_params, namespace=self.redis_namespace
+        )
         if self.redis_url is not None:
-            from ..index._redis import RedisIndex
-
-            params = self.index_params or IndexParams()
-            self.index = RedisIndex(self.redis_url, params, namespace=self.redis_namespace)
             logger.info("newsclean: index %r on Redis at %s", self.redis_namespace, redact(self.redis_url))
-        elif self.index_path is not None:
-            if self.index_path.exists():
-                self.index = DedupIndex.load(self.index_path, self.index_params)
-            else:
-                # Fail now, not when the crawl is over, if the file cannot be written there.
-                self.index_path.parent.mkdir(parents=True, exist_ok=True)
-                self.index = DedupIndex(self.index_params)
+        else:
             logger.info("newsclean: index %s holds %d stories", self.index_path, len(self.index))
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -188,11 +186,9 @@ class NewscleanPipeline:
         index, self.index = self.index, None
         if index is None:
             return
+        index.close()
         if self.index_path is not None:
-            index.save(self.index_path)
             logger.info("newsclean: saved %d stories to %s", len(index), self.index_path)
-        else:
-            index.close()
 
     # -- items ---------------------------------------------------------------------------
 
@@ -223,7 +219,8 @@ class NewscleanPipeline:
         if self.report_field is not None and self._can_set(adapter, self.report_field, "REPORT"):
             adapter[self.report_field] = result.to_dict()
 
-        if self.index is None:
+        index = self.index
+        if index is None:
             self._inc("newsclean/kept")
             return item
         if self.duplicates == "mark":
@@ -233,15 +230,15 @@ class NewscleanPipeline:
             # A round trip to Redis waits on the network: it runs in the reactor's thread
             # pool, so the crawl goes on meanwhile, and the item's decision is made when it
             # returns, in the reactor's thread (in the same order of steps as below).
-            return self._ask_redis(text, doc_id, item, adapter)
-        return self._decided(self.index.add(text, id=doc_id), item, adapter)
+            return self._ask_redis(index, text, doc_id, item, adapter)
+        return self._decided(index.add(text, id=doc_id), item, adapter)
 
-    async def _ask_redis(self, text: str, doc_id: str, item: Any, adapter: Any) -> Any:
+    async def _ask_redis(self, index: Index, text: str, doc_id: str, item: Any, adapter: Any) -> Any:
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet.threads import deferToThread
 
         # (maybe_deferred_to_future: awaitable under Twisted's reactors and asyncio's alike)
-        added = await maybe_deferred_to_future(deferToThread(self.index.add, text, id=doc_id))
+        added = await maybe_deferred_to_future(deferToThread(index.add, text, id=doc_id))
         return self._decided(added, item, adapter)
 
     def _decided(self, added: AddResult, item: Any, adapter: Any) -> Any:
@@ -320,7 +317,9 @@ def _log_level(level: str | int) -> str:
     else:
         name = str(level).strip().upper()
     if not isinstance(name, str) or not isinstance(logging.getLevelName(name), int):
-        raise ValueError(f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}")
+        raise OptionsError(
+            f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}"
+        )
     return name
 
 

@@ -10,19 +10,17 @@ therefore decides exactly as adding its documents one by one.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import itertools
 import json
 import os
 import tempfile
 import threading
-import time
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,9 +28,10 @@ import numpy.typing as npt
 from .._arrays import unique
 from .._batch import overlaps
 from .._clean import Cleaner
-from .._errors import IndexFileError, OptionsError, SketchMismatchError
+from .._errors import IndexFileError, SketchMismatchError
 from .._shingle import paragraph_hash
 from .._text.normalize import key
+from ._base import AddResult, Index, Match, check_age, seen_time
 from ._fingerprint import (
     Batch,
     Fingerprint,
@@ -41,8 +40,6 @@ from ._fingerprint import (
     chance_check,
     check_fingerprints,
     check_ids,
-    fingerprint_texts,
-    minhash_of,
     minhash_of_sets,
     overlap,
 )
@@ -53,47 +50,13 @@ U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 
 
-class Match(NamedTuple):
-    """An indexed document that a queried one matches: its id, and the exact Jaccard
-    similarity of the two story bodies' shingle sets."""
-
-    id: str
-    similarity: float
-
-
-@dataclasses.dataclass(frozen=True)
-class AddResult:
-    """What adding a document did.
-
-    Attributes:
-        id: the document's id (given, or the 0-based count of documents offered so far).
-        new: True if it was added (``status`` ``"new"`` or ``"update"``).
-        duplicate_of: the id of the indexed document it is a copy of, else ``None``.
-        similarity: the exact Jaccard similarity of the two story bodies' shingle sets,
-            else ``None``.
-        status: ``"new"``; ``"duplicate"`` (a copy of another document);
-            ``"repeat"`` (its id is indexed with the same story body: seen before);
-            ``"update"`` (its id is indexed with another body, which this one replaces).
-        matches: from ``query`` only (``add`` leaves it empty): every indexed document the
-            rule takes as the same story, best first (the highest similarity; among equal
-            ones, the earliest indexed); ``duplicate_of`` and ``similarity`` are the first.
-            Not in the ``repr``.
-    """
-
-    id: str
-    new: bool
-    duplicate_of: str | None = None
-    similarity: float | None = None
-    status: str = "new"
-    matches: tuple[Match, ...] = dataclasses.field(default=(), repr=False)
-
-
-class DedupIndex:
+class DedupIndex(Index):
     """A near-duplicate index of documents, in memory. First added wins.
 
     Documents are compared on their story body (credits and datelines out), by the rule
     of ``IndexParams``. LSH proposes candidates; exact shingle-set overlap decides.
-    ``add`` is safe to call from several threads.
+    ``add`` is safe to call from several threads. ``path``: the file ``close()`` saves the
+    index to (``load`` sets it to the file read); without one, ``close()`` keeps nothing.
 
     Each document's time of first sight is kept (seconds since the epoch, the ``now`` of
     the call that added it: the wall clock unless given); ``expire`` forgets the documents
@@ -111,10 +74,17 @@ class DedupIndex:
     (1, True, False)
     """
 
-    def __init__(self, params: IndexParams | None = None, /, *, cleaner: Cleaner | None = None, **changes: Any) -> None:
-        base = params if params is not None else IndexParams()
-        self.params: IndexParams = dataclasses.replace(base, **changes) if changes else base
-        self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
+    def __init__(
+        self,
+        params: IndexParams | None = None,
+        /,
+        *,
+        cleaner: Cleaner | None = None,
+        path: str | os.PathLike[str] | None = None,
+        **changes: Any,
+    ) -> None:
+        super().__init__(params, cleaner, changes)
+        self.path: Path | None = Path(path) if path is not None else None
         self._lock = threading.Lock()
         self._ids: list[str | None] = []  # slot -> id (None once removed)
         self._shingles: list[U32] = []
@@ -130,40 +100,18 @@ class DedupIndex:
 
     # -- documents ----------------------------------------------------------------------
 
-    def add(self, text: str, id: str | None = None, *, now: float | None = None) -> AddResult:
-        """Add a document unless it is a copy of an indexed one (``now``: its time of first
-        sight, seconds since the epoch; default the wall clock)."""
-        return self.add_many([text], None if id is None else [id], now=now)[0]
-
-    def add_many(
-        self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1, now: float | None = None
+    def add_fingerprints(
+        self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None, *, now: float | None = None
     ) -> list[AddResult]:
-        """Add documents in order, as one batch (later ones are compared with earlier ones).
-
-        ``workers`` > 1 takes story bodies and fingerprints in that many processes (the
-        adding stays in this one): worth it for batches of thousands of documents. ``now``:
-        the time of first sight of those kept (default the wall clock)."""
-        check_ids(texts, ids)
-        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids, now=now)
-
-    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
-        """Take story bodies and fingerprint them, the costly half of ``add_many``,
-        without touching the index: a fingerprint depends only on the text, the cleaner
-        and the parameters, so it can be made in other threads, processes or machines.
+        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
+        same parameters; others raise ``SketchMismatchError``), in order (``now``: see
+        ``add_many``).
 
         >>> index = DedupIndex()
         >>> prints = index.fingerprint(["HANOI (VNA) — Exports rose by a tenth in May, the ministry said."])
         >>> index.add_fingerprints(prints, ["a"])[0].new, index.query(prints[0]).duplicate_of
         (True, 'a')
         """
-        return fingerprint_texts(texts, self.cleaner, self.params, workers)
-
-    def add_fingerprints(
-        self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None, *, now: float | None = None
-    ) -> list[AddResult]:
-        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
-        same parameters; others raise ``SketchMismatchError``), in order (``now``: see
-        ``add_many``)."""
         check_ids(prints, ids)
         seen = seen_time(now)
         if isinstance(prints, Batch):  # (a batch of arrays, from sketch: no object per document)
@@ -233,9 +181,7 @@ class DedupIndex:
         >>> index.add(story, id="again", now=1_000.0 + 2 * 86_400).new
         True
         """
-        if not max_age >= 0:
-            raise OptionsError(f"max_age must be a number of seconds, 0 or more, got {max_age!r}")
-        cutoff = seen_time(now) - max_age
+        cutoff = seen_time(now) - check_age(max_age)
         with self._lock:
             live = np.array([s for s in range(len(self._ids)) if self._ids[s] is not None], dtype=np.int64)
             old = live[self._seen[live] < cutoff] if len(live) else live
@@ -263,11 +209,6 @@ class DedupIndex:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def minhash(self, text: str) -> Any:
-        """The document's MinHash as a ``datasketch.LeanMinHash``, for datasketch's tools
-        (its LSH, LSH Forest, ...). Decisions here never rest on it: they are exact."""
-        return minhash_of(text, self.cleaner, self.params)
-
     # -- boilerplate --------------------------------------------------------------------
 
     def is_boilerplate(self, paragraph: str) -> bool:
@@ -275,6 +216,8 @@ class DedupIndex:
         return self._paragraph_docs.get(paragraph_hash(key(paragraph)), 0) >= self.params.boilerplate_min_docs
 
     def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes of the paragraphs that recur in at least ``boilerplate_min_docs``
+        indexed documents."""
         n = self.params.boilerplate_min_docs
         return frozenset(h for h, count in self._paragraph_docs.items() if count >= n)
 
@@ -422,6 +365,12 @@ class DedupIndex:
 
     # -- files --------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Save the index to ``path`` (atomically), if it has one; an index in memory
+        alone has nothing to finish."""
+        if self.path is not None:
+            self.save(self.path)
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically: a crash leaves the previous file intact.
         The file is created with the permissions the umask gives a new file.
@@ -482,6 +431,7 @@ class DedupIndex:
         journal: bool = True,
     ) -> DedupIndex:
         """Read an index file. With ``params``, refuse a file made with other parameters.
+        ``close()`` of the index saves it back to ``path``.
 
         The documents that ``newsclean dedup`` wrote to ``PATH.journal`` since the file was
         last saved (and the ones it forgot) are folded in, unless ``journal`` is false; the
@@ -503,7 +453,7 @@ class DedupIndex:
         except (ValueError, TypeError) as err:  # (a header IndexParams refuses)
             raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
         found = made[0]
-        index = cls(found, cleaner=cleaner)
+        index = cls(found, cleaner=cleaner, path=path)
         try:
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]
             if not len(ids) == len(digests) == header.get("documents") or len(offsets) != len(ids) + 1:
@@ -650,15 +600,6 @@ def _pairs_within(keys: U64, positions: I64) -> I64:
     n = int(positions.max()) + 1
     code = unique(np.minimum(i, j) * np.int64(n) + np.maximum(i, j))
     return np.stack([code // n, code % n], axis=1)
-
-
-def seen_time(now: float | None) -> float:
-    """A time of first sight: ``now`` as given (checked), else the wall clock."""
-    if now is None:
-        return time.time()
-    if isinstance(now, bool) or not isinstance(now, (int, float)) or not np.isfinite(now):
-        raise OptionsError(f"now must be seconds since the epoch, got {now!r}")
-    return float(now)
 
 
 def _as_batch(prints: Sequence[Fingerprint], params: IndexParams) -> Batch:
