@@ -107,8 +107,9 @@ def parser() -> argparse.ArgumentParser:
         "--index",
         metavar="PATH",
         help="keep the index in this file across runs (documents written in earlier runs "
-        "count); checked before any input is read, written atomically at the end; locked "
-        "(PATH.lock) for the whole run, journaled (PATH.journal) as batches are written",
+        "count); checked before any input is read; locked (PATH.lock) for the whole run, "
+        "journaled (PATH.journal) as batches are written; the file is rewritten (atomically, "
+        "at the end) only once the journal reaches a quarter of its size",
     )
     where.add_argument(
         "--redis",
@@ -337,6 +338,12 @@ def _run_table(
     from .._tables import ExtraMissing, TableReader, TableWriter
 
     name, status = args.files[0], EXIT_OK
+    stats, signals = Stats(), Signals()
+    stream = TableStream(index, args, stats, workers, signals)
+    if stream.pool is not None:
+        # The workers fork now, before pyarrow is imported and a batch read: they never
+        # use either, and would each count pyarrow's memory as their own.
+        stream.pool.submit(int).result()
     reader = writer = None
     try:
         reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH)
@@ -348,13 +355,15 @@ def _run_table(
         print(f"newsclean dedup: {where}{getattr(err, 'strerror', None) or err}", file=sys.stderr)
         status = EXIT_FOUND
     if reader is None or writer is None:
+        stream.close()
         if reader is not None:
             reader.close()
         if lock is not None:
             lock.release()
+        if not args.index:
+            index.close()
         return status
-    stats, signals = Stats(), Signals()
-    stream = TableStream(index, args, stats, workers, signals, reader, writer)
+    stream.reader, stream.writer = reader, writer
     delivered = False
     signals.install()
     try:
@@ -675,18 +684,10 @@ class TableStream(Stream):
     """The stream over a Parquet or CSV table: the same batches, workers and decisions,
     the rows written by a ``TableWriter`` (every column kept) instead of as lines."""
 
-    def __init__(
-        self,
-        index: Any,
-        args: argparse.Namespace,
-        stats: Stats,
-        workers: int,
-        signals: Signals,
-        reader: Any,
-        writer: Any,
-    ) -> None:
+    def __init__(self, index: Any, args: argparse.Namespace, stats: Stats, workers: int, signals: Signals) -> None:
         super().__init__(index, args, stats, workers, signals)
-        self.reader, self.writer = reader, writer
+        self.reader: Any = None  # a TableReader and a TableWriter, set before run_table
+        self.writer: Any = None
         self.tables: deque[tuple[Any, list[int]]] = deque()  # (a TableBatch, its good rows) per batch in flight
         self.listed = 0
 
