@@ -39,6 +39,7 @@ def _samples() -> dict[str, Any]:
         "Removal": result.removed[0],
         "IndexParams": IndexParams(threshold=0.5),
         "AddResult": added,
+        "Match": index.query(STORY).matches[0],
         "Fingerprint": index.fingerprint([STORY])[0],
         "NearDuplicates": newsclean.near_duplicates(["a b c d e f g h", "a b c d e f g h"]),
         "DecodeError": newsclean.DecodeError("x.txt", 3, "invalid start byte"),

@@ -30,7 +30,7 @@ from ._version import __version__
 
 if _typing.TYPE_CHECKING:
     from ._batch import NearDuplicates, near_duplicates
-    from .index import AddResult, DedupIndex, Fingerprint, IndexParams, RedisIndex
+    from .index import AddResult, DedupIndex, Fingerprint, IndexParams, Match, RedisIndex
 
 # Loaded on first use, so that `import newsclean` (and the command's start-up) does not pay
 # for what cleaning one document does not need (multiprocessing, zipfile, ...).
@@ -41,6 +41,7 @@ _LAZY = {
     "DedupIndex": ".index",
     "Fingerprint": ".index",
     "IndexParams": ".index",
+    "Match": ".index",
     "RedisIndex": ".index",  # (the redis client itself is imported when one is made)
 }
 
@@ -72,6 +73,7 @@ __all__ = [
     "Cleaner",
     "DecodeError",
     "InputError",
+    "Match",
     "NearDuplicates",
     "NewscleanError",
     "Options",

@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 from .._errors import OptionsError
+from .._fieldpath import field_path
 from .._version import __version__
 from .common import (
     EXIT_FOUND,
@@ -32,7 +33,7 @@ from .common import (
     records,
     usage_error,
     waiting_test,
-    with_fields,
+    with_path,
     workers_flag,
 )
 
@@ -434,9 +435,10 @@ def _clean_lines(
     """A batch of ``--jsonl`` lines ``(raw, text)``: for each, whether it changed, its
     result (with ``keep``) and the line to write (with ``write``)."""
     done = []
+    path = field_path(field)
     for raw, text in batch:
         result = cleaner.clean(text)
-        line = with_fields(raw, {field: result.text, "newsclean": result.to_dict()}) + b"\n" if write else b""
+        line = with_path(raw, path, result.text, {"newsclean": result.to_dict()}) + b"\n" if write else b""
         done.append((result.changed, result if keep else None, line))
     return done
 

@@ -29,6 +29,7 @@ from contextlib import ExitStack, contextmanager
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .._errors import DecodeError, InputError, OptionsError, RecordError
+from .._fieldpath import MISSING, field_path, get_path
 
 if TYPE_CHECKING:
     import json
@@ -401,9 +402,9 @@ def parse_line(
         raise RecordError(source, number, str(err)) from None
     if not isinstance(value, dict):
         raise RecordError(source, number, f"a JSON {type(value).__name__}, not an object")
-    found = value.get(field)
+    found = get_path(value, field_path(field), MISSING)
     if not isinstance(found, str):
-        what = "has no field" if field not in value else "has a non-string field"
+        what = "has no field" if found is MISSING else "has a non-string field"
         raise RecordError(source, number, f"{what} {field!r}")
     return Record(number, raw, value, found)
 
@@ -617,36 +618,9 @@ def with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
     if not fields:
         return raw
     text = raw.decode("utf-8")
-    scan = json.JSONDecoder().raw_decode
-    pos = _WS.match(text).end()  # type: ignore[union-attr]
-    if text[pos : pos + 1] != "{":
-        raise ValueError("not a JSON object")
-    last = pos + 1  # where new members go: after the last value, or just inside the brace
-    pos = _WS.match(text, last).end()  # type: ignore[union-attr]
-    spans: list[tuple[int, int, str]] = []
-    members = 0
-    if text[pos : pos + 1] != "}":
-        while True:
-            if text[pos : pos + 1] != '"':
-                raise ValueError(f"not a JSON object: a key expected at character {pos}")
-            key, pos = scan(text, pos)
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            if text[pos : pos + 1] != ":":
-                raise ValueError(f"not a JSON object: ':' expected at character {pos}")
-            start = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-            _, last = scan(text, start)
-            members += 1
-            if key in fields:
-                spans.append((start, last, key))
-            pos = _WS.match(text, last).end()  # type: ignore[union-attr]
-            if text[pos : pos + 1] == ",":
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-                continue
-            if text[pos : pos + 1] == "}":
-                break
-            raise ValueError(f"not a JSON object: ',' or '}}' expected at character {pos}")
-    if text[_WS.match(text, pos + 1).end() :]:  # type: ignore[union-attr]
-        raise ValueError("not a JSON object: more after its closing brace")
+    every, last = _members(text)
+    spans = [(start, end, key) for start, end, key in every if key in fields]
+    members = len(every)
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
@@ -663,6 +637,62 @@ def with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
         done = last
     pieces.append(text[done:])
     return "".join(pieces).encode("utf-8")
+
+
+def _members(text: str) -> tuple[list[tuple[int, int, str]], int]:
+    """The members of the JSON object ``text``: each one's value span ``(start, end)`` and
+    key, and where a new member would go (after the last value, or just inside the brace);
+    a ``ValueError`` if ``text`` is not one JSON object."""
+    import json
+
+    scan = json.JSONDecoder().raw_decode
+    pos = _WS.match(text).end()  # type: ignore[union-attr]
+    if text[pos : pos + 1] != "{":
+        raise ValueError("not a JSON object")
+    last = pos + 1
+    pos = _WS.match(text, last).end()  # type: ignore[union-attr]
+    spans: list[tuple[int, int, str]] = []
+    if text[pos : pos + 1] != "}":
+        while True:
+            if text[pos : pos + 1] != '"':
+                raise ValueError(f"not a JSON object: a key expected at character {pos}")
+            key, pos = scan(text, pos)
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] != ":":
+                raise ValueError(f"not a JSON object: ':' expected at character {pos}")
+            start = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            _, last = scan(text, start)
+            spans.append((start, last, key))
+            pos = _WS.match(text, last).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] == ",":
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                continue
+            if text[pos : pos + 1] == "}":
+                break
+            raise ValueError(f"not a JSON object: ',' or '}}' expected at character {pos}")
+    if text[_WS.match(text, pos + 1).end() :]:  # type: ignore[union-attr]
+        raise ValueError("not a JSON object: more after its closing brace")
+    return spans, last
+
+
+def with_path(raw: bytes, path: tuple[str, ...], value: Any, also: Mapping[str, Any] | None = None) -> bytes:
+    """:func:`with_fields` for a field path (``--field article.body``): the value at
+    ``path`` set in its object, and the top-level fields ``also`` set; every other byte,
+    in the nested objects too, unchanged. The objects on the path must be there.
+
+    >>> with_path(b'{"n": 1e3, "a": {"x": 1.50, "body": "old"}}', ("a", "body"), "new", {"seen": 1})
+    b'{"n": 1e3, "a": {"x": 1.50, "body": "new"}, "seen": 1}'
+    """
+    if len(path) == 1:
+        return with_fields(raw, {path[0]: value, **(also or {})})
+    text = raw.decode("utf-8")
+    spans, _ = _members(text)
+    found = [(start, end) for start, end, key in spans if key == path[0]]
+    if not found:
+        raise ValueError(f"no member {path[0]!r}")
+    start, end = found[-1]  # (strict input has each key once)
+    inner = with_path(text[start:end].encode("utf-8"), path[1:], value)
+    return with_fields(raw[: len(text[:start].encode("utf-8"))] + inner + text[end:].encode("utf-8"), also or {})
 
 
 # -- the shared flags and the exit ---------------------------------------------------------
@@ -706,6 +736,10 @@ def flag_problem(args: Any) -> str | None:
     declare (argparse checks their types, not their ranges), or ``None``."""
     if args.max_line_bytes < 1:
         return f"--max-line-bytes must be at least 1, got {args.max_line_bytes}"
+    try:
+        field_path(args.field)
+    except ValueError as err:
+        return f"--field: {err}"
     if args.workers is not None and not 1 <= args.workers <= 256:
         return f"--workers must be 1 to 256, got {args.workers}"
     return None

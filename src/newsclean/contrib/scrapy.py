@@ -26,6 +26,10 @@ near-duplicates one seen before is dropped (``DropItem``) or marked. The setting
     and saved, atomically, when it closes.
 ``NEWSCLEAN_REDIS_URL`` (default ``None``), ``NEWSCLEAN_REDIS_NAMESPACE`` (default ``"newsclean"``)
     Or a ``RedisIndex`` at this URL, under this key prefix (needs ``newsclean[redis]``).
+    Its round trips run in the reactor's thread pool, so a slow Redis does not stall the
+    crawl: ``process_item`` returns a coroutine that Scrapy awaits. Each item still goes through its steps
+    in order (cleaned, then looked up and added, then passed, marked or dropped); items
+    in flight at once reach Redis in any order, as the crawlers of a fleet do.
 ``NEWSCLEAN_INDEX_PARAMS`` (default ``{}``)
     Keyword arguments of ``newsclean.IndexParams`` (``threshold``, ...).
 ``NEWSCLEAN_ID_FIELD`` (default ``"url"``)
@@ -62,6 +66,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -188,7 +193,13 @@ class NewscleanPipeline:
     # -- items ---------------------------------------------------------------------------
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story."""
+        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story.
+
+        With a Redis index, in a crawl (the reactor running), returns a coroutine (which
+        Scrapy awaits) that gives the item, or raises ``DropItem``, once Redis has answered:
+        the round trip runs in the reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``),
+        never in the reactor's thread. Called outside a running reactor, it asks Redis at
+        once and returns the item."""
         from itemadapter import ItemAdapter
 
         adapter = ItemAdapter(item)
@@ -208,12 +219,30 @@ class NewscleanPipeline:
         if self.report_field is not None and self._can_set(adapter, self.report_field, "REPORT"):
             adapter[self.report_field] = result.to_dict()
 
-        if self.index is None:
+        index = self.index
+        if index is None:
             self._inc("newsclean/kept")
             return item
         if self.duplicates == "mark":
             self._can_set(adapter, self.duplicate_field, "DUPLICATE")  # before the index learns it
-        added: AddResult = self.index.add(text, id=self._id(adapter, text))
+        doc_id = self._id(adapter, text)
+        if self.redis_url is not None and _reactor_running():
+            # A round trip to Redis waits on the network: it runs in the reactor's thread
+            # pool, so the crawl goes on meanwhile, and the item's decision is made when it
+            # returns, in the reactor's thread (in the same order of steps as below).
+            return self._ask_redis(index, text, doc_id, item, adapter)
+        return self._decided(index.add(text, id=doc_id), item, adapter)
+
+    async def _ask_redis(self, index: Index, text: str, doc_id: str, item: Any, adapter: Any) -> Any:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        # (maybe_deferred_to_future: awaitable under Twisted's reactors and asyncio's alike)
+        added = await maybe_deferred_to_future(deferToThread(index.add, text, id=doc_id))
+        return self._decided(added, item, adapter)
+
+    def _decided(self, added: AddResult, item: Any, adapter: Any) -> Any:
+        """Mark the item, or pass it on, or drop it, by what the index said of it."""
         if self.duplicates == "mark":
             adapter[self.duplicate_field] = added.duplicate_of
         if added.new:
@@ -267,6 +296,12 @@ class NewscleanPipeline:
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
             self.stats.inc_value(key, count)
+
+
+def _reactor_running() -> bool:
+    """Whether a Twisted reactor is running (it is imported, never installed, here)."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    return bool(getattr(reactor, "running", False))
 
 
 def _log_level(level: str | int) -> str:

@@ -6,12 +6,12 @@
 >>> index = DedupIndex(threshold=0.8)
 """
 
-from ._base import AddResult, Index
+from ._base import AddResult, Index, Match
 from ._fingerprint import Fingerprint, IndexParams
 from ._memory import DedupIndex
 from ._open import open_index
 
-__all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "RedisIndex", "open_index"]
+__all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
 
 
 def __getattr__(name: str) -> object:

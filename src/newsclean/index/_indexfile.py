@@ -29,6 +29,10 @@ ARRAYS: dict[str, tuple[np.dtype[Any], int]] = {
     "paragraphs": (np.dtype("<i8"), 1),
     "paragraph_offsets": (np.dtype("<i8"), 1),
 }
+# Members a file may lack (it was saved before they were written): name -> (dtype, ndim).
+OPTIONAL: dict[str, tuple[np.dtype[Any], int]] = {
+    "first_seen": (np.dtype("<f8"), 1),
+}
 HEADER_MAX = 1 << 16  # header.json is a few hundred bytes
 
 
@@ -97,6 +101,7 @@ def _read(
             if members[name].file_size < 3 * documents - 1 + 2:
                 raise _Refused(f"{name} is too small for {documents} documents")
         arrays = {name: _npy(z, members[name + ".npy"], name) for name in ARRAYS}
+        arrays |= {name: _npy(z, members[name + ".npy"], name) for name in OPTIONAL if name + ".npy" in members}
         _check_arrays(arrays, documents, params.bands[0])
         ids = _strings(z, "ids.json", documents)
         digests = _strings(z, "digests.json", documents)
@@ -131,7 +136,7 @@ def _strings(z: zipfile.ZipFile, name: str, count: int) -> list[str]:
 def _npy(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
     """An ``.npy`` member, its header checked against the member's size before the data
     is read: an array of the declared shape must fill the member exactly."""
-    want, ndim = ARRAYS[name]
+    want, ndim = ARRAYS[name] if name in ARRAYS else OPTIONAL[name]
     with z.open(info) as m:
         try:
             version = np.lib.format.read_magic(m)
@@ -157,6 +162,10 @@ def _npy(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
 def _check_arrays(arrays: dict[str, np.ndarray], documents: int, bands: int) -> None:
     """Offsets that cut their arrays into ``documents`` parts, band rows of the right
     width, and each shingle set sorted without repeats (the merges rely on it)."""
+    if "first_seen" in arrays:
+        seen = arrays["first_seen"]
+        if seen.shape != (documents,) or not np.all(np.isfinite(seen)):
+            raise _Refused(f"first_seen.npy is not {documents} finite times")
     if arrays["bands"].shape != (documents, bands):
         raise _Refused(f"bands.npy has shape {arrays['bands'].shape}, not ({documents}, {bands})")
     for values, offsets in (("shingles", "shingle_offsets"), ("paragraphs", "paragraph_offsets")):

@@ -31,7 +31,7 @@ from .._errors import IndexFileError, SketchMismatchError
 from .._shingle import paragraph_hash
 from .._similarity.jaccard import overlaps
 from .._text.normalize import key
-from ._base import AddResult, Index
+from ._base import AddResult, Index, Match, check_age, seen_time
 from ._fingerprint import (
     Batch,
     Fingerprint,
@@ -57,6 +57,12 @@ class DedupIndex(Index):
     of ``IndexParams``. LSH proposes candidates; exact shingle-set overlap decides.
     ``add`` is safe to call from several threads. ``path``: the file ``close()`` saves the
     index to (``load`` sets it to the file read); without one, ``close()`` keeps nothing.
+
+    Each document's time of first sight is kept (seconds since the epoch, the ``now`` of
+    the call that added it: the wall clock unless given); ``expire`` forgets the documents
+    first seen longer ago than an age, after which a later copy of one is kept again, as
+    new. A repeat or a duplicate leaves the time as it was; an update (same id, another
+    body) is first seen when it replaces the old body.
 
     >>> index = DedupIndex()
     >>> story = "The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."
@@ -86,7 +92,8 @@ class DedupIndex(Index):
         self._paragraphs: list[tuple[int, ...]] = []
         self._digests: list[str] = []
         self._checks = np.zeros((0, self.params.num_perm), dtype=np.uint8)  # one row a slot (grows by doubling)
-        self._sizes = np.zeros(0, dtype=np.int64)  # one a slot: the size of its shingle set
+        self._sizes = np.zeros(0, dtype=np.int64)  # slot -> the size of its shingle set (grows with _checks)
+        self._seen = np.zeros(0, dtype=np.float64)  # slot -> time of first sight (grows with _checks)
         self._slot: dict[str, int] = {}
         self._buckets = _Buckets()
         self._paragraph_docs: Counter[int] = Counter()
@@ -94,9 +101,12 @@ class DedupIndex(Index):
 
     # -- documents ----------------------------------------------------------------------
 
-    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
+    def add_fingerprints(
+        self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None, *, now: float | None = None
+    ) -> list[AddResult]:
         """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
-        same parameters; others raise ``SketchMismatchError``), in order.
+        same parameters; others raise ``SketchMismatchError``), in order (``now``: see
+        ``add_many``).
 
         >>> index = DedupIndex()
         >>> prints = index.fingerprint(["HANOI (VNA) — Exports rose by a tenth in May, the ministry said."])
@@ -104,40 +114,82 @@ class DedupIndex(Index):
         (True, 'a')
         """
         check_ids(prints, ids)
+        seen = seen_time(now)
         if isinstance(prints, Batch):  # (a batch of arrays, from sketch: no object per document)
             if prints.params != self.params:
                 self.params.check(prints.params.header(), "the fingerprints")
-            return self._add_batch(prints, ids)
+            return self._add_batch(prints, ids, seen)
         check_fingerprints(prints, self.params)
-        return self._add_batch(_as_batch(prints, self.params), ids)
+        return self._add_batch(_as_batch(prints, self.params), ids, seen)
 
-    def _add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
+    def _add_batch(self, batch: Batch, ids: Sequence[str] | None, seen: float) -> list[AddResult]:
         """Add a batch of fingerprints given as arrays, in order (checked already)."""
         n = len(batch.digests)
         with self._lock:
             doc_ids = [str(ids[k]) if ids is not None else str(self._offered + k) for k in range(n)]
             self._offered += n
-            return self._decide_and_add(batch, doc_ids)
+            return self._decide_and_add(batch, doc_ids, seen)
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
-        result is ``""``)."""
+        result is ``""``), with every match in ``matches``, best first.
+
+        >>> index = DedupIndex()
+        >>> story = "The port handled a record number of containers in March, the operator said on Monday."
+        >>> a = story + " A new berth for larger ships opened in January after two years of building work."
+        >>> b = story + " Shipping lines from Europe added three weekly calls, and rail freight to the north doubled."
+        >>> [r.new for r in index.add_many([a, b], ["a", "b"])]  # (two stories that share a paragraph)
+        [True, True]
+        >>> [(m.id, round(m.similarity, 3)) for m in index.query(story).matches]
+        [('a', 0.464), ('b', 0.464)]
+        """
         fp = as_fingerprint(document, self.cleaner, self.params)
         with self._lock:
             slots = self._buckets.lookup(_salted(fp.bands[None, :]).ravel())[1]
-            best = None
+            found = []
             for slot in unique(slots).tolist():
-                found = self._score(fp.shingles, self._shingles[slot])
-                if found is not None and (best is None or found > best[1]):
-                    best = (slot, found)
-        if best is None:
+                score = self._score(fp.shingles, self._shingles[slot])
+                if score is not None:
+                    found.append((-score, slot))
+            found.sort()  # (best first; among equals, the earliest slot: the order add decides in)
+            matches = tuple(Match(str(self._ids[slot]), -neg) for neg, slot in found)
+        if not matches:
             return AddResult("", True)
-        return AddResult("", False, self._ids[best[0]], best[1], "duplicate")
+        return AddResult("", False, matches[0].id, matches[0].similarity, "duplicate", matches)
 
     def remove(self, id: str) -> None:
         """Forget a document (``KeyError`` if it is not indexed)."""
         with self._lock:
             self._drop(self._slot[id])
+
+    def first_seen(self, id: str) -> float:
+        """When a document was first seen (seconds since the epoch; ``KeyError`` if it is
+        not indexed). An index file saved without the times gives its documents the
+        file's modification time."""
+        with self._lock:
+            return float(self._seen[self._slot[id]])
+
+    def expire(self, max_age: float, *, now: float | None = None) -> list[str]:
+        """Forget the documents first seen more than ``max_age`` seconds before ``now``
+        (default the wall clock), and return their ids in the order they were added. A
+        later copy of a forgotten document is kept, as new.
+
+        >>> index = DedupIndex()
+        >>> story = "The ministry said exports of rice rose by a tenth in the first half of the year."
+        >>> _ = index.add(story, id="old", now=1_000.0)
+        >>> index.expire(86_400, now=1_000.0 + 2 * 86_400)
+        ['old']
+        >>> index.add(story, id="again", now=1_000.0 + 2 * 86_400).new
+        True
+        """
+        cutoff = seen_time(now) - check_age(max_age)
+        with self._lock:
+            live = np.array([s for s in range(len(self._ids)) if self._ids[s] is not None], dtype=np.int64)
+            old = live[self._seen[live] < cutoff] if len(live) else live
+            gone = [str(self._ids[s]) for s in old.tolist()]
+            for slot in old.tolist():
+                self._drop(slot)
+        return gone
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -179,7 +231,7 @@ class DedupIndex(Index):
             return None
         return inter / (len(a) + len(b) - inter)
 
-    def _decide_and_add(self, batch: Batch, doc_ids: list[str]) -> list[AddResult]:
+    def _decide_and_add(self, batch: Batch, doc_ids: list[str], seen: float) -> list[AddResult]:
         """Decide every document of the batch in order and add the ones that are kept.
 
         Documents of the batch with one story body (one digest) share their candidates:
@@ -274,7 +326,7 @@ class DedupIndex(Index):
                     continue
                 if old is not None:
                     self._drop(old)
-                kept[j] = self._append(doc_id, batch[j])
+                kept[j] = self._append(doc_id, batch[j], seen)
                 results.append(AddResult(doc_id, True, status="new" if old is None else "update"))
         finally:
             # The kept documents' buckets, as one sorted run (the batch's later documents
@@ -287,9 +339,9 @@ class DedupIndex(Index):
             self._paragraph_docs.update(itertools.chain.from_iterable(batch.paragraphs[j] for j in kept))
         return results
 
-    def _append(self, doc_id: str, fp: Fingerprint) -> int:
-        """Give a document the next slot (its buckets and paragraph counts are the
-        caller's to fill), and return it."""
+    def _append(self, doc_id: str, fp: Fingerprint, seen: float) -> int:
+        """Give a document the next slot, first seen at ``seen`` (its buckets and
+        paragraph counts are the caller's to fill), and return it."""
         slot = len(self._ids)
         self._slot[doc_id] = slot
         self._ids.append(doc_id)
@@ -304,7 +356,11 @@ class DedupIndex(Index):
             grown[: len(self._checks)] = self._checks
             self._checks = grown
             self._sizes = np.concatenate([self._sizes, np.zeros(len(grown) - len(self._sizes), dtype=np.int64)])
+            times = np.zeros(len(grown), dtype=np.float64)
+            times[: len(self._seen)] = self._seen
+            self._seen = times
         self._sizes[slot] = len(fp.shingles)
+        self._seen[slot] = seen
         if fp.check is not None:
             self._checks[slot] = fp.check
         return slot
@@ -351,6 +407,7 @@ class DedupIndex(Index):
                 ),
                 "paragraphs": np.fromiter((h for p in paragraphs for h in p), dtype=np.int64),
                 "paragraph_offsets": p_offsets,
+                "first_seen": self._seen[np.array(live, dtype=np.int64)].astype("<f8"),
             }
             ids = [self._ids[s] for s in live]
             digests = [self._digests[s] for s in live]
@@ -379,10 +436,19 @@ class DedupIndex(Index):
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike[str], params: IndexParams | None = None, *, cleaner: Cleaner | None = None
+        cls,
+        path: str | os.PathLike[str],
+        params: IndexParams | None = None,
+        *,
+        cleaner: Cleaner | None = None,
+        journal: bool = True,
     ) -> DedupIndex:
         """Read an index file. With ``params``, refuse a file made with other parameters.
-        ``close()`` of the index saves it back to ``path``."""
+        ``close()`` of the index saves it back to ``path``.
+
+        The documents that ``newsclean dedup`` wrote to ``PATH.journal`` since the file was
+        last saved (and the ones it forgot) are folded in, unless ``journal`` is false; the
+        journal itself is left as it is (docs/index-format.md)."""
         source = str(path)
         made: list[IndexParams] = []
 
@@ -394,6 +460,7 @@ class DedupIndex(Index):
 
         try:
             header, ids, digests, arrays = read_index_file(path, params_of)
+            written = os.stat(path).st_mtime
         except (FileNotFoundError, IndexFileError, SketchMismatchError):
             raise
         except (ValueError, TypeError) as err:  # (a header IndexParams refuses)
@@ -408,6 +475,9 @@ class DedupIndex(Index):
             shingles = arrays["shingles"].astype(np.uint32)
             owner = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(offsets))
             checks = minhash_of_sets(shingles, owner, len(ids), found)[1]  # (a function of the sets)
+            # (A file saved before the times were kept: its documents were first seen by
+            # the time it was written, so they are forgotten no sooner than they should be.)
+            seen = arrays["first_seen"].tolist() if "first_seen" in arrays else [written] * len(ids)
             for n, doc_id in enumerate(ids):
                 fp = Fingerprint(
                     shingles[offsets[n] : offsets[n + 1]],
@@ -417,13 +487,17 @@ class DedupIndex(Index):
                     digests[n],
                     checks[n],
                 )
-                index._append(str(doc_id), fp)
+                index._append(str(doc_id), fp, seen[n])
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
             index._buckets.add(_salted(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0]))
             index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
+        if journal:
+            from ._journal import Journal
+
+            Journal(path, found).replay(index, repair=False)
         return index
 
 
@@ -440,6 +514,8 @@ class _Buckets:
         self._dead: set[int] = set()
 
     def add(self, keys: U64, slots: I64) -> None:
+        if not len(keys):
+            return  # (an empty run would be searched, and indexed at -1, by every lookup)
         order = np.argsort(keys)  # (a bucket's slots in any order: lookups take them all)
         self._runs.append((keys[order], slots[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):

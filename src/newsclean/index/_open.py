@@ -19,6 +19,7 @@ def open_index(
     params: IndexParams | None = None,
     namespace: str = "newsclean",
     cleaner: Cleaner | None = None,
+    journal: bool = True,
 ) -> Index:
     """The index at ``path`` (a file) or ``redis_url`` (shared on Redis), or a new one in
     memory when neither is given; ``close()`` it when done (or use ``with``).
@@ -29,6 +30,8 @@ def open_index(
     * ``redis_url``: a ``RedisIndex`` under the key prefix ``namespace`` (needs
       ``newsclean[redis]``); one made with other ``params`` is refused.
     * ``params``: the rule of a new index (default: ``IndexParams()``).
+    * ``journal``: with ``path``, fold in what ``newsclean dedup`` journaled beside the
+      file (``DedupIndex.load``); false for a caller that replays the journal itself.
 
     >>> import tempfile, os
     >>> folder = tempfile.mkdtemp()
@@ -49,5 +52,5 @@ def open_index(
     if path is None:
         return DedupIndex(params, cleaner=cleaner)
     if Path(path).exists():
-        return DedupIndex.load(path, params, cleaner=cleaner)
+        return DedupIndex.load(path, params, cleaner=cleaner, journal=journal)
     return DedupIndex(params, cleaner=cleaner, path=path)
