@@ -225,7 +225,8 @@ def shingle_variants() -> tuple[str, dict[str, str]]:
 
 
 def shingles_table() -> str:
-    from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._similarity.hashing import shingle_hashes
+    from newsclean._similarity.jaccard import jaccard
     from newsclean._text.normalize import key
 
     base, variants = shingle_variants()

@@ -16,7 +16,7 @@ import newsclean._batch as batch
 from newsclean import near_duplicates
 from newsclean._similarity import jaccard, lsh, minhash
 from newsclean._similarity.engine import BatchParams
-from newsclean._sketch import fmix32
+from newsclean._similarity.hashing import fmix32
 from newsclean._text.normalize import key, key_codes, keys
 
 from .republish import Generator
@@ -313,7 +313,7 @@ def test_keys_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(-(2**40), 2**40), max_size=50))
 def test_unique_is_numpys(values: list[int]) -> None:
-    from newsclean._arrays import unique
+    from newsclean._similarity.arrays import unique
 
     a = np.array(values, dtype=np.int64)
     assert np.array_equal(unique(a), np.unique(a))
@@ -324,7 +324,7 @@ def test_unique_is_numpys(values: list[int]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.sets(st.integers(0, 200), max_size=40), st.sets(st.integers(0, 200), max_size=40))
 def test_intersection_size_is_sets(a: set[int], b: set[int]) -> None:
-    from newsclean._arrays import intersection_size
+    from newsclean._similarity.arrays import intersection_size
 
     arrays = [np.array(sorted(x), dtype=np.uint64) for x in (a, b)]
     assert intersection_size(*arrays) == len(a & b)

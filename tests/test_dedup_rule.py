@@ -155,7 +155,7 @@ def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000"), max_size=12), max_size=6))
 def test_word_units_are_the_word_hashes_of_any_keys(texts: list[str]) -> None:
-    from newsclean._shingle import shingle_units, word_units
+    from newsclean._similarity.hashing import shingle_units, word_units
     from newsclean._text.normalize import keys
 
     cache: dict[str, int] = {}

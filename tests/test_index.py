@@ -236,7 +236,7 @@ def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
 def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
     from datasketch import LeanMinHash, MinHash
 
-    from newsclean._shingle import shingle_units, window_hashes
+    from newsclean._similarity.hashing import shingle_units, window_hashes
     from newsclean._text.normalize import keys
 
     index = DedupIndex()

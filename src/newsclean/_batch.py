@@ -38,8 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _forked
-from ._arrays import reuse_large_blocks
 from ._similarity import engine
+from ._similarity.arrays import reuse_large_blocks
 from ._similarity.engine import BatchParams
 from ._similarity.lsh import candidate_pairs_from_keys, unique_pairs
 from ._text.normalize import slices
@@ -116,13 +116,18 @@ def near_duplicates(
       (a crawl's timestamp, negated, keeps the oldest copy; a site's rank keeps the
       most trusted).
 
+    The shingles are character n-grams only: ``near_duplicates`` takes no shingle kind
+    (its one sketch configuration, ``BatchParams``, has ``shingle_kind="char"``, the
+    default of ``clean()``'s ``Options``). Word shingles are for ``clean()`` with
+    ``shingle_kind="word"`` and for the stream index (``IndexParams``).
+
     ``workers``: processes to use, this one included (default: all cores for 20,000 texts
     or more, else 1).
 
     Memory: a batch of more than 2,048 texts first has malloc (glibc) reuse freed blocks
-    of up to 30 MB rather than map fresh memory for each temporary, which spared a fifth
-    of the time of a first call at 100k texts; the process may then keep up to 60 MB of
-    freed memory for reuse, as it would after freeing any such array.
+    of up to 30 MB rather than map fresh memory for each temporary (page faults are then
+    not paid afresh for each chunk); the process may then keep up to 60 MB of freed memory
+    for reuse, as it would after freeing any such array.
 
     >>> texts = ["The senior officials discussed the rise of violence in the region.",
     ...          "Football results from the weekend, with three draws and a late winner.",

@@ -70,14 +70,14 @@ class Options:
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= 1 or math.isnan(t):
             raise OptionsError(f"threshold must be a number in (0, 1], got {t!r}")
         object.__setattr__(self, "threshold", float(t))
-        _check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
-        _check_int("shingle_size", self.shingle_size, 1, 32)
-        _check_int("num_perm", self.num_perm, 8, 1024)
+        check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
+        check_int("shingle_size", self.shingle_size, 1, 32)
+        check_int("num_perm", self.num_perm, 8, 1024)
         if self.num_perm % 8:
             raise OptionsError(f"num_perm must be a multiple of 8, got {self.num_perm!r}")
-        _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_int("min_near_length", self.min_near_length, 1, 1_000_000)
-        _check_choice("byline", self.byline, BYLINE_POLICIES)
+        check_int("seed", self.seed, 0, 2**32 - 1)
+        check_int("min_near_length", self.min_near_length, 1, 1_000_000)
+        check_choice("byline", self.byline, BYLINE_POLICIES)
 
     def replace(self, **changes: Any) -> Options:
         """A copy with some fields changed (validated like a new object)."""
@@ -123,12 +123,12 @@ def _check_bool(name: str, value: object) -> None:
         raise OptionsError(f"{name} must be True or False, got {value!r}")
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
+def check_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise OptionsError(f"{name} must be an integer from {low} to {high}, got {value!r}")
 
 
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
 

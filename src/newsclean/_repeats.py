@@ -12,12 +12,13 @@ from typing import Protocol
 
 import numpy as np
 
-from ._arrays import unique
 from ._bylines.credits import END_MARKERS
 from ._options import Options, Rule
-from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_hashes
+from ._similarity.arrays import unique
+from ._similarity.hashing import I64, U64, shingle_hashes, shingle_units, window_hashes
+from ._similarity.jaccard import jaccard
 from ._similarity.lsh import band_keys, candidate_pairs_from_keys
-from ._sketch import SketchParams, signatures
+from ._similarity.minhash import SketchParams, affine32_signatures
 from ._text.normalize import Codes
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -49,7 +50,7 @@ class Boilerplate(Protocol):
 
 def find_boilerplate(keys: Sequence[str], index: Boilerplate, removed: set[int]) -> list[Repeat]:
     """Paragraphs (not already removed, not layout) the index knows as site boilerplate."""
-    from ._shingle import paragraph_hash
+    from ._similarity.hashing import paragraph_hash
 
     known = index.boilerplate_hashes()
     if not known:
@@ -246,7 +247,7 @@ def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
     for start in range(0, len(keys), _SKETCH_CHUNK):
         chunk = keys[start : start + _SKETCH_CHUNK]
         hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
-        parts.append(band_keys(signatures(hashes, offsets, params), bands, rows))
+        parts.append(band_keys(affine32_signatures(hashes, offsets, params), bands, rows))
     pairs = candidate_pairs_from_keys(np.concatenate(parts))
     # The shingle sets of the paragraphs in some candidate pair, for exact verification,
     # made a chunk at a time so that only the sets, not their making, fill memory.

@@ -17,7 +17,7 @@ import regex
 
 from .._result import Byline
 from .._text.layout import SENTENCE_END as _LINE_ENDS
-from .._text.normalize import DASHES, _re
+from .._text.normalize import DASHES, cached_re
 from .registry import Agency, Registry, default_registry
 
 _DASH = "[-" + DASHES + "]"
@@ -761,7 +761,7 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     """The quick test of the bare form, whose place is in capitals: a first word going on
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
-    return not (second.islower() and second.isalpha()) and _re(_DASH_OR_COLON).search(text) is not None
+    return not (second.islower() and second.isalpha()) and cached_re(_DASH_OR_COLON).search(text) is not None
 
 
 def _may_hold_photo_credit(text: str) -> bool:
@@ -773,7 +773,7 @@ def _may_hold_photo_credit(text: str) -> bool:
 def _comma_then_dash(text: str) -> bool:
     """The quick test of ``PLACE, DATE — AGENCY.``: a comma near the start, a dash soon after."""
     comma = text.find(",", 0, 48)
-    return comma > 0 and _re(_DASH_OR_COLON).search(text, comma, comma + 24) is not None
+    return comma > 0 and cached_re(_DASH_OR_COLON).search(text, comma, comma + 24) is not None
 
 
 def _dot_then_digit(text: str) -> bool:

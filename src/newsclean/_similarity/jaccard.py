@@ -1,14 +1,48 @@
-"""Exact Jaccard similarity of shingle sets held as CSR arrays (sorted, unique hashes per
-set): the intersections of many pairs at once. Two empty sets have similarity 0."""
+"""Exact Jaccard similarity of shingle sets (sorted arrays of unique hashes): of one pair
+(``jaccard``, ``overlap``), and of many pairs of sets held as CSR arrays at once
+(``similarity``, ``overlaps``).
+
+One rule for empty sets everywhere: a pair with an empty set has similarity 0, two empty
+sets included (a text with no shingle is never a near-duplicate; the paths that compare
+paragraphs never hold an empty set, as every non-empty key has a shingle).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
-U32 = npt.NDArray[np.uint32]
+import numpy as np
+
+from .arrays import intersection_size
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+U32 = np.ndarray[Any, np.dtype[np.uint32]]  # (npt.NDArray, without importing numpy.typing)
 PAIR_BATCH = 1 << 19  # hashes compared per vectorised step (< 2**24 pairs)
 _MAX_PAIRS = 1 << 30
+
+
+def overlap(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> int:
+    """``|a ∩ b|`` of two sorted arrays of unique hashes.
+
+    >>> overlap(np.array([1, 3, 5]), np.array([2, 3, 5, 8]))
+    2
+    """
+    return intersection_size(a, b) if len(a) and len(b) else 0
+
+
+def jaccard(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
+    """Exact Jaccard similarity of two sorted arrays of unique hashes; 0.0 when either is
+    empty.
+
+    >>> jaccard(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4], dtype=np.uint64))
+    0.5
+    >>> jaccard(np.array([], dtype=np.uint64), np.array([], dtype=np.uint64))
+    0.0
+    """
+    inter = overlap(a, b)
+    return inter / (len(a) + len(b) - inter) if inter else 0.0
 
 
 def overlaps(

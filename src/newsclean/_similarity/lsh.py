@@ -21,8 +21,8 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-from .._arrays import unique
-from .._shingle import _MULTIPLIERS, fmix64
+from .arrays import unique
+from .hashing import MULTIPLIERS, fmix64
 
 PER_BUCKET = 8
 Pairs = np.ndarray[Any, np.dtype[np.int64]]  # (npt.NDArray, without importing numpy.typing)
@@ -35,11 +35,11 @@ def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.
     keys = np.zeros((n, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(rows):
-            if r and not r % len(_MULTIPLIERS):  # past 32 rows: mix, then reuse the multipliers
+            if r and not r % len(MULTIPLIERS):  # past 32 rows: mix, then reuse the multipliers
                 keys = fmix64(keys)
-            keys += cut[:, :, r] * _MULTIPLIERS[r % len(_MULTIPLIERS)]
+            keys += cut[:, :, r] * MULTIPLIERS[r % len(MULTIPLIERS)]
         # The band number is mixed in so that equal values in two bands differ.
-        keys += np.arange(bands, dtype=np.uint64) * _MULTIPLIERS[31]
+        keys += np.arange(bands, dtype=np.uint64) * MULTIPLIERS[31]
     return fmix64(keys)
 
 

@@ -30,21 +30,21 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from .._arrays import intersection_size, unique
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
-from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
-from .._shingle import (
+from .._options import SHINGLE_KINDS, check_choice, check_int, choose_bands
+from .._similarity.arrays import intersection_size, unique
+from .._similarity.hashing import (
     HASH_NAME,
-    _splitmix64,
+    fmix32,
     paragraph_hashes,
     shingle_units,
+    splitmix64,
     window_hashes,
     word_units,
 )
 from .._similarity.lsh import band_keys
-from .._similarity.minhash import densify, oph_bins
-from .._sketch import NORMALIZATION, fmix32
+from .._similarity.minhash import NORMALIZATION, densify, oph_bins
 from .._text.normalize import keys
 
 FORMAT = "newsclean-index"
@@ -99,13 +99,13 @@ class IndexParams:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
                 raise OptionsError(f"{name} must be a number above 0 and at most 1, got {value!r}")
             object.__setattr__(self, name, float(value))
-        _check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
-        _check_int("shingle_size", self.shingle_size, 1, 32)
-        _check_int("num_perm", self.num_perm, 16, 1024)
+        check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
+        check_int("shingle_size", self.shingle_size, 1, 32)
+        check_int("num_perm", self.num_perm, 16, 1024)
         if self.num_perm & (self.num_perm - 1):
             raise OptionsError(f"num_perm must be a power of two, got {self.num_perm}")
-        _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
+        check_int("seed", self.seed, 0, 2**32 - 1)
+        check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
 
     @property
     def floor(self) -> float:
@@ -355,7 +355,7 @@ def minhash_of_sets(sets: U32, owner: I64, n: int, params: IndexParams) -> tuple
     """The LSH band keys and check bytes of ``n`` shingle sets (``sets``, each value's set
     in ``owner``): a one-permutation MinHash of ``params.num_perm`` bins, densified for
     the bands; the check bytes come from the bins before densification."""
-    seed = np.uint32(_splitmix64(params.seed) & 0xFFFFFFFF)
+    seed = np.uint32(splitmix64(params.seed) & 0xFFFFFFFF)
     raw = oph_bins(fmix32(sets ^ seed), owner, n, params.num_perm)
     checks = np.where(raw != np.uint32(0xFFFFFFFF), (raw & np.uint32(0xFF)) | np.uint32(1), 0).astype(np.uint8)
     return band_keys(densify(raw)[0], *params.bands), checks
@@ -476,10 +476,10 @@ def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
     Imports datasketch, which is slow."""
     from datasketch import LeanMinHash
 
-    from .._sketch import SketchParams, signatures, to_datasketch
+    from .._similarity.minhash import SketchParams, affine32_signatures, to_datasketch
 
     fp = fingerprint_texts([text], cleaner, params)[0]
     sketch_params = SketchParams(params.num_perm, params.seed, params.shingle_kind, params.shingle_size)
     values = fp.shingles.astype(np.uint64)
-    sigs = signatures(values, np.array([0, len(values)], dtype=np.int64), sketch_params)
+    sigs = affine32_signatures(values, np.array([0, len(values)], dtype=np.int64), sketch_params)
     return LeanMinHash(to_datasketch(sigs[0], sketch_params))

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._arrays import unique
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
-from .._shingle import paragraph_hash
+from .._similarity.arrays import unique
+from .._similarity.hashing import paragraph_hash
 from .._similarity.jaccard import overlaps
 from .._text.normalize import key
 from ._fingerprint import (
