@@ -9,10 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import SketchMismatchError
-from newsclean._options import choose_bands
 from newsclean._similarity.hashing import MULTIPLIERS, fmix64, shingle_hashes
 from newsclean._similarity.jaccard import jaccard
-from newsclean._similarity.lsh import PER_BUCKET, bucket_pairs, candidate_pairs, candidate_pairs_from_keys
+from newsclean._similarity.lsh import (
+    PER_BUCKET,
+    RECALL,
+    bucket_pairs,
+    candidate_pairs,
+    candidate_pairs_from_keys,
+    choose_bands,
+)
 from newsclean._similarity.minhash import SketchParams, affine32_signatures, from_datasketch, to_datasketch
 
 MASK64 = (1 << 64) - 1
@@ -108,7 +114,7 @@ def test_empty_sets_never_look_alike_to_lsh() -> None:
 
 def test_bands_meet_their_recall() -> None:
     for t in (0.5, 0.7, 0.8, 0.9, 0.95):
-        b, r = choose_bands(t, 128)
+        b, r = choose_bands(t, 128, RECALL["paragraphs"])
         assert b * r <= 128
         assert 1 - (1 - t**r) ** b >= 0.999
         assert 1 - (1 - t ** (r + 1)) ** (128 // (r + 1)) < 0.999 or r == 128

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import sys
 from typing import Any, Literal, get_args
 
 from ._errors import OptionsError
+from ._similarity.lsh import RECALL, choose_bands
 
 #: The cleaning steps. Each name is also the option that turns the step on or
 #: off (or picks its policy), the CLI flag and the ``step`` of what it reports.
@@ -23,10 +23,6 @@ STEPS: tuple[str, ...] = get_args(Step)
 RULES: tuple[str, ...] = get_args(Rule)
 BYLINE_POLICIES: tuple[str, ...] = get_args(BylinePolicy)
 SHINGLE_KINDS: tuple[str, ...] = get_args(ShingleKind)
-
-# The LSH bands are chosen so that a pair exactly at the threshold becomes a
-# candidate with at least this probability; verification then decides exactly.
-_BAND_RECALL = 0.999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,23 +91,7 @@ class Options:
         >>> Options().bands
         (25, 5)
         """
-        return choose_bands(self.threshold, self.num_perm)
-
-
-@functools.lru_cache(maxsize=64)
-def choose_bands(threshold: float, num_perm: int, recall: float = _BAND_RECALL) -> tuple[int, int]:
-    """The ``(b, r)`` with the largest ``r`` such that ``1 - (1 - t**r)**b >= recall``
-    where ``b = num_perm // r``.
-
-    >>> choose_bands(0.8, 128)
-    (25, 5)
-    """
-    best = (num_perm, 1)
-    for r in range(1, num_perm + 1):
-        b = num_perm // r
-        if 1 - (1 - threshold**r) ** b >= recall:
-            best = (b, r)
-    return best
+        return choose_bands(self.threshold, self.num_perm, RECALL["paragraphs"])
 
 
 def _names() -> str:

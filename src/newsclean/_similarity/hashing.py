@@ -31,7 +31,7 @@ import numpy as np
 from .._text.normalize import is_space, key_codes, slices
 from .arrays import unique
 
-HASH_NAME = "newsclean-multilinear64-top40-v2"  # v2: word hashes from code points, not BLAKE2b
+HASH_NAME = "newsclean-multilinear64-top40-v2"  # (v2: word hashes from code points, _word_hashes)
 _SET_BITS = 40  # bits of a shingle hash kept in sets
 _MAX_KEYS = 1 << (64 - _SET_BITS)
 
@@ -265,6 +265,24 @@ def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
     offsets: I64 = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(np.bincount(window_owner, minlength=n_keys), out=offsets[1:])
     return h, offsets
+
+
+def unit_sets32(units: U64, lengths: I64, size: int) -> tuple[U32, I64, I64]:
+    """The stream index's shingle sets: each key's set of 32-bit shingle hashes (the top
+    half of ``window_hashes`` of its ``units``, words or code points), sorted and unique,
+    as CSR ``(sets, offsets)``, and the key each value belongs to.
+
+    >>> sets, offsets, owner = unit_sets32(*shingle_units(["a rose is a rose", "x"], "word"), 2)
+    >>> offsets.tolist(), owner.tolist()
+    ([0, 3, 4], [0, 0, 0, 1])
+    """
+    h, owner = window_hashes(units, lengths, size)
+    packed = unique((owner.astype(np.uint64) << np.uint64(32)) | (h >> np.uint64(32)), overwrite=True)
+    owner = (packed >> np.uint64(32)).astype(np.int64)
+    sets = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(lengths)), out=offsets[1:])
+    return sets, offsets, owner
 
 
 # Verification sets are made this many texts (and, but for one long text, characters) at a

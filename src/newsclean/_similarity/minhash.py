@@ -170,6 +170,17 @@ def densify(sig: U32) -> tuple[U32, I64]:
     return sig, counts
 
 
+def check_bytes(bins: U32) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """The check byte of every bin of ``oph_bins`` (before densification): 0 for an empty
+    bin, else the low byte of its least hash with the lowest bit set (so never 0); what
+    ``lsh.chance_ok_raw_bins`` compares.
+
+    >>> check_bytes(np.array([[0x1234, 0xFFFFFFFF, 0x10]], dtype=np.uint32)).tolist()
+    [[53, 0, 17]]
+    """
+    return np.where(bins != EMPTY, (bins & np.uint32(0xFF)) | np.uint32(1), 0).astype(np.uint8)
+
+
 def _probe(bins: I64, attempt: int, num_perm: int) -> I64:
     """The ``attempt``-th bin of each bin's fixed pseudo-random probe sequence."""
     with np.errstate(over="ignore"):

@@ -30,20 +30,19 @@ from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
 from .._similarity.arrays import unique
 from .._similarity.hashing import paragraph_hash
-from .._similarity.jaccard import overlaps
+from .._similarity.jaccard import overlap, overlaps
+from .._similarity.lsh import chance_ok_raw_bins
 from .._text.normalize import key
 from ._fingerprint import (
     Batch,
     Fingerprint,
     IndexParams,
     as_fingerprint,
-    chance_check,
     check_fingerprints,
     check_ids,
     fingerprint_texts,
     minhash_of,
     minhash_of_sets,
-    overlap,
 )
 from ._indexfile import read_index_file
 
@@ -252,8 +251,8 @@ class DedupIndex:
             i, j = a[at : at + (1 << 14)], other[at : at + (1 << 14)]
             # The first half of the bins first (most chance pairs fail on it), then all of
             # them for the pairs that pass: each is the whole check on its bins.
-            maybe = np.flatnonzero(chance_check(checks[i, :half], checks[j, :half], params.floor))
-            sure = maybe[chance_check(checks[i[maybe]], checks[j[maybe]], params.floor)]
+            maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
+            sure = maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]
             able[at + sure] = True
         a, other = a[able], other[able]
         # The shingle sets of the batch, then of the indexed documents still in a pair.
