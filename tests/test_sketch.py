@@ -107,6 +107,27 @@ def test_jaccard_is_exact() -> None:
     assert jaccard(a, empty) == jaccard(empty, empty) == 0.0  # (one rule: an empty set matches nothing)
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), max_size=30), min_size=1, max_size=12),
+    st.sampled_from([0.3, 0.5, 0.8, 1.0]),
+)
+def test_similar_pairs_of_a_few_sets_are_the_exact_ones(sets: list[list[int]], threshold: float) -> None:
+    from newsclean._similarity.jaccard import similar_pairs
+
+    # Hashes with repeats, compared on their top 56 bits (the low byte is noise).
+    hashes = np.array([(v << 8) | (k % 256) for values in sets for k, v in enumerate(values)], dtype=np.uint64)
+    owner = np.repeat(np.arange(len(sets)), [len(values) for values in sets])
+    i, j, sims = similar_pairs(hashes, owner, len(sets), threshold)
+    want = {}
+    for x in range(len(sets)):
+        for y in range(x + 1, len(sets)):
+            a, b = set(sets[x]), set(sets[y])
+            if a & b and len(a & b) / len(a | b) >= threshold:
+                want[x, y] = len(a & b) / len(a | b)
+    assert dict(zip(zip(i.tolist(), j.tolist()), sims.tolist())) == want
+
+
 def test_empty_sets_never_look_alike_to_lsh() -> None:
     hashes, offsets = shingle_hashes(["", ""], 5)
     assert offsets.tolist() == [0, 0, 0]

@@ -279,8 +279,9 @@ def _verify_all(
 
     A share costs the shingle sets of the texts it involves (most of the cost) and its
     intersections: each pair weighs ``1 / pairs of i + 1 / pairs of j`` (a text's set
-    spread over its pairs), and the shares are consecutive runs of equal weight. (Equal
-    numbers of pairs gave, at a million paragraphs, one share 25% more texts than the other.)"""
+    spread over its pairs), and the shares are consecutive runs of equal weight: equal
+    numbers of pairs would not give equal numbers of texts, as the pairs are in order of
+    their first text, and texts differ in how many pairs they have."""
     if team is None or len(pairs) <= 2 * workers:
         return _verify(texts, pairs, p) if len(pairs) else np.zeros(0)
     uses = np.bincount(pairs.ravel())
