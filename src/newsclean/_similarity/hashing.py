@@ -69,6 +69,19 @@ def fmix32(h: U32, out: U32 | None = None) -> U32:
     return out
 
 
+def seeded32(h: U32, seed: int, out: U32 | None = None) -> U32:
+    """32-bit hashes made to depend on ``seed``: each xored with the seed's mix (the low
+    half of ``splitmix64(seed)``), then ``fmix32`` (into ``out``, which may be ``h``); the
+    last step of the OPH scheme's shingle hashes, in the batch path and the stream index.
+
+    >>> h = np.array([1, 2], dtype=np.uint32)
+    >>> bool((seeded32(h, 1) != seeded32(h, 2)).all()), h.tolist()
+    (True, [1, 2])
+    """
+    mixed = np.bitwise_xor(h, np.uint32(splitmix64(seed) & 0xFFFFFFFF), out=out)
+    return fmix32(mixed, out=mixed)
+
+
 def fmix64(h: U64) -> U64:
     """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping."""
     h = h ^ (h >> np.uint64(33))
@@ -325,8 +338,7 @@ def window_hashes32(cps: U32, lengths: I64, size: int, seed: int) -> tuple[U32, 
     owner = np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0))
     if len(short):
         h, owner = np.concatenate([h, whole]), np.concatenate([owner, short])
-    h ^= np.uint32(splitmix64(seed) & 0xFFFFFFFF)
-    return fmix32(h, out=h), owner
+    return seeded32(h, seed, out=h), owner
 
 
 # Verification hashes shingles to 32 bits with its own seed (independent of the sketch):

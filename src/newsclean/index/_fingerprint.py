@@ -35,10 +35,9 @@ from .._errors import IndexFileError, OptionsError, SketchMismatchError
 from .._options import SHINGLE_KINDS, check_choice, check_int
 from .._similarity.hashing import (
     HASH_NAME,
-    fmix32,
     paragraph_hashes,
+    seeded32,
     shingle_units,
-    splitmix64,
     unit_sets32,
     word_units,
 )
@@ -294,8 +293,7 @@ def minhash_of_sets(sets: U32, owner: I64, n: int, params: IndexParams) -> tuple
     """The LSH band keys and check bytes of ``n`` shingle sets (``sets``, each value's set
     in ``owner``): a one-permutation MinHash of ``params.num_perm`` bins, densified for
     the bands; the check bytes come from the bins before densification."""
-    seed = np.uint32(splitmix64(params.seed) & 0xFFFFFFFF)
-    raw = oph_bins(fmix32(sets ^ seed), owner, n, params.num_perm)
+    raw = oph_bins(seeded32(sets, params.seed), owner, n, params.num_perm)
     return band_keys(densify(raw)[0], *params.bands), check_bytes(raw)
 
 
