@@ -41,6 +41,7 @@ PER_BUCKET = 8
 #: table (``docs/_generate.py``) gives the bands of both at several thresholds.
 RECALL: dict[str, float] = {"paragraphs": 0.999, "index": 0.995}
 Pairs = np.ndarray[Any, np.dtype[np.int64]]  # (npt.NDArray, without importing numpy.typing)
+U8 = np.ndarray[Any, np.dtype[np.uint8]]
 
 
 @functools.lru_cache(maxsize=64)
@@ -304,16 +305,13 @@ def chance_ok(
     return ok
 
 
-U8 = np.ndarray[Any, np.dtype[np.uint8]]
-
-
 def chance_ok_raw_bins(a: U8, b: U8, floor: float) -> npt.NDArray[np.bool_]:
-    """The stream index's check: which pairs of rows of check bytes (``check_bytes`` of
-    the bins before densification) could belong to sets of Jaccard similarity ``floor``
-    or more. Of the bins that a shingle of either set fell in
-    (densified bins copy others, and would count one sample twice), a bin holds the same
-    least hash in both with probability about the similarity (the one-permutation
-    estimate); two different hashes share their check byte with probability 1/128. A
+    """The stream index's check: which pairs of rows of check bytes (``minhash.check_bytes``
+    of the bins before densification) could belong to sets of Jaccard similarity
+    ``floor`` or more. Of the bins that a shingle of either set fell in (densified bins
+    copy others, and would count one sample twice), a bin holds the same least hash in
+    both with probability about the similarity (the one-permutation estimate); two
+    different hashes share their check byte with probability 1/128. A
     pair is dropped when its bins agree more than 4 standard deviations (of a binomial
     count, inflated 1.2 times) below what a pair at ``floor`` would show: about 3 pairs in
     100,000 at exactly the floor, fewer than one in 10 million at 0.05 above it. Short
