@@ -8,7 +8,6 @@ import sys
 from typing import Any, Literal, get_args
 
 from ._errors import OptionsError
-from ._similarity.lsh import RECALL, choose_bands
 
 #: The cleaning steps. Each name is also the option that turns the step on or
 #: off (or picks its policy), the CLI flag and the ``step`` of what it reports.
@@ -91,6 +90,8 @@ class Options:
         >>> Options().bands
         (25, 5)
         """
+        from ._similarity.lsh import RECALL, choose_bands  # (numpy: not at the import of options)
+
         return choose_bands(self.threshold, self.num_perm, RECALL["paragraphs"])
 
 

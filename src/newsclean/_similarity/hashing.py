@@ -15,7 +15,7 @@ with another one are not comparable.
 32 bits (``near_duplicates`` and the engines; the stream index's sets): ``window_hashes32``
 hashes every character n-gram of many comparison keys at once over contiguous arrays of
 code points (``key_codes``), multilinear with odd 32-bit multipliers (the top halves of
-``MULTIPLIERS``), xored with the seed's mix, then ``fmix32``; ``shingle_sets32`` makes the
+``MULTIPLIERS``), then made to depend on the seed (``seeded32``); ``shingle_sets32`` makes the
 verification sets of the batch path, ``unit_sets32`` the index's (the top halves of the
 64-bit hashes).
 """
