@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclean import DecodeError, InputError, RecordError
+from newsclean import DecodeError, InputError, OptionsError, RecordError
 from newsclean._cli.common import MAX_DEPTH, lines, open_input, records, strict_loads, with_fields
 
 try:
@@ -228,7 +228,7 @@ def test_invalid_utf8() -> None:
     assert (str(caught.value), caught.value.offset) == ("in: line 2: invalid UTF-8 at byte 26: invalid start byte", 26)
     [_, got] = records(io.BytesIO(b'{"text": "ok"}\n' + line), "in", errors="replace")
     assert (got.raw, got.text) == ('{"text": "a\ufffd", "x": "\ufffd"}'.encode(), "a\ufffd")
-    with pytest.raises(ValueError, match="errors must be one of"):
+    with pytest.raises(OptionsError, match="errors must be one of"):
         list(records(io.BytesIO(b""), "in", errors="surrogateescape"))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._bylines.credits import Credits, default_credits
 from ._options import Options
-from ._repeats import Boilerplate, find_boilerplate, find_repeats
+from ._repeats import BoilerplateIndex, find_boilerplate, find_repeats
 from ._result import CleanResult, Removal
 from ._text import layout
 from ._text.normalize import keys_and_codes
@@ -39,11 +39,12 @@ class Cleaner:
         # of patterns with every cleaner sent to a worker.
         return (Cleaner, (self.options,))
 
-    def clean(self, text: str, *, index: Boilerplate | None = None) -> CleanResult:
+    def clean(self, text: str, *, index: BoilerplateIndex | None = None) -> CleanResult:
         """Remove repeated paragraphs and take out agency credits and datelines.
 
-        With an ``index`` (a ``DedupIndex`` or ``RedisIndex``), paragraphs it has seen in
-        at least ``boilerplate_min_docs`` documents are removed too (rule ``boilerplate``).
+        With an ``index`` (any ``BoilerplateIndex``: a ``DedupIndex``, a ``RedisIndex``),
+        the paragraphs it knows as site boilerplate (seen in at least ``boilerplate_min_docs``
+        documents) are removed too (rule ``boilerplate``).
         """
         return self._clean(text, index)[0]
 
@@ -98,7 +99,7 @@ class Cleaner:
         kept, _ = self._credits.extract([(i, p.text) for i, p in enumerate(paragraphs)], "extract")
         return [t for i, t in kept if i >= 0]
 
-    def _clean(self, text: str, index: Boilerplate | None = None) -> tuple[CleanResult, list[str]]:
+    def _clean(self, text: str, index: BoilerplateIndex | None = None) -> tuple[CleanResult, list[str]]:
         """``clean()``, and the printed paragraphs (what the index fingerprints)."""
         if not isinstance(text, str):
             raise TypeError(f"clean() takes a str, not {type(text).__name__}")
@@ -155,8 +156,9 @@ def _cleaner(options: Options) -> Cleaner:
     return Cleaner(options)
 
 
-def clean(text: str, *, index: Boilerplate | None = None, **options: Any) -> CleanResult:
+def clean(text: str, *, index: BoilerplateIndex | None = None, **options: Any) -> CleanResult:
     """Clean one document with the default options, changed by keyword arguments.
+    ``index``: as in ``Cleaner.clean``.
 
     >>> r = clean("HANOI (VNA) — Viet Nam and Laos signed a deal on Monday.")
     >>> r.text, r.byline.agency, r.byline.location

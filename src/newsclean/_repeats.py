@@ -42,13 +42,22 @@ class Repeat:
     rule: Rule
 
 
-class Boilerplate(Protocol):
-    """What ``clean()`` needs of an index to remove site boilerplate."""
+class BoilerplateIndex(Protocol):
+    """What ``clean(index=...)`` needs of an index to remove site boilerplate: every
+    ``newsclean.index.Index`` (``DedupIndex``, ``RedisIndex``) is one, and so is any object
+    with this method.
 
-    def boilerplate_hashes(self) -> frozenset[int]: ...
+    ``boilerplate_hashes()`` gives the hashes of the paragraphs seen in enough stories to be
+    a site's boilerplate; a paragraph of the text is removed (rule ``boilerplate``) when the
+    hash of its comparison key is among them.
+    """
+
+    def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes (of the comparison keys) of the paragraphs that are boilerplate."""
+        ...
 
 
-def find_boilerplate(keys: Sequence[str], index: Boilerplate, removed: set[int]) -> list[Repeat]:
+def find_boilerplate(keys: Sequence[str], index: BoilerplateIndex, removed: set[int]) -> list[Repeat]:
     """Paragraphs (not already removed, not layout) the index knows as site boilerplate."""
     from ._similarity.hashing import paragraph_hash
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
+from .._errors import OptionsError
 from .._version import __version__
 from .common import (
     EXIT_FOUND,
@@ -44,7 +45,7 @@ PROG = "newsclean"
 def plain(argv: list[str]) -> argparse.Namespace | None:
     """What ``parser().parse_args(argv)`` gives when no argument starts with ``-`` (every
     one is then a FILE, and every option has its default): the common ``newsclean FILE``
-    does without argparse, its import and the building of the parser (some 3 ms). The
+    does without argparse, its import and the building of the parser. The
     defaults are read from the same declarations (:func:`declare`). ``None`` for any other
     ``argv``."""
     if any(arg.startswith("-") for arg in argv):
@@ -176,7 +177,6 @@ def declare(p: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Clean what ``args`` names; the exit status."""
     from .._clean import Cleaner
-    from .._errors import OptionsError
     from .._options import Options
 
     try:
@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output_dir:
         try:
             targets = [_mirror(args.output_dir, name) for name in names]
-        except ValueError as err:
+        except OptionsError as err:
             return usage_error(PROG, f"--output-dir: {err}")
     cleaner = Cleaner(options)
     from .._parallel import InOrder, cores
@@ -249,12 +249,12 @@ def _mirror(folder: str, name: str) -> Path:
     ('out/raw/a.txt', 'out/data/b.jsonl')
     """
     if name == STDIN:
-        raise ValueError("stdin has no name to write under DIR")
+        raise OptionsError("stdin has no name to write under DIR")
     path = PurePath(os.path.normpath(name))
     if path.is_absolute():
         path = path.relative_to(path.anchor)
     if ".." in path.parts or not path.parts:
-        raise ValueError(f"{label(name)!r} is not below the current directory: its place under DIR is ambiguous")
+        raise OptionsError(f"{label(name)!r} is not below the current directory: its place under DIR is ambiguous")
     if path.suffix in (".gz", ".bz2", ".xz", ".zst"):
         path = path.with_suffix("")
     return Path(folder) / path

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from .._errors import DecodeError, InputError, RecordError
+from .._errors import DecodeError, InputError, OptionsError, RecordError
 
 if TYPE_CHECKING:
     import json
@@ -357,7 +357,7 @@ def records(
     (4, b'{"text": "b"}', 'b')
     """
     if errors not in ERRORS:
-        raise ValueError(f"errors must be one of {ERRORS}, got {errors!r}")
+        raise OptionsError(f"errors must be one of {ERRORS}, got {errors!r}")
     for number, line, offset in lines(stream, max_line_bytes):
         try:
             record = parse_line(line, number, offset, source, field, errors, max_line_bytes, max_depth)

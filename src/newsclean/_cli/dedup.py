@@ -238,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
                 output.discard()
         if args.index and (delivered or output is None):
             try:
-                index.save(args.index)
+                index.close()  # (saves it to args.index)
                 journal.remove()
             except OSError as err:
                 print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
@@ -251,6 +251,8 @@ def run(args: argparse.Namespace) -> int:
                     f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr
                 )
                 status = EXIT_FOUND
+        if not args.index:
+            index.close()  # (Redis: the connection; in memory: nothing to keep)
         if journal is not None:
             journal.close()
         if lock is not None:
@@ -263,14 +265,10 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
     from .._errors import IndexFileError
-    from ..index import DedupIndex
+    from ..index import open_index
 
-    if args.redis:
-        from ..index._redis import RedisIndex
-
-        return RedisIndex(args.redis, params, namespace=args.namespace), None, None
     if not args.index:
-        return DedupIndex(params), None, None
+        return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
     path = Path(args.index)
     if path.is_dir():
         raise IndexFileError(f"{path}: is a directory, not an index file")
@@ -289,13 +287,13 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
 def _locked_index(path: Path, timeout: float, params: Any, explicit: bool) -> tuple[Any, IndexLock, Any]:
     """Lock the index file (waiting for another run), then load it (or make a new index
     with ``params``) and fold in the journal of a run that did not finish."""
-    from ..index import DedupIndex
+    from ..index import open_index
     from ..index._journal import Journal
 
     lock = IndexLock(path)
     lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
     try:
-        index = DedupIndex.load(path, params if explicit else None) if path.exists() else DedupIndex(params)
+        index = open_index(path, params=params if explicit else None)
         journal = Journal(path, index.params)
         recovered = journal.replay(index)
     except BaseException:

@@ -70,7 +70,7 @@ from .._errors import OptionsError
 from .._options import Options
 from .._redact import redact
 from .._result import CleanResult
-from ..index import AddResult, DedupIndex, IndexParams
+from ..index import AddResult, Index, IndexParams, open_index
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -112,11 +112,11 @@ class NewscleanPipeline:
         stats: StatsCollector | None = None,
     ) -> None:
         if duplicates not in _DUPLICATES:
-            raise ValueError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
+            raise OptionsError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
         if index_path is not None and redis_url is not None:
-            raise ValueError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
+            raise OptionsError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
         if not field:
-            raise ValueError("NEWSCLEAN_FIELD must name a field")
+            raise OptionsError("NEWSCLEAN_FIELD must name a field")
         self.field = field
         self.cleaner = Cleaner(options)
         self.byline_field = byline_field or None
@@ -131,7 +131,7 @@ class NewscleanPipeline:
         self.boilerplate = boilerplate
         self.drop_log_level: str = _log_level(drop_log_level)
         self.stats = stats
-        self.index: Any = None  # a DedupIndex or a RedisIndex while the spider is open
+        self.index: Index | None = None  # a DedupIndex or a RedisIndex while the spider is open
         self._warned: set[tuple[type, str]] = set()
 
     @classmethod
@@ -163,19 +163,17 @@ class NewscleanPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Open the index: load the file if it exists, or connect to Redis."""
+        if self.redis_url is None and self.index_path is None:
+            return
+        if self.index_path is not None and not self.index_path.exists():
+            # Fail now, not when the crawl is over, if the file cannot be written there.
+            self.index_path.parent.mkdir(parents=True, exist_ok=True)
+        self.index = open_index(
+            self.index_path, redis_url=self.redis_url, params=self.index_params, namespace=self.redis_namespace
+        )
         if self.redis_url is not None:
-            from ..index._redis import RedisIndex
-
-            params = self.index_params or IndexParams()
-            self.index = RedisIndex(self.redis_url, params, namespace=self.redis_namespace)
             logger.info("newsclean: index %r on Redis at %s", self.redis_namespace, redact(self.redis_url))
-        elif self.index_path is not None:
-            if self.index_path.exists():
-                self.index = DedupIndex.load(self.index_path, self.index_params)
-            else:
-                # Fail now, not when the crawl is over, if the file cannot be written there.
-                self.index_path.parent.mkdir(parents=True, exist_ok=True)
-                self.index = DedupIndex(self.index_params)
+        else:
             logger.info("newsclean: index %s holds %d stories", self.index_path, len(self.index))
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -183,11 +181,9 @@ class NewscleanPipeline:
         index, self.index = self.index, None
         if index is None:
             return
+        index.close()
         if self.index_path is not None:
-            index.save(self.index_path)
             logger.info("newsclean: saved %d stories to %s", len(index), self.index_path)
-        else:
-            index.close()
 
     # -- items ---------------------------------------------------------------------------
 
@@ -286,7 +282,9 @@ def _log_level(level: str | int) -> str:
     else:
         name = str(level).strip().upper()
     if not isinstance(name, str) or not isinstance(logging.getLevelName(name), int):
-        raise ValueError(f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}")
+        raise OptionsError(
+            f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}"
+        )
     return name
 
 

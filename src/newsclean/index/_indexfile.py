@@ -4,7 +4,8 @@ An index file may be truncated, bit-flipped, a zip of something else, or crafted
 size it declares (a zip member's, an ``.npy`` header's shape and dtype, a JSON member's
 count) is checked against the bytes actually there before anything of that size is
 allocated, so that reading a file costs memory bounded by the file's own size, and any
-damage is an ``IndexFileError`` naming the path.
+damage is an ``IndexFileError`` naming the path; so is a path that cannot be read (a
+directory, no permission). Only a missing file is the ``FileNotFoundError`` it is.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def read_index_file(
         raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, UnicodeDecodeError, NotImplementedError) as err:
         raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
-    except (IsADirectoryError, PermissionError, FileNotFoundError):
+    except FileNotFoundError:  # (no index there: a caller may make one; nothing was refused)
         raise
+    except IsADirectoryError:
+        raise IndexFileError(f"{source}: is a directory, not an index file") from None
     except OSError as err:
         raise IndexFileError(f"{source}: cannot be read ({err.strerror or err})") from None
 

@@ -10,7 +10,6 @@ therefore decides exactly as adding its documents one by one.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import itertools
 import json
@@ -33,6 +32,7 @@ from .._similarity.hashing import paragraph_hash
 from .._similarity.jaccard import overlap, overlaps
 from .._similarity.lsh import chance_ok_raw_bins
 from .._text.normalize import key
+from ._base import AddResult, Index
 from ._fingerprint import (
     Batch,
     Fingerprint,
@@ -40,8 +40,6 @@ from ._fingerprint import (
     as_fingerprint,
     check_fingerprints,
     check_ids,
-    fingerprint_texts,
-    minhash_of,
     minhash_of_sets,
 )
 from ._indexfile import read_index_file
@@ -51,34 +49,13 @@ U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 
 
-@dataclasses.dataclass(frozen=True)
-class AddResult:
-    """What adding a document did.
-
-    Attributes:
-        id: the document's id (given, or the 0-based count of documents offered so far).
-        new: True if it was added (``status`` ``"new"`` or ``"update"``).
-        duplicate_of: the id of the indexed document it is a copy of, else ``None``.
-        similarity: the exact Jaccard similarity of the two story bodies' shingle sets,
-            else ``None``.
-        status: ``"new"``; ``"duplicate"`` (a copy of another document);
-            ``"repeat"`` (its id is indexed with the same story body: seen before);
-            ``"update"`` (its id is indexed with another body, which this one replaces).
-    """
-
-    id: str
-    new: bool
-    duplicate_of: str | None = None
-    similarity: float | None = None
-    status: str = "new"
-
-
-class DedupIndex:
+class DedupIndex(Index):
     """A near-duplicate index of documents, in memory. First added wins.
 
     Documents are compared on their story body (credits and datelines out), by the rule
     of ``IndexParams``. LSH proposes candidates; exact shingle-set overlap decides.
-    ``add`` is safe to call from several threads.
+    ``add`` is safe to call from several threads. ``path``: the file ``close()`` saves the
+    index to (``load`` sets it to the file read); without one, ``close()`` keeps nothing.
 
     >>> index = DedupIndex()
     >>> story = "The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."
@@ -90,10 +67,17 @@ class DedupIndex:
     (1, True, False)
     """
 
-    def __init__(self, params: IndexParams | None = None, /, *, cleaner: Cleaner | None = None, **changes: Any) -> None:
-        base = params if params is not None else IndexParams()
-        self.params: IndexParams = dataclasses.replace(base, **changes) if changes else base
-        self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
+    def __init__(
+        self,
+        params: IndexParams | None = None,
+        /,
+        *,
+        cleaner: Cleaner | None = None,
+        path: str | os.PathLike[str] | None = None,
+        **changes: Any,
+    ) -> None:
+        super().__init__(params, cleaner, changes)
+        self.path: Path | None = Path(path) if path is not None else None
         self._lock = threading.Lock()
         self._ids: list[str | None] = []  # slot -> id (None once removed)
         self._shingles: list[U32] = []
@@ -109,33 +93,15 @@ class DedupIndex:
 
     # -- documents ----------------------------------------------------------------------
 
-    def add(self, text: str, id: str | None = None) -> AddResult:
-        """Add a document unless it is a copy of an indexed one."""
-        return self.add_many([text], None if id is None else [id])[0]
-
-    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
-        """Add documents in order, as one batch (later ones are compared with earlier ones).
-
-        ``workers`` > 1 takes story bodies and fingerprints in that many processes (the
-        adding stays in this one): worth it for batches of thousands of documents."""
-        check_ids(texts, ids)
-        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
-
-    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
-        """Take story bodies and fingerprint them, the costly half of ``add_many``,
-        without touching the index: a fingerprint depends only on the text, the cleaner
-        and the parameters, so it can be made in other threads, processes or machines.
+    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
+        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
+        same parameters; others raise ``SketchMismatchError``), in order.
 
         >>> index = DedupIndex()
         >>> prints = index.fingerprint(["HANOI (VNA) — Exports rose by a tenth in May, the ministry said."])
         >>> index.add_fingerprints(prints, ["a"])[0].new, index.query(prints[0]).duplicate_of
         (True, 'a')
         """
-        return fingerprint_texts(texts, self.cleaner, self.params, workers)
-
-    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
-        same parameters; others raise ``SketchMismatchError``), in order."""
         check_ids(prints, ids)
         if isinstance(prints, Batch):  # (a batch of arrays, from sketch: no object per document)
             if prints.params != self.params:
@@ -191,11 +157,6 @@ class DedupIndex:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def minhash(self, text: str) -> Any:
-        """The document's MinHash as a ``datasketch.LeanMinHash``, for datasketch's tools
-        (its LSH, LSH Forest, ...). Decisions here never rest on it: they are exact."""
-        return minhash_of(text, self.cleaner, self.params)
-
     # -- boilerplate --------------------------------------------------------------------
 
     def is_boilerplate(self, paragraph: str) -> bool:
@@ -203,6 +164,8 @@ class DedupIndex:
         return self._paragraph_docs.get(paragraph_hash(key(paragraph)), 0) >= self.params.boilerplate_min_docs
 
     def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes of the paragraphs that recur in at least ``boilerplate_min_docs``
+        indexed documents."""
         n = self.params.boilerplate_min_docs
         return frozenset(h for h, count in self._paragraph_docs.items() if count >= n)
 
@@ -358,6 +321,12 @@ class DedupIndex:
 
     # -- files --------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Save the index to ``path`` (atomically), if it has one; an index in memory
+        alone has nothing to finish."""
+        if self.path is not None:
+            self.save(self.path)
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically: a crash leaves the previous file intact.
         The file is created with the permissions the umask gives a new file.
@@ -411,7 +380,8 @@ class DedupIndex:
     def load(
         cls, path: str | os.PathLike[str], params: IndexParams | None = None, *, cleaner: Cleaner | None = None
     ) -> DedupIndex:
-        """Read an index file. With ``params``, refuse a file made with other parameters."""
+        """Read an index file. With ``params``, refuse a file made with other parameters.
+        ``close()`` of the index saves it back to ``path``."""
         source = str(path)
         made: list[IndexParams] = []
 
@@ -428,7 +398,7 @@ class DedupIndex:
         except (ValueError, TypeError) as err:  # (a header IndexParams refuses)
             raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
         found = made[0]
-        index = cls(found, cleaner=cleaner)
+        index = cls(found, cleaner=cleaner, path=path)
         try:
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]
             if not len(ids) == len(digests) == header.get("documents") or len(offsets) != len(ids) + 1:

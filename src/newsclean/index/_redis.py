@@ -11,7 +11,6 @@ and an index is refused when its header differs from ours.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -19,20 +18,18 @@ from typing import Any
 import numpy as np
 
 from .._clean import Cleaner
-from .._errors import IndexUnavailableError, OptionsError, SketchMismatchError
+from .._errors import IndexFileError, IndexUnavailableError, OptionsError, SketchMismatchError
 from .._redact import redact
 from .._similarity.hashing import paragraph_hash
 from .._text.normalize import key
+from ._base import AddResult, Index
 from ._fingerprint import (
     Fingerprint,
     IndexParams,
     as_fingerprint,
     check_fingerprints,
     check_ids,
-    fingerprint_texts,
-    minhash_of,
 )
-from ._memory import AddResult
 
 # ARGV: prefix, id, mode ("add" or "query"), shingles (uint32 LE, sorted), the rule's
 # threshold, containment and min_ratio, the body's digest, the number of bands, the band
@@ -166,12 +163,13 @@ def _password(url: str) -> str | None:
     return unquote(given) if given else None
 
 
-class RedisIndex:
+class RedisIndex(Index):
     """A near-duplicate index shared on Redis; the same contract as ``DedupIndex``.
 
     ``url`` is a ``redis://`` (or ``rediss://``, ``unix://``) URL. Needs the ``redis``
     package (``pip install 'newsclean[redis]'``). When Redis cannot be reached, calls raise
-    ``IndexUnavailableError`` and nothing is reported as new that was not recorded.
+    ``IndexUnavailableError`` and nothing is reported as new that was not recorded. A
+    pickled ``RedisIndex`` connects again where it is unpickled.
     """
 
     def __init__(
@@ -187,9 +185,8 @@ class RedisIndex:
     ) -> None:
         import redis
 
-        base = params if params is not None else IndexParams()
-        self.params: IndexParams = dataclasses.replace(base, **changes) if changes else base
-        self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
+        super().__init__(params, cleaner, changes)
+        self.socket_timeout = socket_timeout
         self.url = url
         self.namespace = namespace
         self._shown = redact(url)  # (the URL as messages and reprs show it: no password)
@@ -215,10 +212,26 @@ class RedisIndex:
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
             stored = self._redis.get(f"{namespace}:params")
-        if stored is None or (stored.decode() if isinstance(stored, bytes) else stored) != header:
-            source = f"Redis index {namespace!r} at {self._shown}"
-            self.params.check(json.loads(stored) if stored else {}, source)
-            raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
+        if stored is None or (stored.decode(errors="replace") if isinstance(stored, bytes) else stored) != header:
+            self._refuse(stored)
+
+    def _refuse(self, stored: Any) -> None:
+        """Say why the namespace's parameter header ``stored`` is not ours: not a newsclean
+        index at all (``IndexFileError``), or one made with other parameters
+        (``SketchMismatchError``)."""
+        source = f"Redis index {self.namespace!r} at {self._shown}"
+        try:
+            found = json.loads(stored) if stored is not None else None
+        except ValueError:  # (not JSON, or not UTF-8)
+            found = None
+        if not isinstance(found, dict):
+            raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
+        try:
+            IndexParams.from_header(found, source)  # (another format or version: IndexFileError)
+        except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
+            raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+        self.params.check(found, source)
+        raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
@@ -256,20 +269,6 @@ class RedisIndex:
             *(f"{k:016x}" for k in fp.bands.tolist()),
             *(str(h) for h in fp.paragraphs),
         ]
-
-    def add(self, text: str, id: str | None = None) -> AddResult:
-        """Add a document unless it duplicates an indexed one (one round trip)."""
-        return self.add_many([text], None if id is None else [id])[0]
-
-    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
-        """Add documents in order, in one pipelined round trip (``workers``: see
-        ``DedupIndex.add_many``)."""
-        check_ids(texts, ids)
-        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
-
-    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
-        """Clean and fingerprint documents without touching Redis (see ``DedupIndex.fingerprint``)."""
-        return fingerprint_texts(texts, self.cleaner, self.params, workers)
 
     def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
         """Add documents given as fingerprints, in order, in one pipelined round trip."""
@@ -317,10 +316,6 @@ class RedisIndex:
         inter, union = int(reply[2]), int(reply[3])
         return AddResult(doc_id, False, reply[1].decode(), inter / union, "duplicate" if status == "dup" else "repeat")
 
-    def minhash(self, text: str) -> Any:
-        """The document's MinHash as a ``datasketch.LeanMinHash`` (see ``DedupIndex.minhash``)."""
-        return minhash_of(text, self.cleaner, self.params)
-
     def remove(self, id: str) -> None:
         """Forget a document (``KeyError`` if it is not indexed)."""
         with self._guard():
@@ -335,6 +330,8 @@ class RedisIndex:
         return (score or 0) >= self.params.boilerplate_min_docs
 
     def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes of the paragraphs that recur in at least ``boilerplate_min_docs``
+        indexed documents."""
         return self._boilerplate()
 
     def __len__(self) -> int:
@@ -354,7 +351,18 @@ class RedisIndex:
         return len(keys)
 
     def close(self) -> None:
+        """Close the connection (what was added stays on the server)."""
         self._redis.close()
+
+    def __reduce__(self) -> tuple[Any, tuple[str, IndexParams]]:
+        # A connection does not pickle: the copy (in a worker process, say) connects anew to
+        # the same server and namespace. (Its automatic ids count from 0 again: give ids.)
+        import functools
+
+        again = functools.partial(
+            RedisIndex, namespace=self.namespace, cleaner=self.cleaner, socket_timeout=self.socket_timeout
+        )
+        return (again, (self.url, self.params))
 
     def __repr__(self) -> str:
         return f"RedisIndex({self._shown!r}, {self.params!r}, namespace={self.namespace!r})"
