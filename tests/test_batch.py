@@ -233,10 +233,21 @@ def test_exact_copies_short_and_empty_texts() -> None:
 
 
 def test_options_are_checked() -> None:
-    with pytest.raises(ValueError, match="power of two"):
+    from newsclean import OptionsError
+
+    with pytest.raises(OptionsError, match="power of two"):
         near_duplicates(["a"], num_perm=96)
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises(OptionsError, match="threshold"):
         near_duplicates(["a"], threshold=0)
+    with pytest.raises(OptionsError, match="'first', 'longest' or one number per text, got 'last'"):
+        near_duplicates(["a", "b"], keep="last")
+    with pytest.raises(OptionsError, match="one number per text, got"):
+        near_duplicates(["a", "b"], keep=["x", "y"])
+    with pytest.raises(OptionsError, match=r"one number per text: 2 texts, got shape \(3,\)"):
+        near_duplicates(["a", "b"], keep=[1, 2, 3])
+    with pytest.raises(OptionsError, match="got NaN at 1"):
+        near_duplicates(["a", "b"], keep=[1.0, float("nan")])
+    assert issubclass(OptionsError, ValueError)  # (what callers caught before still catches it)
 
 
 @settings(max_examples=40, deadline=None)

@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _forked
+from ._errors import OptionsError
 from ._similarity import engine
 from ._similarity.arrays import reuse_large_blocks
 from ._similarity.engine import BatchParams
@@ -186,16 +187,16 @@ def _ranks(texts: Sequence[str], keep: str | Sequence[float] | npt.NDArray[Any])
         if keep == "first":
             return np.arange(n, dtype=np.int64)
         if keep != "longest":
-            raise ValueError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
+            raise OptionsError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
         priority = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
     else:
         priority = np.asarray(keep)
         if priority.dtype.kind not in "biuf":
-            raise ValueError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
+            raise OptionsError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
         if priority.shape != (n,):
-            raise ValueError(f"keep must hold one number per text: {n} texts, got shape {priority.shape}")
+            raise OptionsError(f"keep must hold one number per text: {n} texts, got shape {priority.shape}")
         if priority.dtype.kind == "f" and np.isnan(priority).any():
-            raise ValueError(f"keep must hold numbers, got NaN at {int(np.flatnonzero(np.isnan(priority))[0])}")
+            raise OptionsError(f"keep must hold numbers, got NaN at {int(np.flatnonzero(np.isnan(priority))[0])}")
     # The higher number first, ties in input order: a stable sort of the reversed numbers,
     # reversed (no negation: it would overflow the least int64, and floats lose large ints).
     order = (n - 1 - np.argsort(priority[::-1], kind="stable"))[::-1]
