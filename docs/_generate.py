@@ -192,16 +192,15 @@ def _prob(p: float) -> str:
 
 
 def bands_table() -> str:
-    from newsclean._options import choose_bands
-    from newsclean.index._fingerprint import INDEX_RECALL
+    from newsclean._similarity.lsh import RECALL, choose_bands
 
     rows = [
-        f"| threshold | `clean()` b × r (recall ≥ 0.999) | index b × r (256 bins, recall ≥ {INDEX_RECALL}) | P(candidate) at threshold − 0.1, `clean()` / index |",
+        f"| threshold | `clean()` b × r (recall ≥ {RECALL['paragraphs']}) | index b × r (256 bins, recall ≥ {RECALL['index']}) | P(candidate) at threshold − 0.1, `clean()` / index |",
         "|---:|---:|---:|---:|",
     ]
     for t in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
-        cb, cr = choose_bands(t, 128)
-        ib, ir = choose_bands(t, 256, INDEX_RECALL)
+        cb, cr = choose_bands(t, 128, RECALL["paragraphs"])
+        ib, ir = choose_bands(t, 256, RECALL["index"])
         below = round(t - 0.1, 2)
         rows.append(
             f"| {t} | {cb} × {cr} | {ib} × {ir} | "
@@ -234,7 +233,8 @@ def shingle_variants() -> tuple[str, dict[str, str]]:
 
 
 def shingles_table() -> str:
-    from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._similarity.hashing import shingle_hashes
+    from newsclean._similarity.jaccard import jaccard
     from newsclean._text.normalize import key
 
     base, variants = shingle_variants()

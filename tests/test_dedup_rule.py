@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import DedupIndex, IndexParams
-from newsclean.index._fingerprint import _bin_counts, chance_check, minhash_of_sets
+from newsclean._similarity.lsh import _bin_counts, chance_ok_raw_bins
+from newsclean.index._fingerprint import minhash_of_sets
 
 from .republish import corpus
 
@@ -108,9 +109,9 @@ def test_the_chance_check_keeps_pairs_above_the_floor(size: int, similarity: flo
     sets = np.concatenate([a, b])
     owner = np.repeat(np.arange(2), [len(a), len(b)])
     checks = minhash_of_sets(sets, owner, 2, params)[1]
-    assert chance_check(checks[:1], checks[1:], params.floor).tolist() == [True]
+    assert chance_ok_raw_bins(checks[:1], checks[1:], params.floor).tolist() == [True]
     half = checks[:, : checks.shape[1] // 2]  # (the index checks on half the bins first)
-    assert chance_check(half[:1], half[1:], params.floor).tolist() == [True]
+    assert chance_ok_raw_bins(half[:1], half[1:], params.floor).tolist() == [True]
 
 
 @settings(max_examples=60, deadline=None)
@@ -140,7 +141,7 @@ def test_the_chance_check_drops_unrelated_pairs() -> None:
         a, b = np.sort(pool[:230]), np.sort(np.concatenate([pool[:20], pool[250:460]]))  # Jaccard 0.05
         owner = np.repeat(np.arange(2), [230, 230])
         checks = minhash_of_sets(np.concatenate([a, b]), owner, 2, params)[1]
-        dropped += not chance_check(checks[:1], checks[1:], params.floor)[0]
+        dropped += not chance_ok_raw_bins(checks[:1], checks[1:], params.floor)[0]
     assert dropped >= 190
 
 
@@ -155,7 +156,7 @@ def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000"), max_size=12), max_size=6))
 def test_word_units_are_the_word_hashes_of_any_keys(texts: list[str]) -> None:
-    from newsclean._shingle import shingle_units, word_units
+    from newsclean._similarity.hashing import shingle_units, word_units
     from newsclean._text.normalize import keys
 
     cache: dict[str, int] = {}

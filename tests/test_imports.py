@@ -1,11 +1,15 @@
 """The import graph of the package has no cycle: every import of every module counts,
 those inside functions included (a cycle hidden in a function still ties two modules into
-one, and breaks as soon as someone moves the import to the top)."""
+one, and breaks as soon as someone moves the import to the top). And no module imports
+another's private name: what two modules share is public where it is defined."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "newsclean"
 
@@ -72,19 +76,6 @@ def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
 
 
-# Private names still imported across modules, each to go with the similarity renovation
-# (issue 14: hashing and the options' checks written once, public where shared).
-PENDING = {
-    ("newsclean._similarity.hashing", "newsclean._shingle", "_MULTIPLIERS"),
-    ("newsclean._similarity.hashing", "newsclean._shingle", "_splitmix64"),
-    ("newsclean._similarity.lsh", "newsclean._shingle", "_MULTIPLIERS"),
-    ("newsclean._similarity.minhash", "newsclean._shingle", "_MULTIPLIERS"),
-    ("newsclean.index._fingerprint", "newsclean._options", "_check_choice"),
-    ("newsclean.index._fingerprint", "newsclean._options", "_check_int"),
-    ("newsclean.index._fingerprint", "newsclean._shingle", "_splitmix64"),
-}
-
-
 def private_imports() -> set[tuple[str, str, str]]:
     """``(module, from module, name)`` for each private name a module of the package
     imports from another (``from . import _forked``, a module, does not count)."""
@@ -107,7 +98,14 @@ def private_imports() -> set[tuple[str, str, str]]:
 
 
 def test_no_module_imports_another_modules_private_name() -> None:
-    found = private_imports()
-    assert PENDING <= found or not PENDING  # (the walk sees them)
-    assert found - PENDING == set(), "import a public name (or make the name public where it is shared)"
-    assert PENDING - found == set(), "done: take it off PENDING"
+    assert private_imports() == set(), "import a public name (or make the name public where it is shared)"
+
+
+def test_a_private_import_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "newsclean"
+    package.mkdir()
+    (package / "__init__.py").write_text("from ._version import __version__\n")
+    (package / "_forked.py").write_text("")
+    (package / "m.py").write_text("from . import _forked\nfrom ._forked import _helper, public\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
+    assert private_imports() == {("newsclean.m", "newsclean._forked", "_helper")}

@@ -310,7 +310,7 @@ def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
 def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
     from datasketch import LeanMinHash, MinHash
 
-    from newsclean._shingle import shingle_units, window_hashes
+    from newsclean._similarity.hashing import shingle_units, window_hashes
     from newsclean._text.normalize import keys
 
     index = DedupIndex()
@@ -398,7 +398,7 @@ def test_exact_jaccard_of_hash_arrays() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from newsclean.index._fingerprint import jaccard32
+    from newsclean._similarity.jaccard import jaccard
 
     sets = st.sets(st.integers(0, 2**32 - 1), max_size=60)
 
@@ -406,6 +406,6 @@ def test_exact_jaccard_of_hash_arrays() -> None:
     def check(a: set[int], b: set[int]) -> None:
         arr = [np.array(sorted(x), dtype=np.uint32) for x in (a, b)]
         want = len(a & b) / len(a | b) if a and b else 0.0
-        assert jaccard32(*arr) == want
+        assert jaccard(*arr) == want
 
     check()

@@ -124,7 +124,8 @@ distinct = st.lists(
 @SETTINGS
 @given(distinct, st.sampled_from(["\n", "\n\n", "\r\n"]))
 def test_distinct_paragraphs_come_back_unchanged(paragraphs: list[str], sep: str) -> None:
-    from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._similarity.hashing import shingle_hashes
+    from newsclean._similarity.jaccard import jaccard
     from newsclean._text.normalize import key
 
     hashes, offsets = shingle_hashes(paragraphs, 5)

@@ -23,7 +23,8 @@ from hypothesis.errors import InvalidArgument
 import newsclean
 from newsclean import strategies as ns
 from newsclean._bylines.registry import default_registry
-from newsclean._shingle import jaccard, shingle_hashes
+from newsclean._similarity.hashing import shingle_hashes
+from newsclean._similarity.jaccard import jaccard
 from newsclean._text import layout as _layout
 from newsclean._text.normalize import key, tidy
 

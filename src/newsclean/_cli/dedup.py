@@ -529,7 +529,7 @@ class Stream:
             self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=setup)
         self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
-        self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
+        self.cache: dict[str, int] = {}  # word hashes (see _similarity.hashing.word_units)
         self.groups: Any = None
         if args.groups:
             from .._groups import Groups

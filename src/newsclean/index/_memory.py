@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._arrays import unique
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
-from .._shingle import paragraph_hash
-from .._similarity.jaccard import overlaps
+from .._similarity.arrays import unique
+from .._similarity.hashing import paragraph_hash
+from .._similarity.jaccard import overlap, overlaps
+from .._similarity.lsh import chance_ok_raw_bins
 from .._text.normalize import key
 from ._base import AddResult, Index, Match, check_age, seen_time
 from ._fingerprint import (
@@ -37,11 +38,9 @@ from ._fingerprint import (
     Fingerprint,
     IndexParams,
     as_fingerprint,
-    chance_check,
     check_fingerprints,
     check_ids,
     minhash_of_sets,
-    overlap,
 )
 from ._indexfile import read_index_file
 
@@ -267,8 +266,8 @@ class DedupIndex(Index):
             i, j = a[at : at + (1 << 14)], other[at : at + (1 << 14)]
             # The first half of the bins first (most chance pairs fail on it), then all of
             # them for the pairs that pass: each is the whole check on its bins.
-            maybe = np.flatnonzero(chance_check(checks[i, :half], checks[j, :half], params.floor))
-            sure = maybe[chance_check(checks[i[maybe]], checks[j[maybe]], params.floor)]
+            maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
+            sure = maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]
             able[at + sure] = True
         a, other = a[able], other[able]
         # The shingle sets of the batch, then of the indexed documents still in a pair.

@@ -21,7 +21,7 @@ import numpy as np
 from .._clean import Cleaner
 from .._errors import IndexFileError, IndexUnavailableError, OptionsError, SketchMismatchError
 from .._redact import redact
-from .._shingle import paragraph_hash
+from .._similarity.hashing import paragraph_hash
 from .._text.normalize import key
 from ._base import AddResult, Index, Match, check_age, seen_time
 from ._fingerprint import (
