@@ -24,6 +24,7 @@ lower order is the earlier text, decided first, as the index of a text is in
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,6 +53,7 @@ __all__ = [
     "check_names",
     "decide",
     "decide_edges",
+    "engine_arguments",
     "shingle_sets",
     "similarity",
     "sketch",
@@ -145,3 +147,26 @@ def check_names(columns: Sequence[str], text: str, order: str, id: str | None) -
     for name in ("duplicate_of", "similarity", "group"):
         if name in columns:
             raise OptionsError(f"the frame already has a column {name!r}, which near_duplicates adds")
+
+
+def engine_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments the Spark and Dask commands share (named as ``newsclean dedup``'s)."""
+    p.add_argument("input", nargs="+", metavar="INPUT", help="Parquet files or directories")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the Parquet directory to write")
+    p.add_argument("--field", default="text", help="the column holding the text (default: text)")
+    p.add_argument(
+        "--order-field",
+        required=True,
+        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept",
+    )
+    p.add_argument("--id-field", default=None, help="the column that names rows in duplicate_of (default: the order)")
+    p.add_argument(
+        "--mark",
+        action="store_true",
+        help="write every row, with 'duplicate_of', 'similarity' and 'group' added, instead of dropping copies",
+    )
+    p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity (default: 0.8)")
+    p.add_argument("--shingle-size", type=int, default=5, help="characters per shingle (default: 5)")
+    p.add_argument("--num-perm", type=int, default=128, help="MinHash bins, a power of two (default: 128)")
+    p.add_argument("--seed", type=int, default=1, help="the MinHash seed (default: 1)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")

@@ -337,33 +337,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Read Parquet, write the rows that are not near-duplicates of an earlier row "
         "(by --order-field), as newsclean.near_duplicates decides, on Spark.",
     )
-    _engine_arguments(p)
+    common.engine_arguments(p)
     p.add_argument("--master", help="the Spark master (default: spark-submit's, or local[*])")
     p.add_argument("--remote", help="a Spark Connect URL (sc://host:port) instead of a classic session")
     return p
-
-
-def _engine_arguments(p: argparse.ArgumentParser) -> None:
-    """The arguments the Spark and Dask commands share (named as ``newsclean dedup``'s)."""
-    p.add_argument("input", nargs="+", metavar="INPUT", help="Parquet files or directories")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the Parquet directory to write")
-    p.add_argument("--field", default="text", help="the column holding the text (default: text)")
-    p.add_argument(
-        "--order-field",
-        required=True,
-        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept",
-    )
-    p.add_argument("--id-field", default=None, help="the column that names rows in duplicate_of (default: the order)")
-    p.add_argument(
-        "--mark",
-        action="store_true",
-        help="write every row, with 'duplicate_of', 'similarity' and 'group' added, instead of dropping copies",
-    )
-    p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity (default: 0.8)")
-    p.add_argument("--shingle-size", type=int, default=5, help="characters per shingle (default: 5)")
-    p.add_argument("--num-perm", type=int, default=128, help="MinHash bins, a power of two (default: 128)")
-    p.add_argument("--seed", type=int, default=1, help="the MinHash seed (default: 1)")
-    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
 
 
 if __name__ == "__main__":
