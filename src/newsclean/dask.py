@@ -112,10 +112,9 @@ def near_duplicates(
         wanted = np.unique(dup)
         found = ddf[[order, id]].map_partitions(_named_rows, order, id, wanted, meta={"order": "i8", "name": object})
         names = found.compute().set_index("order")["name"]
+    named = ddf[id].dtype if id is not None else ("Int64" if pd.api.types.is_integer_dtype(kind) else kind)
     meta = ddf._meta.assign(
-        duplicate_of=pd.Series(dtype=object if id is not None else "Int64"),
-        similarity=pd.Series(dtype="f8"),
-        group=pd.Series(dtype=object if id is not None else "Int64"),
+        duplicate_of=pd.Series(dtype=named), similarity=pd.Series(dtype="f8"), group=pd.Series(dtype=named)
     )
     return ddf.map_partitions(_decisions, order, id, decided, names, meta=meta)
 
@@ -228,8 +227,9 @@ def _decisions(
     keys = pd.Index(_order_values(part[order]))
     at = decided.index.get_indexer(keys)
     hit = at >= 0
-    dup = np.where(hit, decided["dup"].to_numpy()[np.maximum(at, 0)], 0)
-    sims = np.where(hit, decided["similarity"].to_numpy()[np.maximum(at, 0)], np.nan)
+    # (a row of zeros after the decisions, for the rows that are in none)
+    dup = np.append(decided["dup"].to_numpy(), 0)[at]
+    sims = np.append(decided["similarity"].to_numpy(), np.nan)[at]
     out = part.copy()
     if id is None:
         values = part[order].to_numpy()
@@ -237,18 +237,15 @@ def _decisions(
             out["duplicate_of"] = pd.array(np.where(hit, dup, 0), dtype="Int64")
             out.loc[~hit, "duplicate_of"] = pd.NA
             out["group"] = pd.array(np.where(hit, dup, values), dtype="Int64")
-        else:  # a datetime order names rows by its value
-            lookup = dict(zip(keys.tolist(), values.tolist()))
-            named = [lookup.get(d) if h else None for d, h in zip(dup.tolist(), hit.tolist())]
-            out["duplicate_of"] = pd.Series(named, index=part.index, dtype=object)
-            out["group"] = out["duplicate_of"].where(hit, pd.Series(values, index=part.index))
+        else:  # a datetime order names rows by its value (its nanoseconds, as the order)
+            stamps = pd.Series(pd.to_datetime(dup, unit="ns"), index=part.index).astype(part[order].dtype)
+            out["duplicate_of"] = stamps.where(hit)
+            out["group"] = stamps.where(hit, part[order])
     else:
         assert names is not None
-        named = names.reindex(dup[hit]).to_numpy()
-        column = np.full(len(part), None, dtype=object)
-        column[hit] = named
-        out["duplicate_of"] = column
-        out["group"] = np.where(hit, column, part[id].to_numpy(dtype=object))
+        column = pd.Series(names.reindex(dup).to_numpy(), index=part.index).astype(part[id].dtype)
+        out["duplicate_of"] = column.where(hit)
+        out["group"] = column.where(hit, part[id])
     out["similarity"] = sims
     return out[[*part.columns, "duplicate_of", "similarity", "group"]]
 

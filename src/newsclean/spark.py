@@ -307,6 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         builder = builder.master(args.master)
     if args.remote:
         builder = builder.remote(args.remote)
+    for setting in args.conf:
+        name, _, value = setting.partition("=")
+        builder = builder.config(name, value)
     spark = builder.getOrCreate()
     try:
         df = spark.read.parquet(*args.input)
@@ -322,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if not args.mark:
             out = out.filter(out["duplicate_of"].isNull()).drop("duplicate_of", "similarity", "group")
-        out.write.mode("overwrite" if args.overwrite else "errorifexists").parquet(args.output)
+        out.write.mode("overwrite" if args.overwrite else "error").parquet(args.output)
     except NewscleanError as err:
         print(f"newsclean.spark: error: {err}", file=sys.stderr)
         return 2
@@ -340,6 +343,13 @@ def _parser() -> argparse.ArgumentParser:
     common.engine_arguments(p)
     p.add_argument("--master", help="the Spark master (default: spark-submit's, or local[*])")
     p.add_argument("--remote", help="a Spark Connect URL (sc://host:port) instead of a classic session")
+    p.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting for the session (repeatable), e.g. spark.sql.shuffle.partitions=64",
+    )
     return p
 
 
