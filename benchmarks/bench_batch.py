@@ -518,9 +518,11 @@ def profile(n: int, texts_file: Path) -> str:
 
     import newsclean
     from newsclean import _batch
-    from newsclean._lsh import band_keys, candidate_pairs_from_keys
     from newsclean._normalize import key_codes
-    from newsclean._options import choose_bands
+    from newsclean._similarity.engine import BatchParams
+    from newsclean._similarity.hashing import window_hashes32
+    from newsclean._similarity.lsh import band_keys, candidate_pairs_from_keys
+    from newsclean._similarity.minhash import oph
 
     texts = load_texts(texts_file, n)
     newsclean.near_duplicates(texts[:WARMUP], workers=1)
@@ -533,7 +535,8 @@ def profile(n: int, texts_file: Path) -> str:
     s = io.StringIO()
     pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(22)
     # The same work, stage by stage (mirrors near_duplicates with workers=1).
-    bands, rows = choose_bands(THRESHOLD, NUM_PERM)
+    p = BatchParams.of(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED)
+    bands, rows = p.bands, p.rows
     stage = dict.fromkeys(
         (
             "key_codes()",
@@ -553,10 +556,10 @@ def profile(n: int, texts_file: Path) -> str:
         codes, lengths = key_codes(texts[a : a + _batch._CHUNK])
         stage["key_codes()"] += time.perf_counter() - t
         t = time.perf_counter()
-        h, owner = _batch.window_hashes32(codes, lengths, 5, SEED)
+        h, owner = window_hashes32(codes, lengths, 5, SEED)
         stage["window_hashes32"] += time.perf_counter() - t
         t = time.perf_counter()
-        sig, nonempty = _batch._oph(h, owner, len(lengths), NUM_PERM)
+        sig, nonempty = oph(h, owner, len(lengths), NUM_PERM)
         stage["oph_signatures"] += time.perf_counter() - t
         t = time.perf_counter()
         parts.append(band_keys(sig, bands, rows))
@@ -567,10 +570,10 @@ def profile(n: int, texts_file: Path) -> str:
     pairs = candidate_pairs_from_keys(np.concatenate(parts))
     stage["candidate_pairs_from_keys"] += time.perf_counter() - t
     t = time.perf_counter()
-    pairs = _batch._agreeing(pairs, np.concatenate(checks), np.concatenate(filled), THRESHOLD)
+    pairs = _batch._agreeing(pairs, np.concatenate(checks), np.concatenate(filled), p)
     stage["_agreeing"] += time.perf_counter() - t
     t = time.perf_counter()
-    sims = _batch._verify(texts, pairs, 5)
+    sims = _batch._verify(texts, pairs, p)
     stage["_verify"] += time.perf_counter() - t
     t = time.perf_counter()
     good = sims >= THRESHOLD

@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 import newsclean._batch as batch
 from newsclean import near_duplicates
 from newsclean._normalize import key, key_codes, keys
+from newsclean._similarity import jaccard, lsh, minhash
+from newsclean._similarity.engine import BatchParams
+from newsclean._sketch import fmix32
 
 from .republish import Generator
 
@@ -108,7 +111,7 @@ def test_verification_shares_balance_the_texts_they_involve() -> None:
                 put(k, np.full(len(job[0]), float(k)))
 
     here = Here()
-    sims = batch._verify_all([], pairs, 5, here, 2)  # type: ignore[arg-type]
+    sims = batch._verify_all([], pairs, BatchParams.of(), here, 2)  # type: ignore[arg-type]
     assert np.array_equal(np.concatenate(here.shares), pairs)
     texts = [len(np.unique(share)) for share in here.shares]
     assert len(texts) == 2 and max(texts) <= 120, texts
@@ -249,9 +252,9 @@ def test_oph_estimates_are_unbiased_and_in_range(size: int, jaccard: float, seed
     true = shared / (shared + 2 * own)
     estimates = []
     for s in range(60):
-        mixed = batch.fmix32(np.concatenate([a, b]) ^ np.uint32(s * 2654435761 % 2**32))
+        mixed = fmix32(np.concatenate([a, b]) ^ np.uint32(s * 2654435761 % 2**32))
         owner = np.repeat([0, 1], [len(a), len(b)])
-        sig = batch.oph_signatures(mixed, owner, 2, 128)
+        sig = minhash.oph_signatures(mixed, owner, 2, 128)
         estimates.append(float(np.mean(sig[0] == sig[1])))
     assert all(0.0 <= e <= 1.0 for e in estimates)
     # The mean of 60 estimates has a standard error below 0.05 / sqrt(60) < 0.007.
@@ -259,8 +262,8 @@ def test_oph_estimates_are_unbiased_and_in_range(size: int, jaccard: float, seed
 
 
 def test_oph_identical_sets_agree_everywhere() -> None:
-    h = batch.fmix32(np.arange(50, dtype=np.uint32))
-    sig = batch.oph_signatures(np.concatenate([h, h[::-1]]), np.repeat([0, 1], 50), 2, 128)
+    h = fmix32(np.arange(50, dtype=np.uint32))
+    sig = minhash.oph_signatures(np.concatenate([h, h[::-1]]), np.repeat([0, 1], 50), 2, 128)
     assert np.array_equal(sig[0], sig[1])
     assert (sig != 0xFFFFFFFF).all()  # densified: no empty bin left
 
@@ -293,7 +296,7 @@ def test_intersections_count_shared_hashes(pairs: list[tuple[set[int], set[int]]
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
     flat = np.array([h for s in sets for h in s], dtype=np.uint32)
     a = np.arange(0, 2 * len(pairs), 2, dtype=np.int64)
-    got = batch.intersections(flat, offsets, a, a + 1)
+    got = jaccard.intersections(flat, offsets, a, a + 1)
     assert got.tolist() == [len(x & y) for x, y in pairs]
 
 
@@ -360,9 +363,9 @@ def test_reuse_large_blocks_stops_refaulting_freed_temporaries() -> None:
 
 
 def test_agreement_cut_only_filters_high_thresholds() -> None:
-    assert batch._agreement_cut(0.5, 128) <= 0  # below ~0.6 nothing is dropped
-    assert 30 < batch._agreement_cut(0.8, 128) < 50  # a pair at 0.8 agrees in ~103 of 128 bins
-    assert batch._agreement_cut(0.9, 128) > batch._agreement_cut(0.8, 128)
+    assert lsh.agreement_cut(0.5, 128) <= 0  # below ~0.6 nothing is dropped
+    assert 30 < lsh.agreement_cut(0.8, 128) < 50  # a pair at 0.8 agrees in ~103 of 128 bins
+    assert lsh.agreement_cut(0.9, 128) > lsh.agreement_cut(0.8, 128)
 
 
 def test_agreeing_drops_chance_pairs_and_keeps_what_it_cannot_judge() -> None:
@@ -373,9 +376,11 @@ def test_agreeing_drops_chance_pairs_and_keeps_what_it_cannot_judge() -> None:
     check[5, :5] = check[4, :5]  # the same for 4 and 5, but 5 has few non-empty bins
     filled = np.array([128, 128, 120, 110, 128, 40])
     pairs = np.array([[0, 1], [2, 3], [4, 5]])
-    kept = batch._agreeing(pairs, check, filled, 0.8)
+    kept = batch._agreeing(pairs, check, filled, BatchParams.of(threshold=0.8))
     assert kept.tolist() == [[0, 1], [4, 5]]
-    assert batch._agreeing(pairs, check, filled, 0.5).tolist() == pairs.tolist()  # nothing at 0.5
+    assert (
+        batch._agreeing(pairs, check, filled, BatchParams.of(threshold=0.5)).tolist() == pairs.tolist()
+    )  # nothing at 0.5
 
 
 @settings(max_examples=12, deadline=None)

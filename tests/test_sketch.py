@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import SketchMismatchError
-from newsclean._lsh import candidate_pairs, candidate_pairs_from_keys
 from newsclean._options import choose_bands
 from newsclean._shingle import _MULTIPLIERS, fmix64, jaccard, shingle_hashes
+from newsclean._similarity.lsh import PER_BUCKET, bucket_pairs, candidate_pairs, candidate_pairs_from_keys
 from newsclean._sketch import SketchParams, from_datasketch, signatures, to_datasketch
 
 MASK64 = (1 << 64) - 1
@@ -153,6 +153,91 @@ def test_candidate_search_in_parts_finds_the_whole(n: int, bands: int, parts: in
     union = np.unique(np.concatenate(found), axis=0) if found else np.zeros((0, 2), dtype=np.int64)
     assert union.tolist() == whole.tolist()
     assert len(whole) or not 0 < values < n  # (fewer values than texts: some pair shares a band)
+
+
+def reference_pairs(keys: np.ndarray) -> set[tuple[int, int]]:
+    """The candidate pairs of band keys ``(n, bands)``, one bucket at a time in Python: a
+    bucket is the sets of one full 64-bit key, in input order; each member pairs with the
+    ``PER_BUCKET`` before it and, past them, with the first ``PER_BUCKET``."""
+    buckets: dict[int, list[int]] = {}
+    for (i, _), key in np.ndenumerate(keys):
+        buckets.setdefault(int(key), []).append(i)
+    pairs = set()
+    for members in buckets.values():
+        for r, j in enumerate(members):
+            for i in members[max(0, r - PER_BUCKET) : r] + (members[:PER_BUCKET] if r > PER_BUCKET else []):
+                if i != j:
+                    pairs.add((min(i, j), max(i, j)))
+    return pairs
+
+
+def _near_keys(rng: np.random.Generator, n: int, bands: int, values: int) -> np.ndarray:
+    """Band keys from ``values`` distinct keys that share their top 32 bits and differ
+    only in low bits: every pair of them collides once keys are cut to their top bits."""
+    top = rng.integers(0, 2**32, dtype=np.uint64) << np.uint64(32)
+    low = rng.choice(np.arange(1, 2**12, dtype=np.uint64), size=values, replace=False)
+    return rng.choice(top | low, size=(n, bands))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 200), st.integers(1, 6), st.integers(1, 12), st.integers(0, 2**32 - 1), st.booleans())
+def test_buckets_are_runs_of_equal_full_keys(n: int, bands: int, values: int, seed: int, near: bool) -> None:
+    """The search's pairs are those of one bucket per full 64-bit key, even when many
+    distinct keys agree in all but their low bits."""
+    rng = np.random.default_rng(seed)
+    if near:
+        keys = _near_keys(rng, n, bands, values)
+    else:
+        keys = rng.choice(rng.integers(0, 2**64, values, dtype=np.uint64), size=(n, bands))
+    expected = reference_pairs(keys)
+    assert {tuple(p) for p in candidate_pairs_from_keys(keys.copy()).tolist()} == expected
+    for parts in (2, 3):
+        found = np.concatenate([candidate_pairs_from_keys(keys, (k, parts)) for k in range(parts)])
+        assert {tuple(p) for p in found.tolist()} == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 60), st.integers(0, 3000), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_a_bucket_does_not_depend_on_the_batch_around_it(m: int, others: int, bands: int, seed: int) -> None:
+    """A small batch embedded among many other texts (whose keys differ from its keys only
+    in their low bits, where the batch size once cut them) gives the same pairs."""
+    rng = np.random.default_rng(seed)
+    small = _near_keys(rng, m, bands, 5)
+    values = np.unique(small)
+    other = values[rng.integers(0, len(values), (others, bands))] ^ rng.integers(
+        1, 2**20, (others, bands), dtype=np.uint64
+    )
+    other[np.isin(other, values)] ^= np.uint64(1 << 40)  # (never one of the small batch's keys)
+    where = np.sort(rng.choice(m + others, size=m, replace=False))
+    big = np.empty((m + others, bands), dtype=np.uint64)
+    rest = np.ones(m + others, dtype=bool)
+    rest[where] = False
+    big[where], big[rest] = small, other
+    alone = {(int(where[i]), int(where[j])) for i, j in candidate_pairs_from_keys(small.copy()).tolist()}
+    among = {(i, j) for i, j in candidate_pairs_from_keys(big).tolist() if not (rest[i] or rest[j])}
+    assert among == alone
+    assert alone == {(int(where[i]), int(where[j])) for i, j in reference_pairs(small)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 150), st.integers(1, 10), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_bucket_pairs_of_any_split_of_whole_buckets_make_the_whole(n: int, values: int, groups: int, seed: int) -> None:
+    """Entries split into groups, each bucket whole in one group (as an engine shuffles
+    them by key), in any order: the pairs of the groups together are the pairs of all."""
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 2**64, values, dtype=np.uint64)
+    keys = rng.choice(pool, size=n)
+    order = rng.permutation(n * 3)[:n].astype(np.int64)  # (unique, with gaps)
+    a, b = bucket_pairs(keys, order)
+    assert bool((a < b).all())
+    whole = sorted(zip(a.tolist(), b.tolist()))
+    group_of = rng.integers(0, groups, values)[np.searchsorted(np.sort(pool), keys)] if n else np.zeros(0, int)
+    found = []
+    for g in range(groups):
+        mine = rng.permutation(np.flatnonzero(group_of == g))
+        ga, gb = bucket_pairs(keys[mine], order[mine])
+        found += zip(ga.tolist(), gb.tolist())
+    assert sorted(found) == whole
 
 
 _WORDY = st.text(st.sampled_from(list("ab é\u3000\t\n\u00a0😀xyz")), max_size=40)

@@ -14,10 +14,10 @@ import numpy as np
 
 from ._arrays import unique
 from ._credits import END_MARKERS
-from ._lsh import band_keys, candidate_pairs_from_keys
 from ._normalize import Codes
 from ._options import Options, Rule
 from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_hashes
+from ._similarity.lsh import band_keys, candidate_pairs_from_keys
 from ._sketch import SketchParams, signatures
 
 _LETTER = re.compile(r"[^\W\d_]")

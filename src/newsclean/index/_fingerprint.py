@@ -31,10 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import intersection_size, unique
-from .._batch import densify, oph_bins
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
-from .._lsh import band_keys
 from .._normalize import keys
 from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
 from .._shingle import (
@@ -45,6 +43,8 @@ from .._shingle import (
     window_hashes,
     word_units,
 )
+from .._similarity.lsh import band_keys
+from .._similarity.minhash import densify, oph_bins
 from .._sketch import NORMALIZATION, fmix32
 
 FORMAT = "newsclean-index"

@@ -27,11 +27,11 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import unique
-from .._batch import overlaps
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
 from .._normalize import key
 from .._shingle import paragraph_hash
+from .._similarity.jaccard import overlaps
 from ._fingerprint import (
     Batch,
     Fingerprint,

@@ -1,0 +1,273 @@
+"""LSH: candidate pairs from MinHash signatures by banding, with sorting over arrays, and
+the check that drops pairs which share a band by chance (``chance_ok``).
+
+Signatures are cut into ``bands`` bands of ``rows`` values; two sets whose signatures
+agree on a whole band become a candidate pair. Each band is hashed to one 64-bit value
+per set, the values are sorted, and equal runs are buckets. The probability that a pair
+of Jaccard similarity ``s`` becomes a candidate is ``1 - (1 - s**rows)**bands``.
+
+A bucket of ``m`` sets would give ``m * (m - 1) / 2`` pairs; to stay linear on
+pathological input (thousands of near-identical lines), each set is paired with at most
+the first ``PER_BUCKET`` and the previous ``PER_BUCKET`` members of its bucket.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+from .._arrays import unique
+from .._shingle import _MULTIPLIERS, fmix64
+
+PER_BUCKET = 8
+Pairs = np.ndarray[Any, np.dtype[np.int64]]  # (npt.NDArray, without importing numpy.typing)
+
+
+def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per (set, band), shape ``(n_sets, bands)``."""
+    n = signatures.shape[0]
+    cut = signatures[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            if r and not r % len(_MULTIPLIERS):  # past 32 rows: mix, then reuse the multipliers
+                keys = fmix64(keys)
+            keys += cut[:, :, r] * _MULTIPLIERS[r % len(_MULTIPLIERS)]
+        # The band number is mixed in so that equal values in two bands differ.
+        keys += np.arange(bands, dtype=np.uint64) * _MULTIPLIERS[31]
+    return fmix64(keys)
+
+
+def candidate_pairs(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> Pairs:
+    """Unique candidate pairs ``(i, j)`` with ``i < j``, shape ``(m, 2)``, sorted.
+
+    >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
+    >>> candidate_pairs(sigs, bands=2, rows=2).tolist()
+    [[0, 1]]
+    """
+    if signatures.shape[0] < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    return candidate_pairs_from_keys(band_keys(signatures, bands, rows))
+
+
+def candidate_pairs_from_keys(keys: npt.NDArray[np.uint64], part: tuple[int, int] | None = None) -> Pairs:
+    """Candidate pairs from band keys of shape ``(n_sets, bands)`` (see ``band_keys``): a
+    bucket is a run of equal 64-bit keys, its members in input order (``bucket_pairs``).
+    ``keys`` is overwritten (it becomes the sorted work array): with many texts it is
+    the largest array in memory, and a copy would double it.
+
+    ``part=(k, parts)``: only the buckets whose keys fall in the ``k``-th of ``parts``
+    equal ranges of key values, without touching ``keys``; the parts of all ``k`` make the
+    whole answer (a bucket lies in one range), so processes can share the search.
+    """
+    n, bands = keys.shape
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    # The band number is mixed into every band key, so one sort over all (set, band) keys
+    # puts each bucket of each band in one run. The sort is a plain one of the keys with
+    # their low bits replaced by their position (a stable argsort of the keys would take
+    # twice their memory and several times as long): the runs of these truncated keys hold
+    # every bucket whole, members in position order, and with many texts a few chance
+    # extras too. The low bits are kept aside, and only the keys in a run of two or more
+    # (usually a small share) are made whole again and cut into the buckets of full keys.
+    # The position bits are those of the whole array, in every part.
+    flat = keys.reshape(-1)
+    if not np.shares_memory(flat, keys):  # (not contiguous: reshape made a copy)
+        raise ValueError("keys must be a contiguous array")
+    shift = np.uint64(max(1, (len(flat) - 1).bit_length()))
+    if part is None:
+        # In place, and in blocks: with many texts these arrays are the peak of memory.
+        low = _low_bits(flat, shift)
+        for lo in range(0, len(flat), _BLOCK):
+            hi = min(lo + _BLOCK, len(flat))
+            _tag(flat[lo:hi], np.arange(lo, hi, dtype=np.uint64), shift)
+        packed = flat
+    else:
+        packed = _part_of(flat, shift, *part)
+        low = flat  # (untouched: its keys still have their low bits)
+    packed.sort()
+    full, position = _runs_made_whole(packed, low, shift)
+    del packed, low
+    # The runs are in order of truncated key, then position: of full key too, but where two
+    # keys that differ only in their low bits share a run (then a stable sort sets it right).
+    if len(full) and not bool((full[1:] >= full[:-1]).all()):
+        by = np.argsort(full, kind="stable")
+        full, position = full[by], position[by]
+    return unique_pairs(*_pairs_of_sorted(full, position // bands), n)
+
+
+_BLOCK = 1 << 20  # keys per step of the loops over all keys, to bound their temporaries
+
+
+def _low_bits(flat: npt.NDArray[np.uint64], shift: np.uint64) -> npt.NDArray[np.unsignedinteger[Any]]:
+    """The low ``shift`` bits of every key, in the narrowest type that holds them."""
+    low: npt.NDArray[np.unsignedinteger[Any]] = np.empty(len(flat), dtype=np.uint16 if shift <= 16 else np.uint32)
+    mask = (np.uint64(1) << shift) - np.uint64(1)
+    for lo in range(0, len(flat), _BLOCK):
+        low[lo : lo + _BLOCK] = flat[lo : lo + _BLOCK] & mask
+    return low
+
+
+def _part_of(flat: npt.NDArray[np.uint64], shift: np.uint64, k: int, parts: int) -> npt.NDArray[np.uint64]:
+    """The keys of ``flat`` in the ``k``-th of ``parts`` ranges (by their top 32 bits),
+    truncated and tagged with their position as in ``candidate_pairs_from_keys``: picked
+    block by block, then copied into one array (the search's own arrays after it, not these,
+    are its peak of memory)."""
+    if shift > 32:
+        raise ValueError("too many keys to split into parts")  # (4 billion)
+    ranges = [(lo, min(lo + _BLOCK, len(flat))) for lo in range(0, len(flat), _BLOCK)]
+
+    def chosen(lo: int, hi: int) -> npt.NDArray[np.int64]:
+        with np.errstate(over="ignore"):
+            top = (flat[lo:hi] >> np.uint64(32)) * np.uint64(parts)
+        return np.flatnonzero((top >> np.uint64(32)) == np.uint64(k))
+
+    picks = [chosen(lo, hi) for lo, hi in ranges]  # (positions within each block: int64)
+    packed = np.empty(sum(len(p) for p in picks), dtype=np.uint64)
+    at = 0
+    for (lo, hi), pick in zip(ranges, picks):
+        block = _tag(flat[lo:hi][pick], (pick + lo).astype(np.uint64), shift)
+        packed[at : at + len(block)] = block
+        at += len(block)
+    return packed
+
+
+def _tag(keys: npt.NDArray[np.uint64], positions: npt.NDArray[np.uint64], shift: np.uint64) -> npt.NDArray[np.uint64]:
+    """``keys`` (in place) without their low ``shift`` bits, and their ``positions`` there."""
+    keys >>= shift
+    keys <<= shift
+    keys |= positions
+    return keys
+
+
+def _runs_made_whole(
+    packed: npt.NDArray[np.uint64], low: npt.NDArray[np.unsignedinteger[Any]], shift: np.uint64
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The full keys and positions of the sorted, tagged keys ``packed`` that lie in a run
+    of two or more (the runs of truncated keys, which hold every bucket of full keys whole);
+    ``low[p]`` holds (at least) the low ``shift`` bits of the key at position ``p``."""
+    new_run = np.ones(len(packed), dtype=bool)
+    # Two neighbours are in one run when they differ only in the position bits.
+    gap = np.empty(min(_BLOCK, len(packed)), dtype=np.uint64)
+    for lo in range(1, len(packed), _BLOCK):
+        hi = min(lo + _BLOCK, len(packed))
+        np.bitwise_xor(packed[lo:hi], packed[lo - 1 : hi - 1], out=gap[: hi - lo])
+        np.greater_equal(gap[: hi - lo], np.uint64(1) << shift, out=new_run[lo:hi])
+    del gap
+    in_run = ~new_run
+    in_run[:-1] |= ~new_run[1:]
+    del new_run
+    full = packed[in_run]
+    mask = (np.uint64(1) << shift) - np.uint64(1)
+    where = (full & mask).view(np.int64)  # (a position has fewer than 64 bits: the same value)
+    full &= ~mask
+    ends = low[where]
+    if ends.dtype == np.uint64:  # (whole keys: keep their low bits only)
+        ends &= mask
+    full |= ends
+    return full, where
+
+
+def bucket_pairs(keys: npt.NDArray[np.uint64], order: npt.NDArray[np.int64]) -> tuple[Pairs, Pairs]:
+    """The candidate pairs of buckets given whole: entries ``(keys[e], order[e])``, in any
+    order, where a bucket is the entries of one key. Returns ``(a, b)``: for each pair, the
+    orders of its two members, ``a < b``, not deduplicated across buckets.
+
+    Within a bucket, members in increasing ``order``, each member is paired with the
+    ``PER_BUCKET`` members before it and, past the first ``PER_BUCKET``, with the first
+    ``PER_BUCKET`` members: linear in the bucket's size, however large.
+
+    >>> a, b = bucket_pairs(np.array([7, 5, 7, 7], dtype=np.uint64), np.array([3, 1, 0, 2]))
+    >>> sorted(zip(a.tolist(), b.tolist()))
+    [(0, 2), (0, 3), (2, 3)]
+    """
+    by = np.lexsort((order, keys))
+    return _pairs_of_sorted(keys[by], order[by])
+
+
+def _pairs_of_sorted(keys: npt.NDArray[np.uint64], members: npt.NDArray[np.int64]) -> tuple[Pairs, Pairs]:
+    """``bucket_pairs`` of entries sorted by key, then order."""
+    new_run = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=new_run[1:])
+    # Only entries in buckets of two or more matter: keep those.
+    in_bucket = ~new_run
+    in_bucket[:-1] |= ~new_run[1:]
+    members, new_run = members[in_bucket], new_run[in_bucket]
+    positions = np.arange(len(members))
+    run_start = np.maximum.accumulate(np.where(new_run, positions, 0)) if len(members) else positions
+    rank = positions - run_start
+    earlier, later = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for t in range(1, PER_BUCKET + 1):
+        has = np.flatnonzero(rank >= t)
+        if not len(has):
+            break
+        # The t-th previous member; and, past the first PER_BUCKET members of a bucket
+        # (whose previous ones are all earlier members), the t-th first member.
+        earlier.append(members[has - t])
+        later.append(members[has])
+        far = has[rank[has] > PER_BUCKET]
+        earlier.append(members[run_start[far] + t - 1])
+        later.append(members[far])
+    a, b = np.concatenate(earlier), np.concatenate(later)
+    distinct = a != b
+    return a[distinct], b[distinct]
+
+
+def unique_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], n: int) -> Pairs:
+    """Each unordered pair ``{a[p], b[p]}`` of sets among ``n`` once, as ``(i, j)`` with
+    ``i <= j``, sorted."""
+    code = unique(np.minimum(a, b) * np.int64(n) + np.maximum(a, b))
+    return np.stack([code // n, code % n], axis=1)
+
+
+# The check on candidate pairs (chance_ok): only texts with at least this share of
+# non-empty bins are checked (their bins are close to independent samples), and a pair is
+# dropped only this many (inflated) standard deviations below the least agreement of a pair
+# at the threshold.
+CHECK_FILLED = 0.75
+
+
+CHECK_SIGMAS = 8.0
+
+
+CHECK_INFLATION = 1.5
+
+
+def agreement_cut(threshold: float, num_perm: int) -> float:
+    """The fewest agreeing bins (of ``num_perm``, by low byte) that ``chance_ok`` keeps."""
+    expected = num_perm * (threshold + (1 - threshold) / 256)
+    spread = math.sqrt(num_perm * threshold * (1 - threshold) / CHECK_FILLED) * CHECK_INFLATION
+    return expected - CHECK_SIGMAS * spread
+
+
+def chance_ok(
+    check_a: npt.NDArray[np.uint8],
+    check_b: npt.NDArray[np.uint8],
+    filled_a: npt.NDArray[np.int64],
+    filled_b: npt.NDArray[np.int64],
+    threshold: float,
+) -> npt.NDArray[np.bool_]:
+    """For aligned rows of pairs: whether their signatures could belong to sets of Jaccard
+    similarity ``threshold`` or more. ``check`` holds the low byte of every bin, ``filled``
+    how many bins were not empty before densification. True where the bins agree in at
+    least ``agreement_cut`` of ``num_perm``, or where one of the texts has too few non-empty
+    bins for the count to say much.
+
+    A pair shares a band by chance, not by similarity, increasingly often as the batch
+    grows: its texts share common words, and a large batch has a vast number of pairs. A
+    pair at the threshold agrees in about ``t + (1 - t) / 256`` of its bins; a chance pair
+    in the ``rows`` of the band it shares and about ``J`` of the rest.
+    """
+    num_perm = check_a.shape[1]
+    cut = agreement_cut(threshold, num_perm)
+    if cut <= 0:
+        return np.ones(len(check_a), dtype=bool)
+    agree = np.count_nonzero(check_a == check_b, axis=1)
+    enough = (filled_a >= CHECK_FILLED * num_perm) & (filled_b >= CHECK_FILLED * num_perm)
+    ok: npt.NDArray[np.bool_] = (agree >= cut) | ~enough
+    return ok
