@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._engines_provisional import (
+from ._errors import OptionsError
+from ._similarity.engine import (
     BatchParams,
     Sketches,
     bucket_pairs,
@@ -42,7 +43,6 @@ from ._engines_provisional import (
     sketch,
     verify,
 )
-from ._errors import OptionsError
 
 __all__ = [
     "BatchParams",
