@@ -97,3 +97,27 @@ def assert_equal(texts: list[str], orders: np.ndarray, got: dict[str, list], can
     )
     np.testing.assert_array_equal(sim, ref.similarity)
     assert candidates == ref.candidates
+
+
+RECIPE = Path(__file__).resolve().parent.parent / "docs" / "recipes" / "spark-dask.md"
+
+
+def recipe_blocks(language: str) -> list[str]:
+    from .test_readme import fenced_blocks
+
+    return [code for _, code, _ in fenced_blocks(RECIPE.read_text(encoding="utf-8"), language)]
+
+
+def run_recipe_python(code: str, namespace: dict, where: str) -> None:
+    from .test_readme import run_python
+
+    run_python(code, namespace, where)
+
+
+def recipe_command(line: str, bin_dir: Path) -> list[str]:
+    """A command line of the recipe, its programs taken from this interpreter's venv."""
+    import shlex
+
+    argv = shlex.split(line)
+    argv[0] = sys.executable if argv[0] == "python" else str(bin_dir / argv[0])
+    return argv

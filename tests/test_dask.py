@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 
 from newsclean import OptionsError, near_duplicates
 
-from .engines import Rows, assert_equal, boilerplate, edge_cases, paragraphs
+from .engines import (
+    Rows,
+    assert_equal,
+    boilerplate,
+    edge_cases,
+    paragraphs,
+    recipe_blocks,
+    recipe_command,
+    run_recipe_python,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
@@ -26,7 +35,7 @@ CI = os.environ.get("CI") == "true"
 def client():
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0")
     client = Client(cluster)
     yield client
     client.close()
@@ -222,3 +231,24 @@ def test_command(tmp_path):
     kept = sorted(r["order"] for r in pq.read_table(tmp_path / "kept").to_pylist())
     assert kept == sorted(int(rows.orders[i]) for i in ref.kept) and len(kept) < len(texts)
     assert pq.read_table(tmp_path / "kept").column_names[:3] == ["order", "text", "url"]
+
+
+def test_recipe(client, tmp_path, monkeypatch):
+    """docs/recipes/spark-dask.md, its Dask part: the Python (a LocalCluster of its own),
+    then the command, Parquet in and out."""
+    import pyarrow.parquet as pq
+
+    monkeypatch.chdir(tmp_path)
+    data, _, _, dask_python = recipe_blocks("python")
+    namespace: dict = {"__name__": "__recipe__"}
+    run_recipe_python(data, namespace, "spark-dask.md data")
+    run_recipe_python(dask_python, namespace, "spark-dask.md dask")
+    assert len(namespace["copies"]) == 2  # (and the printed urls, by the comment that follows them)
+    want = ["https://a.example/grain", "https://a.example/talks", "https://b.example/water", "https://c.example/empty"]
+    assert sorted(pq.read_table("unique-dask").column("url").to_pylist()) == want
+    (line,) = [c.strip() for c in recipe_blocks("sh") if "newsclean.dask" in c]
+    done = subprocess.run(
+        recipe_command(line, Path(sys.executable).parent), capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(pq.read_table(tmp_path / "unique-dask-cmd").column("url").to_pylist()) == want

@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 
 from newsclean import OptionsError, near_duplicates
 
-from .engines import Rows, assert_equal, boilerplate, edge_cases, paragraphs
+from .engines import (
+    Rows,
+    assert_equal,
+    boilerplate,
+    edge_cases,
+    paragraphs,
+    recipe_blocks,
+    recipe_command,
+    run_recipe_python,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
@@ -186,25 +195,36 @@ def test_command_over_spark_connect(tmp_path):
     assert np.count_nonzero(ref.duplicate_of >= 0) == sum(r["duplicate_of"] is not None for r in out) > 0
 
 
-def test_command_drops_copies(tmp_path):
-    import pyarrow as pa
+def test_recipe(spark, tmp_path, monkeypatch, capsys):
+    """docs/recipes/spark-dask.md, its Spark part: the Python (on this session), then the
+    command and spark-submit with its driver script, Parquet in and out."""
     import pyarrow.parquet as pq
 
-    texts = edge_cases()
-    rows = Rows.of(texts)
-    pq.write_table(pa.table(rows.columns()), tmp_path / "in.parquet")
-    base = [sys.executable, "-m", "newsclean.spark", str(tmp_path / "in.parquet"), "--master", "local[1]"]
-    base += ["--conf", "spark.sql.shuffle.partitions=2", "--conf", "spark.ui.enabled=false"]
+    monkeypatch.chdir(tmp_path)
+    data, spark_python, job, _ = recipe_blocks("python")
+    namespace: dict = {"__name__": "__recipe__"}
+    run_recipe_python(data, namespace, "spark-dask.md data")
+    # (Spark resolves relative paths against the JVM's working directory, not this one's)
+    for name in ("articles.parquet", "unique-spark"):
+        spark_python = spark_python.replace(f'"{name}"', f'"{tmp_path / name}"')
+    run_recipe_python(spark_python, namespace, "spark-dask.md spark")
+    printed = capsys.readouterr().out
+    assert printed.splitlines() == recipe_blocks("text")[0].strip().splitlines()
+    assert sorted(pq.read_table("unique-spark").column("url").to_pylist()) == [
+        "https://a.example/grain",
+        "https://a.example/talks",
+        "https://b.example/water",
+        "https://c.example/empty",
+    ]
+    (tmp_path / "dedup_job.py").write_text(job, encoding="utf-8")
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
-    done = subprocess.run(
-        [*base, "-o", str(tmp_path / "out"), "--order-field", "order"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    kept = sorted(r["order"] for r in pq.read_table(tmp_path / "out").to_pylist())
-    ref = near_duplicates(texts)
-    assert kept == sorted(int(rows.orders[i]) for i in ref.kept)
-    assert pq.read_table(tmp_path / "out").column_names == ["order", "text", "url"]
+    commands = [c.strip() for c in recipe_blocks("sh") if "newsclean.spark" in c or "spark-submit" in c]
+    assert len(commands) == 2
+    for line, out in zip(commands, ["unique-cmd", "unique-submit"]):
+        argv = recipe_command(line, Path(sys.executable).parent)
+        argv += ["--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=4"]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert sorted(pq.read_table(tmp_path / out).column("url").to_pylist()) == sorted(
+            pq.read_table("unique-spark").column("url").to_pylist()
+        )

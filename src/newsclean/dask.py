@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
-    cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, host="127.0.0.1", dashboard_address=None)
+    cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, host="127.0.0.1", dashboard_address=":0")
     client = Client(args.scheduler or cluster)
     try:
         ddf = dd.read_parquet(args.input)
