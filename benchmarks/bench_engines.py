@@ -115,7 +115,7 @@ def _spark(path: Path, out: Path, cores: int) -> dict[str, Any]:
     figures["decide_seconds"] = time.perf_counter() - t
     figures["stages"] = report["seconds"]
     figures["edges"] = report["edges"]
-    figures["shuffle_write_bytes"] = _shuffle_bytes(spark)
+    figures["shuffle_write_bytes"], figures["shuffle_stages"] = _shuffle_bytes(spark)
     spark.stop()
     _save(
         out,
@@ -127,15 +127,21 @@ def _spark(path: Path, out: Path, cores: int) -> dict[str, Any]:
     return figures
 
 
-def _shuffle_bytes(spark: Any) -> int:
-    """The bytes all stages of the application wrote to shuffle files (Spark's own metric)."""
+def _shuffle_bytes(spark: Any) -> tuple[int, list[tuple[str, int, int]]]:
+    """The bytes all stages of the application wrote to shuffle files (Spark's own
+    metric), and per stage that wrote any: its name, bytes and records."""
     import urllib.request
 
     sc = spark.sparkContext
     url = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}/stages"
     with urllib.request.urlopen(url, timeout=30) as reply:
         stages = json.load(reply)
-    return int(sum(s.get("shuffleWriteBytes", 0) for s in stages))
+    per_stage = [
+        (s["name"].split(" at ")[0], int(s["shuffleWriteBytes"]), int(s.get("shuffleWriteRecords", 0)))
+        for s in stages
+        if s.get("shuffleWriteBytes") and s.get("status") == "COMPLETE"
+    ]
+    return int(sum(s.get("shuffleWriteBytes", 0) for s in stages)), per_stage
 
 
 def _dask(path: Path, out: Path, workers: int) -> dict[str, Any]:
@@ -243,6 +249,9 @@ def main() -> None:
     print(_harness.table(headers, rows))
     stages = {m: figures[m][-1].get("stages") for m in methods}
     print("stage seconds (last round):", json.dumps(stages))
+    for m in methods:
+        for name, size, records in figures[m][-1].get("shuffle_stages", []):
+            print(f"{m} shuffle: {name}: {size / args.n:,.0f} B/text, {records / args.n:.2f} records/text")
     _harness.write_json(
         f"bench_engines-{args.n}",
         {"machine": _harness.machine(), "results": results, "figures": figures, "n": args.n},
