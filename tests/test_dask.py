@@ -252,3 +252,16 @@ def test_recipe(client, tmp_path, monkeypatch):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert sorted(pq.read_table(tmp_path / "unique-dask-cmd").column("url").to_pylist()) == want
+
+
+def test_command_refuses_bad_parameters_before_starting_the_engine(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "newsclean.dask", "in.parquet", "-o", str(tmp_path / "out"), "--order-field", "ts"]
+        + ["--num-perm", "96"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "newsclean.dask: error: num_perm must be a power of two for one-permutation hashing, got 96\n"
+    assert not (tmp_path / "out").exists()

@@ -228,3 +228,18 @@ def test_recipe(spark, tmp_path, monkeypatch, capsys):
         assert sorted(pq.read_table(tmp_path / out).column("url").to_pylist()) == sorted(
             pq.read_table("unique-spark").column("url").to_pylist()
         )
+
+
+def test_command_refuses_bad_parameters_before_starting_the_engine(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "newsclean.spark", "in.parquet", "-o", str(tmp_path / "out"), "--order-field", "ts"]
+        + ["--num-perm", "96"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr == "newsclean.spark: error: num_perm must be a power of two for one-permutation hashing, got 96\n"
+    )
+    assert not (tmp_path / "out").exists()

@@ -25,6 +25,7 @@ lower order is the earlier text, decided first, as the index of a text is in
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,7 @@ __all__ = [
     "decide",
     "decide_edges",
     "engine_arguments",
+    "valid_arguments",
     "shingle_sets",
     "similarity",
     "sketch",
@@ -147,6 +149,17 @@ def check_names(columns: Sequence[str], text: str, order: str, id: str | None) -
     for name in ("duplicate_of", "similarity", "group"):
         if name in columns:
             raise OptionsError(f"the frame already has a column {name!r}, which near_duplicates adds")
+
+
+def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
+    """Whether the commands' similarity arguments are valid (else the error is printed, as
+    the command's, before any engine starts)."""
+    try:
+        BatchParams.of(threshold=args.threshold, shingle_size=args.shingle_size, num_perm=args.num_perm, seed=args.seed)
+    except OptionsError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return False
+    return True
 
 
 def engine_arguments(p: argparse.ArgumentParser) -> None:

@@ -261,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--scheduler", help="a Dask scheduler address (default: a LocalCluster on this machine)")
     p.add_argument("--workers", type=int, default=None, help="with the LocalCluster: worker processes")
     args = p.parse_args(argv)
+    if not common.valid_arguments(args, "newsclean.dask"):
+        return 2
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 

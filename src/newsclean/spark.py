@@ -300,6 +300,8 @@ class _Verify:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m newsclean.spark INPUT -o OUTPUT``: Parquet in, Parquet out."""
     args = _parser().parse_args(argv)
+    if not common.valid_arguments(args, "newsclean.spark"):
+        return 2
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("newsclean")
