@@ -9,7 +9,9 @@ Peak memory is sampled: every ``interval`` seconds (20 ms) the harness reads ``V
 keeps each pid's largest value, and sums over pids. Pages shared between processes (a
 forked child's copy-on-write pages, shared memory) count once per process, and the peaks
 of different processes need not be simultaneous, so the sum can exceed the memory the
-tree ever used at one time. A child that lives less than one interval may be missed, and
+tree ever used at one time. So the harness also sums, at each sample, the proportional
+set size (``Pss`` of ``/proc/PID/smaps_rollup``: a page shared by k processes counts 1/k in
+each) over the tree, and keeps the largest sum: the memory the tree held at one time. A child that lives less than one interval may be missed, and
 so is a process's growth in its last interval. For a lone process (no descendant seen)
 ``ru_maxrss`` from ``wait4`` is exact, but Linux counts in it the high-water mark of the
 memory ``exec`` replaced, the harness's own (the child is forked from it): it is used
@@ -48,6 +50,8 @@ class Measurement:
         cpu_seconds: user + system CPU time of the process and its reaped descendants.
         peak_tree_mb: sum over the process tree of each process's peak resident set (MB).
         peak_top_mb: the started process's own peak resident set (MB).
+        peak_pss_mb: the largest sum over the tree, at one sample, of each process's
+            proportional set size (MB): shared pages counted once.
         processes: how many processes of the tree were seen.
         returncode: the exit status.
         stderr: the last 2,000 characters the process wrote to stderr.
@@ -62,6 +66,7 @@ class Measurement:
     returncode: int
     stderr: str
     load: float
+    peak_pss_mb: float = 0.0
 
 
 def _children(pid: int) -> list[int]:
@@ -88,6 +93,18 @@ def _hwm_kb(pid: int) -> int | None:
     return None
 
 
+def _pss_kb(pid: int) -> int:
+    """``Pss`` of ``pid`` in kB (0 when it has exited)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_process(
     argv: Sequence[str],
     stdin: str | os.PathLike[str] | None,
@@ -99,6 +116,7 @@ def run_process(
     """Run ``argv`` as a fresh process, stdin read from a file (None: empty), stdout written
     to a file, and measure it (memory: see the module docstring)."""
     peaks: dict[int, int] = {}  # pid -> largest VmHWM seen, kB
+    peak_pss = 0  # kB
     load = os.getloadavg()[0]
     with (
         open(stdin if stdin is not None else os.devnull, "rb") as fin,
@@ -116,12 +134,15 @@ def run_process(
         try:
             while True:
                 todo = [proc.pid]
+                pss = 0
                 while todo:
                     pid = todo.pop()
                     hwm = _hwm_kb(pid)
                     if hwm is not None:
                         peaks[pid] = max(peaks.get(pid, 0), hwm)
+                        pss += _pss_kb(pid)
                     todo.extend(_children(pid))
+                peak_pss = max(peak_pss, pss)
                 if exited.poll(interval * 1000):
                     break
             seconds = time.perf_counter() - start
@@ -144,6 +165,7 @@ def run_process(
         returncode=proc.returncode,
         stderr=err,
         load=load,
+        peak_pss_mb=max(peak_pss, top if len(peaks) <= 1 else 0) / 1024,
     )
 
 

@@ -9,7 +9,7 @@ against datasketch best practice and a rensa pipeline, side by side in one run.
 
 Corpus: ``paragraph_corpus.py`` (deterministic news-like paragraphs, 20% planted
 near-duplicates of known exact Jaccard); ground truth: ``paragraph_truth.py`` (exact
-Jaccard of character 5-gram sets of ``newsclean._normalize.key``, newsclean's decision
+Jaccard of character 5-gram sets of ``newsclean._text.normalize.key``, newsclean's decision
 rule: a text repeats the first earlier kept text at J >= 0.8).
 
 Methods, each timed from the list of texts to one decision per text (``duplicate_of``),
@@ -85,7 +85,7 @@ LABELS = {
 
 
 def _shingle_sets(texts: list[str]) -> Iterator[set[str]]:
-    from newsclean._normalize import keys
+    from newsclean._text.normalize import keys
 
     for k in keys(texts):
         yield {k[i : i + 5] for i in range(len(k) - 4)} if len(k) > 5 else {k}
@@ -518,11 +518,11 @@ def profile(n: int, texts_file: Path) -> str:
 
     import newsclean
     from newsclean import _batch
-    from newsclean._normalize import key_codes
     from newsclean._similarity.engine import BatchParams
     from newsclean._similarity.hashing import window_hashes32
     from newsclean._similarity.lsh import band_keys, candidate_pairs_from_keys
     from newsclean._similarity.minhash import oph
+    from newsclean._text.normalize import key_codes
 
     texts = load_texts(texts_file, n)
     newsclean.near_duplicates(texts[:WARMUP], workers=1)
@@ -750,7 +750,7 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
     )
     L.append(
         "Ground truth (`benchmarks/paragraph_truth.py`): exact Jaccard of the character 5-gram sets of "
-        "`newsclean._normalize.key(text)` (Python sets) for every planted pair, and an exact all-pairs similarity "
+        "`newsclean._text.normalize.key(text)` (Python sets) for every planted pair, and an exact all-pairs similarity "
         f"join (prefix filtering, 5-grams packed exactly into integers) over the first {min(sizes[-1], JOIN_MAX):,} paragraphs, which "
         "must agree; a paragraph is a duplicate when an earlier kept paragraph has J >= 0.8 (first wins, compared only with kept ones).\n"
     )
@@ -888,7 +888,7 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
     L.append(
         "- **newsclean**: `near_duplicates(texts, threshold=0.8, num_perm=128, seed=1, workers=1 | 2)`: one-permutation "
         "MinHash with densification, LSH banding by sorting, every candidate verified by exact Jaccard.\n"
-        "- **datasketch**: `newsclean._normalize.keys(texts)` (the same normalised key), Python sets of character 5-grams "
+        "- **datasketch**: `newsclean._text.normalize.keys(texts)` (the same normalised key), Python sets of character 5-grams "
         "encoded to bytes, `MinHash.bulk(num_perm=128, seed=1)` (scheme affine32, the 2.0 default), "
         f"`MinHashLSH(threshold=0.8, num_perm=128)` (it picks {res['config']['datasketch_bands']}); per text: query, "
         "duplicate of the first candidate with estimated Jaccard (`MinHash.jaccard`) >= 0.8, else insert.\n"
@@ -1090,7 +1090,7 @@ def main() -> None:
             "threshold": THRESHOLD,
             "num_perm": NUM_PERM,
             "seed": SEED,
-            "shingles": "character 5-grams of newsclean._normalize.key",
+            "shingles": "character 5-grams of newsclean._text.normalize.key",
             "datasketch_bands": f"{lsh.b} bands of {lsh.r} rows",
             "rensa_bands": f"{RENSA_BANDS} bands of {NUM_PERM // RENSA_BANDS} rows",
             "warmup_texts": WARMUP,

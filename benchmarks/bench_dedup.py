@@ -28,7 +28,8 @@ and reading included; docs/s = documents / seconds; median (min-max) over ``--ro
 interleaved rounds (the tool order rotates each round); the ratio to the rensa script
 (of the medians, and the median of the per-round ratios, which cancels load that changes
 between rounds); peak memory, the sum over the process tree of each process's peak
-resident set, and the top process alone; CPU time / wall time (below 1 for a one-process
+resident set, and the top process alone; the proportional set size of the tree at one
+time (shared pages counted once: see ``_harness``); CPU time / wall time (below 1 for a one-process
 tool: it waited for a CPU, the machine was busy); start-up: the best of 3 runs on empty
 input (interpreter, imports, exit). Before the timed rounds, each tool runs once
 with ``--mark`` on the same stream (untimed): that is the quality run, and it also brings
@@ -246,6 +247,7 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
             "docs_per_s": _harness.summarize(rate),
             "peak_tree_mb": _harness.summarize([m["peak_tree_mb"] for m in ms]),
             "peak_top_mb": _harness.summarize([m["peak_top_mb"] for m in ms]),
+            "peak_pss_mb": _harness.summarize([m.get("peak_pss_mb", 0.0) for m in ms]),
             "processes": max(m["processes"] for m in ms),
             "cpu_per_wall": _harness.summarize([m["cpu_seconds"] / m["seconds"] for m in ms]),
         }
@@ -273,6 +275,14 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
                 "met": mem <= bmem,
             }
         )
+        pss, bpss = nc["peak_pss_mb"].median, b["peak_pss_mb"].median
+        goals.append(
+            {
+                "goal": "the same, shared pages counted once (PSS of the tree at one time)",
+                "measured": f"{pss:,.0f} MB vs {bpss:,.0f} MB",
+                "met": pss <= bpss,
+            }
+        )
     return {"tools": rows, "goals": goals}
 
 
@@ -280,7 +290,7 @@ def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> s
     """The results table (and the goals), markdown or plain text."""
     rounds = len(next(iter(res["runs"].values())))
     head = ["tool", f"docs/s, median (min-max) of {rounds}", "x rensa script", "x rensa, per round"]
-    head += ["peak memory, tree (top)", "processes", "CPU / wall", "start-up", "kept"]
+    head += ["peak memory, tree (top)", "PSS, tree at once", "processes", "CPU / wall", "start-up", "kept"]
     has_q = any(res["quality"].values())
     if has_q:
         head += ["recall", "precision"]
@@ -292,6 +302,7 @@ def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> s
             f"{row['vs_baseline_of_medians']:.2f}x" if "vs_baseline" in row else "-",
             row["vs_baseline"].format("{:.2f}") if "vs_baseline" in row else "-",
             f"{row['peak_tree_mb'].median:,.0f} MB ({row['peak_top_mb'].median:,.0f})",
+            f"{row['peak_pss_mb'].median:,.0f} MB",
             str(row["processes"]),
             row["cpu_per_wall"].format("{:.2f}"),
             f"{res['startup'][name]:.2f} s",

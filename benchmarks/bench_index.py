@@ -1091,6 +1091,11 @@ def write_doc(path: Path, res: dict[str, Any], text: str) -> None:
         "`add_fingerprints` row (the index's own work, fingerprints made before the clock). Adding "
         "text cleans and fingerprints every document first (`add_many`, one or two processes), "
         "which `Cleaner.clean` alone bounds.\n",
+        # (docs/_generate.py draws the chart from the table below at each docs build)
+        "```{image} _generated/index-throughput.png",
+        ":alt: Bar chart of the throughput table below (section 1), documents per second on a log "
+        "scale, median with min-max bars, drawn from this page's table when the docs are built.",
+        "```\n",
         "```text",
         text,
         "```",

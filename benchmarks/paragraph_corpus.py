@@ -25,7 +25,7 @@ and clusters occur), as one of ``KINDS``:
 * ``combo``: ``format`` and ``edit`` together.
 
 Similarity is the exact Jaccard similarity of the sets of character 5-grams of
-``newsclean._normalize.key(text)`` (Python sets; see ``shingle_set``), newsclean's own
+``newsclean._text.normalize.key(text)`` (Python sets; see ``shingle_set``), newsclean's own
 definition. ``Paragraph.j_source`` is that similarity with the source. ``truth.py`` finds
 every pair at or above the threshold, planted or not.
 
@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from newsclean._normalize import key
+from newsclean._text.normalize import key
 
 HERE = Path(__file__).resolve().parent
 WORDS_FILE = HERE / "paragraph_words.txt"

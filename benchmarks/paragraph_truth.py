@@ -2,7 +2,7 @@
 
 A paragraph ``j`` is a duplicate when some earlier paragraph ``i`` that is itself kept has
 exact Jaccard similarity ``J(i, j) >= threshold`` (character 5-grams of
-``newsclean._normalize.key``): first wins, and later texts are compared only with kept
+``newsclean._text.normalize.key``): first wins, and later texts are compared only with kept
 ones, as ``newsclean.near_duplicates`` decides.
 
 Two independent computations, which must agree:
@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from paragraph_corpus import Paragraph, jaccard, shingle_set
 
-from newsclean._normalize import keys as batch_keys
+from newsclean._text.normalize import keys as batch_keys
 
 
 @dataclasses.dataclass

@@ -7,7 +7,12 @@
 * ``pipeline.svg``: the pipeline diagram of ``clean()`` and of the cross-document index;
 * ``s-curve.png``: the LSH S-curves of the default bands;
 * ``s-curve-table.md``, ``bands-table.md``, ``stddev-table.md``, ``shingles-table.md``: the
-  numbers quoted by the tuning guide.
+  numbers quoted by the tuning guide;
+* ``clean-diff.svg``: the seed example before and after ``clean()``, as a diff;
+* ``dateline.svg``: a dateline taken apart (place, date, agency, separator);
+* ``duplicate-group.svg``: the largest duplicate group ``newsclean dedup`` finds in
+  ``examples/stories.jsonl``, with each copy's similarity;
+* ``index-throughput.png``: the throughput table of ``docs/benchmarks-index.md`` as a chart.
 
 A file is only rewritten when its content changes, so incremental builds stay incremental.
 Run it alone with ``python docs/_generate.py``.
@@ -39,6 +44,10 @@ def main(out: Path) -> None:
         ("stddev-table.md", stddev_table().encode()),
         ("shingles-table.md", shingles_table().encode()),
         ("agencies-table.md", agencies_table().encode()),
+        ("clean-diff.svg", clean_diff_svg()),
+        ("dateline.svg", dateline_svg()),
+        ("duplicate-group.svg", duplicate_group_svg()),
+        ("index-throughput.png", index_throughput_png()),
     ]:
         _write(out / name, data)
 
@@ -67,25 +76,25 @@ def _environ(**values: str) -> Iterator[None]:
 
 def help_texts() -> dict[str, bytes]:
     """``--help`` of ``newsclean`` and ``newsclean dedup``, as argparse prints them."""
-    from newsclean import _dedup_cli, cli
+    from newsclean._cli import clean, dedup
 
     # argparse wraps to $COLUMNS; NO_COLOR keeps Python 3.14's coloured help plain.
     with _environ(COLUMNS=str(COLUMNS), NO_COLOR="1", PYTHON_COLORS="0"):
         return {
-            "cli-newsclean.txt": cli._parser().format_help().encode(),
-            "cli-dedup.txt": _dedup_cli.parser().format_help().encode(),
+            "cli-newsclean.txt": clean.parser().format_help().encode(),
+            "cli-dedup.txt": dedup.parser().format_help().encode(),
         }
 
 
 def seed_explain() -> str:
     """What ``newsclean --explain examples/vna-asean-somtc.txt`` writes on stderr."""
     import newsclean
-    from newsclean import cli
+    from newsclean._cli.clean import explain
 
     result = newsclean.clean(SEED.read_text(encoding="utf-8"))
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        cli._explain(result, "examples/vna-asean-somtc.txt")
+        explain(result, "examples/vna-asean-somtc.txt")
     return err.getvalue()
 
 
@@ -183,16 +192,15 @@ def _prob(p: float) -> str:
 
 
 def bands_table() -> str:
-    from newsclean._options import choose_bands
-    from newsclean.index._fingerprint import INDEX_RECALL
+    from newsclean._similarity.lsh import RECALL, choose_bands
 
     rows = [
-        f"| threshold | `clean()` b × r (recall ≥ 0.999) | index b × r (256 bins, recall ≥ {INDEX_RECALL}) | P(candidate) at threshold − 0.1, `clean()` / index |",
+        f"| threshold | `clean()` b × r (recall ≥ {RECALL['paragraphs']}) | index b × r (256 bins, recall ≥ {RECALL['index']}) | P(candidate) at threshold − 0.1, `clean()` / index |",
         "|---:|---:|---:|---:|",
     ]
     for t in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
-        cb, cr = choose_bands(t, 128)
-        ib, ir = choose_bands(t, 256, INDEX_RECALL)
+        cb, cr = choose_bands(t, 128, RECALL["paragraphs"])
+        ib, ir = choose_bands(t, 256, RECALL["index"])
         below = round(t - 0.1, 2)
         rows.append(
             f"| {t} | {cb} × {cr} | {ib} × {ir} | "
@@ -225,8 +233,9 @@ def shingle_variants() -> tuple[str, dict[str, str]]:
 
 
 def shingles_table() -> str:
-    from newsclean._normalize import key
-    from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._similarity.hashing import shingle_hashes
+    from newsclean._similarity.jaccard import jaccard
+    from newsclean._text.normalize import key
 
     base, variants = shingle_variants()
     head = " | ".join(variants)
@@ -252,7 +261,7 @@ def shingles_table() -> str:
 
 
 def agencies_table() -> str:
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
@@ -277,7 +286,7 @@ def pipeline_svg() -> bytes:
     from matplotlib.patches import FancyBboxPatch
 
     import newsclean
-    from newsclean._registry import default_registry
+    from newsclean._bylines.registry import default_registry
 
     (cb, cr), (ib, ir), t = _defaults()
     agencies = len(default_registry().agencies)
@@ -408,6 +417,282 @@ def pipeline_svg() -> bytes:
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "newsclean", "svg.fonttype": "path"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+# -- pictures of what newsclean does, from the code run on the examples ----------------------
+
+STORIES = ROOT / "examples" / "stories.jsonl"
+DATELINE_EXAMPLE = (
+    "BEIJING, June 8 (Xinhua) -- China has harvested more than half of its winter wheat, "
+    "the agriculture ministry said on Sunday."
+)
+MONO = {"family": "DejaVu Sans Mono", "size": 9}
+CHAR = 0.6 * 9 / 72  # inches a character of MONO takes (DejaVu Sans Mono's advance is 0.6 em)
+
+
+def _svg(fig: object) -> bytes:
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "newsclean", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})  # type: ignore[attr-defined]
+    plt.close(fig)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def clean_diff_rows(width: int = 96) -> list[tuple[str, str, str, str]]:
+    """The seed example's paragraphs as diff rows ``(mark, text, tail, note)``: ``mark``
+    ``" "`` kept, ``"-"`` removed; ``tail`` the credit cut off the end (shown apart),
+    ``note`` why. Each ``text`` is cut to fit ``width`` characters with its tail."""
+    import newsclean
+
+    text = SEED.read_text(encoding="utf-8")
+    result = newsclean.clean(text)
+    removed = {r.index: r for r in result.removed}
+    credits = {c.paragraph: c for c in result.credits}
+    rows = []
+    for n, paragraph in enumerate(text.split("\n")):
+        tail, note = "", ""
+        credit = credits.get(n)
+        if credit is not None and paragraph.endswith(credit.raw):
+            paragraph, tail = paragraph[: -len(credit.raw)], credit.raw
+            note = f"{credit.kind} → byline {credit.agency}"
+        if n in removed:
+            r = removed[n]
+            rows.append(("-", _cut(paragraph + tail, width), "", f"{r.rule.replace('_', ' ')} of ¶{r.duplicate_of}"))
+        else:
+            rows.append((" ", _cut(paragraph, width - len(tail)), tail, note))
+    return rows
+
+
+def clean_diff_svg() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = clean_diff_rows()
+    chars, notes = 105, 24
+    fig = plt.figure(figsize=((chars + notes) * CHAR + 0.3, 0.25 * len(rows) + 0.75))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-1, chars + notes + 1)
+    ax.set_ylim(len(rows) + 1.6, -0.8)
+    ax.axis("off")
+    ax.text(0, -0.1, "examples/vna-asean-somtc.txt → clean()", fontsize=10, weight="bold", va="center")
+    for n, (mark, text, tail, note) in enumerate(rows):
+        y = n + 1
+        if mark == "-":
+            ax.add_patch(plt.Rectangle((-0.5, y - 0.45), chars + 0.5, 0.9, fc="#fdecea", ec="none"))
+        ax.text(0, y, f"{mark} ¶{n:<2} {text}", fontdict=MONO, va="center", color="#b71c1c" if mark == "-" else "#222")
+        if tail:
+            x = 6 + len(text)  # (after the mark, the paragraph number and a space)
+            ax.add_patch(plt.Rectangle((x - 0.1, y - 0.42), len(tail) + 0.2, 0.84, fc="#fff3cd", ec="#b08900", lw=0.8))
+            ax.text(x, y, tail, fontdict=MONO, va="center", color="#6d4c00")
+        if note:
+            ax.text(chars + 1, y, note, fontsize=8.5, va="center", color="#b71c1c" if mark == "-" else "#6d4c00")
+    kept = sum(mark == " " for mark, *_ in rows)
+    ax.text(
+        0,
+        len(rows) + 1.1,
+        f"{len(rows)} paragraphs in, {kept} out: the repeated block is removed (exact Jaccard decides), "
+        "the credit is taken out and returned as data",
+        fontsize=8.5,
+        color="#444",
+        va="center",
+    )
+    return _svg(fig)
+
+
+def dateline_parts(text: str = DATELINE_EXAMPLE) -> list[tuple[int, int, str]]:
+    """The parts of the dateline ``clean()`` finds at the start of ``text``, as
+    ``(start, end, label)`` character spans of ``text``."""
+    import newsclean
+
+    byline = newsclean.clean(text).byline
+    assert byline is not None and byline.kind == "dateline", byline
+    raw = byline.raw
+    parts = []
+    at = 0
+    for value, label in ((byline.location, "place"), (byline.date, "date")):
+        if value:
+            start = raw.index(value, at)
+            parts.append((start, start + len(value), label))
+            at = start + len(value)
+    tag = raw.index("(", at)
+    close = raw.index(")", tag) + 1
+    parts.append((tag, close, f"agency: {byline.agency}\n({byline.name})"))
+    rest = raw[close:]
+    sep = close + len(rest) - len(rest.lstrip())
+    parts.append((sep, len(raw.rstrip()), "separator"))
+    body = len(text) - len(text[len(raw) :].lstrip())
+    parts.append((body, len(text), "the story: what clean() returns as text"))
+    return parts
+
+
+def dateline_svg() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    text = DATELINE_EXAMPLE[:72] + "…"
+    parts = dateline_parts()
+    fig = plt.figure(figsize=(len(text) * CHAR + 0.4, 1.9))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-1, len(text) + 1)
+    ax.set_ylim(4.2, -1.0)
+    ax.axis("off")
+    ax.text(0, 0, text, fontdict=MONO, va="center")
+    colors = ["#1565c0", "#2e7d32", "#c62828", "#6d4c00", "#555"]
+    levels = [0, 1, 0, 2, 0]  # (labels of narrow neighbours on rows of their own)
+    for (start, end, label), color, level in zip(parts, colors, levels):
+        end = min(end, len(text))
+        middle = (start + end) / 2
+        ax.plot([start + 0.1, start + 0.1, end - 0.1, end - 0.1], [0.45, 0.7, 0.7, 0.45], color=color, lw=1.2)
+        y = 0.95 + 0.95 * level
+        if level:
+            ax.plot([middle, middle], [0.7, y - 0.05], color=color, lw=0.6)
+        ax.text(
+            middle,
+            y,
+            label,
+            ha="center",
+            va="top",
+            fontsize=8,
+            color=color,
+            linespacing=1.25,
+            bbox={"fc": "white", "ec": "none", "pad": 0.3},
+        )
+    ax.text(
+        0,
+        3.7,
+        "clean(text).byline → Byline(kind='dateline', location=…, date=…, agency=…, raw=…)",
+        fontsize=8,
+        color="#444",
+        va="center",
+    )
+    return _svg(fig)
+
+
+def duplicate_group() -> tuple[dict[str, str], list[tuple[dict[str, str], float]]]:
+    """The largest group that ``newsclean dedup`` makes of ``examples/stories.jsonl`` (the
+    first such, in input order): the kept story and its copies with their similarities."""
+    import json
+
+    from newsclean import DedupIndex
+
+    stories = [json.loads(line) for line in STORIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    results = DedupIndex().add_many([s["text"] for s in stories], [s["id"] for s in stories])
+    by_id = {s["id"]: s for s in stories}
+    groups: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for story, result in zip(stories, results):
+        if result.duplicate_of is not None and result.similarity is not None:
+            groups.setdefault(result.duplicate_of, []).append((story, result.similarity))
+    kept = max(groups, key=lambda k: len(groups[k]))  # (max keeps the first of equals)
+    return by_id[kept], groups[kept]
+
+
+def duplicate_group_svg() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    kept, copies = duplicate_group()
+    n = len(copies)
+    fig = plt.figure(figsize=(10.0, 0.9 * n + 1.0))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(n * 9 + 8, -2)
+    ax.axis("off")
+
+    def card(x: float, y: float, story: dict[str, str], color: str) -> None:
+        ax.add_patch(
+            FancyBboxPatch((x, y - 3), 40, 6, boxstyle="round,pad=0.3,rounding_size=1", fc=color, ec="#555", lw=1)
+        )
+        host = story.get("url", "").split("/")[2] if story.get("url", "").count("/") >= 2 else ""
+        ax.text(x + 1, y - 1.3, f"{story['id']}  {host}", fontsize=8.5, weight="bold", va="center")
+        first = story["text"].split("\n")[0]
+        ax.text(x + 1, y + 1.3, _cut(first, 62), fontsize=7.5, va="center", color="#333")
+
+    middle = (n - 1) * 9 / 2 + 3
+    card(2, middle, kept, "#e8f5e9")
+    ax.text(22, middle + 5.2, "kept (the first seen): its own group", ha="center", fontsize=8, color="#2e7d32")
+    for k, (story, similarity) in enumerate(copies):
+        y = k * 9 + 3
+        card(58, y, story, "#fdecea")
+        ax.annotate("", xy=(58, y), xytext=(42.6, middle), arrowprops={"arrowstyle": "<-", "color": "#777", "lw": 1})
+        ax.text(
+            50,
+            (y + middle) / 2 - 0.8,
+            f"{similarity:.2f}",
+            ha="center",
+            fontsize=8.5,
+            color="#b71c1c",
+            bbox={"fc": "white", "ec": "none", "pad": 0.5},
+        )
+    ax.text(
+        2,
+        n * 9 + 5,
+        f"newsclean dedup --groups: {kept['id']} and its {n} copies in examples/stories.jsonl "
+        "(Jaccard similarity of the story bodies' word 3-grams)",
+        fontsize=8.5,
+        color="#444",
+    )
+    return _svg(fig)
+
+
+BENCH_INDEX = ROOT / "docs" / "benchmarks-index.md"
+
+
+def index_throughput() -> list[tuple[str, float, float, float]]:
+    """The rows of the throughput table in docs/benchmarks-index.md: ``(method, median,
+    min, max)`` documents per second."""
+    import re
+
+    text = BENCH_INDEX.read_text(encoding="utf-8")
+    section = text[text.index("1. add+query throughput") : text.index("2. memory")]
+    rows = []
+    for line in section.splitlines():
+        m = re.match(r"^(\S.*?)\s{2,}(\d+) \[(\d+)-(\d+)\]$", line)
+        if m:
+            rows.append((m[1], float(m[2]), float(m[3]), float(m[4])))
+    return rows
+
+
+def index_throughput_png() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = index_throughput()[::-1]
+    fig, ax = plt.subplots(figsize=(8.0, 0.42 * len(rows) + 1.2), dpi=110)
+    y = list(range(len(rows)))
+    medians = [r[1] for r in rows]
+    low = [r[1] - r[2] for r in rows]
+    high = [r[3] - r[1] for r in rows]
+    colors = ["#c62828" if r[0].startswith("newsclean") else "#78909c" for r in rows]
+    ax.barh(y, medians, xerr=[low, high], color=colors, capsize=3, height=0.6)
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=8.5)
+    ax.set_xscale("log")
+    for k, row in enumerate(rows):
+        ax.text(row[3] * 1.1, k, f"{row[1]:,.0f}", va="center", fontsize=8)  # (beyond the bar's max)
+    ax.set_xlim(min(r[2] for r in rows) / 2, max(r[3] for r in rows) * 3)
+    ax.set_xlabel("documents per second, add + query (log scale): median, bars min–max")
+    ax.set_title("The cross-document index, 20,000 documents (docs/benchmarks-index.md)", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 

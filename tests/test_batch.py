@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import newsclean._batch as batch
 from newsclean import near_duplicates
-from newsclean._normalize import key, key_codes, keys
 from newsclean._similarity import jaccard, lsh, minhash
 from newsclean._similarity.engine import BatchParams
-from newsclean._sketch import fmix32
+from newsclean._similarity.hashing import fmix32
+from newsclean._text.normalize import key, key_codes, keys
 
 from .republish import Generator
 
@@ -233,10 +233,21 @@ def test_exact_copies_short_and_empty_texts() -> None:
 
 
 def test_options_are_checked() -> None:
-    with pytest.raises(ValueError, match="power of two"):
+    from newsclean import OptionsError
+
+    with pytest.raises(OptionsError, match="power of two"):
         near_duplicates(["a"], num_perm=96)
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises(OptionsError, match="threshold"):
         near_duplicates(["a"], threshold=0)
+    with pytest.raises(OptionsError, match="'first', 'longest' or one number per text, got 'last'"):
+        near_duplicates(["a", "b"], keep="last")
+    with pytest.raises(OptionsError, match="one number per text, got"):
+        near_duplicates(["a", "b"], keep=["x", "y"])
+    with pytest.raises(OptionsError, match=r"one number per text: 2 texts, got shape \(3,\)"):
+        near_duplicates(["a", "b"], keep=[1, 2, 3])
+    with pytest.raises(OptionsError, match="got NaN at 1"):
+        near_duplicates(["a", "b"], keep=[1.0, float("nan")])
+    assert issubclass(OptionsError, ValueError)  # (what callers caught before still catches it)
 
 
 @settings(max_examples=40, deadline=None)
@@ -303,7 +314,7 @@ def test_intersections_count_shared_hashes(pairs: list[tuple[set[int], set[int]]
 def test_keys_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """keys() bounds its arrays by working through slices of the batch (a 100 MB
     document is one batch); the keys are the same."""
-    import newsclean._normalize as normalize
+    import newsclean._text.normalize as normalize
 
     texts = [f"Ｐaragraph {i}  with “quotes” — and ß" * (i % 4) for i in range(60)]
     monkeypatch.setattr(normalize, "_KEYS_CHARS", 100)
@@ -313,7 +324,7 @@ def test_keys_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(-(2**40), 2**40), max_size=50))
 def test_unique_is_numpys(values: list[int]) -> None:
-    from newsclean._arrays import unique
+    from newsclean._similarity.arrays import unique
 
     a = np.array(values, dtype=np.int64)
     assert np.array_equal(unique(a), np.unique(a))
@@ -324,7 +335,7 @@ def test_unique_is_numpys(values: list[int]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.sets(st.integers(0, 200), max_size=40), st.sets(st.integers(0, 200), max_size=40))
 def test_intersection_size_is_sets(a: set[int], b: set[int]) -> None:
-    from newsclean._arrays import intersection_size
+    from newsclean._similarity.arrays import intersection_size
 
     arrays = [np.array(sorted(x), dtype=np.uint64) for x in (a, b)]
     assert intersection_size(*arrays) == len(a & b)

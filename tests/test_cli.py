@@ -31,14 +31,14 @@ def test_stdin_dash_and_files(run, tmp_path) -> None:
 
 def test_plain_files_read_as_the_parser_reads_them() -> None:
     """``newsclean FILE...`` skips argparse (start-up): it must give what the parser gives."""
-    from newsclean import cli
+    from newsclean._cli import clean
 
     for argv in ([], ["a.txt"], ["a.txt", "b c.txt", ""], ["dedup.txt", "x"]):
-        plain = cli._plain(list(argv))
+        plain = clean.plain(list(argv))
         assert plain is not None
-        assert vars(plain) == vars(cli._parser().parse_args(argv))
+        assert vars(plain) == vars(clean.parser().parse_args(argv))
     for argv in (["-"], ["a.txt", "-"], ["--check", "a.txt"], ["a.txt", "-1"], ["--"]):
-        assert cli._plain(list(argv)) is None
+        assert clean.plain(list(argv)) is None
 
 
 def test_usage_errors_exit_2(run) -> None:

@@ -353,7 +353,7 @@ BAD_LINE_EXAMPLES = {
 
 
 def test_the_bad_lines_of_the_failure_modes_page() -> None:
-    from newsclean._io import records
+    from newsclean._cli.common import records
 
     from .conftest import ROOT
 

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsclean import clean
-from newsclean._registry import Registry, default_registry
+from newsclean._bylines.registry import Registry, default_registry
 
 BODY = "The minister said the plan was approved."
 EXAMPLES = [(a.code, ex) for a in default_registry().agencies for ex in a.examples]
@@ -31,13 +31,13 @@ def test_registry_refuses_a_spelling_of_two_agencies() -> None:
 def test_registry_twin_is_made_from_the_toml(monkeypatch, tmp_path) -> None:
     """agencies.json (what start-up reads) is the TOML as tomllib reads it: made again
     after an edit of agencies.toml, or this fails. A twin of other bytes is not read."""
-    from newsclean import _registry
+    from newsclean._bylines import registry as _registry
 
     with open(_registry._TOML, "rb") as f:
         data = f.read()
     with open(_registry._TWIN, encoding="utf-8") as f:
         assert f.read() == _registry.twin_text(data), (
-            "run: python -c 'from newsclean._registry import write_twin; write_twin()'"
+            "run: python -c 'from newsclean._bylines.registry import write_twin; write_twin()'"
         )
     assert Registry.load() == Registry.from_entries(_registry._parse(data, "agencies.toml"), "agencies.toml")
     stale = tmp_path / "agencies.json"
@@ -213,7 +213,7 @@ _CREDIT_ALPHABET = st.sampled_from(
 @example("VNA, AFP")
 @example("VNA.")
 def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
-    from newsclean._credits import default_credits
+    from newsclean._bylines.credits import default_credits
 
     credits = default_credits()
     m = credits._credit_line.fullmatch(text)
@@ -235,7 +235,7 @@ def test_credit_line_quick_test_rejects_only_what_the_pattern_rejects(text: str)
 @example("The Kyodo -")
 @example("U.S. Kyodo -")
 def test_bare_dateline_quick_test_rejects_only_what_the_pattern_rejects(text: str) -> None:
-    from newsclean._credits import default_credits
+    from newsclean._bylines.credits import default_credits
 
     credits = default_credits()
     name, form, needs, spelled = next(f for f in credits._by_opener["A"] if f[1] == "bare")

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import DedupIndex, IndexParams
-from newsclean.index._fingerprint import chance_check, minhash_of_sets
+from newsclean._similarity.lsh import _bin_counts, chance_ok_raw_bins
+from newsclean.index._fingerprint import minhash_of_sets
 
 from .republish import corpus
 
@@ -108,9 +109,27 @@ def test_the_chance_check_keeps_pairs_above_the_floor(size: int, similarity: flo
     sets = np.concatenate([a, b])
     owner = np.repeat(np.arange(2), [len(a), len(b)])
     checks = minhash_of_sets(sets, owner, 2, params)[1]
-    assert chance_check(checks[:1], checks[1:], params.floor).tolist() == [True]
+    assert chance_ok_raw_bins(checks[:1], checks[1:], params.floor).tolist() == [True]
     half = checks[:, : checks.shape[1] // 2]  # (the index checks on half the bins first)
-    assert chance_check(half[:1], half[1:], params.floor).tolist() == [True]
+    assert chance_ok_raw_bins(half[:1], half[1:], params.floor).tolist() == [True]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.sampled_from([8, 16, 64, 128, 256, 12]), st.floats(0, 1), st.integers(0, 2**31))
+def test_bin_counts_by_words_equal_the_bytewise_counts(rows: int, width: int, empty: float, seed: int) -> None:
+    # A check byte is 0 (an empty bin) or odd; counted eight bins at a time as the bytes of
+    # a word, the counts must equal the plain per-byte ones. Bytes near the carries (1,
+    # 0x7F, 0x81, 0xFF) come often, and pairs agree often.
+    rng = np.random.default_rng(seed)
+    odd = (rng.integers(0, 128, size=(rows, width)) * 2 + 1).astype(np.uint8)
+    edges = rng.choice(np.array([1, 0x7F, 0x81, 0xFF], dtype=np.uint8), size=(rows, width))
+    a = np.where(rng.random((rows, width)) < 0.5, edges, odd)
+    b = np.where(rng.random((rows, width)) < 0.6, a, odd[::-1]).astype(np.uint8)
+    a[rng.random((rows, width)) < empty] = 0
+    b[rng.random((rows, width)) < empty] = 0
+    either, agree = _bin_counts(a, b)
+    assert either.tolist() == np.count_nonzero((a != 0) | (b != 0), axis=1).tolist()
+    assert agree.tolist() == np.count_nonzero((a == b) & (a != 0), axis=1).tolist()
 
 
 def test_the_chance_check_drops_unrelated_pairs() -> None:
@@ -122,7 +141,7 @@ def test_the_chance_check_drops_unrelated_pairs() -> None:
         a, b = np.sort(pool[:230]), np.sort(np.concatenate([pool[:20], pool[250:460]]))  # Jaccard 0.05
         owner = np.repeat(np.arange(2), [230, 230])
         checks = minhash_of_sets(np.concatenate([a, b]), owner, 2, params)[1]
-        dropped += not chance_check(checks[:1], checks[1:], params.floor)[0]
+        dropped += not chance_ok_raw_bins(checks[:1], checks[1:], params.floor)[0]
     assert dropped >= 190
 
 
@@ -137,8 +156,8 @@ def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000"), max_size=12), max_size=6))
 def test_word_units_are_the_word_hashes_of_any_keys(texts: list[str]) -> None:
-    from newsclean._normalize import keys
-    from newsclean._shingle import shingle_units, word_units
+    from newsclean._similarity.hashing import shingle_units, word_units
+    from newsclean._text.normalize import keys
 
     cache: dict[str, int] = {}
     for _ in range(2):  # (the second time, from the cache)

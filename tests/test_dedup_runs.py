@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from newsclean import DedupIndex, IndexParams
-from newsclean._dedup_cli import BATCH
+from newsclean._cli.dedup import BATCH
 from newsclean.index._journal import Journal
 
 from .conftest import entry_point

@@ -1,11 +1,15 @@
 """The import graph of the package has no cycle: every import of every module counts,
 those inside functions included (a cycle hidden in a function still ties two modules into
-one, and breaks as soon as someone moves the import to the top)."""
+one, and breaks as soon as someone moves the import to the top). And no module imports
+another's private name: what two modules share is public where it is defined."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "newsclean"
 
@@ -32,7 +36,7 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
                     anchor = anchor.rpartition(".")[0]
                 base = f"{anchor}.{node.module}" if node.module else anchor
             for alias in node.names:
-                # ``from . import _forked`` imports a module; ``from ._io import label`` a name.
+                # ``from . import _forked`` imports a module; ``from .common import label`` a name.
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -64,9 +68,44 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_package_has_no_import_cycle() -> None:
     known = modules()
     graph = {name: imports(name, path, set(known)) for name, path in known.items()}
-    assert "newsclean._io" in graph["newsclean._dedup_cli"]  # (the walk sees imports)
+    assert "newsclean._cli.common" in graph["newsclean._cli.dedup"]  # (the walk sees imports)
     assert cycles(graph) == []
 
 
 def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
+
+
+def private_imports() -> set[tuple[str, str, str]]:
+    """``(module, from module, name)`` for each private name a module of the package
+    imports from another (``from . import _forked``, a module, does not count)."""
+    known = modules()
+    found = set()
+    for name, path in known.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
+            anchor = package
+            for _ in range(node.level - 1):
+                anchor = anchor.rpartition(".")[0]
+            base = f"{anchor}.{node.module}" if node.module else anchor
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")  # (__version__)
+                if private and f"{base}.{alias.name}" not in known:
+                    found.add((name, base, alias.name))
+    return found
+
+
+def test_no_module_imports_another_modules_private_name() -> None:
+    assert private_imports() == set(), "import a public name (or make the name public where it is shared)"
+
+
+def test_a_private_import_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "newsclean"
+    package.mkdir()
+    (package / "__init__.py").write_text("from ._version import __version__\n")
+    (package / "_forked.py").write_text("")
+    (package / "m.py").write_text("from . import _forked\nfrom ._forked import _helper, public\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
+    assert private_imports() == {("newsclean.m", "newsclean._forked", "_helper")}

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from newsclean import DedupIndex, IndexFileError, IndexParams, SketchMismatchError, clean
+from newsclean import DedupIndex, IndexFileError, IndexParams, OptionsError, SketchMismatchError, clean
 
 from .republish import Doc, corpus
 
 
 def shingle_set(text: str, params: IndexParams) -> set[tuple[str, ...]]:
-    from newsclean._layout import split
-    from newsclean._normalize import key
+    from newsclean._text.layout import split
+    from newsclean._text.normalize import key
 
     words = " ".join(key(p.text) for p in split(clean(text).text)).split()
     n = params.shingle_size
@@ -188,6 +188,80 @@ def test_truncated_and_corrupt_files_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "text.nci").write_text("hello")
     with pytest.raises(IndexFileError):
         DedupIndex.load(tmp_path / "text.nci")
+    with pytest.raises(IndexFileError, match="is a directory, not an index file"):
+        DedupIndex.load(tmp_path)
+    with pytest.raises(FileNotFoundError):  # (nothing there: open_index makes a new index)
+        DedupIndex.load(tmp_path / "missing.nci")
+
+
+def test_close_saves_a_file_index_to_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "stories.nci"
+    story = "A story about rice exports rising sharply this year in the delta."
+    DedupIndex().close()  # (in memory alone: nothing to keep, nothing written)
+    assert list(tmp_path.iterdir()) == []
+    with DedupIndex(path=path) as index:
+        assert index.add(story, id="a").new
+    loaded = DedupIndex.load(path)
+    assert loaded.path == path and "a" in loaded
+    assert loaded.add("A second story, about football results on Sunday night.", id="b").new
+    loaded.close()
+    assert len(DedupIndex.load(path)) == 2
+
+
+def test_open_index_opens_every_back_end_the_same_way(tmp_path: Path) -> None:
+    from newsclean.index import Index, open_index
+
+    path = tmp_path / "stories.nci"
+    story = "A story about rice exports rising sharply this year in the delta."
+    memory = open_index()
+    assert isinstance(memory, DedupIndex) and isinstance(memory, Index) and memory.path is None
+    with open_index(path, params=IndexParams(threshold=0.7)) as index:  # (new: made with these)
+        assert index.add(story, id="a").new
+    again = open_index(path)  # (exists: loaded, with its own parameters)
+    assert again.params.threshold == 0.7 and again.query(story).duplicate_of == "a"
+    with pytest.raises(SketchMismatchError, match="threshold"):
+        open_index(path, params=IndexParams(threshold=0.8))
+    with pytest.raises(OptionsError, match="not both"):
+        open_index(path, redis_url="redis://localhost:6379/0")
+
+
+def test_the_index_contract_is_written_once() -> None:
+    """Both back ends keep the contract of index.Index, and the front (add, add_many,
+    fingerprint, minhash) is the base's own, not a copy."""
+    import inspect
+
+    from newsclean.index import Index, RedisIndex
+
+    for cls in (DedupIndex, RedisIndex):
+        assert issubclass(cls, Index) and not inspect.isabstract(cls)
+        for name in ("add", "add_many", "fingerprint", "minhash", "__enter__", "__exit__"):
+            assert getattr(cls, name) is getattr(Index, name), (cls, name)
+        for name in ("add_fingerprints", "query", "is_boilerplate", "boilerplate_hashes", "close", "remove"):
+            assert getattr(cls, name) is not getattr(Index, name), (cls, name)
+
+
+def test_clean_takes_any_boilerplate_index() -> None:
+    """The protocol clean(index=...) accepts is public: an object with its one method will do."""
+    from newsclean import BoilerplateIndex
+
+    footer = "Follow us on Facebook and X for the latest news from the region."
+    learned = DedupIndex(boilerplate_min_docs=2)
+    stories = [
+        "The port handled a record number of containers in May as exporters rushed to beat new tariffs.",
+        "Farmers in the delta planted a drought-tolerant rice variety on a third of the land this season.",
+    ]
+    for n, story in enumerate(stories):  # (stories of one site share its footer: not copies)
+        assert learned.add(f"{story} It said more later.\n{footer}", id=str(n)).new
+
+    class Known:
+        def boilerplate_hashes(self) -> frozenset[int]:
+            return learned.boilerplate_hashes()
+
+    mine: BoilerplateIndex = Known()
+    for index in (mine, learned):
+        result = clean(f"A brand new story about the harvest in the north.\n{footer}", index=index)
+        assert result.text == "A brand new story about the harvest in the north.\n"
+        assert [r.rule for r in result.removed] == ["boilerplate"]
 
 
 def test_other_parameters_are_refused(tmp_path: Path) -> None:
@@ -236,8 +310,8 @@ def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
 def test_minhash_exports_to_datasketch(docs: list[Doc]) -> None:
     from datasketch import LeanMinHash, MinHash
 
-    from newsclean._normalize import keys
-    from newsclean._shingle import shingle_units, window_hashes
+    from newsclean._similarity.hashing import shingle_units, window_hashes
+    from newsclean._text.normalize import keys
 
     index = DedupIndex()
     original = next(d for d in docs if d.kind == "original")
@@ -324,7 +398,7 @@ def test_exact_jaccard_of_hash_arrays() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from newsclean.index._fingerprint import jaccard32
+    from newsclean._similarity.jaccard import jaccard
 
     sets = st.sets(st.integers(0, 2**32 - 1), max_size=60)
 
@@ -332,6 +406,6 @@ def test_exact_jaccard_of_hash_arrays() -> None:
     def check(a: set[int], b: set[int]) -> None:
         arr = [np.array(sorted(x), dtype=np.uint32) for x in (a, b)]
         want = len(a & b) / len(a | b) if a and b else 0.0
-        assert jaccard32(*arr) == want
+        assert jaccard(*arr) == want
 
     check()

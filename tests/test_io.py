@@ -1,4 +1,4 @@
-"""The input layer of the commands (newsclean._io): opening, strict records, writing back."""
+"""The input layer of the commands (newsclean._cli.common): opening, strict records, writing back."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclean import DecodeError, InputError, RecordError
-from newsclean._io import MAX_DEPTH, lines, open_input, records, strict_loads, with_fields
+from newsclean import DecodeError, InputError, OptionsError, RecordError
+from newsclean._cli.common import MAX_DEPTH, lines, open_input, records, strict_loads, with_fields
 
 try:
     import zstandard
@@ -228,7 +228,7 @@ def test_invalid_utf8() -> None:
     assert (str(caught.value), caught.value.offset) == ("in: line 2: invalid UTF-8 at byte 26: invalid start byte", 26)
     [_, got] = records(io.BytesIO(b'{"text": "ok"}\n' + line), "in", errors="replace")
     assert (got.raw, got.text) == ('{"text": "a\ufffd", "x": "\ufffd"}'.encode(), "a\ufffd")
-    with pytest.raises(ValueError, match="errors must be one of"):
+    with pytest.raises(OptionsError, match="errors must be one of"):
         list(records(io.BytesIO(b""), "in", errors="surrogateescape"))
 
 
@@ -382,8 +382,8 @@ def test_compression_modules_are_imported_only_for_compressed_input(tmp_path: Pa
     path.write_bytes(DATA)
     code = (
         "import sys, newsclean\n"
-        "assert 'newsclean._io' not in sys.modules\n"
-        "from newsclean._io import open_input, records\n"
+        "assert 'newsclean._cli.common' not in sys.modules\n"
+        "from newsclean._cli.common import open_input, records\n"
         f"with open_input({str(path)!r}) as f: n = len(list(records(f, 'x')))\n"
         "print(n, *sorted(m for m in ('zlib', 'gzip', 'bz2', 'lzma', 'zstandard') if m in sys.modules))\n"
     )

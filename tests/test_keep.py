@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import near_duplicates
-from newsclean._normalize import key
+from newsclean._text.normalize import key
 
 from .republish import Generator
 from .test_batch import planted, reference

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsclean import _normalize, clean
-from newsclean._layout import join, split
-from newsclean._normalize import key, tidy
+from newsclean import clean
+from newsclean._text import normalize as _normalize
+from newsclean._text.layout import join, split
+from newsclean._text.normalize import key, tidy
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_casefold_file_is_made_from_this_unicode_version(monkeypatch, tmp_path) 
     if version != unicodedata.unidata_version:
         pytest.skip(f"casefold.bin is of Unicode {version}, this Python's is {unicodedata.unidata_version}")
     assert data == _normalize._casefold_header() + _normalize.casefold_changes().tobytes(), (
-        "run: python -c 'from newsclean._normalize import write_casefold; write_casefold()'"
+        "run: python -c 'from newsclean._text.normalize import write_casefold; write_casefold()'"
     )
     other = tmp_path / "casefold.bin"
     other.write_bytes(data.replace(version.encode(), b"1.0.0", 1))
@@ -115,7 +116,7 @@ def test_casefold_file_is_made_from_this_unicode_version(monkeypatch, tmp_path) 
 @example("")
 def test_one_a_line_layout_splits_as_blocks_do(text: str) -> None:
     """split()'s one-pass path for a paragraph a line gives what the general path gives."""
-    from newsclean._layout import _by_blocks, _one_a_line
+    from newsclean._text.layout import _by_blocks, _one_a_line
 
     tidied = tidy(text)
     fast = _one_a_line(tidied)

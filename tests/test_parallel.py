@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from newsclean import Cleaner
+from newsclean import Cleaner, OptionsError
 
 from .conftest import ROOT, entry_point
 
@@ -52,7 +52,7 @@ def test_clean_many_under_spawn() -> None:
 
 
 def test_clean_many_errors() -> None:
-    with pytest.raises(ValueError, match="workers must be an integer from 1 to 256, got 0"):
+    with pytest.raises(OptionsError, match="workers must be an integer from 1 to 256, got 0"):
         Cleaner().clean_many(["a"], workers=0)
     with pytest.raises(TypeError, match="clean\\(\\) takes a str, not int"):  # raised in a worker, as here
         Cleaner().clean_many(["a"] * 10 + [3], workers=2)  # type: ignore[list-item]

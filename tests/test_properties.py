@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsclean import clean
-from newsclean._normalize import tidy
-from newsclean._registry import default_registry
+from newsclean._bylines.registry import default_registry
+from newsclean._text.normalize import tidy
 
 WORDS = (
     "the minister said talks would resume next week after officials from both sides met in "
@@ -124,8 +124,9 @@ distinct = st.lists(
 @SETTINGS
 @given(distinct, st.sampled_from(["\n", "\n\n", "\r\n"]))
 def test_distinct_paragraphs_come_back_unchanged(paragraphs: list[str], sep: str) -> None:
-    from newsclean._normalize import key
-    from newsclean._shingle import jaccard, shingle_hashes
+    from newsclean._similarity.hashing import shingle_hashes
+    from newsclean._similarity.jaccard import jaccard
+    from newsclean._text.normalize import key
 
     hashes, offsets = shingle_hashes(paragraphs, 5)
     sets = [hashes[offsets[i] : offsets[i + 1]] for i in range(len(paragraphs))]

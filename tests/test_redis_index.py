@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from newsclean import DedupIndex, IndexParams, IndexUnavailableError, SketchMismatchError, clean
+from newsclean import DedupIndex, IndexFileError, IndexParams, IndexUnavailableError, SketchMismatchError, clean
 
 from .conftest import ROOT
 from .redis_server import running_redis
@@ -74,6 +74,30 @@ def test_other_parameters_are_refused(redis_url: str, namespace: str) -> None:
     with pytest.raises(SketchMismatchError, match="threshold"):
         RedisIndex(redis_url, IndexParams(threshold=0.9), namespace=namespace)
     RedisIndex(redis_url, namespace=namespace).clear()
+
+
+def test_a_namespace_holding_something_else_is_not_an_index(redis_url: str, namespace: str) -> None:
+    """Something that is not a newsclean header under the params key is an IndexFileError
+    (an unreadable index), not a SketchMismatchError (a newsclean index of other parameters)."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    header = json.loads(IndexParams().header_json())
+    cases = [
+        (b"\xff not json", "not a newsclean index"),
+        (b"[1, 2]", "not a newsclean index"),
+        (json.dumps({"format": "someone-else"}).encode(), "not a newsclean index"),
+        (json.dumps({**header, "version": 0}).encode(), "version 0"),
+        (json.dumps({**header, "threshold": "high"}).encode(), "not a readable newsclean index"),
+    ]
+    try:
+        for stored, message in cases:
+            server.set(f"{namespace}:params", stored)
+            with pytest.raises(IndexFileError, match=message):
+                RedisIndex(redis_url, namespace=namespace)
+    finally:
+        server.delete(f"{namespace}:params")
+        server.close()
 
 
 RACER = """
@@ -181,3 +205,40 @@ def test_repeats_and_updates_on_redis(redis_url: str, namespace: str) -> None:
     index.remove("a")
     assert len(index) == 0 and index.add(story, id="b").new
     index.clear()
+
+
+def test_open_index_and_close_on_redis(redis_url: str, namespace: str) -> None:
+    """open_index(redis_url=...) is a RedisIndex (also importable from newsclean), closed by
+    ``with``; what was added stays on the server."""
+    import newsclean
+    from newsclean.index import Index, open_index
+
+    assert newsclean.RedisIndex is RedisIndex
+    with open_index(redis_url=redis_url, namespace=namespace) as index:
+        assert isinstance(index, RedisIndex) and isinstance(index, Index)
+        assert index.add(STORY, id="a").new
+    index.close()  # (again: harmless)
+    reopened = open_index(redis_url=redis_url, namespace=namespace, params=IndexParams())
+    assert "a" in reopened and reopened.query(STORY).duplicate_of == "a"
+    with pytest.raises(SketchMismatchError):
+        open_index(redis_url=redis_url, namespace=namespace, params=IndexParams(threshold=0.9))
+    reopened.clear()
+    reopened.close()
+
+
+def test_a_redis_index_pickles_and_connects_again(redis_url: str, namespace: str) -> None:
+    import multiprocessing
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    index = RedisIndex(redis_url, namespace=namespace, threshold=0.7)
+    assert index.add(STORY, id="a").new
+    copy = pickle.loads(pickle.dumps(index))
+    assert (copy.url, copy.namespace, copy.params) == (index.url, namespace, index.params)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert pool.submit(_add, index, "HANOI (VNA) — " + STORY, "b").result().duplicate_of == "a"
+    index.clear()
+
+
+def _add(index: RedisIndex, text: str, id: str) -> object:
+    return index.add(text, id=id)

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 import newsclean._repeats
 from newsclean import Options
-from newsclean._credits import default_credits
-from newsclean._layout import split
-from newsclean._normalize import key
+from newsclean._bylines.credits import default_credits
 from newsclean._repeats import TEASER_MIN_CHARS, TEASER_MIN_WORDS, find_repeats, loses_content
+from newsclean._text.layout import split
+from newsclean._text.normalize import key
 
 from .test_properties import documents
 

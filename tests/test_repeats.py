@@ -194,9 +194,9 @@ def test_a_corrected_word_is_a_near_repeat(words: str, at: int, letter: int, vow
 @given(articles())
 def test_what_a_near_repeat_takes_is_a_word_or_two(example: object) -> None:
     text = example.dirty  # type: ignore[attr-defined]
-    from newsclean._credits import default_credits
-    from newsclean._layout import split
-    from newsclean._normalize import key
+    from newsclean._bylines.credits import default_credits
+    from newsclean._text.layout import split
+    from newsclean._text.normalize import key
 
     paragraphs = split(text)
     keys = [key(default_credits().body(p.text)) for p in paragraphs]

@@ -345,9 +345,9 @@ def test_settings_are_read_and_checked() -> None:
         pipeline(NEWSCLEAN_OPTIONS={"treshold": 0.9})
     with pytest.raises(newsclean.OptionsError, match="NEWSCLEAN_INDEX_PARAMS: unknown parameter"):
         pipeline(NEWSCLEAN_INDEX_PARAMS={"treshold": 0.9})
-    with pytest.raises(ValueError, match="'drop' or 'mark'"):
+    with pytest.raises(newsclean.OptionsError, match="'drop' or 'mark'"):
         pipeline(NEWSCLEAN_DUPLICATES="delete")
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(newsclean.OptionsError, match="not both"):
         pipeline(NEWSCLEAN_INDEX="x.nci", NEWSCLEAN_REDIS_URL="redis://127.0.0.1:1/0")
 
 

@@ -9,10 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import SketchMismatchError
-from newsclean._options import choose_bands
-from newsclean._shingle import _MULTIPLIERS, fmix64, jaccard, shingle_hashes
-from newsclean._similarity.lsh import PER_BUCKET, bucket_pairs, candidate_pairs, candidate_pairs_from_keys
-from newsclean._sketch import SketchParams, from_datasketch, signatures, to_datasketch
+from newsclean._similarity.hashing import MULTIPLIERS, fmix64, shingle_hashes
+from newsclean._similarity.jaccard import jaccard
+from newsclean._similarity.lsh import (
+    PER_BUCKET,
+    RECALL,
+    bucket_pairs,
+    candidate_pairs,
+    candidate_pairs_from_keys,
+    choose_bands,
+)
+from newsclean._similarity.minhash import SketchParams, affine32_signatures, from_datasketch, to_datasketch
 
 MASK64 = (1 << 64) - 1
 
@@ -23,7 +30,7 @@ def reference_char_shingles(key: str, size: int) -> set[int]:
     windows = [cps[i : i + size] for i in range(len(cps) - size + 1)] or ([cps] if cps else [])
     out = set()
     for w in windows:
-        h = sum(c * int(_MULTIPLIERS[j]) for j, c in enumerate(w)) & MASK64
+        h = sum(c * int(MULTIPLIERS[j]) for j, c in enumerate(w)) & MASK64
         out.add(int(fmix64(np.array([h], dtype=np.uint64))[0]) >> 24)  # sets keep the top 40 bits
     return out
 
@@ -60,7 +67,7 @@ def test_signatures_equal_datasketch_bit_for_bit(batch: list[str], num_perm: int
 
     params = SketchParams(num_perm=num_perm, seed=seed)
     hashes, offsets = shingle_hashes(batch, 5)
-    sigs = signatures(hashes, offsets, params)
+    sigs = affine32_signatures(hashes, offsets, params)
     for i in range(len(batch)):
         theirs = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda v: v, scheme="affine32")
         for h in hashes[offsets[i] : offsets[i + 1]].tolist():
@@ -70,19 +77,19 @@ def test_signatures_equal_datasketch_bit_for_bit(batch: list[str], num_perm: int
 
 
 def test_signature_chunks_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
-    import newsclean._sketch as sketch
+    import newsclean._similarity.minhash as sketch
 
     batch = [f"paragraph number {i} " * (1 + i % 7) for i in range(300)]
     hashes, offsets = shingle_hashes(batch, 5)
-    whole = signatures(hashes, offsets, SketchParams())
+    whole = affine32_signatures(hashes, offsets, SketchParams())
     monkeypatch.setattr(sketch, "_CHUNK", 7)
-    assert np.array_equal(whole, signatures(hashes, offsets, SketchParams()))
+    assert np.array_equal(whole, affine32_signatures(hashes, offsets, SketchParams()))
 
 
 def test_datasketch_round_trip_and_parameter_checks() -> None:
     params = SketchParams(num_perm=64, seed=3)
     hashes, offsets = shingle_hashes(["the minister said on monday"], 5)
-    sig = signatures(hashes, offsets, params)[0]
+    sig = affine32_signatures(hashes, offsets, params)[0]
     m = to_datasketch(sig, params)
     assert np.array_equal(from_datasketch(m, params), sig)
     with pytest.raises(SketchMismatchError, match="seed: 4 != 3"):
@@ -96,6 +103,29 @@ def test_jaccard_is_exact() -> None:
     b = np.array([3, 4, 5], dtype=np.uint64)
     assert jaccard(a, b) == 2 / 5
     assert jaccard(a, a) == 1.0
+    empty = np.zeros(0, dtype=np.uint64)
+    assert jaccard(a, empty) == jaccard(empty, empty) == 0.0  # (one rule: an empty set matches nothing)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), max_size=30), min_size=1, max_size=12),
+    st.sampled_from([0.3, 0.5, 0.8, 1.0]),
+)
+def test_similar_pairs_of_a_few_sets_are_the_exact_ones(sets: list[list[int]], threshold: float) -> None:
+    from newsclean._similarity.jaccard import similar_pairs
+
+    # Hashes with repeats, compared on their top 56 bits (the low byte is noise).
+    hashes = np.array([(v << 8) | (k % 256) for values in sets for k, v in enumerate(values)], dtype=np.uint64)
+    owner = np.repeat(np.arange(len(sets)), [len(values) for values in sets])
+    i, j, sims = similar_pairs(hashes, owner, len(sets), threshold)
+    want = {}
+    for x in range(len(sets)):
+        for y in range(x + 1, len(sets)):
+            a, b = set(sets[x]), set(sets[y])
+            if a & b and len(a & b) / len(a | b) >= threshold:
+                want[x, y] = len(a & b) / len(a | b)
+    assert dict(zip(zip(i.tolist(), j.tolist()), sims.tolist())) == want
 
 
 def test_empty_sets_never_look_alike_to_lsh() -> None:
@@ -105,7 +135,7 @@ def test_empty_sets_never_look_alike_to_lsh() -> None:
 
 def test_bands_meet_their_recall() -> None:
     for t in (0.5, 0.7, 0.8, 0.9, 0.95):
-        b, r = choose_bands(t, 128)
+        b, r = choose_bands(t, 128, RECALL["paragraphs"])
         assert b * r <= 128
         assert 1 - (1 - t**r) ** b >= 0.999
         assert 1 - (1 - t ** (r + 1)) ** (128 // (r + 1)) < 0.999 or r == 128
@@ -115,7 +145,7 @@ def test_candidate_pairs_find_identical_and_similar_sets() -> None:
     base = "the association of south east asian nations will enhance cooperation"
     batch = [base, "completely unrelated text about football results", base + " today", base]
     hashes, offsets = shingle_hashes(batch, 5)
-    sigs = signatures(hashes, offsets, SketchParams())
+    sigs = affine32_signatures(hashes, offsets, SketchParams())
     pairs = {tuple(p) for p in candidate_pairs(sigs, 25, 5).tolist()}
     assert {(0, 2), (0, 3), (2, 3)} <= pairs
     assert not any(1 in p for p in pairs)
@@ -248,7 +278,7 @@ _WORDY = st.text(st.sampled_from(list("ab é\u3000\t\n\u00a0😀xyz")), max_size
 def test_word_hashes_are_the_words_of_str_split(keys: list[str]) -> None:
     """One hash per word as ``str.split()`` finds them, the same for the same word and
     different for different words (of this small alphabet: no collision is expected)."""
-    from newsclean._shingle import _word_hashes
+    from newsclean._similarity.hashing import _word_hashes
 
     units, per_key = _word_hashes(keys)
     words = [w for k in keys for w in k.split()]

@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import newsclean
-from newsclean import _layout
 from newsclean import strategies as ns
-from newsclean._normalize import key, tidy
-from newsclean._registry import default_registry
-from newsclean._shingle import jaccard, shingle_hashes
+from newsclean._bylines.registry import default_registry
+from newsclean._similarity.hashing import shingle_hashes
+from newsclean._similarity.jaccard import jaccard
+from newsclean._text import layout as _layout
+from newsclean._text.normalize import key, tidy
 
 FIND = settings(database=None, derandomize=True)  # find(): the same minimal example every run
 MANY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -362,34 +363,25 @@ def test_entry_point_registers_from_type_when_hypothesis_is_imported() -> None:
         assert run_python(code) == "articles() options()", imports
 
 
-def test_importing_hypothesis_costs_nothing_measurable() -> None:
+def test_importing_hypothesis_imports_nothing_of_newsclean() -> None:
     """``import hypothesis`` runs newsclean's entry point, which must not import newsclean
-    (numpy, the credit patterns: some 100 ms). Checked by what it imports, which does not
-    depend on the machine's load, and by its time (the entry point's module is imported by
-    importlib, which ``-X importtime`` does not show: so its hook is timed as hypothesis
-    runs it, after a plain ``import hypothesis``), with a wide margin."""
+    (numpy, the credit patterns: what made it cost some 100 ms). Checked by what it imports,
+    which does not depend on the machine's load (the time itself is measured outside the
+    tests: ``python -X importtime -c "import hypothesis"``). The entry point's module is
+    imported by importlib, so its hook is also run here as hypothesis runs it."""
     code = (
-        "import sys, time, importlib.metadata\n"
+        "import sys, importlib.metadata\n"
         "import hypothesis\n"
         "before = set(sys.modules)\n"
-        "start = time.perf_counter()\n"
         "for point in importlib.metadata.entry_points(group='hypothesis'):\n"
         "    if point.value.startswith('_newsclean_hypothesis:'):\n"
         "        point.load()()\n"
-        "took = time.perf_counter() - start\n"
-        "print(sorted(set(sys.modules) - before), round(took * 1000, 1))\n"
+        "print(sorted(set(sys.modules) - before))\n"
     )
-    modules, ms = run_python(code, HYPOTHESIS_NO_PLUGINS="1").rsplit(" ", 1)
-    assert modules == "['_newsclean_hypothesis']"
-    assert float(ms) <= 10
+    assert run_python(code, HYPOTHESIS_NO_PLUGINS="1") == "['_newsclean_hypothesis']"
     # With plugins on, as users run it: nothing of newsclean, nor numpy, is imported.
     code = "import sys, hypothesis; print(sorted(m for m in sys.modules if 'newsclean' in m or m == 'numpy'))"
     assert run_python(code) == "['_newsclean_hypothesis']"
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import hypothesis"], capture_output=True, text=True
-    )
-    rows = [line.split("|") for line in done.stderr.splitlines() if "newsclean" in line]
-    assert sum(int(row[0].split(":")[1]) for row in rows) <= 10_000  # (microseconds)
 
 
 def test_importing_the_strategies_first_works() -> None:

@@ -24,12 +24,13 @@ from ._errors import (
     SketchMismatchError,
 )
 from ._options import Options
+from ._repeats import BoilerplateIndex
 from ._result import Byline, CleanResult, Removal
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
     from ._batch import NearDuplicates, near_duplicates
-    from .index import AddResult, DedupIndex, Fingerprint, IndexParams
+    from .index import AddResult, DedupIndex, Fingerprint, IndexParams, Match, RedisIndex
 
 # Loaded on first use, so that `import newsclean` (and the command's start-up) does not pay
 # for what cleaning one document does not need (multiprocessing, zipfile, ...).
@@ -40,6 +41,8 @@ _LAZY = {
     "DedupIndex": ".index",
     "Fingerprint": ".index",
     "IndexParams": ".index",
+    "Match": ".index",
+    "RedisIndex": ".index",  # (the redis client itself is imported when one is made)
 }
 
 
@@ -59,6 +62,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AddResult",
+    "BoilerplateIndex",
     "DedupIndex",
     "Fingerprint",
     "IndexFileError",
@@ -69,11 +73,13 @@ __all__ = [
     "Cleaner",
     "DecodeError",
     "InputError",
+    "Match",
     "NearDuplicates",
     "NewscleanError",
     "Options",
     "OptionsError",
     "RecordError",
+    "RedisIndex",
     "RegistryError",
     "Removal",
     "SketchMismatchError",

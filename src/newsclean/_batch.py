@@ -38,11 +38,12 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _forked
-from ._arrays import reuse_large_blocks
-from ._normalize import slices
+from ._errors import OptionsError
 from ._similarity import engine
+from ._similarity.arrays import reuse_large_blocks
 from ._similarity.engine import BatchParams
 from ._similarity.lsh import candidate_pairs_from_keys, unique_pairs
+from ._text.normalize import slices
 
 # A unit of work: at most this many texts and (but for one long text) characters. It
 # bounds memory (the arrays of a chunk take some 40 bytes a character) and spreads work
@@ -116,13 +117,18 @@ def near_duplicates(
       (a crawl's timestamp, negated, keeps the oldest copy; a site's rank keeps the
       most trusted).
 
+    The shingles are character n-grams only: ``near_duplicates`` takes no shingle kind
+    (its one sketch configuration, ``BatchParams``, has ``shingle_kind="char"``, the
+    default of ``clean()``'s ``Options``). Word shingles are for ``clean()`` with
+    ``shingle_kind="word"`` and for the stream index (``IndexParams``).
+
     ``workers``: processes to use, this one included (default: all cores for 20,000 texts
     or more, else 1).
 
     Memory: a batch of more than 2,048 texts first has malloc (glibc) reuse freed blocks
-    of up to 30 MB rather than map fresh memory for each temporary, which spared a fifth
-    of the time of a first call at 100k texts; the process may then keep up to 60 MB of
-    freed memory for reuse, as it would after freeing any such array.
+    of up to 30 MB rather than map fresh memory for each temporary (page faults are then
+    not paid afresh for each chunk); the process may then keep up to 60 MB of freed memory
+    for reuse, as it would after freeing any such array.
 
     >>> texts = ["The senior officials discussed the rise of violence in the region.",
     ...          "Football results from the weekend, with three draws and a late winner.",
@@ -181,16 +187,16 @@ def _ranks(texts: Sequence[str], keep: str | Sequence[float] | npt.NDArray[Any])
         if keep == "first":
             return np.arange(n, dtype=np.int64)
         if keep != "longest":
-            raise ValueError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
+            raise OptionsError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
         priority = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
     else:
         priority = np.asarray(keep)
         if priority.dtype.kind not in "biuf":
-            raise ValueError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
+            raise OptionsError(f"keep must be 'first', 'longest' or one number per text, got {keep!r}")
         if priority.shape != (n,):
-            raise ValueError(f"keep must hold one number per text: {n} texts, got shape {priority.shape}")
+            raise OptionsError(f"keep must hold one number per text: {n} texts, got shape {priority.shape}")
         if priority.dtype.kind == "f" and np.isnan(priority).any():
-            raise ValueError(f"keep must hold numbers, got NaN at {int(np.flatnonzero(np.isnan(priority))[0])}")
+            raise OptionsError(f"keep must hold numbers, got NaN at {int(np.flatnonzero(np.isnan(priority))[0])}")
     # The higher number first, ties in input order: a stable sort of the reversed numbers,
     # reversed (no negation: it would overflow the least int64, and floats lose large ints).
     order = (n - 1 - np.argsort(priority[::-1], kind="stable"))[::-1]
@@ -274,8 +280,9 @@ def _verify_all(
 
     A share costs the shingle sets of the texts it involves (most of the cost) and its
     intersections: each pair weighs ``1 / pairs of i + 1 / pairs of j`` (a text's set
-    spread over its pairs), and the shares are consecutive runs of equal weight. (Equal
-    numbers of pairs gave, at a million paragraphs, one share 25% more texts than the other.)"""
+    spread over its pairs), and the shares are consecutive runs of equal weight: equal
+    numbers of pairs would not give equal numbers of texts, as the pairs are in order of
+    their first text, and texts differ in how many pairs they have."""
     if team is None or len(pairs) <= 2 * workers:
         return _verify(texts, pairs, p) if len(pairs) else np.zeros(0)
     uses = np.bincount(pairs.ravel())

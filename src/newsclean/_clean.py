@@ -6,12 +6,12 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import _layout
-from ._credits import Credits, default_credits
-from ._normalize import keys_and_codes
+from ._bylines.credits import Credits, default_credits
 from ._options import Options
-from ._repeats import Boilerplate, find_boilerplate, find_repeats
+from ._repeats import BoilerplateIndex, find_boilerplate, find_repeats
 from ._result import CleanResult, Removal
+from ._text import layout
+from ._text.normalize import keys_and_codes
 
 
 class Cleaner:
@@ -39,11 +39,12 @@ class Cleaner:
         # of patterns with every cleaner sent to a worker.
         return (Cleaner, (self.options,))
 
-    def clean(self, text: str, *, index: Boilerplate | None = None) -> CleanResult:
+    def clean(self, text: str, *, index: BoilerplateIndex | None = None) -> CleanResult:
         """Remove repeated paragraphs and take out agency credits and datelines.
 
-        With an ``index`` (a ``DedupIndex`` or ``RedisIndex``), paragraphs it has seen in
-        at least ``boilerplate_min_docs`` documents are removed too (rule ``boilerplate``).
+        With an ``index`` (any ``BoilerplateIndex``: a ``DedupIndex``, a ``RedisIndex``),
+        the paragraphs it knows as site boilerplate (seen in at least ``boilerplate_min_docs``
+        documents) are removed too (rule ``boilerplate``).
         """
         return self._clean(text, index)[0]
 
@@ -63,7 +64,7 @@ class Cleaner:
         ['Trade rose.', 'A.\\n']
         """
         from . import _parallel
-        from ._normalize import slices
+        from ._text.normalize import slices
 
         texts = texts if isinstance(texts, Sequence) else list(texts)
         if workers is None:
@@ -94,16 +95,16 @@ class Cleaner:
         """
         if not isinstance(text, str):
             raise TypeError(f"body() takes a str, not {type(text).__name__}")
-        paragraphs = _layout.split(text)
+        paragraphs = layout.split(text)
         kept, _ = self._credits.extract([(i, p.text) for i, p in enumerate(paragraphs)], "extract")
         return [t for i, t in kept if i >= 0]
 
-    def _clean(self, text: str, index: Boilerplate | None = None) -> tuple[CleanResult, list[str]]:
+    def _clean(self, text: str, index: BoilerplateIndex | None = None) -> tuple[CleanResult, list[str]]:
         """``clean()``, and the printed paragraphs (what the index fingerprints)."""
         if not isinstance(text, str):
             raise TypeError(f"clean() takes a str, not {type(text).__name__}")
         options = self.options
-        paragraphs = _layout.split(text)
+        paragraphs = layout.split(text)
         texts = [p.text for p in paragraphs]
 
         # 1. Repeats, compared on keys that leave out datelines and credits. The datelines
@@ -129,7 +130,7 @@ class Cleaner:
         seps = [paragraphs[i].sep if i >= 0 else end for i, _ in kept]
         if len(kept) > 1 and kept[-1][0] < 0:
             seps[-2] = seps[-2] or "\n"
-        out = _layout.join(zip((t for _, t in kept), seps))
+        out = layout.join(zip((t for _, t in kept), seps))
 
         byline = next((c for c in credits if c.kind == "dateline"), None)
         byline = byline or next((c for c in credits if c.kind == "credit"), None)
@@ -155,8 +156,9 @@ def _cleaner(options: Options) -> Cleaner:
     return Cleaner(options)
 
 
-def clean(text: str, *, index: Boilerplate | None = None, **options: Any) -> CleanResult:
+def clean(text: str, *, index: BoilerplateIndex | None = None, **options: Any) -> CleanResult:
     """Clean one document with the default options, changed by keyword arguments.
+    ``index``: as in ``Cleaner.clean``.
 
     >>> r = clean("HANOI (VNA) — Viet Nam and Laos signed a deal on Monday.")
     >>> r.text, r.byline.agency, r.byline.location

@@ -9,7 +9,7 @@ built-in a caller would naturally catch::
     │   ├── DecodeError(InputError)                     invalid UTF-8 (names the byte)
     │   └── RecordError(InputError)                     a bad JSON line (names the line)
     ├── RegistryError(NewscleanError, ValueError)      a bad agency registry file
-    ├── IndexFileError(NewscleanError, ValueError)     a truncated or corrupt index file
+    ├── IndexFileError(NewscleanError, ValueError)     an index that cannot be read (not one, corrupt)
     ├── IndexUnavailableError(NewscleanError, ConnectionError)  a shared index is unreachable
     └── SketchMismatchError(NewscleanError, ValueError) sketches made with other parameters
 """
@@ -69,7 +69,9 @@ class RegistryError(NewscleanError, ValueError):
 
 
 class IndexFileError(NewscleanError, ValueError):
-    """An index file that cannot be read (truncated, corrupt, not an index); names the file."""
+    """An index that cannot be read: a file that is truncated, corrupt, a directory or not an
+    index, or a Redis namespace whose header is not a newsclean index's; names the file or
+    the namespace. (A newsclean index made with other parameters is a ``SketchMismatchError``.)"""
 
 
 class IndexUnavailableError(NewscleanError, ConnectionError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import sys
 from typing import Any, Literal, get_args
@@ -23,10 +22,6 @@ STEPS: tuple[str, ...] = get_args(Step)
 RULES: tuple[str, ...] = get_args(Rule)
 BYLINE_POLICIES: tuple[str, ...] = get_args(BylinePolicy)
 SHINGLE_KINDS: tuple[str, ...] = get_args(ShingleKind)
-
-# The LSH bands are chosen so that a pair exactly at the threshold becomes a
-# candidate with at least this probability; verification then decides exactly.
-_BAND_RECALL = 0.999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,14 +65,14 @@ class Options:
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= 1 or math.isnan(t):
             raise OptionsError(f"threshold must be a number in (0, 1], got {t!r}")
         object.__setattr__(self, "threshold", float(t))
-        _check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
-        _check_int("shingle_size", self.shingle_size, 1, 32)
-        _check_int("num_perm", self.num_perm, 8, 1024)
+        check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
+        check_int("shingle_size", self.shingle_size, 1, 32)
+        check_int("num_perm", self.num_perm, 8, 1024)
         if self.num_perm % 8:
             raise OptionsError(f"num_perm must be a multiple of 8, got {self.num_perm!r}")
-        _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_int("min_near_length", self.min_near_length, 1, 1_000_000)
-        _check_choice("byline", self.byline, BYLINE_POLICIES)
+        check_int("seed", self.seed, 0, 2**32 - 1)
+        check_int("min_near_length", self.min_near_length, 1, 1_000_000)
+        check_choice("byline", self.byline, BYLINE_POLICIES)
 
     def replace(self, **changes: Any) -> Options:
         """A copy with some fields changed (validated like a new object)."""
@@ -95,23 +90,9 @@ class Options:
         >>> Options().bands
         (25, 5)
         """
-        return choose_bands(self.threshold, self.num_perm)
+        from ._similarity.lsh import RECALL, choose_bands  # (numpy: not at the import of options)
 
-
-@functools.lru_cache(maxsize=64)
-def choose_bands(threshold: float, num_perm: int, recall: float = _BAND_RECALL) -> tuple[int, int]:
-    """The ``(b, r)`` with the largest ``r`` such that ``1 - (1 - t**r)**b >= recall``
-    where ``b = num_perm // r``.
-
-    >>> choose_bands(0.8, 128)
-    (25, 5)
-    """
-    best = (num_perm, 1)
-    for r in range(1, num_perm + 1):
-        b = num_perm // r
-        if 1 - (1 - threshold**r) ** b >= recall:
-            best = (b, r)
-    return best
+        return choose_bands(self.threshold, self.num_perm, RECALL["paragraphs"])
 
 
 def _names() -> str:
@@ -123,12 +104,12 @@ def _check_bool(name: str, value: object) -> None:
         raise OptionsError(f"{name} must be True or False, got {value!r}")
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
+def check_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise OptionsError(f"{name} must be an integer from {low} to {high}, got {value!r}")
 
 
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
 

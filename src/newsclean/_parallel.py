@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._errors import OptionsError
+
 # (concurrent.futures and multiprocessing are imported when a pool starts: a command that
 # cleans a small input in its own process does not pay for them.)
 
@@ -35,7 +37,7 @@ def cores() -> int:
 
 def check_workers(workers: object) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
-        raise ValueError(f"workers must be an integer from 1 to 256, got {workers!r}")
+        raise OptionsError(f"workers must be an integer from 1 to 256, got {workers!r}")
     return workers
 
 

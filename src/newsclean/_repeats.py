@@ -12,13 +12,14 @@ from typing import Protocol
 
 import numpy as np
 
-from ._arrays import unique
-from ._credits import END_MARKERS
-from ._normalize import Codes
+from ._bylines.credits import END_MARKERS
 from ._options import Options, Rule
-from ._shingle import I64, U64, jaccard, shingle_hashes, shingle_units, window_hashes
+from ._similarity.arrays import unique
+from ._similarity.hashing import I64, U64, shingle_hashes, shingle_units, window_hashes
+from ._similarity.jaccard import jaccard, similar_pairs
 from ._similarity.lsh import band_keys, candidate_pairs_from_keys
-from ._sketch import SketchParams, signatures
+from ._similarity.minhash import SketchParams, affine32_signatures
+from ._text.normalize import Codes
 
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"\w+")
@@ -41,15 +42,24 @@ class Repeat:
     rule: Rule
 
 
-class Boilerplate(Protocol):
-    """What ``clean()`` needs of an index to remove site boilerplate."""
+class BoilerplateIndex(Protocol):
+    """What ``clean(index=...)`` needs of an index to remove site boilerplate: every
+    ``newsclean.index.Index`` (``DedupIndex``, ``RedisIndex``) is one, and so is any object
+    with this method.
 
-    def boilerplate_hashes(self) -> frozenset[int]: ...
+    ``boilerplate_hashes()`` gives the hashes of the paragraphs seen in enough stories to be
+    a site's boilerplate; a paragraph of the text is removed (rule ``boilerplate``) when the
+    hash of its comparison key is among them.
+    """
+
+    def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes (of the comparison keys) of the paragraphs that are boilerplate."""
+        ...
 
 
-def find_boilerplate(keys: Sequence[str], index: Boilerplate, removed: set[int]) -> list[Repeat]:
+def find_boilerplate(keys: Sequence[str], index: BoilerplateIndex, removed: set[int]) -> list[Repeat]:
     """Paragraphs (not already removed, not layout) the index knows as site boilerplate."""
-    from ._shingle import paragraph_hash
+    from ._similarity.hashing import paragraph_hash
 
     known = index.boilerplate_hashes()
     if not known:
@@ -78,7 +88,7 @@ def find_repeats(
     A paragraph with no letter (in ``texts``, the whole paragraphs, else in its key) is
     layout and is never removed, but for an end marker (``./.``, ``-0-``): a repeat of one
     ends a repeated copy of the body. ``codes``, the keys as code points if at hand
-    (``_normalize.keys_and_codes``), spare encoding them again.
+    (``_text.normalize.keys_and_codes``), spare encoding them again.
 
     >>> long = "the senior officials discussed the rise of violence in the region"
     >>> find_repeats(["a", long, "b", long + ".", "* * *", "* * *"], Options())
@@ -175,35 +185,13 @@ def _codes_of(codes: Codes | None, idx: list[int]) -> Codes | None:
 
 def _all_pairs(keys: Sequence[str], options: Options, codes: Codes | None = None) -> Pairs:
     """Every pair of paragraphs whose exact Jaccard similarity reaches the threshold, as
-    ``{later: [earlier, ...]}`` and their similarity. One sort of all shingle hashes (at
-    most 255 paragraphs) finds the hashes that more than one paragraph holds; the counts
-    of shared hashes are then one small matrix product."""
-    # Every shingle, repeats included: the one sort below also makes the sets.
+    ``{later: [earlier, ...]}`` and their similarity (``jaccard.similar_pairs``)."""
+    # Every shingle, repeats included: similar_pairs makes the sets.
     hashes, owner = _window_hashes(keys, options, codes)
-    n = len(keys)
-    # The top 56 bits of each hash, and its paragraph in the low byte: one sort groups the
-    # hashes, each paragraph's copies of one together.
-    packed = hashes & np.uint64(~0xFF & 0xFFFFFFFFFFFFFFFF)
-    packed |= owner.astype(np.uint64)
-    packed = unique(packed, overwrite=True)
-    sizes = np.bincount((packed & np.uint64(0xFF)).astype(np.int64), minlength=n)
-    value = packed >> np.uint64(8)
-    again = value[1:] == value[:-1]
-    shared = np.zeros(len(value), dtype=bool)
-    shared[1:] = again
-    shared[:-1] |= again
-    value, owner = value[shared], (packed[shared] & np.uint64(0xFF)).astype(np.int64)
-    if not _may_reach(sizes, np.bincount(owner, minlength=n), options.threshold):
+    i, j, sims = similar_pairs(hashes, owner, len(keys), options.threshold)
+    if not len(i):
         return {}, _no_similarity
-    column = np.zeros(len(value), dtype=np.int64)
-    np.cumsum(value[1:] != value[:-1], out=column[1:])
-    holds = np.zeros((n, int(column[-1]) + 1 if len(column) else 0), dtype=np.float32)
-    holds[owner, column] = 1.0
-    inter = np.triu((holds @ holds.T).astype(np.int64), 1)  # exact: counts below 2**24
-    i, j = np.nonzero(inter)
-    sims = inter[i, j] / (sizes[i] + sizes[j] - inter[i, j])
-    keep = sims >= options.threshold
-    similar = dict(zip(zip(i[keep].tolist(), j[keep].tolist()), sims[keep].tolist()))
+    similar = dict(zip(zip(i.tolist(), j.tolist()), sims.tolist()))
     candidates: dict[int, list[int]] = {}
     for a, b in sorted(similar):
         candidates.setdefault(b, []).append(a)
@@ -220,19 +208,6 @@ def _window_hashes(keys: Sequence[str], options: Options, codes: Codes | None) -
     return window_hashes(units, lengths, options.shingle_size, mix=False)
 
 
-def _may_reach(sizes: I64, shared: I64, threshold: float) -> bool:
-    """Whether some pair of paragraphs could reach ``threshold``, from how many of each
-    paragraph's ``sizes`` shingles some other paragraph holds too (``shared``): an exact
-    pre-test that spares a typical article, which has no near repeat, the matrix product.
-
-    A pair's intersection is at most either paragraph's shared count and its union at
-    least either paragraph's size, so its similarity is at most ``shared / size`` of both
-    (float division rounds monotonically: the computed similarity is bounded the same
-    way). At least two paragraphs must reach the threshold on that bound.
-    """
-    return int(np.count_nonzero(shared / sizes >= threshold)) >= 2
-
-
 def _no_similarity(a: int, b: int) -> float:
     raise AssertionError("no pair was a candidate")  # pragma: no cover
 
@@ -246,7 +221,7 @@ def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
     for start in range(0, len(keys), _SKETCH_CHUNK):
         chunk = keys[start : start + _SKETCH_CHUNK]
         hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
-        parts.append(band_keys(signatures(hashes, offsets, params), bands, rows))
+        parts.append(band_keys(affine32_signatures(hashes, offsets, params), bands, rows))
     pairs = candidate_pairs_from_keys(np.concatenate(parts))
     # The shingle sets of the paragraphs in some candidate pair, for exact verification,
     # made a chunk at a time so that only the sets, not their making, fill memory.

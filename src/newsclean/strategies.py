@@ -34,9 +34,9 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal
 
+from ._bylines.registry import Agency, default_registry
 from ._errors import OptionsError
 from ._options import Options
-from ._registry import Agency, default_registry
 from ._repeats import loses_content
 from ._result import Byline
 
@@ -718,72 +718,119 @@ def _teaser(draw: DrawFn, original: str) -> str:
     return core + ellipsis
 
 
+@dataclasses.dataclass
+class _Around:
+    """What goes around an article's words: a leading dateline, a trailing credit, a photo
+    credit (glued to body paragraph ``photo_at``, or a line of its own after it), asides."""
+
+    dateline: _Dateline | None = None
+    credit: _Credit | None = None
+    photo: _Credit | None = None
+    photo_at: int | None = None
+    asides: list[str] = dataclasses.field(default_factory=list)
+
+
+# A repeat to insert: (after body paragraph, order drawn, the paragraph, the body it
+# repeats, what clean() will call it).
+_Insert = tuple[int, int, _Para, int, InjectionKind]
+# A paragraph of the dirty document: (paragraph, the body it repeats, what clean() will call it).
+_Placed = tuple[_Para, int | None, InjectionKind | None]
+
+
 @st.composite
 def _article(draw: DrawFn, cfg: _Config) -> Example:
     """The recipe of every Example, top to bottom: paragraphs, what goes around them,
-    repeats, the dirty order, layout, noise, then the answer."""
+    repeats, the dirty order, layout, noise, then the answer. Each stage draws in turn
+    (the order of the draws is the recipe: a stage moved is another strategy)."""
+    bodies, headline = _words(draw, cfg)
+    around = _around(draw, cfg, len(bodies))
+    paras, originals, decorated = _originals(bodies, headline, around)
+    inserts = _repeats(draw, cfg, bodies, decorated)
+    order = _dirty_order(paras, originals, headline, around, inserts)
+    dirty_paras = [p for p, _, _ in order]
+    nl, same_block = _layout(draw, cfg, dirty_paras)
+    dirty, seps_clean, injected = _print_dirty(draw, cfg, dirty_paras, nl, same_block)
+    clean = _print_clean(dirty_paras, seps_clean, nl)
+    byline, credits_ = _report(order, paras, originals, around, nl, injected)
+    return Example(dirty, clean, byline, tuple(credits_), tuple(injected))
+
+
+def _words(draw: DrawFn, cfg: _Config) -> tuple[list[str], str | None]:
+    """The distinct body paragraphs, and maybe a headline."""
     groups = _vocabulary()[1]
     bodies: list[str] = []
     while _more(draw, len(bodies), cfg.min_paragraphs, cfg.max_paragraphs):
         bodies.append(draw(_paragraph(groups[len(bodies)], _PARAGRAPH_MIN, _PARAGRAPH_MAX)))
-    n = len(bodies)
     headline = None
     if cfg.headline and draw(st.booleans()):
         words = draw(st.lists(st.sampled_from(groups[_HEADLINE_GROUP]), min_size=3, max_size=7, unique=True))
         headline = " ".join(words)
         headline = headline[0].upper() + headline[1:]
+    return bodies, headline
 
-    # What goes around the words: a dateline, a trailing credit, a photo credit, asides.
-    dateline = credit = photo = None
-    asides: list[str] = []
+
+def _around(draw: DrawFn, cfg: _Config, n: int) -> _Around:
+    """What goes around the ``n`` body paragraphs: a dateline, a trailing credit, a photo
+    credit, asides; and where the photo credit goes."""
+    around = _Around()
     if _want(draw, cfg.dateline):
         pairs = [(a, f) for a in cfg.agencies for f in _dateline_forms(a) if f in cfg.dateline_forms]
         agency, form = draw(st.sampled_from(pairs))
-        dateline = draw(_dateline(agency, form))
+        around.dateline = draw(_dateline(agency, form))
     credit_forms = [f for f in cfg.credit_forms if f != "photo" or cfg.credit == "always"]
     if credit_forms and _want(draw, cfg.credit):
         pairs = [(a, f) for a in cfg.agencies for f in _credit_forms(a) if f in credit_forms]
         agency, form = draw(st.sampled_from(pairs))
         if form == "photo":
-            photo = draw(_credit(agency, form))
+            around.photo = draw(_credit(agency, form))
         else:
-            credit = draw(_credit(agency, form))
-    if cfg.photo and photo is None and draw(st.booleans()):
-        photo = draw(_credit(draw(st.sampled_from(cfg.agencies)), "photo"))
-    if cfg.asides and (credit or dateline) and draw(st.booleans()):
-        asides = draw(_asides())
-
+            around.credit = draw(_credit(agency, form))
+    if cfg.photo and around.photo is None and draw(st.booleans()):
+        around.photo = draw(_credit(draw(st.sampled_from(cfg.agencies)), "photo"))
+    if cfg.asides and (around.credit or around.dateline) and draw(st.booleans()):
+        around.asides = draw(_asides())
     # Where a photo credit goes: glued to a paragraph, or a paragraph of its own after one
     # (never after the trailing credit: CleanResult.credits would not be in text order).
-    photo_at = None
+    credit, photo = around.credit, around.photo
     if photo is not None:
         last_free = n - 1 if credit is None or credit.glued is None else n - 2
         if photo.glued is not None:
-            photo_at = draw(st.integers(0, last_free)) if last_free >= 0 else None
+            around.photo_at = draw(st.integers(0, last_free)) if last_free >= 0 else None
         elif n >= 2 or credit is None or credit.glued is None:
-            photo_at = draw(st.integers(0, max(0, n - 2)))
-        if photo_at is None:
-            photo = None
+            around.photo_at = draw(st.integers(0, max(0, n - 2)))
+        if around.photo_at is None:
+            around.photo = None
+    return around
 
-    # The originals, as written.
+
+def _originals(bodies: list[str], headline: str | None, around: _Around) -> tuple[list[_Para], list[int], list[str]]:
+    """The originals as written: the paragraphs (the headline first), the index in them of
+    each body, and each body with its dateline or glued credit."""
+    dateline, credit, photo = around.dateline, around.credit, around.photo
+    n = len(bodies)
     paras: list[_Para] = []
     if headline:
         paras.append(_Para(headline, headline, "headline"))
-    originals: list[int] = []  # index in ``paras`` of body i
+    originals: list[int] = []
     decorated: list[str] = []
     for i, body in enumerate(bodies):
         prefix = dateline.text if dateline and i == 0 else ""
         suffix = ""
         if credit is not None and credit.glued is not None and i == n - 1:
             suffix = credit.glued
-        elif photo is not None and photo.glued is not None and photo_at == i:
+        elif photo is not None and photo.glued is not None and around.photo_at == i:
             suffix = photo.glued
         decorated.append(prefix + body + suffix)
         originals.append(len(paras))
         paras.append(_Para(prefix + body + suffix, body, "body", (len(prefix), len(prefix) + len(body))))
+    return paras, originals, decorated
 
-    # Repeats: (after body k, paragraph) insertions, drawn per kind.
-    inserts: list[tuple[int, int, _Para, int, InjectionKind]] = []  # (after, order, para, of, kind)
+
+def _repeats(draw: DrawFn, cfg: _Config, bodies: list[str], decorated: list[str]) -> list[_Insert]:
+    """The repeats to insert, drawn per kind: exact copies of runs of paragraphs, near
+    copies, teasers."""
+    n = len(bodies)
+    inserts: list[_Insert] = []
     taken = {_key(b) for b in bodies}
     if _want(draw, cfg.copies) and n:
         copies = 0
@@ -820,28 +867,36 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
             text = draw(_teaser(bodies[i]))
             after = draw(st.integers(0, n - 1))  # before or after the full paragraph
             inserts.append((after, len(inserts), _Para(text, None, "copy", (0, len(text))), i, "truncated_repeat"))
+    return inserts
 
-    # The dirty order: each original, then what was inserted after it.
-    # (paragraph, the original it repeats, what clean() will call it)
-    order: list[tuple[_Para, int | None, InjectionKind | None]] = []
+
+def _dirty_order(
+    paras: list[_Para], originals: list[int], headline: str | None, around: _Around, inserts: list[_Insert]
+) -> list[_Placed]:
+    """The dirty order: each original, then what was inserted after it; the trailing
+    credit's line and the asides last."""
+    credit, photo = around.credit, around.photo
+    order: list[_Placed] = []
     if headline:
         order.append((paras[0], None, None))
-    for i in range(n):
+    for i in range(len(originals)):
         order.append((paras[originals[i]], None, None))
-        if photo is not None and photo.line is not None and photo_at == i:
+        if photo is not None and photo.line is not None and around.photo_at == i:
             order.append((_Para(photo.line, "", "photo"), None, None))
         for after, _, para, of, kind in sorted(inserts, key=lambda t: (t[0], t[1])):
             if after == i:
                 order.append((para, of, kind))
     if credit is not None and credit.line is not None:
         order.append((_Para(credit.line, "", "credit"), None, None))
-    for aside in asides:
+    for aside in around.asides:
         order.append((_Para(aside, "", "aside"), None, None))
-    dirty_paras = [p for p, _, _ in order]
-    index_of = {id(p): k for k, p in enumerate(dirty_paras)}
+    return order
 
-    # Layout: lines, or blocks separated by blank lines (a block of several paragraphs
-    # when each but its last line ends a sentence; a paragraph alone may wrap).
+
+def _layout(draw: DrawFn, cfg: _Config, dirty_paras: list[_Para]) -> tuple[str, list[bool]]:
+    """The line break, and whether each paragraph shares a block with the next: lines, or
+    blocks separated by blank lines (a block of several paragraphs when each but its last
+    line ends a sentence; a paragraph alone may wrap, which changes it in place)."""
     nl = draw(st.sampled_from(cfg.newlines))
     layout = draw(st.sampled_from(cfg.layouts))
     m = len(dirty_paras)
@@ -858,8 +913,15 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
                     _wrap(draw, p)
     else:
         same_block = [True] * m
+    return nl, same_block
 
-    # Noise that tidying takes away, and the separators.
+
+def _print_dirty(
+    draw: DrawFn, cfg: _Config, dirty_paras: list[_Para], nl: str, same_block: list[bool]
+) -> tuple[str, list[str], list[Injection]]:
+    """The dirty document, with the noise that tidying takes away: its text, the separator
+    the clean text has after each paragraph, and the noise injected."""
+    m = len(dirty_paras)
     injected: list[Injection] = []
     noise = cfg.noise and draw(st.booleans())
     lines_dirty: list[str] = []
@@ -895,9 +957,12 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
         if nfd != dirty:
             injected.append(Injection("layout", "NFD"))
             dirty = nfd
+    return dirty, seps_clean, injected
 
-    # The clean text: every kept paragraph followed by its own separator; the last one
-    # by one line break if it had any.
+
+def _print_clean(dirty_paras: list[_Para], seps_clean: list[str], nl: str) -> str:
+    """The clean text: every kept paragraph followed by its own separator; the last one
+    by one line break if it had any."""
     printed = [(p.keep, seps_clean[k]) for k, p in enumerate(dirty_paras) if p.keep]
     if not any(s == nl + nl for _, s in printed[:-1]):
         # No blank line left: a wrapped paragraph is printed on one line (docs/rules.md 1).
@@ -906,10 +971,24 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
     if printed:
         t, s = printed[-1]
         clean += t.replace("\n", nl) + (nl if s else "")
+    return clean
 
-    # What clean() reports.
+
+def _report(
+    order: list[_Placed],
+    paras: list[_Para],
+    originals: list[int],
+    around: _Around,
+    nl: str,
+    injected: list[Injection],
+) -> tuple[Byline | None, list[Byline]]:
+    """What clean() reports: the byline and the credits; what was injected is added to
+    ``injected`` (the noise already there), which ends sorted with the noise last."""
+    dateline, credit, photo = around.dateline, around.credit, around.photo
+    dirty_paras = [p for p, _, _ in order]
+    index_of = {id(p): k for k, p in enumerate(dirty_paras)}
     credits_: list[Byline] = []
-    body0 = index_of[id(paras[originals[0]])] if n else 0
+    body0 = index_of[id(paras[originals[0]])] if originals else 0
     if dateline is not None:
         a = dateline.agency
         by = Byline(a.code, a.name, dateline.raw, "leading", "dateline", dateline.location, dateline.date, body0)
@@ -920,7 +999,11 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
         return next(k for k, p in enumerate(dirty_paras) if p.role == role)
 
     if photo is not None:
-        at = first("photo") if photo_at is None or photo.glued is None else index_of[id(paras[originals[photo_at]])]
+        at = (
+            first("photo")
+            if around.photo_at is None or photo.glued is None
+            else index_of[id(paras[originals[around.photo_at]])]
+        )
         raw = (photo.glued or photo.line or "").strip()
         credits_.append(Byline(photo.agency.code, photo.agency.name, raw, "trailing", "photo", paragraph=at))
         injected.append(Injection("photo", raw, at, agency=photo.agency.code))
@@ -930,7 +1013,7 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
     owner = credit.agency if credit is not None else dateline.agency if dateline is not None else None
     if credit is not None:
         trailing.append((credit.glued or credit.line or "").strip())
-    trailing += asides
+    trailing += around.asides
     if trailing and owner is not None:
         if credit is None:
             at = first("aside")
@@ -947,7 +1030,7 @@ def _article(draw: DrawFn, cfg: _Config) -> Example:
     byline = byline or next((c for c in credits_ if c.kind == "credit"), None)
     byline = byline or (credits_[0] if credits_ else None)
     injected.sort(key=lambda i: i.kind == "layout")  # (stable: layout noise last)
-    return Example(dirty, clean, byline, tuple(credits_), tuple(injected))
+    return byline, credits_
 
 
 def _wrap(draw: DrawFn, p: _Para) -> None:

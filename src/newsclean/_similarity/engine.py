@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import OptionsError
-from .._normalize import key_codes, slices
+from .._text.normalize import key_codes, slices
 from . import hashing, jaccard, lsh, minhash
 
 I64 = npt.NDArray[np.int64]
@@ -66,12 +66,12 @@ class BatchParams:
     def of(cls, *, threshold: float = 0.8, shingle_size: int = 5, num_perm: int = 128, seed: int = 1) -> BatchParams:
         """The parameters of ``near_duplicates`` with these arguments, validated as it
         validates them (``OptionsError``), with its choice of bands."""
-        from .._options import Options, choose_bands
+        from .._options import Options
 
         options = Options(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
         if num_perm & (num_perm - 1):
             raise OptionsError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
-        bands, rows = choose_bands(options.threshold, num_perm)
+        bands, rows = lsh.choose_bands(options.threshold, num_perm, lsh.RECALL["paragraphs"])
         return cls(options.threshold, "char", shingle_size, num_perm, seed, bands, rows)
 
     def to_dict(self) -> dict[str, Any]:

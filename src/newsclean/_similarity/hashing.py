@@ -1,22 +1,302 @@
-"""Shingle hashes of the batch path: the 32-bit hash of every character n-gram of many
-comparison keys at once, and the verification sets (sorted, unique hashes per text).
+"""Every shingle hash and shingle set, both widths.
 
-Everything runs over contiguous arrays of code points (``key_codes``): no Python object per
-shingle. The hash is multilinear over the n-gram's code points, with odd 32-bit multipliers
-(the top halves of ``_shingle``'s), xored with the seed's mix, then ``fmix32``.
+64 bits (``clean()``'s paragraphs and the stream index): the hash of a character n-gram
+``c_0 .. c_{n-1}`` (code points) is ``fmix64(sum(c_j * M_j) mod 2**64)`` with fixed odd
+64-bit multipliers ``M_j`` (``MULTIPLIERS``); a key shorter than ``n`` is one shingle, the
+whole key. Word n-grams combine the words' own 64-bit hashes (the same kind of sum over a
+word's code points, see ``_word_hashes``) the same way. A batch of keys comes back as one
+CSR pair ``(hashes, offsets)``: the shingles of key ``i`` are
+``hashes[offsets[i]:offsets[i + 1]]``, sorted and unique (a set); no Python object is made
+per shingle. ``shingle_hashes``' sets keep the top 40 bits of each hash: two distinct
+shingles of a pair of 1,000-shingle sets collide with probability about 1e-6, far below
+anything a Jaccard threshold can see. The scheme is named ``HASH_NAME``: sketches made
+with another one are not comparable.
+
+32 bits (``near_duplicates`` and the engines; the stream index's sets): ``window_hashes32``
+hashes every character n-gram of many comparison keys at once over contiguous arrays of
+code points (``key_codes``), multilinear with odd 32-bit multipliers (the top halves of
+``MULTIPLIERS``), then made to depend on the seed (``seeded32``); ``shingle_sets32`` makes the
+verification sets of the batch path, ``unit_sets32`` the index's (the top halves of the
+64-bit hashes).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from .._arrays import unique
-from .._normalize import key_codes, slices
-from .._shingle import _MULTIPLIERS, _splitmix64
-from .._sketch import U32, fmix32
+from .._text.normalize import is_space, key_codes, slices
+from .arrays import unique
+
+HASH_NAME = "newsclean-multilinear64-top40-v2"  # (v2: word hashes from code points, _word_hashes)
+_SET_BITS = 40  # bits of a shingle hash kept in sets
+_MAX_KEYS = 1 << (64 - _SET_BITS)
+
+# (numpy.typing only for annotations: at run time the aliases are spelled without it, as
+# importing it lengthens every start-up)
+U32 = np.ndarray[Any, np.dtype[np.uint32]]
+U64 = np.ndarray[Any, np.dtype[np.uint64]]
+I64 = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def splitmix64(n: int) -> int:
+    """The splitmix64 mix of ``n`` (a bijection of 64-bit integers): the source of every
+    fixed multiplier and of the seeds' mixes."""
+    z = (n * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+# Odd multipliers for positions 0..31 of an n-gram (splitmix64 of 1, 2, ...; fixed forever
+# because they define HASH_NAME and the OPH scheme's hashes).
+MULTIPLIERS = np.array([splitmix64(j + 1) | 1 for j in range(32)], dtype=np.uint64)
+
+
+def fmix32(h: U32, out: U32 | None = None) -> U32:
+    """The MurmurHash3 32-bit finaliser, element-wise (into ``out``, which may be ``h``)."""
+    tmp = np.right_shift(h, np.uint32(16))
+    out = np.bitwise_xor(h, tmp, out=out)
+    out *= np.uint32(0x85EBCA6B)
+    np.right_shift(out, np.uint32(13), out=tmp)
+    out ^= tmp
+    out *= np.uint32(0xC2B2AE35)
+    np.right_shift(out, np.uint32(16), out=tmp)
+    out ^= tmp
+    return out
+
+
+def seeded32(h: U32, seed: int, out: U32 | None = None) -> U32:
+    """32-bit hashes made to depend on ``seed``: each xored with the seed's mix (the low
+    half of ``splitmix64(seed)``), then ``fmix32`` (into ``out``, which may be ``h``); the
+    last step of the OPH scheme's shingle hashes, in the batch path and the stream index.
+
+    >>> h = np.array([1, 2], dtype=np.uint32)
+    >>> bool((seeded32(h, 1) != seeded32(h, 2)).all()), h.tolist()
+    (True, [1, 2])
+    """
+    mixed = np.bitwise_xor(h, np.uint32(splitmix64(seed) & 0xFFFFFFFF), out=out)
+    return fmix32(mixed, out=mixed)
+
+
+def fmix64(h: U64) -> U64:
+    """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char") -> tuple[U64, I64]:
+    """The set of hashed shingles of every key, as CSR ``(hashes, offsets)``.
+
+    >>> hashes, offsets = shingle_hashes(["abcdef", "abcdef", "xy", ""], 5)
+    >>> offsets.tolist()
+    [0, 2, 4, 5, 5]
+    >>> bool((hashes[0:2] == hashes[2:4]).all())
+    True
+    """
+    return _ngram_sets(*shingle_units(keys, kind), size)
+
+
+def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
+    """What the shingles of ``kind`` are n-grams of: every key's code points (``"char"``)
+    or word hashes (``"word"``), one key after another, and how many each key has."""
+    return _code_points(keys) if kind == "char" else _word_hashes(keys)
+
+
+def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tuple[U64, I64]:
+    """``shingle_units(keys, "word")`` of comparison keys (as ``_normalize.keys`` makes
+    them: words separated by one space), the same values, found faster for text with many
+    words: each distinct word is hashed once (the vectorised ``_word_hashes``), and
+    ``cache`` (a dict the caller keeps across calls, or None) remembers the hashes of the
+    words seen before.
+
+    >>> units, counts = word_units(["a rose is a rose", ""])
+    >>> bool((units == shingle_units(["a rose is a rose", ""], "word")[0]).all()), counts.tolist()
+    (True, [5, 0])
+    """
+    # One split of the joined keys (one call, not one a key), and each key's words counted
+    # by its spaces: a comparison key has no space at either end, no two in a row, and no
+    # other whitespace.
+    joined = " ".join(filter(None, keys))
+    counts = np.fromiter((k.count(" ") + 1 if k else 0 for k in keys), dtype=np.int64, count=len(keys))
+    words = joined.split(" ") if joined else []
+    known = cache if cache is not None else {}
+    if len(known) > _WORD_CACHE_LIMIT:
+        known.clear()
+    # A word not known yet reads as 0 (a hash that is really 0 is only hashed again).
+    units = np.array(list(map(known.get, words, itertools.repeat(0))), dtype=np.uint64)
+    missing = np.flatnonzero(units == 0)
+    if len(missing):
+        positions = missing.tolist()
+        new = list(dict.fromkeys(words[i] for i in positions))
+        hashes, _ = _word_hashes(new)
+        found = dict(zip(new, hashes.tolist()))
+        known.update(found)
+        units[missing] = [found[words[i]] for i in positions]
+    return units, counts
+
+
+_WORD_CACHE_LIMIT = 1 << 21  # distinct words a cache holds before it starts afresh
+
+
+def paragraph_hashes(units: U64, counts: I64) -> U64:
+    """One 64-bit hash per key from its word hashes (``word_units``): the words' hashes
+    in order, combined as a word's characters are (``_word_hashes``), top bit cleared.
+    Stable across processes and runs (never Python's ``hash()``).
+
+    >>> a = paragraph_hashes(*word_units(["the same words", "the same words", "other words"]))
+    >>> bool(a[0] == a[1]), bool(a[0] == a[2])
+    (True, False)
+    """
+    sums = np.zeros(len(counts), dtype=np.uint64)
+    full = np.flatnonzero(counts)
+    if len(full):
+        starts = np.zeros(len(counts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        position = np.arange(len(units)) - np.repeat(starts, counts)
+        with np.errstate(over="ignore"):
+            terms = units * MULTIPLIERS[position % len(MULTIPLIERS)]
+            sums[full] = np.add.reduceat(terms, starts[full])
+    with np.errstate(over="ignore"):
+        mixed = fmix64(sums + counts.astype(np.uint64) * MULTIPLIERS[30])
+    return mixed & np.uint64(0x7FFFFFFFFFFFFFFF)
+
+
+def paragraph_hash(paragraph_key: str) -> int:
+    """``paragraph_hashes`` of one comparison key.
+
+    >>> paragraph_hash("site news") == paragraph_hash("site news") != paragraph_hash("site")
+    True
+    """
+    return int(paragraph_hashes(*word_units([paragraph_key]))[0])
+
+
+def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
+    joined = "".join(keys).encode("utf-32-le", "surrogatepass")
+    units = np.frombuffer(joined, dtype="<u4").astype(np.uint64)
+    return units, np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+
+
+def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
+    """The 64-bit hash of every word (as ``str.split()`` finds them) of every key, and the
+    number of words of each key. A word's hash is ``fmix64(sum(c_j * M_(j mod 32)) + L * M_31)``
+    over its code points ``c_j`` and its length ``L``: array operations, no Python object
+    per word."""
+    cps = np.frombuffer(" ".join(keys).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    word = ~is_space().take(cps, mode="clip")
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]
+    first = np.flatnonzero(begins)  # where each word starts in the joined text
+    if not len(first):
+        return np.zeros(0, dtype=np.uint64), np.zeros(len(keys), dtype=np.int64)
+    chars = np.flatnonzero(word)
+    word_of = np.cumsum(begins)[chars] - 1
+    start_in_chars = np.searchsorted(chars, first)  # each word's first character among chars
+    position = np.arange(len(chars)) - start_in_chars[word_of]
+    with np.errstate(over="ignore"):
+        terms = cps[chars].astype(np.uint64) * MULTIPLIERS[position % len(MULTIPLIERS)]
+        sums = np.add.reduceat(terms, start_in_chars)
+        lengths = np.diff(np.append(start_in_chars, len(chars))).astype(np.uint64)
+        units = fmix64(sums + lengths * MULTIPLIERS[31])
+    # Words per key: key i starts at character sum(len(k) + 1 for the keys before it).
+    key_starts = np.cumsum([0] + [len(k) + 1 for k in keys[:-1]])
+    per_key = np.bincount(np.searchsorted(key_starts, first, side="right") - 1, minlength=len(keys))
+    return units, per_key.astype(np.int64)
+
+
+def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tuple[U64, I64]:
+    """The hash of every n-gram of ``units`` (as ``shingle_units`` gives them, or the code
+    points of ``_normalize.key_codes``), repeats included, and the key each belongs to:
+    first every full window in text order, then the one shingle (the whole key) of each
+    key shorter than ``size``. ``mix=False`` leaves out the final ``fmix64``: the top bits
+    of the multilinear sum alone tell shingles apart as well (multiply-shift hashing),
+    which is all a comparison of sets needs, but its low bits are poor.
+
+    >>> h, owner = window_hashes(*shingle_units(["abcab", "x"]), 2)
+    >>> owner.tolist(), bool(h[0] == h[3])  # "ab" twice
+    ([0, 0, 0, 0, 1], True)
+    """
+    n_keys = len(lengths)
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    total = int(starts[-1])
+    # Full windows: every position p whose window [p, p + size) stays inside its key.
+    n_windows = max(total - size + 1, 0)
+    owner = np.repeat(np.arange(n_keys, dtype=np.int64), lengths)
+    if n_windows:
+        # Hash every window over contiguous slices (fast), then drop those that straddle
+        # two keys (cheaper than gathering only the valid ones).
+        h = units[:n_windows] * MULTIPLIERS[0]
+        term = np.empty_like(h)
+        with np.errstate(over="ignore"):
+            for j in range(1, size):
+                np.multiply(units[j : j + n_windows], MULTIPLIERS[j], out=term)
+                h += term
+        ok = owner[:n_windows] == owner[size - 1 : size - 1 + n_windows]
+        h = h[ok]
+        window_owner = owner[:n_windows][ok]
+    else:
+        h = np.zeros(0, dtype=np.uint64)
+        window_owner = np.zeros(0, dtype=np.int64)
+    # Keys shorter than a shingle are one shingle: the whole key.
+    short = np.flatnonzero((lengths > 0) & (lengths < size))
+    if len(short):
+        extra = np.zeros(len(short), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(size - 1):
+                inside = lengths[short] > j
+                extra[inside] += units[starts[short[inside]] + j] * MULTIPLIERS[j]
+        h = np.concatenate([h, extra])
+        window_owner = np.concatenate([window_owner, short])
+    return (fmix64(h) if mix else h), window_owner
+
+
+def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
+    n_keys = len(lengths)
+    if n_keys > _MAX_KEYS:  # the key number must fit in 24 bits: split the batch
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        parts = [
+            _ngram_sets(units[starts[a] : starts[min(a + _MAX_KEYS, n_keys)]], lengths[a : a + _MAX_KEYS], size)
+            for a in range(0, n_keys, _MAX_KEYS)
+        ]
+        pieces = [parts[0][1]] + [p[1][1:] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts[1:], 1)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate(pieces)
+    h, window_owner = window_hashes(units, lengths, size)
+    if len(h):
+        # Sets: the key's number in the top 24 bits and the hash's top 40 bits below it, so
+        # that one plain sort of integers orders every set (cheaper than a sort by two keys).
+        packed = (window_owner.astype(np.uint64) << np.uint64(_SET_BITS)) | (h >> np.uint64(64 - _SET_BITS))
+        packed = unique(packed, overwrite=True)
+        window_owner = (packed >> np.uint64(_SET_BITS)).astype(np.int64)
+        h = packed & np.uint64((1 << _SET_BITS) - 1)
+    offsets: I64 = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(window_owner, minlength=n_keys), out=offsets[1:])
+    return h, offsets
+
+
+def unit_sets32(units: U64, lengths: I64, size: int) -> tuple[U32, I64, I64]:
+    """The stream index's shingle sets: each key's set of 32-bit shingle hashes (the top
+    half of ``window_hashes`` of its ``units``, words or code points), sorted and unique,
+    as CSR ``(sets, offsets)``, and the key each value belongs to.
+
+    >>> sets, offsets, owner = unit_sets32(*shingle_units(["a rose is a rose", "x"], "word"), 2)
+    >>> offsets.tolist(), owner.tolist()
+    ([0, 3, 4], [0, 0, 0, 1])
+    """
+    h, owner = window_hashes(units, lengths, size)
+    packed = unique((owner.astype(np.uint64) << np.uint64(32)) | (h >> np.uint64(32)), overwrite=True)
+    owner = (packed >> np.uint64(32)).astype(np.int64)
+    sets = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(lengths)), out=offsets[1:])
+    return sets, offsets, owner
+
 
 # Verification sets are made this many texts (and, but for one long text, characters) at a
 # time: the arrays of a chunk take some 40 bytes a character.
@@ -24,12 +304,10 @@ SET_CHUNK = 2048
 SET_CHUNK_CHARS = 1 << 21
 
 # Odd 32-bit multipliers of the window hash (fixed: they define the OPH scheme's hashes).
-_M32 = (_MULTIPLIERS >> np.uint64(32)).astype(np.uint32) | np.uint32(1)
+_M32 = (MULTIPLIERS >> np.uint64(32)).astype(np.uint32) | np.uint32(1)
 
 
-def window_hashes32(
-    cps: U32, lengths: npt.NDArray[np.int64], size: int, seed: int
-) -> tuple[U32, npt.NDArray[np.int64]]:
+def window_hashes32(cps: U32, lengths: I64, size: int, seed: int) -> tuple[U32, I64]:
     """The 32-bit hash of every character n-gram of every key (repeats included), and the
     key each belongs to; the keys are given as ``key_codes`` gives them. A key shorter
     than ``size`` (but not empty) is one shingle, the whole key, as in ``shingle_hashes``;
@@ -60,8 +338,7 @@ def window_hashes32(
     owner = np.repeat(np.arange(len(lengths), dtype=np.int64), np.maximum(lengths - size + 1, 0))
     if len(short):
         h, owner = np.concatenate([h, whole]), np.concatenate([owner, short])
-    h ^= np.uint32(_splitmix64(seed) & 0xFFFFFFFF)
-    return fmix32(h, out=h), owner
+    return seeded32(h, seed, out=h), owner
 
 
 # Verification hashes shingles to 32 bits with its own seed (independent of the sketch):
@@ -71,11 +348,11 @@ def window_hashes32(
 _VERIFY_SEED = 0x7E51F1
 
 
-def shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, npt.NDArray[np.int64]]:
+def shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, I64]:
     """The set of 32-bit shingle hashes of every text (sorted, unique) as CSR
     ``(hashes, offsets)``, made a chunk at a time to bound the temporaries."""
     parts: list[U32 | None] = []
-    counts: list[npt.NDArray[np.int64]] = []
+    counts: list[I64] = []
     for start, stop in slices(texts, SET_CHUNK, SET_CHUNK_CHARS):
         chunk = texts[start:stop]
         h, owner = window_hashes32(*key_codes(chunk), shingle_size, _VERIFY_SEED)

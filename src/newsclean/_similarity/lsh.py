@@ -1,5 +1,11 @@
-"""LSH: candidate pairs from MinHash signatures by banding, with sorting over arrays, and
-the check that drops pairs which share a band by chance (``chance_ok``).
+"""LSH: band choice (one recall table), candidate pairs from MinHash signatures by banding,
+with sorting over arrays, and the checks that drop pairs which share a band by chance.
+
+The two checks see different bins, so their statistics differ (each is documented where it
+is written): ``chance_ok``, of the batch path, compares the low bytes of all bins after
+densification and checks only texts with enough non-empty bins; ``chance_ok_raw_bins``, of
+the stream index, compares the check bytes of the bins before densification
+(``minhash.check_bytes``: 0 for an empty bin) and counts only the bins either set filled.
 
 Signatures are cut into ``bands`` bands of ``rows`` values; two sets whose signatures
 agree on a whole band become a candidate pair. Each band is hashed to one 64-bit value
@@ -13,6 +19,7 @@ the first ``PER_BUCKET`` and the previous ``PER_BUCKET`` members of its bucket.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +28,36 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-from .._arrays import unique
-from .._shingle import _MULTIPLIERS, fmix64
+from .arrays import unique
+from .hashing import MULTIPLIERS, fmix64
 
 PER_BUCKET = 8
+
+#: The recall table: LSH bands are chosen (``choose_bands``) so that a pair at the least
+#: similarity a path must find becomes a candidate with at least this probability;
+#: verification then decides exactly. ``"paragraphs"``: ``clean()``'s paragraphs and
+#: ``near_duplicates``, at the threshold. ``"index"``: the stream index, at the least
+#: Jaccard similarity its rule accepts (``IndexParams.floor``). ``docs/tuning.md``'s
+#: table (``docs/_generate.py``) gives the bands of both at several thresholds.
+RECALL: dict[str, float] = {"paragraphs": 0.999, "index": 0.995}
 Pairs = np.ndarray[Any, np.dtype[np.int64]]  # (npt.NDArray, without importing numpy.typing)
+U8 = np.ndarray[Any, np.dtype[np.uint8]]
+
+
+@functools.lru_cache(maxsize=64)
+def choose_bands(threshold: float, num_perm: int, recall: float) -> tuple[int, int]:
+    """The ``(b, r)`` with the largest ``r`` such that ``1 - (1 - t**r)**b >= recall``
+    where ``b = num_perm // r``.
+
+    >>> choose_bands(0.8, 128, RECALL["paragraphs"]), choose_bands(0.4, 256, RECALL["index"])
+    ((25, 5), (85, 3))
+    """
+    best = (num_perm, 1)
+    for r in range(1, num_perm + 1):
+        b = num_perm // r
+        if 1 - (1 - threshold**r) ** b >= recall:
+            best = (b, r)
+    return best
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
@@ -35,11 +67,11 @@ def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.
     keys = np.zeros((n, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(rows):
-            if r and not r % len(_MULTIPLIERS):  # past 32 rows: mix, then reuse the multipliers
+            if r and not r % len(MULTIPLIERS):  # past 32 rows: mix, then reuse the multipliers
                 keys = fmix64(keys)
-            keys += cut[:, :, r] * _MULTIPLIERS[r % len(_MULTIPLIERS)]
+            keys += cut[:, :, r] * MULTIPLIERS[r % len(MULTIPLIERS)]
         # The band number is mixed in so that equal values in two bands differ.
-        keys += np.arange(bands, dtype=np.uint64) * _MULTIPLIERS[31]
+        keys += np.arange(bands, dtype=np.uint64) * MULTIPLIERS[31]
     return fmix64(keys)
 
 
@@ -271,3 +303,61 @@ def chance_ok(
     enough = (filled_a >= CHECK_FILLED * num_perm) & (filled_b >= CHECK_FILLED * num_perm)
     ok: npt.NDArray[np.bool_] = (agree >= cut) | ~enough
     return ok
+
+
+def chance_ok_raw_bins(a: U8, b: U8, floor: float) -> npt.NDArray[np.bool_]:
+    """The stream index's check: which pairs of rows of check bytes (``minhash.check_bytes``
+    of the bins before densification) could belong to sets of Jaccard similarity
+    ``floor`` or more. Of the bins that a shingle of either set fell in (densified bins
+    copy others, and would count one sample twice), a bin holds the same least hash in
+    both with probability about the similarity (the one-permutation estimate); two
+    different hashes share their check byte with probability 1/128. A
+    pair is dropped when its bins agree more than 4 standard deviations (of a binomial
+    count, inflated 1.2 times) below what a pair at ``floor`` would show: about 3 pairs in
+    100,000 at exactly the floor, fewer than one in 10 million at 0.05 above it. Short
+    documents have too few bins for the count to say anything, and always pass.
+
+    >>> same = np.full((1, 256), 7, dtype=np.uint8)
+    >>> chance_ok_raw_bins(same, same, 0.4).tolist(), chance_ok_raw_bins(same, same + 2, 0.4).tolist()
+    ([True], [False])
+    """
+    m, k = _bin_counts(a, b)
+    f = floor + (1 - floor) / 128
+    keep: npt.NDArray[np.bool_] = k >= m * f - 4.0 * 1.2 * np.sqrt(m * f * (1 - f))
+    return keep
+
+
+_LOW = np.uint64(0x0101010101010101)  # the lowest bit of each byte of a word
+_HIGH = np.uint64(0x8080808080808080)  # the highest bit of each byte
+_SEVEN = np.uint64(0x7F7F7F7F7F7F7F7F)
+
+
+def _bin_counts(a: U8, b: U8) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per row: the bins where either side has a shingle (a non-zero check byte), and
+    those where both hold the same non-zero byte. Eight bins at a time, as the bytes of
+    64-bit words, where the width allows: a byte of ``a ^ b`` is zero where the bins agree,
+    and a non-zero check byte has its lowest bit set."""
+    if a.shape[1] % 8 or not (a.flags.c_contiguous and b.flags.c_contiguous):
+        either = np.count_nonzero((a != 0) | (b != 0), axis=1)
+        return either, np.count_nonzero((a == b) & (a != 0), axis=1)
+    wa, wb = a.view(np.uint64), b.view(np.uint64)
+    either = _byte_sums(np.bitwise_count((wa | wb) & _LOW))
+    x = wa ^ wb
+    x |= (x & _SEVEN) + _SEVEN  # the highest bit of each byte: set where the byte is not 0
+    np.invert(x, out=x)
+    x &= wa << np.uint64(7)  # (a's lowest bit, moved to the highest)
+    x &= _HIGH
+    return either, _byte_sums(np.bitwise_count(x))
+
+
+def _byte_sums(counts: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Row sums of per-word bit counts of at most 8 each (so eight of them sum below 256):
+    eight at a time where the row allows, by one multiplication that adds the bytes of a
+    word into its top byte."""
+    sums: npt.NDArray[np.int64]
+    if counts.shape[1] % 8:
+        sums = counts.sum(axis=1, dtype=np.int64)
+    else:
+        words = np.ascontiguousarray(counts).view(np.uint64)
+        sums = ((words * np.uint64(0x0101010101010101)) >> np.uint64(56)).sum(axis=1, dtype=np.int64)
+    return sums

@@ -1,28 +1,126 @@
-"""MinHash schemes.
+"""MinHash, two schemes side by side, each named for its contract.
 
-``oph``: the one-permutation MinHash of the batch path and the stream index (scheme
-``OPH_SCHEME``): each shingle hash picks one of ``num_perm`` bins by its top bits and
-competes for the bin's minimum with all its bits; empty bins are filled by optimal
-densification (Shrivastava, ICML 2017): bin ``j`` copies the first non-empty bin of a fixed
-pseudo-random probe sequence of ``j``. One hash per shingle instead of ``num_perm``.
+``affine32`` (``AFFINE32_SCHEME``; ``affine32_signatures``, ``SketchParams``): the sketch of
+``clean()``'s paragraphs and ``minhash_of``, exact to datasketch's ``affine32`` (datasketch
+>= 2.0, its default), so that a signature can be exported to datasketch. Each shingle's
+32-bit hash ``h`` (the low 32 bits of its 64-bit shingle hash) is mixed once with the
+MurmurHash3 32-bit finaliser, then permutation ``k`` maps it to ``a_k * h + b_k mod 2**32``
+with ``a_k`` odd; the signature keeps the minimum per permutation. ``a`` and ``b`` are
+drawn exactly as datasketch draws them from ``numpy.random.RandomState(seed)``, so a
+signature here equals, bit for bit, ``datasketch.MinHash(num_perm, seed, scheme="affine32")``
+updated with the same 32-bit values (``tests/test_sketch.py`` checks it). ``num_perm``
+hashes per shingle.
 
-(The datasketch-exact ``affine32`` k-permutation scheme, whose signatures can be exported
-to datasketch, is ``_sketch.signatures``.)
+``oph`` (``OPH_SCHEME``; ``oph``, ``oph_bins``, ``densify``): the one-permutation MinHash
+of the batch path and the stream index, one hash per shingle: each shingle hash picks one
+of ``num_perm`` bins by its top bits and competes for the bin's minimum with all its bits;
+empty bins are filled by optimal densification (Shrivastava, ICML 2017): bin ``j`` copies
+the first non-empty bin of a fixed pseudo-random probe sequence of ``j``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import numpy.typing as npt
 
-from .._shingle import _MULTIPLIERS, fmix64
-from .._sketch import U32
+from .._errors import SketchMismatchError
+from .hashing import HASH_NAME, I64, MULTIPLIERS, U32, U64, fmix32, fmix64
 
+if TYPE_CHECKING:
+    import datasketch
+
+AFFINE32_SCHEME = "affine32"
 OPH_SCHEME = "oph-optimal-densification-v1"
+NORMALIZATION = "newsclean-key-v1"
 EMPTY = np.uint32(0xFFFFFFFF)
+# Shingles permuted per chunk: bounds the (chunk x num_perm) matrix to about 32 MB.
+_CHUNK = 1 << 16
 
 
-def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> U32:
+@dataclasses.dataclass(frozen=True)
+class SketchParams:
+    """Every parameter that makes two signatures comparable. Signatures made under
+    different ``SketchParams`` must never be compared; ``check`` refuses to."""
+
+    num_perm: int = 128
+    seed: int = 1
+    shingle_kind: str = "char"
+    shingle_size: int = 5
+    hash: str = HASH_NAME
+    scheme: str = AFFINE32_SCHEME
+    normalization: str = NORMALIZATION
+
+    def check(self, other: SketchParams) -> None:
+        """Raise ``SketchMismatchError`` naming every field that differs."""
+        diffs = [
+            f"{f.name}: {getattr(self, f.name)!r} != {getattr(other, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(other, f.name)
+        ]
+        if diffs:
+            raise SketchMismatchError("sketch parameters differ (" + "; ".join(diffs) + ")")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@functools.lru_cache(maxsize=16)
+def affine32_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    """``(a, b)`` of the ``affine32`` permutations, drawn as datasketch draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = False
+    b.flags.writeable = False
+    return a, b
+
+
+def affine32_signatures(hashes: U64, offsets: I64, params: SketchParams) -> U32:
+    """One MinHash signature per set of the CSR batch, shape ``(n_sets, num_perm)``.
+
+    An empty set gets the all-``2**32 - 1`` signature (datasketch's empty value); callers
+    must not compare empty sets, whose signatures are all equal.
+    """
+    a, b = affine32_permutations(params.num_perm, params.seed)
+    n_sets = len(offsets) - 1
+    out = np.full((n_sets, params.num_perm), EMPTY, dtype=np.uint32)
+    mixed = fmix32(hashes.astype(np.uint32))
+    lengths = np.diff(offsets)
+    nonempty = np.flatnonzero(lengths)
+    start = 0
+    while start < len(nonempty):
+        # Whole sets per chunk, at least one, at most about _CHUNK shingles.
+        base = offsets[nonempty[start]]
+        stop = int(np.searchsorted(offsets[nonempty + 1], base + _CHUNK, side="right"))
+        stop = max(stop, start + 1)
+        sets = nonempty[start:stop]
+        lo, hi = int(offsets[sets[0]]), int(offsets[sets[-1] + 1])
+        # Permutations along rows, shingles along columns: reducing contiguous runs of a
+        # row is twice as fast as reducing down columns.
+        permuted = a[:, None] * mixed[None, lo:hi] + b[:, None]
+        out[sets] = np.minimum.reduceat(permuted, offsets[sets] - lo, axis=1).T
+        start = stop
+    return out
+
+
+def to_datasketch(signature: U32, params: SketchParams) -> datasketch.MinHash:
+    """The signature as a ``datasketch.MinHash`` (imports datasketch, which is slow)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=params.num_perm, seed=params.seed, hashvalues=signature, scheme=params.scheme)
+
+
+def from_datasketch(minhash: datasketch.MinHash, params: SketchParams) -> U32:
+    """The hash values of a ``datasketch.MinHash`` made with ``params``' seed, size and scheme."""
+    theirs = dataclasses.replace(params, num_perm=len(minhash.hashvalues), seed=minhash.seed, scheme=minhash.scheme)
+    params.check(theirs)
+    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+def oph_signatures(h: U32, owner: I64, n_sets: int, num_perm: int) -> U32:
     """One-permutation MinHash with optimal densification, shape ``(n_sets, num_perm)``:
     the top bits of a shingle's hash pick its bin, the hash competes for the bin's minimum.
 
@@ -32,12 +130,12 @@ def oph_signatures(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: 
     return oph(h, owner, n_sets, num_perm)[0]
 
 
-def oph(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> tuple[U32, npt.NDArray[np.int64]]:
+def oph(h: U32, owner: I64, n_sets: int, num_perm: int) -> tuple[U32, I64]:
     """``oph_signatures``, and how many bins of each set were not empty."""
     return densify(oph_bins(h, owner, n_sets, num_perm))
 
 
-def oph_bins(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -> U32:
+def oph_bins(h: U32, owner: I64, n_sets: int, num_perm: int) -> U32:
     """One-permutation MinHash before densification, shape ``(n_sets, num_perm)``: the
     least hash that fell in each bin, ``2**32 - 1`` where none did."""
     bits = num_perm.bit_length() - 1
@@ -49,15 +147,15 @@ def oph_bins(h: U32, owner: npt.NDArray[np.int64], n_sets: int, num_perm: int) -
     return flat.reshape(n_sets, num_perm)
 
 
-def densify(sig: U32) -> tuple[U32, npt.NDArray[np.int64]]:
+def densify(sig: U32) -> tuple[U32, I64]:
     """``oph_bins`` with each empty bin filled by optimal densification, and how many
     bins of each set were not empty."""
     num_perm = sig.shape[1]
     # A bin is empty if no shingle fell in it (or, once in 2**32 shingles, the only one that
     # did hashed to the empty value itself: densified as if empty, which is as good).
-    filled: npt.NDArray[np.bool_] = sig != EMPTY
+    filled: np.ndarray[Any, np.dtype[np.bool_]] = sig != EMPTY
     counts = np.count_nonzero(filled, axis=1).astype(np.int64)
-    nonempty: npt.NDArray[np.bool_] = counts > 0
+    nonempty: np.ndarray[Any, np.dtype[np.bool_]] = counts > 0
     rows_, cols = np.nonzero(~filled & nonempty[:, None])
     if len(rows_):
         out = sig.copy()
@@ -65,15 +163,26 @@ def densify(sig: U32) -> tuple[U32, npt.NDArray[np.int64]]:
         while len(rows_):
             attempt += 1
             probe = _probe(cols, attempt, num_perm)
-            hit: npt.NDArray[np.bool_] = filled[rows_, probe]
+            hit: np.ndarray[Any, np.dtype[np.bool_]] = filled[rows_, probe]
             out[rows_[hit], cols[hit]] = sig[rows_[hit], probe[hit]]
             rows_, cols = rows_[~hit], cols[~hit]
         sig = out
     return sig, counts
 
 
-def _probe(bins: npt.NDArray[np.int64], attempt: int, num_perm: int) -> npt.NDArray[np.int64]:
+def check_bytes(bins: U32) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """The check byte of every bin of ``oph_bins`` (before densification): 0 for an empty
+    bin, else the low byte of its least hash with the lowest bit set (so never 0); what
+    ``lsh.chance_ok_raw_bins`` compares.
+
+    >>> check_bytes(np.array([[0x1234, 0xFFFFFFFF, 0x10]], dtype=np.uint32)).tolist()
+    [[53, 0, 17]]
+    """
+    return np.where(bins != EMPTY, (bins & np.uint32(0xFF)) | np.uint32(1), 0).astype(np.uint8)
+
+
+def _probe(bins: I64, attempt: int, num_perm: int) -> I64:
     """The ``attempt``-th bin of each bin's fixed pseudo-random probe sequence."""
     with np.errstate(over="ignore"):
-        x = bins.astype(np.uint64) * _MULTIPLIERS[1] + np.uint64(attempt) * _MULTIPLIERS[2]
+        x = bins.astype(np.uint64) * MULTIPLIERS[1] + np.uint64(attempt) * MULTIPLIERS[2]
     return (fmix64(x) % np.uint64(num_perm)).astype(np.int64)

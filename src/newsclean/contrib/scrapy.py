@@ -26,6 +26,10 @@ near-duplicates one seen before is dropped (``DropItem``) or marked. The setting
     and saved, atomically, when it closes.
 ``NEWSCLEAN_REDIS_URL`` (default ``None``), ``NEWSCLEAN_REDIS_NAMESPACE`` (default ``"newsclean"``)
     Or a ``RedisIndex`` at this URL, under this key prefix (needs ``newsclean[redis]``).
+    Its round trips run in the reactor's thread pool, so a slow Redis does not stall the
+    crawl: ``process_item`` returns a coroutine that Scrapy awaits. Each item still goes through its steps
+    in order (cleaned, then looked up and added, then passed, marked or dropped); items
+    in flight at once reach Redis in any order, as the crawlers of a fleet do.
 ``NEWSCLEAN_INDEX_PARAMS`` (default ``{}``)
     Keyword arguments of ``newsclean.IndexParams`` (``threshold``, ...).
 ``NEWSCLEAN_ID_FIELD`` (default ``"url"``)
@@ -62,6 +66,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -70,7 +75,7 @@ from .._errors import OptionsError
 from .._options import Options
 from .._redact import redact
 from .._result import CleanResult
-from ..index import AddResult, DedupIndex, IndexParams
+from ..index import AddResult, Index, IndexParams, open_index
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -112,11 +117,11 @@ class NewscleanPipeline:
         stats: StatsCollector | None = None,
     ) -> None:
         if duplicates not in _DUPLICATES:
-            raise ValueError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
+            raise OptionsError(f"NEWSCLEAN_DUPLICATES must be 'drop' or 'mark', got {duplicates!r}")
         if index_path is not None and redis_url is not None:
-            raise ValueError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
+            raise OptionsError("set NEWSCLEAN_INDEX (a file) or NEWSCLEAN_REDIS_URL, not both")
         if not field:
-            raise ValueError("NEWSCLEAN_FIELD must name a field")
+            raise OptionsError("NEWSCLEAN_FIELD must name a field")
         self.field = field
         self.cleaner = Cleaner(options)
         self.byline_field = byline_field or None
@@ -131,7 +136,7 @@ class NewscleanPipeline:
         self.boilerplate = boilerplate
         self.drop_log_level: str = _log_level(drop_log_level)
         self.stats = stats
-        self.index: Any = None  # a DedupIndex or a RedisIndex while the spider is open
+        self.index: Index | None = None  # a DedupIndex or a RedisIndex while the spider is open
         self._warned: set[tuple[type, str]] = set()
 
     @classmethod
@@ -163,19 +168,17 @@ class NewscleanPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Open the index: load the file if it exists, or connect to Redis."""
+        if self.redis_url is None and self.index_path is None:
+            return
+        if self.index_path is not None and not self.index_path.exists():
+            # Fail now, not when the crawl is over, if the file cannot be written there.
+            self.index_path.parent.mkdir(parents=True, exist_ok=True)
+        self.index = open_index(
+            self.index_path, redis_url=self.redis_url, params=self.index_params, namespace=self.redis_namespace
+        )
         if self.redis_url is not None:
-            from ..index._redis import RedisIndex
-
-            params = self.index_params or IndexParams()
-            self.index = RedisIndex(self.redis_url, params, namespace=self.redis_namespace)
             logger.info("newsclean: index %r on Redis at %s", self.redis_namespace, redact(self.redis_url))
-        elif self.index_path is not None:
-            if self.index_path.exists():
-                self.index = DedupIndex.load(self.index_path, self.index_params)
-            else:
-                # Fail now, not when the crawl is over, if the file cannot be written there.
-                self.index_path.parent.mkdir(parents=True, exist_ok=True)
-                self.index = DedupIndex(self.index_params)
+        else:
             logger.info("newsclean: index %s holds %d stories", self.index_path, len(self.index))
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -183,16 +186,20 @@ class NewscleanPipeline:
         index, self.index = self.index, None
         if index is None:
             return
+        index.close()
         if self.index_path is not None:
-            index.save(self.index_path)
             logger.info("newsclean: saved %d stories to %s", len(index), self.index_path)
-        else:
-            index.close()
 
     # -- items ---------------------------------------------------------------------------
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story."""
+        """Clean the field; with an index, drop (``DropItem``) or mark a duplicate story.
+
+        With a Redis index, in a crawl (the reactor running), returns a coroutine (which
+        Scrapy awaits) that gives the item, or raises ``DropItem``, once Redis has answered:
+        the round trip runs in the reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``),
+        never in the reactor's thread. Called outside a running reactor, it asks Redis at
+        once and returns the item."""
         from itemadapter import ItemAdapter
 
         adapter = ItemAdapter(item)
@@ -212,12 +219,30 @@ class NewscleanPipeline:
         if self.report_field is not None and self._can_set(adapter, self.report_field, "REPORT"):
             adapter[self.report_field] = result.to_dict()
 
-        if self.index is None:
+        index = self.index
+        if index is None:
             self._inc("newsclean/kept")
             return item
         if self.duplicates == "mark":
             self._can_set(adapter, self.duplicate_field, "DUPLICATE")  # before the index learns it
-        added: AddResult = self.index.add(text, id=self._id(adapter, text))
+        doc_id = self._id(adapter, text)
+        if self.redis_url is not None and _reactor_running():
+            # A round trip to Redis waits on the network: it runs in the reactor's thread
+            # pool, so the crawl goes on meanwhile, and the item's decision is made when it
+            # returns, in the reactor's thread (in the same order of steps as below).
+            return self._ask_redis(index, text, doc_id, item, adapter)
+        return self._decided(index.add(text, id=doc_id), item, adapter)
+
+    async def _ask_redis(self, index: Index, text: str, doc_id: str, item: Any, adapter: Any) -> Any:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        # (maybe_deferred_to_future: awaitable under Twisted's reactors and asyncio's alike)
+        added = await maybe_deferred_to_future(deferToThread(index.add, text, id=doc_id))
+        return self._decided(added, item, adapter)
+
+    def _decided(self, added: AddResult, item: Any, adapter: Any) -> Any:
+        """Mark the item, or pass it on, or drop it, by what the index said of it."""
         if self.duplicates == "mark":
             adapter[self.duplicate_field] = added.duplicate_of
         if added.new:
@@ -273,6 +298,12 @@ class NewscleanPipeline:
             self.stats.inc_value(key, count)
 
 
+def _reactor_running() -> bool:
+    """Whether a Twisted reactor is running (it is imported, never installed, here)."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    return bool(getattr(reactor, "running", False))
+
+
 def _log_level(level: str | int) -> str:
     """The name of a logging level given by name (``"info"``) or number (``20``), checked.
 
@@ -286,7 +317,9 @@ def _log_level(level: str | int) -> str:
     else:
         name = str(level).strip().upper()
     if not isinstance(name, str) or not isinstance(logging.getLevelName(name), int):
-        raise ValueError(f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}")
+        raise OptionsError(
+            f"NEWSCLEAN_DROP_LOG_LEVEL must be a logging level (DEBUG, INFO, WARNING, ...), got {level!r}"
+        )
     return name
 
 

@@ -1,13 +1,17 @@
 """Cross-document near-duplicates: an index in memory (saved to a file) or shared on Redis.
 
+``Index`` is the contract both keep; ``open_index`` opens either.
+
 >>> from newsclean.index import DedupIndex
 >>> index = DedupIndex(threshold=0.8)
 """
 
+from ._base import AddResult, Index, Match
 from ._fingerprint import Fingerprint, IndexParams
-from ._memory import AddResult, DedupIndex
+from ._memory import DedupIndex
+from ._open import open_index
 
-__all__ = ["AddResult", "DedupIndex", "Fingerprint", "IndexParams", "RedisIndex"]
+__all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
 
 
 def __getattr__(name: str) -> object:

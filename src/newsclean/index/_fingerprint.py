@@ -30,29 +30,23 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from .._arrays import intersection_size, unique
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
-from .._normalize import keys
-from .._options import SHINGLE_KINDS, _check_choice, _check_int, choose_bands
-from .._shingle import (
+from .._options import SHINGLE_KINDS, check_choice, check_int
+from .._similarity.hashing import (
     HASH_NAME,
-    _splitmix64,
     paragraph_hashes,
+    seeded32,
     shingle_units,
-    window_hashes,
+    unit_sets32,
     word_units,
 )
-from .._similarity.lsh import band_keys
-from .._similarity.minhash import densify, oph_bins
-from .._sketch import NORMALIZATION, fmix32
+from .._similarity.lsh import RECALL, band_keys, choose_bands
+from .._similarity.minhash import NORMALIZATION, OPH_SCHEME, check_bytes, densify, oph_bins
+from .._text.normalize import keys
 
 FORMAT = "newsclean-index"
 FORMAT_VERSION = 2
-SCHEME = "oph-optimal-densification-v1"
-#: LSH bands are chosen so that a pair at the rule's least acceptable Jaccard similarity
-#: becomes a candidate with at least this probability.
-INDEX_RECALL = 0.995
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -99,13 +93,13 @@ class IndexParams:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
                 raise OptionsError(f"{name} must be a number above 0 and at most 1, got {value!r}")
             object.__setattr__(self, name, float(value))
-        _check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
-        _check_int("shingle_size", self.shingle_size, 1, 32)
-        _check_int("num_perm", self.num_perm, 16, 1024)
+        check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
+        check_int("shingle_size", self.shingle_size, 1, 32)
+        check_int("num_perm", self.num_perm, 16, 1024)
         if self.num_perm & (self.num_perm - 1):
             raise OptionsError(f"num_perm must be a power of two, got {self.num_perm}")
-        _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
+        check_int("seed", self.seed, 0, 2**32 - 1)
+        check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
 
     @property
     def floor(self) -> float:
@@ -116,9 +110,9 @@ class IndexParams:
 
     @property
     def bands(self) -> tuple[int, int]:
-        """``(bands, rows)`` proposing a pair at ``floor`` with probability >= 0.995
+        """``(bands, rows)`` proposing a pair at ``floor`` with probability >= ``RECALL["index"]`` (0.995)
         (85 x 3 by default; a pair at 0.45 then with probability 0.9999)."""
-        return choose_bands(round(self.floor, 6), self.num_perm, INDEX_RECALL)
+        return choose_bands(round(self.floor, 6), self.num_perm, RECALL["index"])
 
     def matches(self, inter: int, size_a: int, size_b: int) -> bool:
         """Whether two shingle sets of these sizes, sharing ``inter`` shingles, are one
@@ -147,7 +141,7 @@ class IndexParams:
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "hash": HASH_NAME,
-            "scheme": SCHEME,
+            "scheme": OPH_SCHEME,
             "normalization": NORMALIZATION,
             "body": "newsclean-story-body-v1",
             **dataclasses.asdict(self),
@@ -196,7 +190,8 @@ class Fingerprint:
         params: the parameters it was made with.
         digest: a hash of the story body's key (equal digests: the same story body).
         check: per MinHash bin, 0 if no shingle fell in it, else its least hash's low
-            byte with the lowest bit set (``chance_check``).
+            byte with the lowest bit set (``_similarity.minhash.check_bytes``, for
+            ``_similarity.lsh.chance_ok_raw_bins``).
     """
 
     shingles: npt.NDArray[np.uint32]
@@ -261,28 +256,6 @@ class Batch(Sequence[Fingerprint]):
         )
 
 
-def chance_check(a: U8, b: U8, floor: float) -> npt.NDArray[np.bool_]:
-    """Which pairs of rows of check bytes (``Fingerprint.check``) could belong to sets of
-    Jaccard similarity ``floor`` or more. Of the bins that a shingle of either set fell in
-    (densified bins copy others, and would count one sample twice), a bin holds the same
-    least hash in both with probability about the similarity (the one-permutation
-    estimate); two different hashes share their check byte with probability 1/128. A
-    pair is dropped when its bins agree more than 4 standard deviations (of a binomial
-    count, inflated 1.2 times) below what a pair at ``floor`` would show: about 3 pairs in
-    100,000 at exactly the floor, fewer than one in 10 million at 0.05 above it. Short
-    documents have too few bins for the count to say anything, and always pass.
-
-    >>> same = np.full((1, 256), 7, dtype=np.uint8)
-    >>> chance_check(same, same, 0.4).tolist(), chance_check(same, same + 2, 0.4).tolist()
-    ([True], [False])
-    """
-    m = np.count_nonzero((a != 0) | (b != 0), axis=1)
-    k = np.count_nonzero((a == b) & (a != 0), axis=1)
-    f = floor + (1 - floor) / 128
-    keep: npt.NDArray[np.bool_] = k >= m * f - 4.0 * 1.2 * np.sqrt(m * f * (1 - f))
-    return keep
-
-
 def body_digest(body_key: str) -> str:
     """A stable name for a story body: 32 hex digits of BLAKE2b over its key."""
     return hashlib.blake2b(body_key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -309,9 +282,9 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams, cache: dict[str
         # A document's words are its paragraphs' words, one after another.
         total = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=total[1:])
-        sets, offsets, owner = _shingle_sets(units, np.diff(total[bounds]), params)
+        sets, offsets, owner = unit_sets32(units, np.diff(total[bounds]), params.shingle_size)
     else:
-        sets, offsets, owner = _shingle_sets(*shingle_units(doc_keys, "char"), params)
+        sets, offsets, owner = unit_sets32(*shingle_units(doc_keys, "char"), params.shingle_size)
     bands, checks = minhash_of_sets(sets, owner, len(bodies), params)
     return Batch(sets, offsets, bands, paragraphs, [body_digest(k) for k in doc_keys], checks, params)
 
@@ -320,23 +293,8 @@ def minhash_of_sets(sets: U32, owner: I64, n: int, params: IndexParams) -> tuple
     """The LSH band keys and check bytes of ``n`` shingle sets (``sets``, each value's set
     in ``owner``): a one-permutation MinHash of ``params.num_perm`` bins, densified for
     the bands; the check bytes come from the bins before densification."""
-    seed = np.uint32(_splitmix64(params.seed) & 0xFFFFFFFF)
-    raw = oph_bins(fmix32(sets ^ seed), owner, n, params.num_perm)
-    checks = np.where(raw != np.uint32(0xFFFFFFFF), (raw & np.uint32(0xFF)) | np.uint32(1), 0).astype(np.uint8)
-    return band_keys(densify(raw)[0], *params.bands), checks
-
-
-def _shingle_sets(units: U64, lengths: I64, params: IndexParams) -> tuple[U32, I64, I64]:
-    """Each key's set of 32-bit shingle hashes (the top half of the 64-bit n-gram hash
-    of its ``units``), sorted and unique, as CSR ``(sets, offsets)``, and the key each
-    value belongs to."""
-    h, owner = window_hashes(units, lengths, params.shingle_size)
-    packed = unique((owner.astype(np.uint64) << np.uint64(32)) | (h >> np.uint64(32)), overwrite=True)
-    owner = (packed >> np.uint64(32)).astype(np.int64)
-    sets = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=len(lengths)), out=offsets[1:])
-    return sets, offsets, owner
+    raw = oph_bins(seeded32(sets, params.seed), owner, n, params.num_perm)
+    return band_keys(densify(raw)[0], *params.bands), check_bytes(raw)
 
 
 def fingerprints(bodies: Sequence[Sequence[str]], params: IndexParams) -> list[Fingerprint]:
@@ -420,20 +378,6 @@ def as_fingerprint(document: str | Fingerprint, cleaner: Cleaner, params: IndexP
     return fingerprint_texts([document], cleaner, params)[0]
 
 
-def overlap(a: U32, b: U32) -> int:
-    """``|a ∩ b|`` of two sorted arrays of unique hashes."""
-    return intersection_size(a, b) if len(a) and len(b) else 0
-
-
-def jaccard32(a: U32, b: U32) -> float:
-    """Exact Jaccard similarity of two sorted unique arrays (0.0 when either is empty:
-    empty documents never match)."""
-    if not len(a) or not len(b):
-        return 0.0
-    inter = intersection_size(a, b)
-    return inter / (len(a) + len(b) - inter)
-
-
 def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
     """The document's MinHash as a ``datasketch.LeanMinHash`` (datasketch's ``affine32``
     scheme with the index's seed and permutations, over its 32-bit shingle hashes), for
@@ -441,10 +385,10 @@ def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
     Imports datasketch, which is slow."""
     from datasketch import LeanMinHash
 
-    from .._sketch import SketchParams, signatures, to_datasketch
+    from .._similarity.minhash import SketchParams, affine32_signatures, to_datasketch
 
     fp = fingerprint_texts([text], cleaner, params)[0]
     sketch_params = SketchParams(params.num_perm, params.seed, params.shingle_kind, params.shingle_size)
     values = fp.shingles.astype(np.uint64)
-    sigs = signatures(values, np.array([0, len(values)], dtype=np.int64), sketch_params)
+    sigs = affine32_signatures(values, np.array([0, len(values)], dtype=np.int64), sketch_params)
     return LeanMinHash(to_datasketch(sigs[0], sketch_params))

@@ -4,7 +4,8 @@ An index file may be truncated, bit-flipped, a zip of something else, or crafted
 size it declares (a zip member's, an ``.npy`` header's shape and dtype, a JSON member's
 count) is checked against the bytes actually there before anything of that size is
 allocated, so that reading a file costs memory bounded by the file's own size, and any
-damage is an ``IndexFileError`` naming the path.
+damage is an ``IndexFileError`` naming the path; so is a path that cannot be read (a
+directory, no permission). Only a missing file is the ``FileNotFoundError`` it is.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ ARRAYS: dict[str, tuple[np.dtype[Any], int]] = {
     "paragraphs": (np.dtype("<i8"), 1),
     "paragraph_offsets": (np.dtype("<i8"), 1),
 }
+# Members a file may lack (it was saved before they were written): name -> (dtype, ndim).
+OPTIONAL: dict[str, tuple[np.dtype[Any], int]] = {
+    "first_seen": (np.dtype("<f8"), 1),
+}
 HEADER_MAX = 1 << 16  # header.json is a few hundred bytes
 
 
@@ -49,8 +54,10 @@ def read_index_file(
         raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, UnicodeDecodeError, NotImplementedError) as err:
         raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
-    except (IsADirectoryError, PermissionError, FileNotFoundError):
+    except FileNotFoundError:  # (no index there: a caller may make one; nothing was refused)
         raise
+    except IsADirectoryError:
+        raise IndexFileError(f"{source}: is a directory, not an index file") from None
     except OSError as err:
         raise IndexFileError(f"{source}: cannot be read ({err.strerror or err})") from None
 
@@ -94,6 +101,7 @@ def _read(
             if members[name].file_size < 3 * documents - 1 + 2:
                 raise _Refused(f"{name} is too small for {documents} documents")
         arrays = {name: _npy(z, members[name + ".npy"], name) for name in ARRAYS}
+        arrays |= {name: _npy(z, members[name + ".npy"], name) for name in OPTIONAL if name + ".npy" in members}
         _check_arrays(arrays, documents, params.bands[0])
         ids = _strings(z, "ids.json", documents)
         digests = _strings(z, "digests.json", documents)
@@ -128,7 +136,7 @@ def _strings(z: zipfile.ZipFile, name: str, count: int) -> list[str]:
 def _npy(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
     """An ``.npy`` member, its header checked against the member's size before the data
     is read: an array of the declared shape must fill the member exactly."""
-    want, ndim = ARRAYS[name]
+    want, ndim = ARRAYS[name] if name in ARRAYS else OPTIONAL[name]
     with z.open(info) as m:
         try:
             version = np.lib.format.read_magic(m)
@@ -154,6 +162,10 @@ def _npy(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
 def _check_arrays(arrays: dict[str, np.ndarray], documents: int, bands: int) -> None:
     """Offsets that cut their arrays into ``documents`` parts, band rows of the right
     width, and each shingle set sorted without repeats (the merges rely on it)."""
+    if "first_seen" in arrays:
+        seen = arrays["first_seen"]
+        if seen.shape != (documents,) or not np.all(np.isfinite(seen)):
+            raise _Refused(f"first_seen.npy is not {documents} finite times")
     if arrays["bands"].shape != (documents, bands):
         raise _Refused(f"bands.npy has shape {arrays['bands'].shape}, not ({documents}, {bands})")
     for values, offsets in (("shingles", "shingle_offsets"), ("paragraphs", "paragraph_offsets")):

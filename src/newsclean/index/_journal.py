@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,15 +39,22 @@ class Journal:
         self.path = journal_path(index_path)
         self.params = params
         self._file: IO[bytes] | None = None
+        self.unfinished = 0  # documents replayed that a run wrote and did not end (see ``end``)
 
-    def replay(self, index: Any) -> int:
-        """Add the journal's documents to ``index`` in the order they were written, cut off
-        a torn end, and return how many documents were replayed."""
+    def replay(self, index: Any, *, repair: bool = True) -> int:
+        """Add the journal's documents to ``index`` in the order they were written (each
+        first seen when its record says), forget the ones its records forget, and return
+        how many documents were replayed; ``unfinished`` counts those after the last
+        ``end`` record (written by a run that was killed). A torn end is cut off, unless
+        ``repair`` is false (a reader that holds no lock: the end may be a record being
+        written), when it is only left unread."""
+        self.unfinished = 0
         if not self.path.exists():
             return 0
         replayed = 0
-        with open(self.path, "r+b") as f:
-            size = os.fstat(f.fileno()).st_size
+        with open(self.path, "r+b" if repair else "rb") as f:
+            stat = os.fstat(f.fileno())
+            size = stat.st_size
             good = 0
             while good + _HEAD.size <= size:
                 magic, json_bytes, array_bytes, crc = _HEAD.unpack(f.read(_HEAD.size))
@@ -55,21 +63,36 @@ class Journal:
                 body = f.read(json_bytes + array_bytes)
                 if zlib.crc32(body) != crc:
                     break
-                prints, ids = self._decode(body[:json_bytes], body[json_bytes:])
-                index.add_fingerprints(prints, ids)
+                prints, ids, seen, (forget, before), end = self._decode(body[:json_bytes], body[json_bytes:])
+                self.unfinished = 0 if end else self.unfinished + len(ids)
+                for doc_id in forget:
+                    if doc_id in index and (before is None or index.first_seen(doc_id) < before):
+                        index.remove(doc_id)
+                if prints:
+                    # (A record written before the times were kept: its documents were
+                    # first seen by the time the journal was last written.)
+                    index.add_fingerprints(prints, ids, now=stat.st_mtime if seen is None else seen)
                 replayed += len(ids)
                 good += _HEAD.size + len(body)
-            if good < size:
+            if good < size and repair:
                 f.truncate(good)
                 os.fsync(f.fileno())
         return replayed
 
-    def _decode(self, head: bytes, arrays: bytes) -> tuple[list[Fingerprint], list[str]]:
+    def _decode(
+        self, head: bytes, arrays: bytes
+    ) -> tuple[list[Fingerprint], list[str], float | None, tuple[list[str], float | None], bool]:
         params = self.params
         try:
             record = json.loads(head)
             params.check(record["params"], str(self.path))
             ids, digests, paragraphs, sizes = record["ids"], record["digests"], record["paragraphs"], record["sizes"]
+            seen, forget, before = record.get("seen"), record.get("forget", []), record.get("before")
+            for name, value in (("seen", seen), ("before", before)):
+                if value is not None and (type(value) not in (int, float) or not np.isfinite(value)):
+                    raise ValueError(f"its {name!r} is not a time")
+            if not isinstance(forget, list) or not all(isinstance(i, str) for i in forget):
+                raise ValueError("its 'forget' is not a list of ids")
             n, width = len(ids), params.bands[0]
             if not (len(digests) == len(paragraphs) == len(sizes) == n):
                 raise ValueError("its lists disagree in length")
@@ -92,15 +115,49 @@ class Journal:
                 )
                 for k in range(n)
             ]
-            return prints, [str(i) for i in ids]
+            end = record.get("end") is True
+            when = None if before is None else float(before)
+            return prints, [str(i) for i in ids], None if seen is None else float(seen), (forget, when), end
         except (KeyError, TypeError, ValueError) as err:
             raise IndexFileError(f"{self.path}: not a readable newsclean journal ({err})") from None
 
-    def append(self, prints: Sequence[Fingerprint], ids: Sequence[str]) -> None:
-        """Append a batch's kept documents and ``fsync`` them: once this returns, they
+    def append(self, prints: Sequence[Fingerprint], ids: Sequence[str], *, seen: float | None = None) -> None:
+        """Append a batch's kept documents, first seen at ``seen`` (the ``now`` they were
+        added with; default the wall clock), and ``fsync`` them: once this returns, they
         survive any crash."""
-        if not prints:
-            return
+        if prints:
+            self._write(prints, ids, {"seen": time.time() if seen is None else seen})
+
+    def forget(self, ids: Sequence[str], *, before: float) -> None:
+        """Append that the documents ``ids``, first seen before ``before``, are forgotten
+        (``DedupIndex.expire``), so that the file need not be rewritten to forget them.
+        Replaying forgets each only if it was first seen before then: a document added
+        again later (by a writer that saved the file meanwhile) stays."""
+        if ids:
+            self._write([], [], {"forget": list(ids), "before": before})
+
+    def end(self) -> None:
+        """Append that the run writing the journal ended (it did not fold the journal into
+        the file): the documents before it are no run's unfinished work. Nothing is
+        written where there is no journal."""
+        if self._file is not None or self.path.exists():
+            self._write([], [], {"end": True})
+
+    def worth_folding(self, index_path: str | os.PathLike[str]) -> bool:
+        """Whether the index should be saved whole and the journal removed: when the
+        journal has grown to a quarter of the file's size (every later load replays it),
+        or there is no file yet. Otherwise a run leaves the file as it was."""
+        try:
+            saved = os.stat(index_path).st_size
+        except FileNotFoundError:
+            return True
+        try:
+            logged = os.stat(self.path).st_size
+        except FileNotFoundError:
+            return False
+        return 4 * logged >= saved
+
+    def _write(self, prints: Sequence[Fingerprint], ids: Sequence[str], extra: dict[str, Any]) -> None:
         if self._file is None:
             created = not self.path.exists()
             self._file = open(self.path, "ab")
@@ -113,7 +170,8 @@ class Journal:
                 "digests": [fp.digest for fp in prints],
                 "paragraphs": [list(fp.paragraphs) for fp in prints],
                 "sizes": [len(fp.shingles) for fp in prints],
-            },
+            }
+            | extra,
             ensure_ascii=False,
         ).encode("utf-8")
         arrays = b"".join(

@@ -10,7 +10,6 @@ therefore decides exactly as adding its documents one by one.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import itertools
 import json
@@ -26,24 +25,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._arrays import unique
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
-from .._normalize import key
-from .._shingle import paragraph_hash
-from .._similarity.jaccard import overlaps
+from .._similarity.arrays import unique
+from .._similarity.hashing import paragraph_hash
+from .._similarity.jaccard import overlap, overlaps
+from .._similarity.lsh import chance_ok_raw_bins
+from .._text.normalize import key
+from ._base import AddResult, Index, Match, check_age, seen_time
 from ._fingerprint import (
     Batch,
     Fingerprint,
     IndexParams,
     as_fingerprint,
-    chance_check,
     check_fingerprints,
     check_ids,
-    fingerprint_texts,
-    minhash_of,
     minhash_of_sets,
-    overlap,
 )
 from ._indexfile import read_index_file
 
@@ -52,34 +49,19 @@ U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 
 
-@dataclasses.dataclass(frozen=True)
-class AddResult:
-    """What adding a document did.
-
-    Attributes:
-        id: the document's id (given, or the 0-based count of documents offered so far).
-        new: True if it was added (``status`` ``"new"`` or ``"update"``).
-        duplicate_of: the id of the indexed document it is a copy of, else ``None``.
-        similarity: the exact Jaccard similarity of the two story bodies' shingle sets,
-            else ``None``.
-        status: ``"new"``; ``"duplicate"`` (a copy of another document);
-            ``"repeat"`` (its id is indexed with the same story body: seen before);
-            ``"update"`` (its id is indexed with another body, which this one replaces).
-    """
-
-    id: str
-    new: bool
-    duplicate_of: str | None = None
-    similarity: float | None = None
-    status: str = "new"
-
-
-class DedupIndex:
+class DedupIndex(Index):
     """A near-duplicate index of documents, in memory. First added wins.
 
     Documents are compared on their story body (credits and datelines out), by the rule
     of ``IndexParams``. LSH proposes candidates; exact shingle-set overlap decides.
-    ``add`` is safe to call from several threads.
+    ``add`` is safe to call from several threads. ``path``: the file ``close()`` saves the
+    index to (``load`` sets it to the file read); without one, ``close()`` keeps nothing.
+
+    Each document's time of first sight is kept (seconds since the epoch, the ``now`` of
+    the call that added it: the wall clock unless given); ``expire`` forgets the documents
+    first seen longer ago than an age, after which a later copy of one is kept again, as
+    new. A repeat or a duplicate leaves the time as it was; an update (same id, another
+    body) is first seen when it replaces the old body.
 
     >>> index = DedupIndex()
     >>> story = "The central bank kept its policy rate unchanged on Tuesday, citing risks to growth."
@@ -91,10 +73,17 @@ class DedupIndex:
     (1, True, False)
     """
 
-    def __init__(self, params: IndexParams | None = None, /, *, cleaner: Cleaner | None = None, **changes: Any) -> None:
-        base = params if params is not None else IndexParams()
-        self.params: IndexParams = dataclasses.replace(base, **changes) if changes else base
-        self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
+    def __init__(
+        self,
+        params: IndexParams | None = None,
+        /,
+        *,
+        cleaner: Cleaner | None = None,
+        path: str | os.PathLike[str] | None = None,
+        **changes: Any,
+    ) -> None:
+        super().__init__(params, cleaner, changes)
+        self.path: Path | None = Path(path) if path is not None else None
         self._lock = threading.Lock()
         self._ids: list[str | None] = []  # slot -> id (None once removed)
         self._shingles: list[U32] = []
@@ -102,6 +91,8 @@ class DedupIndex:
         self._paragraphs: list[tuple[int, ...]] = []
         self._digests: list[str] = []
         self._checks = np.zeros((0, self.params.num_perm), dtype=np.uint8)  # one row a slot (grows by doubling)
+        self._sizes = np.zeros(0, dtype=np.int64)  # slot -> the size of its shingle set (grows with _checks)
+        self._seen = np.zeros(0, dtype=np.float64)  # slot -> time of first sight (grows with _checks)
         self._slot: dict[str, int] = {}
         self._buckets = _Buckets()
         self._paragraph_docs: Counter[int] = Counter()
@@ -109,68 +100,95 @@ class DedupIndex:
 
     # -- documents ----------------------------------------------------------------------
 
-    def add(self, text: str, id: str | None = None) -> AddResult:
-        """Add a document unless it is a copy of an indexed one."""
-        return self.add_many([text], None if id is None else [id])[0]
-
-    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
-        """Add documents in order, as one batch (later ones are compared with earlier ones).
-
-        ``workers`` > 1 takes story bodies and fingerprints in that many processes (the
-        adding stays in this one): worth it for batches of thousands of documents."""
-        check_ids(texts, ids)
-        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
-
-    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
-        """Take story bodies and fingerprint them, the costly half of ``add_many``,
-        without touching the index: a fingerprint depends only on the text, the cleaner
-        and the parameters, so it can be made in other threads, processes or machines.
+    def add_fingerprints(
+        self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None, *, now: float | None = None
+    ) -> list[AddResult]:
+        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
+        same parameters; others raise ``SketchMismatchError``), in order (``now``: see
+        ``add_many``).
 
         >>> index = DedupIndex()
         >>> prints = index.fingerprint(["HANOI (VNA) — Exports rose by a tenth in May, the ministry said."])
         >>> index.add_fingerprints(prints, ["a"])[0].new, index.query(prints[0]).duplicate_of
         (True, 'a')
         """
-        return fingerprint_texts(texts, self.cleaner, self.params, workers)
-
-    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
-        """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
-        same parameters; others raise ``SketchMismatchError``), in order."""
         check_ids(prints, ids)
+        seen = seen_time(now)
         if isinstance(prints, Batch):  # (a batch of arrays, from sketch: no object per document)
             if prints.params != self.params:
                 self.params.check(prints.params.header(), "the fingerprints")
-            return self._add_batch(prints, ids)
+            return self._add_batch(prints, ids, seen)
         check_fingerprints(prints, self.params)
-        return self._add_batch(_as_batch(prints, self.params), ids)
+        return self._add_batch(_as_batch(prints, self.params), ids, seen)
 
-    def _add_batch(self, batch: Batch, ids: Sequence[str] | None = None) -> list[AddResult]:
+    def _add_batch(self, batch: Batch, ids: Sequence[str] | None, seen: float) -> list[AddResult]:
         """Add a batch of fingerprints given as arrays, in order (checked already)."""
         n = len(batch.digests)
         with self._lock:
             doc_ids = [str(ids[k]) if ids is not None else str(self._offered + k) for k in range(n)]
             self._offered += n
-            return self._decide_and_add(batch, doc_ids)
+            return self._decide_and_add(batch, doc_ids, seen)
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
-        result is ``""``)."""
+        result is ``""``), with every match in ``matches``, best first.
+
+        >>> index = DedupIndex()
+        >>> story = "The port handled a record number of containers in March, the operator said on Monday."
+        >>> a = story + " A new berth for larger ships opened in January after two years of building work."
+        >>> b = story + " Shipping lines from Europe added three weekly calls, and rail freight to the north doubled."
+        >>> [r.new for r in index.add_many([a, b], ["a", "b"])]  # (two stories that share a paragraph)
+        [True, True]
+        >>> [(m.id, round(m.similarity, 3)) for m in index.query(story).matches]
+        [('a', 0.464), ('b', 0.464)]
+        """
         fp = as_fingerprint(document, self.cleaner, self.params)
         with self._lock:
             slots = self._buckets.lookup(_salted(fp.bands[None, :]).ravel())[1]
-            best = None
+            found = []
             for slot in unique(slots).tolist():
-                found = self._score(fp.shingles, self._shingles[slot])
-                if found is not None and (best is None or found > best[1]):
-                    best = (slot, found)
-        if best is None:
+                score = self._score(fp.shingles, self._shingles[slot])
+                if score is not None:
+                    found.append((-score, slot))
+            found.sort()  # (best first; among equals, the earliest slot: the order add decides in)
+            matches = tuple(Match(str(self._ids[slot]), -neg) for neg, slot in found)
+        if not matches:
             return AddResult("", True)
-        return AddResult("", False, self._ids[best[0]], best[1], "duplicate")
+        return AddResult("", False, matches[0].id, matches[0].similarity, "duplicate", matches)
 
     def remove(self, id: str) -> None:
         """Forget a document (``KeyError`` if it is not indexed)."""
         with self._lock:
             self._drop(self._slot[id])
+
+    def first_seen(self, id: str) -> float:
+        """When a document was first seen (seconds since the epoch; ``KeyError`` if it is
+        not indexed). An index file saved without the times gives its documents the
+        file's modification time."""
+        with self._lock:
+            return float(self._seen[self._slot[id]])
+
+    def expire(self, max_age: float, *, now: float | None = None) -> list[str]:
+        """Forget the documents first seen more than ``max_age`` seconds before ``now``
+        (default the wall clock), and return their ids in the order they were added. A
+        later copy of a forgotten document is kept, as new.
+
+        >>> index = DedupIndex()
+        >>> story = "The ministry said exports of rice rose by a tenth in the first half of the year."
+        >>> _ = index.add(story, id="old", now=1_000.0)
+        >>> index.expire(86_400, now=1_000.0 + 2 * 86_400)
+        ['old']
+        >>> index.add(story, id="again", now=1_000.0 + 2 * 86_400).new
+        True
+        """
+        cutoff = seen_time(now) - check_age(max_age)
+        with self._lock:
+            live = np.array([s for s in range(len(self._ids)) if self._ids[s] is not None], dtype=np.int64)
+            old = live[self._seen[live] < cutoff] if len(live) else live
+            gone = [str(self._ids[s]) for s in old.tolist()]
+            for slot in old.tolist():
+                self._drop(slot)
+        return gone
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -191,11 +209,6 @@ class DedupIndex:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def minhash(self, text: str) -> Any:
-        """The document's MinHash as a ``datasketch.LeanMinHash``, for datasketch's tools
-        (its LSH, LSH Forest, ...). Decisions here never rest on it: they are exact."""
-        return minhash_of(text, self.cleaner, self.params)
-
     # -- boilerplate --------------------------------------------------------------------
 
     def is_boilerplate(self, paragraph: str) -> bool:
@@ -203,6 +216,8 @@ class DedupIndex:
         return self._paragraph_docs.get(paragraph_hash(key(paragraph)), 0) >= self.params.boilerplate_min_docs
 
     def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes of the paragraphs that recur in at least ``boilerplate_min_docs``
+        indexed documents."""
         n = self.params.boilerplate_min_docs
         return frozenset(h for h, count in self._paragraph_docs.items() if count >= n)
 
@@ -215,7 +230,7 @@ class DedupIndex:
             return None
         return inter / (len(a) + len(b) - inter)
 
-    def _decide_and_add(self, batch: Batch, doc_ids: list[str]) -> list[AddResult]:
+    def _decide_and_add(self, batch: Batch, doc_ids: list[str], seen: float) -> list[AddResult]:
         """Decide every document of the batch in order and add the ones that are kept.
 
         Documents of the batch with one story body (one digest) share their candidates:
@@ -233,29 +248,36 @@ class DedupIndex:
         q, slots = self._buckets.lookup(keys[live].ravel())
         table = _unique_pairs(live[q // bands], slots, max(len(self._ids), 1))
         inner = _pairs_within(keys[live], live)
+        # A pair is (a, other): ``a`` the later document, a position in the batch; ``other``
+        # a position in the batch too, or ``n`` plus a position in ``involved`` (the
+        # indexed documents proposed).
         involved = unique(table[:, 1])
-        gathered = [self._shingles[s] for s in involved.tolist()]
-        sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
-        ends = batch.offsets[-1] + np.cumsum([len(g) for g in gathered], dtype=np.int64)
-        offsets = np.concatenate([batch.offsets, ends])
-        a = np.concatenate([table[:, 0], inner[:, 1]])  # the later document of each pair
+        a = np.concatenate([table[:, 0], inner[:, 1]])
         other = np.concatenate([np.searchsorted(involved, table[:, 1]) + n, inner[:, 0]])
-        size_a, size_b = sizes[a], np.diff(offsets)[other]
+        size_a, size_b = sizes[a], np.concatenate([sizes, self._sizes[involved]])[other]
         small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
         # (Sets this unequal cannot match: their Jaccard similarity is at most small / large.)
         able = small >= min(params.threshold, params.min_ratio) * large
         a, other = a[able], other[able]
         checks = np.concatenate([batch.checks, self._checks[involved]])
+        half = checks.shape[1] // 2
         able = np.zeros(len(a), dtype=bool)
         for at in range(0, len(a), 1 << 14):  # (gathers of 4 MB at most at a time)
             i, j = a[at : at + (1 << 14)], other[at : at + (1 << 14)]
             # The first half of the bins first (most chance pairs fail on it), then all of
             # them for the pairs that pass: each is the whole check on its bins.
-            half = checks.shape[1] // 2
-            maybe = np.flatnonzero(chance_check(checks[i, :half], checks[j, :half], params.floor))
-            sure = maybe[chance_check(checks[i[maybe]], checks[j[maybe]], params.floor)]
+            maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
+            sure = maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]
             able[at + sure] = True
         a, other = a[able], other[able]
+        # The shingle sets of the batch, then of the indexed documents still in a pair.
+        far = other >= n
+        used = unique(other[far] - n)
+        other[far] = n + np.searchsorted(used, other[far] - n)
+        involved = involved[used]
+        gathered = [self._shingles[s] for s in involved.tolist()]
+        sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
+        offsets = np.concatenate([batch.offsets, batch.offsets[-1] + np.cumsum(self._sizes[involved])])
         size_a, size_b = sizes[a], np.diff(offsets)[other]
         inter = overlaps(sets, offsets, a, other)
         union = size_a + size_b - inter
@@ -303,7 +325,7 @@ class DedupIndex:
                     continue
                 if old is not None:
                     self._drop(old)
-                kept[j] = self._append(doc_id, batch[j])
+                kept[j] = self._append(doc_id, batch[j], seen)
                 results.append(AddResult(doc_id, True, status="new" if old is None else "update"))
         finally:
             # The kept documents' buckets, as one sorted run (the batch's later documents
@@ -316,20 +338,28 @@ class DedupIndex:
             self._paragraph_docs.update(itertools.chain.from_iterable(batch.paragraphs[j] for j in kept))
         return results
 
-    def _append(self, doc_id: str, fp: Fingerprint) -> int:
-        """Give a document the next slot (its buckets and paragraph counts are the
-        caller's to fill), and return it."""
+    def _append(self, doc_id: str, fp: Fingerprint, seen: float) -> int:
+        """Give a document the next slot, first seen at ``seen`` (its buckets and
+        paragraph counts are the caller's to fill), and return it."""
         slot = len(self._ids)
         self._slot[doc_id] = slot
         self._ids.append(doc_id)
-        self._shingles.append(fp.shingles)
-        self._bands.append(fp.bands)
+        # Copies: a batch's fingerprints are views of its arrays, which would otherwise
+        # stay in memory whole (dropped documents included) while one of them is kept.
+        self._shingles.append(fp.shingles.copy())
+        self._bands.append(fp.bands.copy())
         self._paragraphs.append(fp.paragraphs)
         self._digests.append(fp.digest)
         if slot >= len(self._checks):
             grown = np.zeros((max(1024, 2 * len(self._checks)), self.params.num_perm), dtype=np.uint8)
             grown[: len(self._checks)] = self._checks
             self._checks = grown
+            self._sizes = np.concatenate([self._sizes, np.zeros(len(grown) - len(self._sizes), dtype=np.int64)])
+            times = np.zeros(len(grown), dtype=np.float64)
+            times[: len(self._seen)] = self._seen
+            self._seen = times
+        self._sizes[slot] = len(fp.shingles)
+        self._seen[slot] = seen
         if fp.check is not None:
             self._checks[slot] = fp.check
         return slot
@@ -343,8 +373,15 @@ class DedupIndex:
         self._paragraph_docs.subtract(self._paragraphs[slot])
         self._ids[slot] = None
         self._shingles[slot] = np.zeros(0, dtype=np.uint32)
+        self._sizes[slot] = 0
 
     # -- files --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Save the index to ``path`` (atomically), if it has one; an index in memory
+        alone has nothing to finish."""
+        if self.path is not None:
+            self.save(self.path)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically: a crash leaves the previous file intact.
@@ -369,6 +406,7 @@ class DedupIndex:
                 ),
                 "paragraphs": np.fromiter((h for p in paragraphs for h in p), dtype=np.int64),
                 "paragraph_offsets": p_offsets,
+                "first_seen": self._seen[np.array(live, dtype=np.int64)].astype("<f8"),
             }
             ids = [self._ids[s] for s in live]
             digests = [self._digests[s] for s in live]
@@ -397,9 +435,19 @@ class DedupIndex:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike[str], params: IndexParams | None = None, *, cleaner: Cleaner | None = None
+        cls,
+        path: str | os.PathLike[str],
+        params: IndexParams | None = None,
+        *,
+        cleaner: Cleaner | None = None,
+        journal: bool = True,
     ) -> DedupIndex:
-        """Read an index file. With ``params``, refuse a file made with other parameters."""
+        """Read an index file. With ``params``, refuse a file made with other parameters.
+        ``close()`` of the index saves it back to ``path``.
+
+        The documents that ``newsclean dedup`` wrote to ``PATH.journal`` since the file was
+        last saved (and the ones it forgot) are folded in, unless ``journal`` is false; the
+        journal itself is left as it is (docs/index-format.md)."""
         source = str(path)
         made: list[IndexParams] = []
 
@@ -411,12 +459,13 @@ class DedupIndex:
 
         try:
             header, ids, digests, arrays = read_index_file(path, params_of)
+            written = os.stat(path).st_mtime
         except (FileNotFoundError, IndexFileError, SketchMismatchError):
             raise
         except (ValueError, TypeError) as err:  # (a header IndexParams refuses)
             raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
         found = made[0]
-        index = cls(found, cleaner=cleaner)
+        index = cls(found, cleaner=cleaner, path=path)
         try:
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]
             if not len(ids) == len(digests) == header.get("documents") or len(offsets) != len(ids) + 1:
@@ -425,6 +474,9 @@ class DedupIndex:
             shingles = arrays["shingles"].astype(np.uint32)
             owner = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(offsets))
             checks = minhash_of_sets(shingles, owner, len(ids), found)[1]  # (a function of the sets)
+            # (A file saved before the times were kept: its documents were first seen by
+            # the time it was written, so they are forgotten no sooner than they should be.)
+            seen = arrays["first_seen"].tolist() if "first_seen" in arrays else [written] * len(ids)
             for n, doc_id in enumerate(ids):
                 fp = Fingerprint(
                     shingles[offsets[n] : offsets[n + 1]],
@@ -434,13 +486,17 @@ class DedupIndex:
                     digests[n],
                     checks[n],
                 )
-                index._append(str(doc_id), fp)
+                index._append(str(doc_id), fp, seen[n])
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
             index._buckets.add(_salted(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0]))
             index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
+        if journal:
+            from ._journal import Journal
+
+            Journal(path, found).replay(index, repair=False)
         return index
 
 
@@ -457,6 +513,8 @@ class _Buckets:
         self._dead: set[int] = set()
 
     def add(self, keys: U64, slots: I64) -> None:
+        if not len(keys):
+            return  # (an empty run would be searched, and indexed at -1, by every lookup)
         order = np.argsort(keys)  # (a bucket's slots in any order: lookups take them all)
         self._runs.append((keys[order], slots[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):

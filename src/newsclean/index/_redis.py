@@ -11,34 +11,34 @@ and an index is refused when its header differs from ours.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from collections.abc import Iterator, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from .._clean import Cleaner
-from .._errors import IndexUnavailableError, OptionsError, SketchMismatchError
-from .._normalize import key
+from .._errors import IndexFileError, IndexUnavailableError, OptionsError, SketchMismatchError
 from .._redact import redact
-from .._shingle import paragraph_hash
+from .._similarity.hashing import paragraph_hash
+from .._text.normalize import key
+from ._base import AddResult, Index, Match, check_age, seen_time
 from ._fingerprint import (
     Fingerprint,
     IndexParams,
     as_fingerprint,
     check_fingerprints,
     check_ids,
-    fingerprint_texts,
-    minhash_of,
 )
-from ._memory import AddResult
 
 # ARGV: prefix, id, mode ("add" or "query"), shingles (uint32 LE, sorted), the rule's
 # threshold, containment and min_ratio, the body's digest, the number of bands, the band
-# keys, then the paragraph hashes. The rule is IndexParams.matches; an id already indexed
-# with the same digest is a repeat, with another digest an update (replaced unless the new
-# body is a copy of another document).
+# keys, the time of first sight (seconds since the epoch), then the paragraph hashes. The
+# rule is IndexParams.matches; an id already indexed with the same digest is a repeat, with
+# another digest an update (replaced unless the new body is a copy of another document).
+# "query" returns every match ({'matches', id, inter, union, seq, id, ...}), the client
+# orders them. {prefix}:seen is a sorted set: id -> time of first sight, for expire.
 # Take a document's buckets and paragraph counts back (both scripts forget documents).
 _FORGET = r"""
 local function forget(P, id)
@@ -50,6 +50,7 @@ local function forget(P, id)
   for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
     redis.call('ZINCRBY', P .. ':para', -1, para)
   end
+  redis.call('ZREM', P .. ':seen', id)
   redis.call('DECR', P .. ':count')
 end
 """
@@ -97,6 +98,7 @@ local function matches(inter, m)
   return inter >= cont * small and small >= ratio * large
 end
 local seen, best, best_inter, best_union, best_seq = {}, nil, 0, 1, 0
+local found = {'matches'}
 if old then seen[old] = true end
 for k = 1, nb do
   local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[9 + k])
@@ -108,7 +110,10 @@ for k = 1, nb do
         local inter, m = overlap(other)
         local union = n + m - inter
         local seq = struct.unpack('<I4', other, 1)
-        if matches(inter, m) then
+        if matches(inter, m) and mode == 'query' then
+          found[#found + 1] = cand; found[#found + 1] = inter
+          found[#found + 1] = union; found[#found + 1] = seq
+        elseif matches(inter, m) then
           local better = best == nil or inter * best_union > best_inter * union
             or (inter * best_union == best_inter * union and seq < best_seq)
           if better then best, best_inter, best_union, best_seq = cand, inter, union, seq end
@@ -117,8 +122,8 @@ for k = 1, nb do
     end
   end
 end
+if mode ~= 'add' then return found end
 if best then return {'dup', best, best_inter, best_union} end
-if mode ~= 'add' then return {'new', id, 0, 0} end
 if old then forget(P, old) end
 local seq = redis.call('INCR', P .. ':seq')
 redis.call('SET', P .. ':doc:' .. id, struct.pack('<I4', seq) .. blob)
@@ -130,10 +135,11 @@ if n > 0 then
     redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[9 + k], id)
   end
 end
-for k = 10 + nb, #ARGV do
+for k = 11 + nb, #ARGV do
   paras[#paras + 1] = ARGV[k]
   redis.call('ZINCRBY', P .. ':para', 1, ARGV[k])
 end
+redis.call('ZADD', P .. ':seen', ARGV[10 + nb], id)
 redis.call('SET', P .. ':bands:' .. id, table.concat(bands, ' '))
 redis.call('SET', P .. ':paras:' .. id, table.concat(paras, ' '))
 redis.call('INCR', P .. ':count')
@@ -153,6 +159,26 @@ return 1
 """
 )
 
+# ARGV: prefix, the cutoff time, the most documents to forget in this call. Forgets the
+# documents first seen before the cutoff, oldest first, and returns their ids: a call
+# holds the server for a bounded time, and the client calls again until one returns fewer.
+_EXPIRE = (
+    _FORGET
+    + r"""
+local P, cutoff, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local old = redis.call('ZRANGEBYSCORE', P .. ':seen', '-inf', '(' .. cutoff, 'LIMIT', 0, limit)
+for _, id in ipairs(old) do
+  if redis.call('DEL', P .. ':doc:' .. id) == 1 then
+    forget(P, id)
+    redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
+  else
+    redis.call('ZREM', P .. ':seen', id)
+  end
+end
+return old
+"""
+)
+
 
 def _password(url: str) -> str | None:
     """The password in ``url`` (as the server gets it), to be kept out of messages."""
@@ -166,12 +192,13 @@ def _password(url: str) -> str | None:
     return unquote(given) if given else None
 
 
-class RedisIndex:
+class RedisIndex(Index):
     """A near-duplicate index shared on Redis; the same contract as ``DedupIndex``.
 
     ``url`` is a ``redis://`` (or ``rediss://``, ``unix://``) URL. Needs the ``redis``
     package (``pip install 'newsclean[redis]'``). When Redis cannot be reached, calls raise
-    ``IndexUnavailableError`` and nothing is reported as new that was not recorded.
+    ``IndexUnavailableError`` and nothing is reported as new that was not recorded. A
+    pickled ``RedisIndex`` connects again where it is unpickled.
     """
 
     def __init__(
@@ -187,9 +214,8 @@ class RedisIndex:
     ) -> None:
         import redis
 
-        base = params if params is not None else IndexParams()
-        self.params: IndexParams = dataclasses.replace(base, **changes) if changes else base
-        self.cleaner: Cleaner = cleaner if cleaner is not None else Cleaner()
+        super().__init__(params, cleaner, changes)
+        self.socket_timeout = socket_timeout
         self.url = url
         self.namespace = namespace
         self._shown = redact(url)  # (the URL as messages and reprs show it: no password)
@@ -208,6 +234,7 @@ class RedisIndex:
             raise OptionsError(f"{self._shown}: not a Redis URL ({err})") from None
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
+        self._expire_script = self._redis.register_script(_EXPIRE)
         with self._guard():
             self._redis.script_load(_ADD)
         self._offered = 0
@@ -215,10 +242,26 @@ class RedisIndex:
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
             stored = self._redis.get(f"{namespace}:params")
-        if stored is None or (stored.decode() if isinstance(stored, bytes) else stored) != header:
-            source = f"Redis index {namespace!r} at {self._shown}"
-            self.params.check(json.loads(stored) if stored else {}, source)
-            raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
+        if stored is None or (stored.decode(errors="replace") if isinstance(stored, bytes) else stored) != header:
+            self._refuse(stored)
+
+    def _refuse(self, stored: Any) -> None:
+        """Say why the namespace's parameter header ``stored`` is not ours: not a newsclean
+        index at all (``IndexFileError``), or one made with other parameters
+        (``SketchMismatchError``)."""
+        source = f"Redis index {self.namespace!r} at {self._shown}"
+        try:
+            found = json.loads(stored) if stored is not None else None
+        except ValueError:  # (not JSON, or not UTF-8)
+            found = None
+        if not isinstance(found, dict):
+            raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
+        try:
+            IndexParams.from_header(found, source)  # (another format or version: IndexFileError)
+        except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
+            raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+        self.params.check(found, source)
+        raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
@@ -241,7 +284,7 @@ class RedisIndex:
             )
         return frozenset(int(m) for m in members)
 
-    def _args(self, doc_id: str, fp: Fingerprint, mode: str) -> list[Any]:
+    def _args(self, doc_id: str, fp: Fingerprint, mode: str, now: float = 0.0) -> list[Any]:
         p = self.params
         return [
             self.namespace,
@@ -254,40 +297,64 @@ class RedisIndex:
             fp.digest,
             len(fp.bands),
             *(f"{k:016x}" for k in fp.bands.tolist()),
+            repr(now),
             *(str(h) for h in fp.paragraphs),
         ]
 
-    def add(self, text: str, id: str | None = None) -> AddResult:
-        """Add a document unless it duplicates an indexed one (one round trip)."""
-        return self.add_many([text], None if id is None else [id])[0]
-
-    def add_many(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, workers: int = 1) -> list[AddResult]:
-        """Add documents in order, in one pipelined round trip (``workers``: see
-        ``DedupIndex.add_many``)."""
-        check_ids(texts, ids)
-        return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids)
-
-    def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
-        """Clean and fingerprint documents without touching Redis (see ``DedupIndex.fingerprint``)."""
-        return fingerprint_texts(texts, self.cleaner, self.params, workers)
-
-    def add_fingerprints(self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None) -> list[AddResult]:
+    def add_fingerprints(
+        self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None, *, now: float | None = None
+    ) -> list[AddResult]:
         """Add documents given as fingerprints, in order, in one pipelined round trip."""
         check_ids(prints, ids)
         check_fingerprints(prints, self.params)
+        seen = seen_time(now)
         doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(prints))]
         self._offered += len(prints)
         with self._guard():
-            replies = self._pipelined_adds([self._args(doc_id, fp, "add") for doc_id, fp in zip(doc_ids, prints)])
+            replies = self._pipelined_adds([self._args(doc_id, fp, "add", seen) for doc_id, fp in zip(doc_ids, prints)])
         return [self._result(doc_id, reply) for doc_id, reply in zip(doc_ids, replies)]
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
-        result is ``""``)."""
+        result is ``""``), with every match in ``matches``, best first (the highest
+        similarity; among equal ones, the earliest added): see ``DedupIndex.query``."""
         fp = as_fingerprint(document, self.cleaner, self.params)
         with self._guard():
             reply = self._pipelined_adds([self._args("", fp, "query")])[0]
-        return self._result("", reply)
+        found = [
+            (Fraction(int(reply[k + 1]), int(reply[k + 2])), int(reply[k + 3]), bytes(reply[k]).decode())
+            for k in range(1, len(reply), 4)
+        ]
+        found.sort(key=lambda m: (-m[0], m[1]))
+        matches = tuple(Match(doc_id, float(sim)) for sim, _, doc_id in found)
+        if not matches:
+            return AddResult("", True)
+        return AddResult("", False, matches[0].id, matches[0].similarity, "duplicate", matches)
+
+    def first_seen(self, id: str) -> float:
+        """When a document was first seen (seconds since the epoch; ``KeyError`` if it is
+        not indexed, or was added by a newsclean that kept no times)."""
+        with self._guard():
+            score = self._redis.zscore(f"{self.namespace}:seen", id)
+        if score is None:
+            raise KeyError(id)
+        return float(score)
+
+    def expire(self, max_age: float, *, now: float | None = None, chunk: int = 1000) -> list[str]:
+        """Forget the documents first seen more than ``max_age`` seconds before ``now``
+        (default this machine's clock), oldest first, and return their ids (see
+        ``DedupIndex.expire``). Each call of the server script forgets at most ``chunk``
+        documents, atomically, so a large expiry does not hold the server for long; adds
+        from other clients go on between them. Documents added by a newsclean that kept
+        no times are never forgotten."""
+        cutoff = repr(seen_time(now) - check_age(max_age))
+        gone: list[str] = []
+        with self._guard():
+            while True:
+                old = self._expire_script(args=[self.namespace, cutoff, chunk])
+                gone.extend(bytes(i).decode() for i in old)
+                if len(old) < chunk:
+                    return gone
 
     def _pipelined_adds(self, calls: list[list[Any]]) -> list[Any]:
         """EVALSHA each call in one pipelined round trip. redis-py's Script objects in a
@@ -317,10 +384,6 @@ class RedisIndex:
         inter, union = int(reply[2]), int(reply[3])
         return AddResult(doc_id, False, reply[1].decode(), inter / union, "duplicate" if status == "dup" else "repeat")
 
-    def minhash(self, text: str) -> Any:
-        """The document's MinHash as a ``datasketch.LeanMinHash`` (see ``DedupIndex.minhash``)."""
-        return minhash_of(text, self.cleaner, self.params)
-
     def remove(self, id: str) -> None:
         """Forget a document (``KeyError`` if it is not indexed)."""
         with self._guard():
@@ -335,6 +398,8 @@ class RedisIndex:
         return (score or 0) >= self.params.boilerplate_min_docs
 
     def boilerplate_hashes(self) -> frozenset[int]:
+        """The hashes of the paragraphs that recur in at least ``boilerplate_min_docs``
+        indexed documents."""
         return self._boilerplate()
 
     def __len__(self) -> int:
@@ -354,7 +419,18 @@ class RedisIndex:
         return len(keys)
 
     def close(self) -> None:
+        """Close the connection (what was added stays on the server)."""
         self._redis.close()
+
+    def __reduce__(self) -> tuple[Any, tuple[str, IndexParams]]:
+        # A connection does not pickle: the copy (in a worker process, say) connects anew to
+        # the same server and namespace. (Its automatic ids count from 0 again: give ids.)
+        import functools
+
+        again = functools.partial(
+            RedisIndex, namespace=self.namespace, cleaner=self.cleaner, socket_timeout=self.socket_timeout
+        )
+        return (again, (self.url, self.params))
 
     def __repr__(self) -> str:
         return f"RedisIndex({self._shown!r}, {self.params!r}, namespace={self.namespace!r})"

@@ -59,7 +59,7 @@ def tidy(text: str) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if "  " in text or "\t" in text or "\u00a0" in text or "\u202f" in text or "\u2007" in text:
-        text = _re(_SPACES).sub(" ", text)
+        text = cached_re(_SPACES).sub(" ", text)
     return text
 
 
@@ -85,8 +85,8 @@ def _unescape(text: str) -> str:
 
 # Joins a batch of texts into one string so that each normalisation step runs once per
 # batch instead of once per text. NUL: NFKC and casefolding leave it alone, and keeping the
-# joined string ASCII-compatible keeps str.translate on its fast path (a non-Latin-1
-# separator made it eight times slower). NUL inside a text is dropped, as key() does.
+# joined string ASCII-compatible keeps str.translate on its fast path (it is slow on a
+# string holding any character beyond Latin-1). NUL inside a text is dropped, as key() does.
 _SEP = "\x00"
 _BATCH_TABLE = {**_KEY_TABLE}
 del _BATCH_TABLE[0]
@@ -173,9 +173,9 @@ def _nfkc(texts: Sequence[str]) -> str:
         # same text, but the whole batch may now pass the quick check below.
         joined = joined.replace("\xa0", " ")
     if not unicodedata.is_normalized("NFKC", joined):
-        # Normalise only the texts that need it: the quick check is ~10x faster than
-        # normalize() on text that is already normal (most news copy but for a NBSP here
-        # and there). The separator is a starter, so nothing composes across it.
+        # Normalise only the texts that need it (most news copy is normal but for a NBSP
+        # here and there), not the whole batch again. The separator is a starter, so
+        # nothing composes across it.
         joined = _SEP.join(
             t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t) for t in joined.split(_SEP)
         )
@@ -218,7 +218,7 @@ def _code_maps() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
         key_only[c] = ord(to) if to else _DELETE
     fold = np.arange(0x10000, dtype=np.uint32)
     changes = _read_casefold()
-    if changes is None:  # (another Unicode version than the file's: made here, 2 ms)
+    if changes is None:  # (another Unicode version than the file's: made here, more slowly)
         changes = casefold_changes()
     fold[changes[:, 0]] = changes[:, 1]
     fold_key = np.where(fold == _LONGER, fold, key_only[np.minimum(fold, 0xFFFF)])
@@ -226,7 +226,8 @@ def _code_maps() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
 
 
 # The BMP code points that casefolding changes, made by casefold_changes() and saved as
-# package data (write_casefold()): reading 11 kB is quicker than casefolding the BMP.
+# package data (write_casefold()): reading 11 kB is quicker than casefolding the BMP
+# (docs/how-it-works.md, "Design choices, measured").
 # The file names the Unicode version of the interpreter that made it, and is read only by
 # an interpreter of that version (str.casefold follows the interpreter's Unicode data).
 _CASEFOLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "casefold.bin")
@@ -244,7 +245,7 @@ def casefold_changes() -> npt.NDArray[np.uint32]:
     >>> [(hex(c), hex(to)) for c, to in casefold_changes()[:2]]
     [('0x41', '0x61'), ('0x42', '0x62')]
     """
-    # The whole BMP casefolded in one call (a loop over 65,536 characters took 20 ms), each
+    # The whole BMP casefolded in one call (not a Python loop over 65,536 characters), each
     # code point followed by a NUL: casefolding keeps a NUL and makes none, so the NULs of
     # the result end each code point's folding, and its length is the gap between them.
     folded = np.frombuffer(_bmp_text(0x10000, 2).casefold().encode("utf-32-le"), dtype="<u4")
@@ -343,9 +344,9 @@ def _print_chars() -> re.Pattern[str]:
 
 
 @functools.cache
-def _re(source: str) -> re.Pattern[str]:
+def cached_re(source: str) -> re.Pattern[str]:
     """``source`` compiled, once, on first use (not at every start-up: most texts need
-    neither pattern of ``tidy()``)."""
+    neither pattern of ``tidy()``, nor the credit recogniser's quick tests)."""
     return re.compile(source)
 
 
@@ -360,16 +361,16 @@ def _print_mask() -> npt.NDArray[np.bool_]:
 
 def _holds_any(text: str, mask: npt.NDArray[np.bool_]) -> bool:
     """Whether ``text`` holds a character of ``mask``: one table lookup of its code points,
-    several times faster than a regex search for a character class (which tests the
-    class at every position), and most texts hold none."""
+    faster than a regex search for a character class, which tests the class at every
+    position (docs/how-it-works.md, "Design choices, measured"); and most texts hold none."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     return bool(mask.take(cps, mode="clip").any())
 
 
 def _translate(text: str, table: dict[int, str | None], chars: re.Pattern[str]) -> str:
     """``text.translate(table)``, faster: str.translate looks every character up in the
-    table (75 ns a character once a text has any non-Latin-1 character), while a text
-    usually holds only a few distinct characters to change, each replaced in one pass."""
+    table, slowly once a text holds any character beyond Latin-1, while a text usually
+    holds only a few distinct characters to change, each replaced in one pass."""
     for c in set(chars.findall(text)):
         text = text.replace(c, table[ord(c)] or "")
     return text

@@ -1,10 +1,11 @@
 """The registry of news agencies (package data ``agencies.toml``).
 
-The packaged registry is read from its JSON twin, ``agencies.json``: parsing the TOML took
-some 4 ms of every start-up, json a tenth of that. The twin records the CRC-32 and size of
+The packaged registry is read from its JSON twin, ``agencies.json``, at every start-up:
+json reads it many times faster than a TOML parser reads the TOML (docs/how-it-works.md,
+"Design choices, measured"). The twin records the CRC-32 and size of
 the TOML it was made from; a twin that does not match the TOML beside it is not read (the
 TOML is parsed). After editing the TOML, make the twin again (a test checks it is):
-``python -c "from newsclean._registry import write_twin; write_twin()"``.
+``python -c "from newsclean._bylines.registry import write_twin; write_twin()"``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._errors import RegistryError
+from .._errors import RegistryError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from ._errors import IndexFileError
+from .._errors import IndexFileError
 
 LOCK_TIMEOUT = 600.0  # seconds a run waits for another one holding the index
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from ._normalize import tidy
+from .normalize import tidy
 
 # A line ending in one of these ends a sentence: inside a blank-line block, a break
 # after it separates paragraphs rather than wrapping one.

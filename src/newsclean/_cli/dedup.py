@@ -12,7 +12,7 @@ delivered is forgotten, so the next run sees it again.
 With ``--index``, a run holds a lock on the file for its whole length, appends each
 written batch's kept documents to a journal beside it (folded in by the next run if this
 one is killed), and on SIGTERM or SIGINT stops between batches and saves what it wrote
-(see ``_dedup_run`` and ``index/_journal.py``).
+(see ``dedup_run`` and ``index/_journal.py``).
 """
 
 from __future__ import annotations
@@ -31,32 +31,38 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
-from ._dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
-from ._io import (
+from .._fieldpath import field_path, get_path
+from .common import (
     EXIT_FOUND,
     EXIT_OK,
     EXIT_USAGE,
-    MAX_LINE_BYTES,
     STDIN,
     OutputError,
+    flag_problem,
+    input_flags,
     label,
     open_input,
     parse_line,
+    usage_error,
     waiting_test,
+    workers_flag,
 )
+from .dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 512  # documents sketched at a time (bounds the words' objects in memory)
 MARK_FIELDS = ("duplicate_of", "similarity", "group")
+PROG = "newsclean dedup"
 
 
 def parser() -> argparse.ArgumentParser:
-    from ._version import __version__
-    from .index import IndexParams
+    """The command's argument parser."""
+    from .._version import __version__
+    from ..index import IndexParams
 
     defaults = IndexParams()
     p = argparse.ArgumentParser(
-        prog="newsclean dedup",
+        prog=PROG,
         description="Read JSON lines (one document per line) and write the documents that are "
         "not republications of an earlier one, in input order, each line as it was read. "
         "Documents are compared on their story body (credits and datelines left out): one "
@@ -77,7 +83,6 @@ def parser() -> argparse.ArgumentParser:
         help="write to FILE instead of stdout: to a temporary file beside it, renamed over it at "
         "the end; if writing fails, FILE is left as it was and the index does not record the run",
     )
-    p.add_argument("--field", default="text", help="the field holding the text (default: text)")
     p.add_argument(
         "--id-field",
         default="id",
@@ -102,8 +107,9 @@ def parser() -> argparse.ArgumentParser:
         "--index",
         metavar="PATH",
         help="keep the index in this file across runs (documents written in earlier runs "
-        "count); checked before any input is read, written atomically at the end; locked "
-        "(PATH.lock) for the whole run, journaled (PATH.journal) as batches are written",
+        "count); checked before any input is read; locked (PATH.lock) for the whole run, "
+        "journaled (PATH.journal) as batches are written; the file is rewritten (atomically, "
+        "at the end) only once the journal reaches a quarter of its size",
     )
     where.add_argument(
         "--redis",
@@ -118,6 +124,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --index: how long to wait for another run using the same index file "
         "before giving up (default: %(default)g; 0: give up at once)",
+    )
+    p.add_argument(
+        "--max-age",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="with --index or --redis: first forget the documents first seen more than DAYS days "
+        "ago (fractions allowed); a later copy of a forgotten document is kept again, as new",
     )
     rule = p.add_argument_group("the rule (an index refuses other values than it was made with)")
     rule.add_argument(
@@ -147,37 +161,15 @@ def parser() -> argparse.ArgumentParser:
     rule.add_argument(
         "--shingle-size", type=int, default=None, help=f"shingle length (default: {defaults.shingle_size})"
     )
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        metavar="N",
-        help="processes that fingerprint documents (default: one per core; 1: this process alone)",
-    )
-    p.add_argument(
-        "--skip-bad-lines",
-        action="store_true",
-        help="skip lines that are not JSON objects with the field, and count them on stderr",
-    )
-    p.add_argument(
-        "--errors",
-        choices=("strict", "replace"),
-        default="strict",
-        help="invalid UTF-8 (default: strict, an error naming the byte)",
-    )
-    p.add_argument(
-        "--max-line-bytes",
-        type=int,
-        default=MAX_LINE_BYTES,
-        metavar="N",
-        help="a longer line is a bad line (default: %(default)s, 256 MiB); only N bytes of it are held",
-    )
+    workers_flag(p, "processes that fingerprint documents (default: one per core; 1: this process alone)")
+    input_flags(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._errors import NewscleanError, OptionsError
-    from .index import IndexParams
+    """Drop (or mark) the republished documents of what ``args`` names; the exit status."""
+    from .._errors import NewscleanError, OptionsError
+    from ..index import IndexParams
 
     changes = {
         name: getattr(args, name)
@@ -187,20 +179,24 @@ def run(args: argparse.Namespace) -> int:
     try:
         params = IndexParams(**changes)
     except OptionsError as err:
-        print(f"newsclean dedup: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(PROG, str(err))
+    problem = flag_problem(args)
+    if problem is not None:
+        return usage_error(PROG, problem)
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    if args.max_line_bytes < 1:
-        print(
-            f"newsclean dedup: error: --max-line-bytes must be at least 1, got {args.max_line_bytes}", file=sys.stderr
-        )
-        return EXIT_USAGE
-    if not 1 <= workers <= 256:
-        print(f"newsclean dedup: error: --workers must be 1 to 256, got {workers}", file=sys.stderr)
-        return EXIT_USAGE
     if not args.lock_timeout >= 0:
-        print(f"newsclean dedup: error: --lock-timeout must be 0 or more, got {args.lock_timeout:g}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(PROG, f"--lock-timeout must be 0 or more, got {args.lock_timeout:g}")
+    try:
+        field_path(args.id_field)
+    except OptionsError as err:
+        return usage_error(PROG, f"--id-field: {err}")
+    if args.max_age is not None and not (args.index or args.redis):
+        return usage_error(PROG, "--max-age needs an index that is kept: --index PATH or --redis URL")
+    if args.max_age is not None and not 0 < args.max_age < 1e7:
+        return usage_error(PROG, f"--max-age must be a number of days above 0, got {args.max_age:g}")
+    tables, problem = _table_format(args)
+    if problem is not None:
+        return usage_error(PROG, problem)
     try:
         index, lock, journal = _open_index(args, params, bool(changes))
     except ImportError as err:
@@ -211,6 +207,28 @@ def run(args: argparse.Namespace) -> int:
     except (NewscleanError, OSError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
         return EXIT_FOUND
+    if args.max_age is not None:
+        try:
+            now, age = time.time(), args.max_age * 86_400.0
+            forgot = index.expire(age, now=now)
+            if journal is not None:
+                journal.forget(forgot, before=now - age)
+        except (NewscleanError, OSError) as err:
+            print(f"newsclean dedup: {err}", file=sys.stderr)
+            if lock is not None:
+                lock.release()
+            if not args.index:
+                index.close()
+            return EXIT_FOUND
+        if forgot:
+            where = args.index or f"Redis index {args.namespace!r}"
+            print(
+                f"newsclean dedup: {where}: forgot {len(forgot)} documents first seen more than "
+                f"{args.max_age:g} days ago",
+                file=sys.stderr,
+            )
+    if tables is not None:
+        return _run_table(args, index, lock, journal, workers, tables)
     if args.groups and (Path(args.groups).is_dir() or not os.access(Path(args.groups).parent, os.W_OK | os.X_OK)):
         print(f"newsclean dedup: {args.groups}: cannot write the groups there", file=sys.stderr)
         return EXIT_FOUND
@@ -263,8 +281,13 @@ def run(args: argparse.Namespace) -> int:
                 output.discard()
         if args.index and (delivered or output is None):
             try:
-                index.save(args.index)
-                journal.remove()
+                # The journal holds what this run wrote (and forgot): while it is small
+                # beside the file, the file is left as it was (docs/index-format.md).
+                if output is not None or journal.worth_folding(args.index):
+                    index.close()  # (saves it to args.index)
+                    journal.remove()
+                else:
+                    journal.end()
             except OSError as err:
                 print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
                 status = EXIT_FOUND
@@ -276,6 +299,116 @@ def run(args: argparse.Namespace) -> int:
                     f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr
                 )
                 status = EXIT_FOUND
+        if not args.index:
+            index.close()  # (Redis: the connection; in memory: nothing to keep)
+        if journal is not None:
+            journal.close()
+        if lock is not None:
+            lock.release()
+        signals.restore()
+    return 128 + signals.got if signals.got else status
+
+
+def _table_format(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """``("parquet" or "csv", None)`` when the input is a table, ``(None, None)`` for JSON
+    lines, or ``(None, what is wrong)`` with the files named (a usage error)."""
+    from .._tables import table_format
+
+    inputs = args.files or [STDIN]
+    formats = [table_format(name) for name in inputs]
+    out = table_format(args.output) if args.output else None
+    if not any(formats):
+        if out is not None:
+            return None, f"-o {args.output}: JSON lines in, JSON lines out (a {out} output needs a {out} input)"
+        return None, None
+    if len(inputs) != 1:
+        return None, "a Parquet or CSV input is read alone: name one file"
+    if out != formats[0]:
+        return None, f"a {formats[0]} input is written with -o FILE.{formats[0]} (the format comes from the name)"
+    return formats[0], None
+
+
+def _run_table(
+    args: argparse.Namespace, index: Any, lock: IndexLock | None, journal: Any, workers: int, fmt: str
+) -> int:
+    """``newsclean dedup in.parquet -o out.parquet`` (or CSV): the rows kept, or every row
+    marked, written under a temporary name and renamed at the end; the index saved only
+    once the output is in place."""
+    from .._errors import NewscleanError
+    from .._tables import ExtraMissing, TableReader, TableWriter
+
+    name, status = args.files[0], EXIT_OK
+    stats, signals = Stats(), Signals()
+    stream = TableStream(index, args, stats, workers, signals)
+    if stream.pool is not None:
+        # The workers fork now, before pyarrow is imported and a batch read: they never
+        # use either, and would each count pyarrow's memory as their own.
+        stream.pool.submit(int).result()
+    reader = writer = None
+    try:
+        reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH)
+        writer = TableWriter(args.output, reader, args.mark)
+    except ExtraMissing as err:
+        status = usage_error(PROG, str(err))
+    except (NewscleanError, OSError) as err:
+        where = f"{name}: " if isinstance(err, OSError) and not isinstance(err, NewscleanError) else ""
+        print(f"newsclean dedup: {where}{getattr(err, 'strerror', None) or err}", file=sys.stderr)
+        status = EXIT_FOUND
+    if reader is None or writer is None:
+        stream.close()
+        if reader is not None:
+            reader.close()
+        if lock is not None:
+            lock.release()
+        if not args.index:
+            index.close()
+        return status
+    stream.reader, stream.writer = reader, writer
+    delivered = False
+    signals.install()
+    try:
+        try:
+            stream.run_table()
+            delivered = True
+        except OutputError as err:  # (the output could not be written: it is not delivered)
+            print(f"newsclean dedup: {err}", file=sys.stderr)
+            status = EXIT_FOUND
+        except (NewscleanError, OSError) as err:  # (a bad row: the rows before it are delivered)
+            where = f"{name}: " if isinstance(err, OSError) and not isinstance(err, NewscleanError) else ""
+            print(f"newsclean dedup: {where}{getattr(err, 'strerror', None) or err}", file=sys.stderr)
+            status, delivered = EXIT_FOUND, True
+    except Stop:
+        delivered = True  # (what was written before the signal is delivered)
+    finally:
+        signals.finish()
+        stream.close()
+        stats.done()
+        reader.close()
+        if delivered:
+            try:
+                writer.commit()
+            except OSError as err:
+                print(f"newsclean dedup: {args.output}: {err.strerror or err}", file=sys.stderr)
+                status, delivered = EXIT_FOUND, False
+        if not delivered:
+            writer.discard()
+        if args.index and delivered:
+            try:
+                index.close()  # (saves it to args.index)
+                journal.remove()
+            except OSError as err:
+                print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
+                status = EXIT_FOUND
+        if stream.groups is not None and delivered:
+            try:
+                stream.groups.write(args.groups)
+            except OSError as err:
+                print(
+                    f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr
+                )
+                status = EXIT_FOUND
+        if not args.index:
+            index.close()  # (Redis: the connection; in memory: nothing to keep)
         if journal is not None:
             journal.close()
         if lock is not None:
@@ -287,15 +420,11 @@ def run(args: argparse.Namespace) -> int:
 def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[Any, IndexLock | None, Any]:
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
-    from ._errors import IndexFileError
-    from .index import DedupIndex
+    from .._errors import IndexFileError
+    from ..index import open_index
 
-    if args.redis:
-        from .index._redis import RedisIndex
-
-        return RedisIndex(args.redis, params, namespace=args.namespace), None, None
     if not args.index:
-        return DedupIndex(params), None, None
+        return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
     path = Path(args.index)
     if path.is_dir():
         raise IndexFileError(f"{path}: is a directory, not an index file")
@@ -314,21 +443,21 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
 def _locked_index(path: Path, timeout: float, params: Any, explicit: bool) -> tuple[Any, IndexLock, Any]:
     """Lock the index file (waiting for another run), then load it (or make a new index
     with ``params``) and fold in the journal of a run that did not finish."""
-    from .index import DedupIndex
-    from .index._journal import Journal
+    from ..index import open_index
+    from ..index._journal import Journal
 
     lock = IndexLock(path)
     lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
     try:
-        index = DedupIndex.load(path, params if explicit else None) if path.exists() else DedupIndex(params)
+        index = open_index(path, params=params if explicit else None, journal=False)  # (replayed below)
         journal = Journal(path, index.params)
-        recovered = journal.replay(index)
+        journal.replay(index)
     except BaseException:
         lock.release()
         raise
-    if recovered:
+    if journal.unfinished:
         print(
-            f"newsclean dedup: {path}: {recovered} documents written by a run that did not finish "
+            f"newsclean dedup: {path}: {journal.unfinished} documents written by a run that did not finish "
             f"recovered from {journal.path}",
             file=sys.stderr,
         )
@@ -394,16 +523,16 @@ class Stream:
         self.out_name = args.output if output is not None else "stdout"
         self.pool: Any = None
         if workers > 1:
-            from . import _forked
+            from .. import _forked
 
             setup = functools.partial(_worker_setup, os.getpid())
             self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=setup)
         self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
-        self.cache: dict[str, int] = {}  # word hashes (see _shingle.word_units)
+        self.cache: dict[str, int] = {}  # word hashes (see _similarity.hashing.word_units)
         self.groups: Any = None
         if args.groups:
-            from ._groups import Groups
+            from .._groups import Groups
 
             self.groups = Groups()
 
@@ -412,7 +541,7 @@ class Stream:
             self.pool.shutdown(wait=True, cancel_futures=True)  # (joined here: never at exit)
 
     def run(self, source: IO[bytes], label: str) -> None:
-        from ._errors import NewscleanError
+        from .._errors import NewscleanError
 
         try:
             for batch in self._batches(source, label):
@@ -427,7 +556,7 @@ class Stream:
     def _batches(self, source: IO[bytes], label: str) -> Iterator[list[Record]]:
         """Batches of good records; a batch ends when ``BATCH`` are read or when no more
         input is waiting (then the batches in flight are written before reading blocks)."""
-        from ._errors import InputError
+        from .._errors import InputError
 
         batch: list[Record] = []
         number = 0
@@ -457,7 +586,7 @@ class Stream:
 
     def _record(self, raw: bytes, source: str, number: int, offset: int) -> Record | None:
         """The record of one line, ``None`` for a blank or skipped line."""
-        from ._errors import InputError, RecordError
+        from .._errors import InputError, RecordError
 
         args = self.args
         try:
@@ -473,7 +602,7 @@ class Stream:
                 raise
             self.stats.bad += 1
             return None
-        doc_id = good.record.get(args.id_field)
+        doc_id = get_path(good.record, field_path(args.id_field))
         if doc_id is None or doc_id == "":
             doc_id = "text:" + hashlib.blake2b(good.text.encode("utf-8"), digest_size=16).hexdigest()
         elif not isinstance(doc_id, str):
@@ -504,10 +633,11 @@ class Stream:
             self._decide_write_record(batch, sketched)
 
     def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        from .index._fingerprint import Batch
+        from ..index._fingerprint import Batch
 
         prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
-        results = self.index.add_fingerprints(prints, [r.id for r in batch])
+        now = time.time()  # (the kept documents' time of first sight, in the index and its journal)
+        results = self.index.add_fingerprints(prints, [r.id for r in batch], now=now)
         parts: list[bytes] = []
         ends: list[int] = []  # the output's length after each record's line (or none)
         size = 0
@@ -540,7 +670,7 @@ class Stream:
             raise OutputError(f"{self.out_name}: {error.strerror or error}") from None
         if self.journal is not None:
             kept = [k for k, result in enumerate(results) if result.new]
-            self.journal.append([prints[k] for k in kept], [batch[k].id for k in kept])
+            self.journal.append([prints[k] for k in kept], [batch[k].id for k in kept], seen=now)
         self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
 
     def _forget(self, doc_id: str) -> None:
@@ -548,6 +678,68 @@ class Stream:
             self.index.remove(doc_id)
         except KeyError:
             pass
+
+
+class TableStream(Stream):
+    """The stream over a Parquet or CSV table: the same batches, workers and decisions,
+    the rows written by a ``TableWriter`` (every column kept) instead of as lines."""
+
+    def __init__(self, index: Any, args: argparse.Namespace, stats: Stats, workers: int, signals: Signals) -> None:
+        super().__init__(index, args, stats, workers, signals)
+        self.reader: Any = None  # a TableReader and a TableWriter, set before run_table
+        self.writer: Any = None
+        self.tables: deque[tuple[Any, list[int]]] = deque()  # (a TableBatch, its good rows) per batch in flight
+        self.listed = 0
+
+    def run_table(self) -> None:
+        """Read, decide and write every row; a bad row stops the table (the rows before it
+        are written) unless --skip-bad-lines, which skips and counts it, naming the first ten."""
+        from .._errors import InputError, NewscleanError
+
+        try:
+            for table in self.reader.batches():
+                good: list[int] = []
+                for k, why in enumerate(table.bad):
+                    if why is None:
+                        good.append(k)
+                        continue
+                    if not self.args.skip_bad_lines:
+                        self._submit_rows(table, good)
+                        raise InputError(f"{self.reader.where(table, k)}: {why}")
+                    self.stats.bad += 1
+                    if self.listed < 10:
+                        self.listed += 1
+                        print(f"newsclean dedup: {self.reader.where(table, k)}: {why}; skipped", file=sys.stderr)
+                self._submit_rows(table, good)
+        except NewscleanError:
+            self._drain()
+            raise
+        self._drain()
+
+    def _submit_rows(self, table: Any, good: list[int]) -> None:
+        if good:
+            self.tables.append((table, good))
+            self._submit([Record(table.start + k + 1, b"", table.ids[k], table.texts[k]) for k in good])
+
+    def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
+        from ..index._fingerprint import Batch
+
+        table, good = self.tables.popleft()
+        prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
+        results = self.index.add_fingerprints(prints, [r.id for r in batch], now=time.time())
+        take = [False] * len(table.texts)
+        marks: list[tuple[str | None, float | None, str | None]] = [(None, None, None)] * len(table.texts)
+        for k, record, result in zip(good, batch, results):
+            take[k] = self.args.mark or result.new
+            marks[k] = (result.duplicate_of, result.similarity, record.id if result.new else result.duplicate_of)
+        try:
+            self.writer.write(table, take, marks)
+        except OSError as err:
+            raise OutputError(f"{self.args.output}: {err.strerror or err}") from None
+        if self.groups is not None:
+            for record, result in zip(batch, results):
+                self.groups.add(record.id, result)
+        self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
 
 
 def _write_all(out: IO[str], data: bytes) -> tuple[int, OSError | None]:
@@ -570,7 +762,7 @@ def _write_all(out: IO[str], data: bytes) -> tuple[int, OSError | None]:
 
 def _with_fields(raw: bytes, fields: str) -> bytes:
     """The JSON object line ``raw`` with ``fields`` (JSON members) appended before its
-    closing brace, every other byte as it was. (``_io.with_fields`` replaces fields
+    closing brace, every other byte as it was. (``common.with_fields`` replaces fields
     wherever they stand, scanning the line; ``--mark`` refuses a line that has its fields,
     so appending is enough, without a scan of every line.)"""
     end = raw.rstrip()
@@ -609,13 +801,13 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from .index._fingerprint import sketch_texts
+    from ..index._fingerprint import sketch_texts
 
     return sketch_texts(texts, cleaner, params, cache, SKETCH_BATCH)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:
-    from . import _forked
+    from .. import _forked
 
     return _sketch_texts(texts, *_forked.inherited())
 

@@ -15,10 +15,10 @@ from typing import Literal, NamedTuple
 
 import regex
 
-from ._layout import SENTENCE_END as _LINE_ENDS
-from ._normalize import DASHES, _re
-from ._registry import Agency, Registry, default_registry
-from ._result import Byline
+from .._result import Byline
+from .._text.layout import SENTENCE_END as _LINE_ENDS
+from .._text.normalize import DASHES, cached_re
+from .registry import Agency, Registry, default_registry
 
 _DASH = "[-" + DASHES + "]"
 _SEP = rf"(?:\s*\.?\s*(?:{_DASH}{{1,2}}|:|={{1,2}})\s*)"
@@ -72,7 +72,8 @@ maret mac mei agustus ogos nopember desember disember
 """.split()
 _MONTH_NAMES = frozenset(_MONTHS)
 # Any word can stand where a month does; ``_is_date`` then checks it is one. (An
-# alternation of every month name compiles about ten times slower, at every start-up.)
+# alternation of every month name would make every pattern with a date far larger to
+# compile, at every start-up, to decide what ``_is_date`` decides anyway.)
 _MONTH = r"\p{L}{3,10}\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?:de\s+)?\d{4})?"
@@ -135,7 +136,8 @@ class Credits:
     """The credit and dateline patterns of one registry. Immutable and thread-safe.
 
     Each pattern is compiled on first use (a ``functools.cached_property``): compiling
-    them all took some 20 ms of every start-up, and most texts reach few of them, since
+    them all costs tens of milliseconds (docs/how-it-works.md, "Design choices, measured"), which
+    every start-up would pay, and most texts reach few of them, since
     quick tests skip a pattern that cannot match. (Two threads may both compile a pattern
     the first time; either result is the same pattern.)"""
 
@@ -504,7 +506,7 @@ class Credits:
 
     def credit_line(self, text: str) -> Agency | None:
         """The agency if ``text`` is nothing but a credit (``VNA/VNS``, ``Source: Xinhua``)."""
-        # A quick test first (the pattern takes 5-15 us to reject a sentence): a credit line
+        # A quick test first (the pattern is slow to reject an ordinary sentence): a credit line
         # holds no comma, and no full stop but in the end marker ./.
         if text.startswith("This "):
             m = self._first_published.fullmatch(text)
@@ -761,7 +763,7 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     """The quick test of the bare form, whose place is in capitals: a first word going on
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
-    return not (second.islower() and second.isalpha()) and _re(_DASH_OR_COLON).search(text) is not None
+    return not (second.islower() and second.isalpha()) and cached_re(_DASH_OR_COLON).search(text) is not None
 
 
 def _may_hold_photo_credit(text: str) -> bool:
@@ -773,7 +775,7 @@ def _may_hold_photo_credit(text: str) -> bool:
 def _comma_then_dash(text: str) -> bool:
     """The quick test of ``PLACE, DATE — AGENCY.``: a comma near the start, a dash soon after."""
     comma = text.find(",", 0, 48)
-    return comma > 0 and _re(_DASH_OR_COLON).search(text, comma, comma + 24) is not None
+    return comma > 0 and cached_re(_DASH_OR_COLON).search(text, comma, comma + 24) is not None
 
 
 def _dot_then_digit(text: str) -> bool:
@@ -834,8 +836,8 @@ def _after_initialism(text: str, at: int) -> bool:
 
 @functools.cache
 def _pattern(source: str) -> regex.Pattern[str]:
-    """``source`` compiled, once, on first use: compiling every pattern up front cost
-    milliseconds of every start-up, most of them for patterns a text never needs."""
+    """``source`` compiled, once, on first use: compiling every pattern up front would cost
+    every start-up, mostly for patterns a text never needs."""
     return regex.compile(source)
 
 

@@ -1,4 +1,5 @@
-"""Input and output of the commands: files and stdin, compressed or not, and strict JSON lines.
+"""What both commands share: input and output (files and stdin, compressed or not, and strict
+JSON lines), the flags that read input, and the exit codes.
 
 Both commands read through here, so that they accept and refuse the same inputs and say so in
 the same words:
@@ -8,7 +9,10 @@ the same words:
 * :func:`records` reads JSON lines one at a time and refuses, line by line, what is not strict
   RFC 8259 JSON (NaN, duplicate keys, lone surrogates, ...) or is too big to handle safely;
 * :func:`with_fields` writes a kept record back with some top-level fields set, every other
-  byte of the line as it was read.
+  byte of the line as it was read;
+* :func:`input_flags` and :func:`workers_flag` declare the flags both commands read input
+  with, :func:`flag_problem` checks them, and :func:`guarded` turns a closed pipe or a failed
+  write into the same exit status in both.
 
 Every problem with the input is an :class:`~newsclean.InputError` (a ``DecodeError`` or a
 ``RecordError`` for one line) whose message names the source, and the line when there is one.
@@ -24,7 +28,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from ._errors import DecodeError, InputError, RecordError
+from .._errors import DecodeError, InputError, OptionsError, RecordError
+from .._fieldpath import MISSING, field_path, get_path
 
 if TYPE_CHECKING:
     import json
@@ -353,7 +358,7 @@ def records(
     (4, b'{"text": "b"}', 'b')
     """
     if errors not in ERRORS:
-        raise ValueError(f"errors must be one of {ERRORS}, got {errors!r}")
+        raise OptionsError(f"errors must be one of {ERRORS}, got {errors!r}")
     for number, line, offset in lines(stream, max_line_bytes):
         try:
             record = parse_line(line, number, offset, source, field, errors, max_line_bytes, max_depth)
@@ -397,9 +402,9 @@ def parse_line(
         raise RecordError(source, number, str(err)) from None
     if not isinstance(value, dict):
         raise RecordError(source, number, f"a JSON {type(value).__name__}, not an object")
-    found = value.get(field)
+    found = get_path(value, field_path(field), MISSING)
     if not isinstance(found, str):
-        what = "has no field" if field not in value else "has a non-string field"
+        what = "has no field" if found is MISSING else "has a non-string field"
         raise RecordError(source, number, f"{what} {field!r}")
     return Record(number, raw, value, found)
 
@@ -613,36 +618,9 @@ def with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
     if not fields:
         return raw
     text = raw.decode("utf-8")
-    scan = json.JSONDecoder().raw_decode
-    pos = _WS.match(text).end()  # type: ignore[union-attr]
-    if text[pos : pos + 1] != "{":
-        raise ValueError("not a JSON object")
-    last = pos + 1  # where new members go: after the last value, or just inside the brace
-    pos = _WS.match(text, last).end()  # type: ignore[union-attr]
-    spans: list[tuple[int, int, str]] = []
-    members = 0
-    if text[pos : pos + 1] != "}":
-        while True:
-            if text[pos : pos + 1] != '"':
-                raise ValueError(f"not a JSON object: a key expected at character {pos}")
-            key, pos = scan(text, pos)
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            if text[pos : pos + 1] != ":":
-                raise ValueError(f"not a JSON object: ':' expected at character {pos}")
-            start = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-            _, last = scan(text, start)
-            members += 1
-            if key in fields:
-                spans.append((start, last, key))
-            pos = _WS.match(text, last).end()  # type: ignore[union-attr]
-            if text[pos : pos + 1] == ",":
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-                continue
-            if text[pos : pos + 1] == "}":
-                break
-            raise ValueError(f"not a JSON object: ',' or '}}' expected at character {pos}")
-    if text[_WS.match(text, pos + 1).end() :]:  # type: ignore[union-attr]
-        raise ValueError("not a JSON object: more after its closing brace")
+    every, last = _members(text)
+    spans = [(start, end, key) for start, end, key in every if key in fields]
+    members = len(every)
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
@@ -659,3 +637,185 @@ def with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
         done = last
     pieces.append(text[done:])
     return "".join(pieces).encode("utf-8")
+
+
+def _members(text: str) -> tuple[list[tuple[int, int, str]], int]:
+    """The members of the JSON object ``text``: each one's value span ``(start, end)`` and
+    key, and where a new member would go (after the last value, or just inside the brace);
+    a ``ValueError`` if ``text`` is not one JSON object."""
+    import json
+
+    scan = json.JSONDecoder().raw_decode
+    pos = _WS.match(text).end()  # type: ignore[union-attr]
+    if text[pos : pos + 1] != "{":
+        raise ValueError("not a JSON object")
+    last = pos + 1
+    pos = _WS.match(text, last).end()  # type: ignore[union-attr]
+    spans: list[tuple[int, int, str]] = []
+    if text[pos : pos + 1] != "}":
+        while True:
+            if text[pos : pos + 1] != '"':
+                raise ValueError(f"not a JSON object: a key expected at character {pos}")
+            key, pos = scan(text, pos)
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] != ":":
+                raise ValueError(f"not a JSON object: ':' expected at character {pos}")
+            start = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            _, last = scan(text, start)
+            spans.append((start, last, key))
+            pos = _WS.match(text, last).end()  # type: ignore[union-attr]
+            if text[pos : pos + 1] == ",":
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                continue
+            if text[pos : pos + 1] == "}":
+                break
+            raise ValueError(f"not a JSON object: ',' or '}}' expected at character {pos}")
+    if text[_WS.match(text, pos + 1).end() :]:  # type: ignore[union-attr]
+        raise ValueError("not a JSON object: more after its closing brace")
+    return spans, last
+
+
+def with_path(raw: bytes, path: tuple[str, ...], value: Any, also: Mapping[str, Any] | None = None) -> bytes:
+    """:func:`with_fields` for a field path (``--field article.body``): the value at
+    ``path`` set in its object, and the top-level fields ``also`` set; every other byte,
+    in the nested objects too, unchanged. The objects on the path must be there.
+
+    >>> with_path(b'{"n": 1e3, "a": {"x": 1.50, "body": "old"}}', ("a", "body"), "new", {"seen": 1})
+    b'{"n": 1e3, "a": {"x": 1.50, "body": "new"}, "seen": 1}'
+    """
+    if len(path) == 1:
+        return with_fields(raw, {path[0]: value, **(also or {})})
+    text = raw.decode("utf-8")
+    spans, _ = _members(text)
+    found = [(start, end) for start, end, key in spans if key == path[0]]
+    if not found:
+        raise ValueError(f"no member {path[0]!r}")
+    start, end = found[-1]  # (strict input has each key once)
+    inner = with_path(text[start:end].encode("utf-8"), path[1:], value)
+    return with_fields(raw[: len(text[:start].encode("utf-8"))] + inner + text[end:].encode("utf-8"), also or {})
+
+
+# -- the shared flags and the exit ---------------------------------------------------------
+
+
+def input_flags(group: Any, *, jsonl_only: bool = False) -> None:
+    """Declare on ``group`` (an argparse parser or group) the flags both commands read JSON
+    lines with: ``--field``, ``--skip-bad-lines``, ``--max-line-bytes``, ``--errors``.
+    ``jsonl_only``: the command reads JSON lines only with ``--jsonl`` (the help says so)."""
+    when = "with --jsonl: " if jsonl_only else ""
+    group.add_argument("--field", default="text", help=f"{when}the field holding the text (default: text)")
+    group.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help=f"{when}skip lines that are not JSON objects with the field, and count them "
+        "on stderr (default: stop with an error naming the line)",
+    )
+    group.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"{when}a longer line is a bad line, and no more of it is held in memory (default: %(default)s, 256 MiB)",
+    )
+    group.add_argument(
+        "--errors",
+        choices=ERRORS,
+        default="strict",
+        help="invalid UTF-8: 'strict' stops with an error naming the byte (default), "
+        "'replace' writes U+FFFD for bad bytes",
+    )
+
+
+def workers_flag(group: Any, help: str) -> None:
+    """Declare ``--workers N`` on ``group``: ``help`` says what the workers do."""
+    group.add_argument("--workers", type=int, default=None, metavar="N", help=help)
+
+
+def flag_problem(args: Any) -> str | None:
+    """What is wrong with the values of the flags :func:`input_flags` and :func:`workers_flag`
+    declare (argparse checks their types, not their ranges), or ``None``."""
+    if args.max_line_bytes < 1:
+        return f"--max-line-bytes must be at least 1, got {args.max_line_bytes}"
+    try:
+        field_path(args.field)
+    except ValueError as err:
+        return f"--field: {err}"
+    if args.workers is not None and not 1 <= args.workers <= 256:
+        return f"--workers must be 1 to 256, got {args.workers}"
+    return None
+
+
+def usage_error(prog: str, message: str) -> int:
+    """Say ``message`` as a usage error of ``prog`` on stderr; the exit status to return."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class Defaults:
+    """Stands in for an ``argparse.ArgumentParser`` when a command's arguments are declared,
+    and records only each one's default: what parsing an argument list without options
+    gives, without importing argparse.
+
+    >>> d = Defaults()
+    >>> input_flags(d.add_argument_group("input"))
+    >>> d.namespace(files=["a.txt"]).field, d.namespace().skip_bad_lines
+    ('text', False)
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add_argument(self, *names: str, **kwargs: Any) -> None:
+        """Record the default of the argument ``names`` declares."""
+        action = kwargs.get("action")
+        if action in ("version", "help"):
+            return
+        long = [n for n in names if n.startswith("--")]
+        dest = kwargs.get("dest") or (long[0][2:] if long else names[0].lstrip("-")).replace("-", "_")
+        if action == "store_true":
+            self.values[dest] = kwargs.get("default", False)
+        elif action == "store_false":
+            self.values[dest] = kwargs.get("default", True)
+        else:
+            self.values[dest] = kwargs.get("default")
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Defaults:
+        """Groups only arrange the help: their arguments are recorded here."""
+        return self
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Defaults:
+        """As :meth:`add_argument_group`."""
+        return self
+
+    def namespace(self, **given: Any) -> Any:
+        """The recorded defaults, with ``given`` values over them, read by attribute as an
+        ``argparse.Namespace`` is."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(**{**self.values, **given})
+
+
+def guarded(prog: str, run: Callable[[Any], int], args: Any) -> int:
+    """``run(args)``, with the exits both commands share: a closed pipe (``| head``) ends
+    quietly with :data:`EXIT_PIPE`, as a process killed by SIGPIPE would; a failed write (a
+    full disk) is a one-line message and :data:`EXIT_FOUND`; Ctrl-C is 130."""
+    try:
+        return run(args)
+    except BrokenPipeError:  # the reader went away (| head): leave quietly
+        quiet_stdout()
+        return EXIT_PIPE
+    except OutputError as err:  # a full disk, say: nothing more can be written
+        print(f"{prog}: {err}", file=sys.stderr)
+        quiet_stdout()
+        return EXIT_FOUND
+    except KeyboardInterrupt:
+        return 130
+
+
+def quiet_stdout() -> None:
+    """Point stdout at devnull, so that the interpreter's final flush of what could not be
+    written does not fail again on the way out."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no stdout, or not a file (in process)
+        pass

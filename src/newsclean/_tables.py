@@ -1,0 +1,340 @@
+"""Tables in and out: Parquet (with the ``parquet`` extra, pyarrow) and CSV, for
+``newsclean dedup in.parquet -o kept.parquet``.
+
+The format comes from the file name (``.parquet``/``.pq``; ``.csv``, compressed or not). A
+table is read in batches of rows and written in the same order: the rows kept (or, with
+``--mark``, every row, with ``duplicate_of``, ``similarity`` and ``group`` columns added),
+every other column as it was. Parquet keeps each column's type and the schema's metadata;
+CSV keeps each field's text (written back with minimal quoting and ``\\n`` line ends). A
+row whose text is missing (null, or a CSV row of another width) is a bad row, reported
+with its number. pyarrow is imported here only, when a Parquet file is opened.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from ._errors import InputError, OptionsError
+from ._fieldpath import field_path, show_path
+
+MARK_COLUMNS = ("duplicate_of", "similarity", "group")
+PARQUET_EXTRA = "pip install 'newsclean[parquet]'"
+
+
+class ExtraMissing(ImportError):
+    """An optional dependency a format needs is not installed (the message says how)."""
+
+
+def table_format(name: str) -> str | None:
+    """``"parquet"`` or ``"csv"`` by the file name's ending, ``None`` for anything else
+    (JSON lines).
+
+    >>> table_format("crawl.parquet"), table_format("x.PQ"), table_format("a.csv.gz"), table_format("a.jsonl")
+    ('parquet', 'parquet', 'csv', None)
+    """
+    lower = name.lower()
+    for ending in (".gz", ".bz2", ".xz", ".zst"):
+        if lower.endswith(".csv" + ending):
+            return "csv"
+    if lower.endswith((".parquet", ".pq")):
+        return "parquet"
+    if lower.endswith(".csv"):
+        return "csv"
+    return None
+
+
+def pyarrow() -> Any:
+    """The ``pyarrow`` module (with ``pyarrow.parquet`` loaded), or ``ExtraMissing``."""
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as err:
+        raise ExtraMissing(f"Parquet needs pyarrow ({err}): {PARQUET_EXTRA}") from None
+    return pyarrow
+
+
+def doc_id(value: Any, text: str) -> str:
+    """A row's id: its id field as text, or, when it has none, a name made of its text
+    (as ``newsclean dedup`` names an id-less JSON line).
+
+    >>> doc_id("a1", "x"), doc_id(7, "x"), doc_id(None, "x")[:5]
+    ('a1', '7', 'text:')
+    """
+    if value is None or value == "":
+        return "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@dataclasses.dataclass
+class TableBatch:
+    """Rows read together: ``start`` is the 0-based number of the first; ``texts[i]`` is
+    row ``start + i``'s text (``None`` when the row is bad, ``bad[i]`` saying why) and
+    ``ids[i]`` its id; ``data`` the rows as read (a ``pyarrow.RecordBatch``, or CSV rows)."""
+
+    start: int
+    data: Any
+    texts: list[str | None]
+    ids: list[str]
+    bad: list[str | None]
+
+
+class TableReader:
+    """A Parquet or CSV file, read in batches of rows (``batches``)."""
+
+    def __init__(self, name: str, fmt: str, field: str, id_field: str, mark: bool, batch_rows: int = 4096) -> None:
+        self.name, self.format, self.batch_rows = name, fmt, batch_rows
+        self.field, self.id_field = field, id_field
+        self._stack = ExitStack()
+        self.columns: list[str] = []
+        self.schema: Any = None
+        if fmt == "parquet":
+            self._open_parquet(field_path(field), field_path(id_field))
+        else:
+            self._open_csv()
+        if mark:
+            taken = [c for c in MARK_COLUMNS if c in self.columns]
+            if taken:
+                raise InputError(f"{name}: already has a column {taken[0]!r}, which --mark would overwrite")
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- Parquet --------------------------------------------------------------------------
+
+    def _open_parquet(self, path: tuple[str, ...], id_path: tuple[str, ...]) -> None:
+        pa = pyarrow()
+        try:
+            self._file = pa.parquet.ParquetFile(self._stack.enter_context(open(self.name, "rb")))
+        except (pa.ArrowInvalid, pa.ArrowException) as err:
+            raise InputError(f"{self.name}: not a readable Parquet file ({err})") from None
+        self.schema = self._file.schema_arrow
+        self.columns = list(self.schema.names)
+        kind = _path_type(self.schema, path)
+        if kind is None:
+            raise OptionsError(f"{self.name}: no column {show_path(path)!r} (--field)")
+        text = kind.value_type if pa.types.is_dictionary(kind) else kind  # (a dictionary-encoded column: its values)
+        if not (pa.types.is_string(text) or pa.types.is_large_string(text) or str(text) == "string_view"):
+            raise InputError(f"{self.name}: the column {show_path(path)!r} holds {kind}, not text (--field)")
+        self._path = path
+        self._id_path = id_path if _path_type(self.schema, id_path) is not None else None
+
+    def _parquet_batches(self) -> Iterator[TableBatch]:
+        pa = pyarrow()
+        start = 0
+        try:
+            for batch in self._file.iter_batches(batch_size=self.batch_rows):
+                texts = _column(batch, self._path).to_pylist()
+                ids_in = _column(batch, self._id_path).to_pylist() if self._id_path else [None] * len(texts)
+                yield self._batch(start, batch, texts, ids_in)
+                start += batch.num_rows
+        except (pa.ArrowInvalid, pa.ArrowException, OSError) as err:
+            if isinstance(err, OSError) and not isinstance(err, pa.ArrowException):
+                raise
+            raise InputError(f"{self.name}: not a readable Parquet file after row {start} ({err})") from None
+
+    # -- CSV ------------------------------------------------------------------------------
+
+    def _open_csv(self) -> None:
+        from ._cli.common import open_input
+
+        raw = self._stack.enter_context(open_input(self.name))
+        self._rows = csv.reader(_decoded_lines(raw, self.name))
+        try:
+            self.columns = next(self._rows)
+        except StopIteration:
+            raise InputError(f"{self.name}: an empty CSV file (no header row)") from None
+        except csv.Error as err:
+            raise InputError(f"{self.name}: line 1: not a CSV header ({err})") from None
+        if self.field not in self.columns:
+            raise OptionsError(f"{self.name}: no column {self.field!r} (--field; a CSV column is named whole)")
+        self._at = self.columns.index(self.field)
+        self._id_at = self.columns.index(self.id_field) if self.id_field in self.columns else None
+
+    def _csv_batches(self) -> Iterator[TableBatch]:
+        start = 0
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        width = len(self.columns)
+        while True:
+            try:
+                row = next(self._rows, None)
+            except csv.Error as err:
+                raise InputError(
+                    f"{self.name}: row {start + len(rows) + 1} (line {self._rows.line_num}): not CSV ({err})"
+                ) from None
+            if row is not None:
+                rows.append(row)
+                lines.append(self._rows.line_num)
+            if rows and (row is None or len(rows) >= self.batch_rows):
+                texts: list[str | None] = [r[self._at] if len(r) == width else None for r in rows]
+                ids_in = [r[self._id_at] if self._id_at is not None and len(r) == width else None for r in rows]
+                batch = self._batch(start, rows, texts, ids_in)
+                for k, r in enumerate(rows):
+                    if len(r) != width:
+                        batch.bad[k] = f"line {lines[k]}: {len(r)} fields where the header has {width}"
+                yield batch
+                start += len(rows)
+                rows, lines = [], []
+            if row is None:
+                return
+
+    # -- both -----------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[TableBatch]:
+        """The table's rows, in batches, in order."""
+        return self._parquet_batches() if self.format == "parquet" else self._csv_batches()
+
+    def _batch(self, start: int, data: Any, texts: list[Any], ids_in: Sequence[Any]) -> TableBatch:
+        bad: list[str | None] = [None if isinstance(t, str) else "no text (null)" for t in texts]
+        good: list[str | None] = [t if isinstance(t, str) else None for t in texts]
+        ids = [doc_id(i, t) if t is not None else "" for i, t in zip(ids_in, good)]
+        return TableBatch(start, data, good, ids, bad)
+
+    def where(self, batch: TableBatch, k: int) -> str:
+        """Where row ``k`` of ``batch`` is, for a message: ``NAME: row N``."""
+        return f"{self.name}: row {batch.start + k + 1}"
+
+
+def _decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
+    """The lines of a byte stream as text, each line decoded alone so that invalid UTF-8
+    is a ``DecodeError`` naming its byte; a leading BOM is skipped."""
+    from ._cli.common import decode
+
+    offset = 0
+    for n, line in enumerate(stream):
+        if n == 0 and line.startswith(b"\xef\xbb\xbf"):
+            line, offset = line[3:], 3
+        yield decode(line, name, base=offset)
+        offset += len(line)
+
+
+def _path_type(schema: Any, path: tuple[str, ...] | None) -> Any:
+    """The type of the (nested) column at ``path``, or ``None`` if there is none."""
+    if not path:
+        return None
+    pa = pyarrow()
+    index = schema.get_field_index(path[0])
+    if index < 0:
+        return None
+    kind = schema.field(index).type
+    for key in path[1:]:
+        if not pa.types.is_struct(kind) or kind.get_field_index(key) < 0:
+            return None
+        kind = kind.field(kind.get_field_index(key)).type
+    return kind
+
+
+def _column(batch: Any, path: tuple[str, ...]) -> Any:
+    import pyarrow.compute as pc
+
+    column = batch.column(batch.schema.get_field_index(path[0]))
+    for key in path[1:]:
+        column = pc.struct_field(column, key)
+    return column
+
+
+class TableWriter:
+    """The output table, written under a temporary name beside ``name`` and renamed over
+    it by ``commit`` (``discard`` leaves ``name`` as it was)."""
+
+    def __init__(self, name: str, reader: TableReader, mark: bool) -> None:
+        self.name, self.format, self.mark = name, reader.format, mark
+        target = Path(name)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        self._file: IO[Any] = os.fdopen(fd, "wb")
+        self._writer: Any = None
+        self._csv: Any = None
+        try:
+            if self.format == "parquet":
+                pa = pyarrow()
+                schema = reader.schema
+                if mark:
+                    schema = (
+                        schema.append(pa.field("duplicate_of", pa.string()))
+                        .append(pa.field("similarity", pa.float64()))
+                        .append(pa.field("group", pa.string()))
+                    )
+                self._writer = pa.parquet.ParquetWriter(self._file, schema)
+            else:
+                self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
+                self._csv = csv.writer(self._text, lineterminator="\n")
+                self._csv.writerow(reader.columns + (list(MARK_COLUMNS) if mark else []))
+        except BaseException:
+            self.discard()
+            raise
+
+    def write(
+        self, batch: TableBatch, take: Sequence[bool], marks: Sequence[tuple[str | None, float | None, str | None]]
+    ) -> None:
+        """Write the rows of ``batch`` where ``take`` is true, in order; with ``--mark``,
+        ``marks`` gives each row's ``(duplicate_of, similarity, group)``."""
+        if self.format == "parquet":
+            pa = pyarrow()
+            rows = batch.data.filter(pa.array(list(take), type=pa.bool_()))
+            if self.mark:
+                kept = [m for m, t in zip(marks, take) if t]
+                rows = pa.RecordBatch.from_arrays(
+                    [
+                        *rows.columns,
+                        pa.array([m[0] for m in kept], type=pa.string()),
+                        pa.array([m[1] for m in kept], type=pa.float64()),
+                        pa.array([m[2] for m in kept], type=pa.string()),
+                    ],
+                    schema=self._writer.schema,
+                )
+            if rows.num_rows:
+                self._writer.write_batch(rows)
+            return
+        for k, row in enumerate(batch.data):
+            if take[k]:
+                if self.mark:
+                    dup, sim, group = marks[k]
+                    row = [*row, dup or "", "" if sim is None else repr(round(sim, 6)), group or ""]
+                self._csv.writerow(row)
+
+    def commit(self) -> None:
+        """Finish the file, ``fsync`` it, and rename it over ``name``."""
+        if self._writer is not None:
+            self._writer.close()
+        if self._csv is not None:
+            self._text.flush()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._tmp, self.name)
+
+    def discard(self) -> None:
+        """Remove what was written; ``name`` stays as it was."""
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        except Exception:  # noqa: BLE001  (closing a half-written file: the file goes anyway)
+            pass
+        try:
+            self._file.close()
+        finally:
+            Path(self._tmp).unlink(missing_ok=True)

@@ -1,0 +1,256 @@
+"""What users of ``newsclean dedup`` asked for, through the installed command: --max-age
+(retention) on a file and on Redis, an index file left as it was when little changed,
+Parquet and CSV tables, nested --field paths (both commands)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from newsclean import DedupIndex
+from newsclean.index._journal import Journal
+
+from .test_dedup_runs import editions, ids_of
+
+DAY = 86_400.0
+STORY = "The port handled a record number of containers in March, the operator said on Monday."
+OTHER = "Farmers in the delta planted a third more rice this season as prices for the grain climbed abroad."
+
+
+def line(doc_id: str, text: str) -> str:
+    return json.dumps({"id": doc_id, "text": text}) + "\n"
+
+
+# -- --max-age ------------------------------------------------------------------------------
+
+
+def test_max_age_forgets_what_was_first_seen_before(run, tmp_path: Path) -> None:
+    index = tmp_path / "seen.nci"
+    made = DedupIndex()
+    now = time.time()
+    made.add(STORY, id="old", now=now - 10 * DAY)
+    made.add(OTHER, id="recent", now=now - 1 * DAY)
+    made.save(index)
+    copies = line("a", "HANOI (VNA) — " + STORY) + line("b", "BEIJING (Xinhua) -- " + OTHER)
+    # Without --max-age both copies are dropped ...
+    kept = run("dedup", "--index", str(index), "-o", str(tmp_path / "x.jsonl"), input=copies)
+    assert kept.returncode == 0 and (tmp_path / "x.jsonl").read_text() == ""
+    # ... with it, the copy of the story first seen 10 days ago is kept again, as new.
+    done = run("dedup", "--index", str(index), "--max-age", "7", input=copies)
+    assert done.returncode == 0, done.stderr
+    assert ids_of(done.stdout) == ["a"]
+    assert f"{index}: forgot 1 documents first seen more than 7 days ago" in done.stderr.decode()
+    back = DedupIndex.load(index)
+    assert "old" not in back and {"recent", "a"} <= {i for i in ("old", "recent", "a") if i in back}
+    assert back.first_seen("recent") == pytest.approx(now - DAY, abs=1e-3)
+    assert now <= back.first_seen("a") <= time.time()
+    # Fractions of a day: 12 hours forgets "recent" too (first seen a day ago).
+    again = run("dedup", "--index", str(index), "--max-age", "0.5", input="")
+    assert "forgot 1 documents" in again.stderr.decode() and "recent" not in DedupIndex.load(index)
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--max-age", "7"], "--max-age needs an index that is kept"),
+        (["--max-age", "0", "--index", "x.nci"], "--max-age must be a number of days above 0"),
+        (["--max-age", "-1", "--index", "x.nci"], "--max-age must be a number of days above 0"),
+        (["--max-age", "nan", "--index", "x.nci"], "--max-age must be a number of days above 0"),
+    ],
+)
+def test_max_age_usage(run, flags: list[str], message: str, tmp_path: Path) -> None:
+    done = run("dedup", *flags, input="")
+    assert done.returncode == 2 and message in done.stderr.decode()
+
+
+@pytest.mark.redis
+def test_max_age_on_redis(run, redis_url: str) -> None:
+    pytest.importorskip("redis")
+    from newsclean.index import RedisIndex
+
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    shared = RedisIndex(redis_url, namespace=namespace)
+    try:
+        now = time.time()
+        shared.add(STORY, id="old", now=now - 10 * DAY)
+        shared.add(OTHER, id="recent", now=now - DAY)
+        copies = line("a", "HANOI (VNA) — " + STORY) + line("b", "BEIJING (Xinhua) -- " + OTHER)
+        done = run("dedup", "--redis", redis_url, "--namespace", namespace, "--max-age", "2", input=copies)
+        assert done.returncode == 0, done.stderr
+        assert ids_of(done.stdout) == ["a"]
+        assert f"Redis index {namespace!r}: forgot 1 documents" in done.stderr.decode()
+        assert "old" not in shared and "recent" in shared and "a" in shared
+    finally:
+        shared.clear()
+        shared.close()
+
+
+# -- the index file is left as it was when little changed --------------------------------
+
+
+def test_a_small_run_leaves_the_file_and_appends_to_the_journal(run, tmp_path: Path) -> None:
+    index = tmp_path / "seen.nci"
+    first = run("dedup", "--index", str(index), str(editions(tmp_path / "day1.jsonl", 200)))
+    assert first.returncode == 0 and index.exists() and not Path(f"{index}.journal").exists()
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    second = run("dedup", "--index", str(index), str(editions(tmp_path / "day2.jsonl", 5, 1000)))
+    assert second.returncode == 0 and len(ids_of(second.stdout)) == 5
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before  # (not rewritten)
+    assert Path(f"{index}.journal").exists()
+    assert "did not finish" not in second.stderr.decode()
+    # The next run (and DedupIndex.load) sees them: the same day-2 lines are repeats.
+    third = run("dedup", "--index", str(index), str(tmp_path / "day2.jsonl"))
+    assert third.returncode == 0 and third.stdout == b"" and "did not finish" not in third.stderr.decode()
+    assert {"1000", "1004", "0", "199"} <= {i for i in ("1000", "1004", "0", "199") if i in DedupIndex.load(index)}
+    assert "1000" not in DedupIndex.load(index, journal=False)
+    # A run that writes a quarter of the file's size or more folds the journal in.
+    fourth = run("dedup", "--index", str(index), str(editions(tmp_path / "day3.jsonl", 100, 2000)))
+    assert fourth.returncode == 0 and not Path(f"{index}.journal").exists()
+    assert "1000" in DedupIndex.load(index, journal=False) and "2099" in DedupIndex.load(index, journal=False)
+
+
+def test_the_journal_of_a_finished_run_is_not_reported_as_recovered(tmp_path: Path) -> None:
+    index = DedupIndex()
+    path = tmp_path / "seen.nci"
+    index.save(path)
+    journal = Journal(path, index.params)
+    journal.append(index.fingerprint([STORY]), ["a"], seen=1.0)
+    journal.end()
+    journal.append(index.fingerprint([OTHER]), ["b"], seen=2.0)
+    journal.close()
+    replayed = Journal(path, index.params)
+    assert replayed.replay(DedupIndex.load(path, journal=False)) == 2 and replayed.unfinished == 1
+    quiet = Journal(tmp_path / "none.nci", index.params)
+    quiet.end()  # (no journal: nothing to end)
+    assert not quiet.path.exists()
+
+
+# -- Parquet and CSV --------------------------------------------------------------------------
+
+
+def _stories() -> list[dict[str, str]]:
+    root = Path(__file__).resolve().parent.parent
+    return [json.loads(x) for x in (root / "examples" / "stories.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_parquet_in_and_out(run, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    stories = _stories()
+    table = pa.table(
+        {
+            "n": pa.array(range(len(stories)), type=pa.int32()),
+            "id": [s["id"] for s in stories],
+            "article": [{"body": s["text"], "url": s["url"]} for s in stories],
+            "text": [s["text"] for s in stories],
+        }
+    )
+    pq.write_table(table, tmp_path / "in.parquet", row_group_size=7)
+    expected = run("dedup", "--workers", "1", str(Path(__file__).resolve().parent.parent / "examples/stories.jsonl"))
+    kept_ids = ids_of(expected.stdout)
+    for field in ("text", "article.body"):
+        out = tmp_path / f"kept-{field}.parquet"
+        done = run("dedup", str(tmp_path / "in.parquet"), "-o", str(out), "--field", field, "--workers", "2")
+        assert done.returncode == 0, done.stderr
+        back = pq.read_table(out)
+        assert back.schema == table.schema
+        assert back.column("id").to_pylist() == kept_ids  # (the same decisions as the JSONL stream, in order)
+        assert back.to_pylist() == [r for r in table.to_pylist() if r["id"] in set(kept_ids)]
+    marked = tmp_path / "marked.parquet"
+    done = run("dedup", str(tmp_path / "in.parquet"), "-o", str(marked), "--mark")
+    assert done.returncode == 0, done.stderr
+    back = pq.read_table(marked)
+    assert back.num_rows == len(stories) and back.schema.names[-3:] == ["duplicate_of", "similarity", "group"]
+    rows = back.to_pylist()
+    assert [r["id"] for r in rows if r["duplicate_of"] is None] == kept_ids
+    assert all(r["group"] == (r["id"] if r["duplicate_of"] is None else r["duplicate_of"]) for r in rows)
+    assert all((r["similarity"] is None) == (r["duplicate_of"] is None) for r in rows)
+
+
+def test_a_bad_row_is_named_and_nothing_before_it_is_lost(run, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "text": [STORY, None, OTHER]}), tmp_path / "in.parquet")
+    out = tmp_path / "out.parquet"
+    done = run("dedup", str(tmp_path / "in.parquet"), "-o", str(out))
+    assert done.returncode == 1 and f"{tmp_path / 'in.parquet'}: row 2: no text (null)" in done.stderr.decode()
+    assert pq.read_table(out).column("id").to_pylist() == ["a"]
+    skipped = run("dedup", str(tmp_path / "in.parquet"), "-o", str(out), "--skip-bad-lines")
+    assert skipped.returncode == 0 and "row 2: no text (null); skipped" in skipped.stderr.decode()
+    assert pq.read_table(out).column("id").to_pylist() == ["a", "c"]
+
+
+def test_csv_in_and_out(run, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        f'id,text,n\na,"{STORY}",1e3\nb,"HANOI (VNA) — {STORY}",007\nc,"{OTHER}",-0.0\n',
+        encoding="utf-8",
+    )
+    done = run("dedup", str(source), "-o", str(tmp_path / "out.csv"), "--mark")
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "id,text,n,duplicate_of,similarity,group"
+    assert lines[1].endswith(",1e3,,,a") and lines[2].endswith(",007,a,1.0,a") and lines[3].endswith(",-0.0,,,c")
+
+
+def test_formats_that_do_not_go_together(run, tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,text\n1,x\n", encoding="utf-8")
+    for args, message in [
+        (["a.csv"], "a csv input is written with -o FILE.csv"),
+        (["a.csv", "-o", "b.parquet"], "a csv input is written with -o FILE.csv"),
+        (["a.csv", "a.csv", "-o", "b.csv"], "read alone"),
+        (["-", "-o", "b.parquet"], "JSON lines in, JSON lines out"),
+    ]:
+        done = run("dedup", *[str(tmp_path / a) if a.endswith(".csv") and a != "-" else a for a in args], input="")
+        assert done.returncode == 2 and message in done.stderr.decode(), (args, done.stderr)
+
+
+def test_parquet_without_pyarrow_says_how_to_install_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "blocker").mkdir()
+    (tmp_path / "blocker" / "pyarrow.py").write_text("raise ImportError('No module named pyarrow')\n")
+    (tmp_path / "in.parquet").write_bytes(b"PAR1")
+    done = subprocess.run(
+        [sys.executable, "-m", "newsclean", "dedup", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "o.parquet")],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "blocker")},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "pip install 'newsclean[parquet]'" in done.stderr.decode() and "Traceback" not in done.stderr.decode()
+
+
+# -- nested --field -------------------------------------------------------------------------
+
+
+def test_nested_fields_in_both_commands(run, tmp_path: Path) -> None:
+    text = "HANOI (VNA) — Exports rose by a tenth in May, the ministry said.\\nExports rose by a tenth in May, the ministry said."
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"n": 1e3, "meta": {"id": "x1", "v": 1.50}, "article": {"x": 1.50, "body": "' + text + '"}}\n'
+        '{"meta": {"id": 7}, "article": {"body": "Exports rose by a tenth in May, the ministry said. -VNA"}}\n'
+        '{"meta.v2": {"text": "A key with a dot."}, "article": {"body": "Unrelated words about a harbour and its cranes."}}\n',
+        encoding="utf-8",
+    )
+    cleaned = run("--jsonl", "--field", "article.body", str(source))
+    assert cleaned.returncode == 0, cleaned.stderr
+    first = cleaned.stdout.decode().splitlines()[0]
+    assert first.startswith('{"n": 1e3, "meta": {"id": "x1", "v": 1.50}, "article": {"x": 1.50, "body": "Exports rose')
+    assert json.loads(first)["article"]["body"].strip() == "Exports rose by a tenth in May, the ministry said."
+    dedup = run("dedup", "--field", "article.body", "--id-field", "meta.id", "--mark", str(source))
+    assert dedup.returncode == 0, dedup.stderr
+    marks = [(r["duplicate_of"], r["group"]) for r in map(json.loads, dedup.stdout.decode().splitlines())]
+    assert marks[:2] == [(None, "x1"), ("x1", "x1")]
+    escaped = run("--jsonl", "--field", "meta\\.v2.text", "--skip-bad-lines", str(source))
+    assert escaped.returncode == 0 and json.loads(escaped.stdout)["meta.v2"]["text"] == "A key with a dot."
+    bad = run("dedup", "--field", "article..body", str(source))
+    assert bad.returncode == 2 and "empty key" in bad.stderr.decode()
