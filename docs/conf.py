@@ -65,6 +65,7 @@ nitpick_ignore_regex = [
     ("py:class", r"Path|Spider|Crawler|StatsCollector|BaseSettings"),  # scrapy's, under TYPE_CHECKING
     ("py:class", r"ShingleKind|BylinePolicy|Rule|Position|CreditKind|Duplicates|InjectionKind"),
     ("py:class", r"newsclean\._repeats\.Boilerplate"),  # the protocol DedupIndex and RedisIndex meet
+    ("py:class", r"DataFrame|dd\.DataFrame"),  # Spark's and Dask's, under TYPE_CHECKING
 ]
 
 html_theme = "furo"

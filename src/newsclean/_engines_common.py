@@ -1,0 +1,185 @@
+"""What the Spark and Dask paths share: the similarity kernels they call (one place, so
+that the engines follow ``near_duplicates`` wherever its kernels go), and the small
+numpy steps around them that each engine runs inside its tasks.
+
+The engines cut ``near_duplicates`` into stages that need no whole-batch state:
+
+1. ``sketch`` a partition of texts (each text's sketch depends on the text alone);
+2. one row per (band key, order), shuffled by key and sorted by (key, order) within a
+   partition; ``BucketStream`` turns that sorted stream into the candidate pairs of the
+   ``PER_BUCKET`` rule (``bucket_pairs``) holding at most ``2 * PER_BUCKET`` members of
+   an open bucket between batches, so a bucket of a million members is never in memory
+   whole;
+3. the pairs, made unique, keep those ``chance_ok`` does not rule out (their check
+   bytes joined from the sketches): these are the candidates;
+4. ``verify`` each candidate (its two texts joined) and keep the edges at or above the
+   threshold;
+5. ``decide`` over the edges (keep-first, by order), valid on any set of edges closed
+   under connected components.
+
+Each row is named by its ``order`` (an int64, unique), which is also its priority: the
+lower order is the earlier text, decided first, as the index of a text is in
+``near_duplicates``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import OptionsError
+from ._similarity.engine import (
+    BatchParams,
+    Sketches,
+    bucket_pairs,
+    chance_ok,
+    decide,
+    shingle_sets,
+    similarity,
+    sketch,
+    verify,
+)
+
+__all__ = [
+    "BatchParams",
+    "BucketStream",
+    "Sketches",
+    "bucket_pairs",
+    "chance_ok",
+    "check_names",
+    "decide",
+    "decide_edges",
+    "engine_arguments",
+    "valid_arguments",
+    "shingle_sets",
+    "similarity",
+    "sketch",
+    "verify",
+]
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+# Members of an open bucket carried from one batch of the sorted stream to the next: the
+# first PER_BUCKET and the last PER_BUCKET (all a later member of the bucket pairs with).
+_CARRY = 8
+
+
+class BucketStream:
+    """Candidate pairs of a stream of (band key, order) entries sorted by key, then order,
+    fed a batch at a time (``feed``): the pairs ``bucket_pairs`` gives for the complete
+    buckets, while only the first and last ``PER_BUCKET`` members of the bucket still
+    open at the end of a batch are kept for the next.
+
+    A member of rank ``r`` in its bucket pairs with the members of ranks ``r - 1`` down to
+    ``r - PER_BUCKET`` and, past them, the first ``PER_BUCKET``: the carried members put in
+    front of a batch stand for all earlier members of their bucket, and give every member
+    of the batch the ranks it has in the whole bucket (when the bucket had more than
+    ``2 * PER_BUCKET`` members before, at least the rank that pairs it the same way). A
+    pair of two carried members was given by an earlier batch, and is not given again.
+
+    >>> keys = np.array([5] * 20 + [7, 7], dtype=np.uint64)
+    >>> orders = np.arange(22, dtype=np.int64)
+    >>> whole = set(zip(*(x.tolist() for x in bucket_pairs(keys, orders))))
+    >>> stream, got = BucketStream(), set()
+    >>> for lo in range(0, 22, 3):
+    ...     got |= set(zip(*(x.tolist() for x in stream.feed(keys[lo : lo + 3], orders[lo : lo + 3]))))
+    >>> got == whole
+    True
+    """
+
+    def __init__(self) -> None:
+        self._key: int | None = None
+        self._count = 0  # members of the open bucket seen so far
+        self._orders = np.zeros(0, dtype=np.int64)  # its carried members, in rank order
+        self._ranks = np.zeros(0, dtype=np.int64)
+
+    def feed(self, keys: U64, orders: I64) -> tuple[I64, I64]:
+        """The pairs ``(a, b)`` (orders) that this batch's entries complete; ``keys`` and
+        ``orders`` continue the sorted stream."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        orders = np.asarray(orders, dtype=np.int64)
+        if not len(keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        carried = self._key is not None and int(keys[0]) == self._key
+        if carried:
+            n_carry = len(self._orders)
+            keys = np.concatenate([np.full(n_carry, keys[0], dtype=np.uint64), keys])
+            orders = np.concatenate([self._orders, orders])
+        else:
+            n_carry = 0
+        a, b = bucket_pairs(keys, orders)
+        if n_carry:
+            old = self._orders
+            fresh = ~(np.isin(a, old) & np.isin(b, old))
+            a, b = a[fresh], b[fresh]
+        self._carry(keys, orders, carried, n_carry)
+        return a, b
+
+    def _carry(self, keys: U64, orders: I64, carried: bool, n_carry: int) -> None:
+        last = keys[-1]
+        start = len(keys) - int(np.argmax(keys[::-1] != last)) if (keys != last).any() else 0
+        members = orders[start:]
+        if carried and start == 0:
+            ranks = np.concatenate([self._ranks, self._count + np.arange(len(members) - n_carry)])
+            self._count += len(members) - n_carry
+        else:
+            ranks = np.arange(len(members), dtype=np.int64)
+            self._count = len(members)
+        keep = (ranks < _CARRY) | (ranks >= self._count - _CARRY)
+        self._key = int(last)
+        self._orders, self._ranks = members[keep], ranks[keep]
+
+
+def decide_edges(a: I64, b: I64, sims: npt.NDArray[np.float64], p: BatchParams) -> tuple[I64, I64, npt.NDArray[Any]]:
+    """``decide`` over verified pairs named by order (the lower order is decided first)."""
+    return decide(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), np.asarray(sims), p)
+
+
+def check_names(columns: Sequence[str], text: str, order: str, id: str | None) -> None:
+    """Refuse column arguments the frame does not have, or output columns it already has."""
+    for what, name in (("text", text), ("order", order), ("id", id)):
+        if name is not None and name not in columns:
+            raise OptionsError(f"{what} column {name!r} is not in the frame (columns: {', '.join(columns)})")
+    for name in ("duplicate_of", "similarity", "group"):
+        if name in columns:
+            raise OptionsError(f"the frame already has a column {name!r}, which near_duplicates adds")
+
+
+def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
+    """Whether the commands' similarity arguments are valid (else the error is printed, as
+    the command's, before any engine starts)."""
+    try:
+        BatchParams.of(threshold=args.threshold, shingle_size=args.shingle_size, num_perm=args.num_perm, seed=args.seed)
+    except OptionsError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return False
+    return True
+
+
+def engine_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments the Spark and Dask commands share (named as ``newsclean dedup``'s)."""
+    p.add_argument("input", nargs="+", metavar="INPUT", help="Parquet files or directories")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the Parquet directory to write")
+    p.add_argument("--field", default="text", help="the column holding the text (default: text)")
+    p.add_argument(
+        "--order-field",
+        required=True,
+        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept",
+    )
+    p.add_argument("--id-field", default=None, help="the column that names rows in duplicate_of (default: the order)")
+    p.add_argument(
+        "--mark",
+        action="store_true",
+        help="write every row, with 'duplicate_of', 'similarity' and 'group' added, instead of dropping copies",
+    )
+    p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity (default: 0.8)")
+    p.add_argument("--shingle-size", type=int, default=5, help="characters per shingle (default: 5)")
+    p.add_argument("--num-perm", type=int, default=128, help="MinHash bins, a power of two (default: 128)")
+    p.add_argument("--seed", type=int, default=1, help="the MinHash seed (default: 1)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")

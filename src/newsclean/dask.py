@@ -1,0 +1,297 @@
+"""Near-duplicates on a Dask DataFrame, deciding exactly as ``newsclean.near_duplicates``
+does.
+
+``near_duplicates(ddf, text="text", order="order")`` adds to every row ``duplicate_of``
+(the id, or order, of the earlier kept row it repeats; missing when kept),
+``similarity`` and ``group`` (the kept row's id or order; its own when kept): the
+decisions, similarities and number of candidates of ``newsclean.near_duplicates`` over
+the texts sorted by ``order``. The stages are those of ``newsclean.spark`` (see there),
+each a ``map_partitions`` calling the same kernels, with Dask's shuffles between them:
+
+1. sketch each partition (persisted: the band keys, check bytes and filled bins);
+2. one row per (band key, order), shuffled by key; each partition sorted by (key,
+   order) and read by ``BucketStream`` in slices (a partition holds 16 bytes per entry,
+   a bucket of a million members 16 MB);
+3. unique pairs, merged with both rows' check bytes: those ``chance_ok`` rules out go;
+4. the rest merged with both texts and verified: the candidates, and the edges at or
+   above the threshold;
+5. the edges are decided in the client, keep-first by order; each partition of the
+   input then gets its rows' decisions (the index and the partitions are kept).
+
+Needs ``newsclean[dask]`` (dask[dataframe], distributed, pyarrow) where the client and
+the workers run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _engines_common as common
+from ._errors import NewscleanError, OptionsError
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    import pandas as pd
+
+__all__ = ["near_duplicates", "main"]
+
+_SLICE = 1 << 16  # entries read by BucketStream at a time
+
+
+def near_duplicates(
+    ddf: dd.DataFrame,
+    text: str = "text",
+    order: str = "order",
+    id: str | None = None,
+    *,
+    threshold: float = 0.8,
+    shingle_size: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    report: dict[str, Any] | None = None,
+) -> dd.DataFrame:
+    """``ddf`` with ``duplicate_of``, ``similarity`` and ``group`` added, as
+    ``newsclean.near_duplicates`` decides over the texts of ``text`` taken in ``order``.
+
+    ``order``: a column of unique integers (or datetimes) that says which row comes first;
+    the earlier row of two near-duplicates is kept. It must be unique and never missing
+    (``OptionsError`` names a repeated value). ``id``: the column that ``duplicate_of`` and
+    ``group`` name rows by (default: the order). A missing text is taken as empty.
+
+    The candidates and edges are computed when this is called (on the current Dask
+    scheduler: a ``distributed.Client`` if one is open); the returned frame adds the
+    decisions to each partition lazily. ``report``, if given, is filled with
+    ``candidates`` (as ``NearDuplicates.candidates``), ``edges`` and ``seconds`` per stage.
+    """
+    import pandas as pd
+
+    p = common.BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
+    common.check_names(list(ddf.columns), text, order, id)
+    kind = ddf[order].dtype
+    if not (pd.api.types.is_integer_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
+        raise OptionsError(f"order column {order!r} must hold integers or datetimes, not {kind}")
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    base = ddf[[order, text]].map_partitions(_base, order, text, meta={"order": "i8", "text": object})
+    _check_unique(ddf, order)
+    times["check_order"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    sketch_meta = {"order": "i8", "check": object, "filled": "i8", **{f"k{b}": "u8" for b in range(p.bands)}}
+    sketches = base.map_partitions(_sketch, p, meta=sketch_meta).persist()
+    entries = sketches.map_partitions(_entries, p.bands, meta={"key": "u8", "order": "i8"})
+    pairs = (
+        entries.shuffle("key")
+        .map_partitions(_pairs_of_entries, meta={"a": "i8", "b": "i8"})
+        .drop_duplicates(split_out=True)
+    )
+    checks = sketches[["order", "check", "filled"]]
+    with_checks = pairs.merge(_renamed(checks, "a"), on="a").merge(_renamed(checks, "b"), on="b")
+    candidates = with_checks.map_partitions(_chance, p, meta={"a": "i8", "b": "i8"})
+    with_texts = candidates.merge(_renamed(base, "a"), on="a").merge(_renamed(base, "b"), on="b")
+    verified = with_texts.map_partitions(_verify, p, meta={"a": "i8", "b": "i8", "sim": "f8"}).persist()
+    n_candidates = int(verified.shape[0].compute())
+    times["candidates"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    edges = verified[verified["sim"] >= p.threshold].compute()
+    del verified, sketches
+    dropped, dup, sims = common.decide_edges(edges["a"].to_numpy(), edges["b"].to_numpy(), edges["sim"].to_numpy(), p)
+    times["decide"] = time.perf_counter() - start
+    if report is not None:
+        report.update(candidates=n_candidates, edges=len(edges), seconds=times)
+    decided = pd.DataFrame({"dup": dup, "similarity": sims}, index=pd.Index(dropped, name="order"))
+    names = None
+    if id is not None:
+        wanted = np.unique(dup)
+        found = ddf[[order, id]].map_partitions(_named_rows, order, id, wanted, meta={"order": "i8", "name": object})
+        names = found.compute().set_index("order")["name"]
+    named = ddf[id].dtype if id is not None else ("Int64" if pd.api.types.is_integer_dtype(kind) else kind)
+    meta = ddf._meta.assign(
+        duplicate_of=pd.Series(dtype=named), similarity=pd.Series(dtype="f8"), group=pd.Series(dtype=named)
+    )
+    return ddf.map_partitions(_decisions, order, id, decided, names, meta=meta)
+
+
+def _base(part: pd.DataFrame, order: str, text: str) -> pd.DataFrame:
+    import pandas as pd
+
+    keys = _order_values(part[order])
+    texts = part[text].astype(object).where(part[text].notna(), "")
+    return pd.DataFrame({"order": keys, "text": texts.to_numpy()})
+
+
+def _order_values(column: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The order as int64 (a datetime by its nanoseconds)."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values: np.ndarray[Any, np.dtype[np.int64]] = column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    else:
+        values = column.to_numpy(dtype=np.int64)
+    return values
+
+
+def _check_unique(ddf: dd.DataFrame, order: str) -> None:
+    missing = int(ddf[order].isna().sum().compute())
+    if missing:
+        raise OptionsError(f"order column {order!r} has missing values ({missing} rows): every row needs an order")
+    counts = ddf[order].value_counts(split_out=True)
+    repeated = counts[counts > 1].head(1, npartitions=-1)
+    if len(repeated):
+        raise OptionsError(
+            f"order column {order!r} is not unique: {int(repeated.iloc[0])} rows have the order {repeated.index[0]}"
+        )
+
+
+def _sketch(part: pd.DataFrame, p: common.BatchParams) -> pd.DataFrame:
+    import pandas as pd
+
+    keys, check, filled = common.sketch(part["text"].tolist(), p)
+    flat = np.ascontiguousarray(check)
+    checks = np.array([flat[i].tobytes() for i in range(len(flat))], dtype=object)
+    out = pd.DataFrame({"order": part["order"].to_numpy(), "check": checks, "filled": filled})
+    for b in range(p.bands):
+        out[f"k{b}"] = keys[:, b]
+    return out
+
+
+def _entries(part: pd.DataFrame, bands: int) -> pd.DataFrame:
+    import pandas as pd
+
+    keys = part[[f"k{b}" for b in range(bands)]].to_numpy(dtype=np.uint64)
+    return pd.DataFrame({"key": keys.ravel(), "order": np.repeat(part["order"].to_numpy(), bands)})
+
+
+def _pairs_of_entries(part: pd.DataFrame) -> pd.DataFrame:
+    """Stage 2 within one partition (all entries of a key are in one): sorted, then read
+    by ``BucketStream`` a slice at a time."""
+    import pandas as pd
+
+    keys = part["key"].to_numpy(dtype=np.uint64)
+    orders = part["order"].to_numpy(dtype=np.int64)
+    at = np.lexsort((orders, keys))
+    keys, orders = keys[at], orders[at]
+    stream = common.BucketStream()
+    found = [stream.feed(keys[lo : lo + _SLICE], orders[lo : lo + _SLICE]) for lo in range(0, len(keys), _SLICE)]
+    a = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
+    b = np.concatenate([f[1] for f in found]) if found else np.zeros(0, np.int64)
+    return pd.DataFrame({"a": a, "b": b})
+
+
+def _renamed(frame: dd.DataFrame, side: str) -> dd.DataFrame:
+    return frame.rename(columns={c: side if c == "order" else f"{c}_{side}" for c in frame.columns})
+
+
+def _checks(column: pd.Series, width: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    return np.frombuffer(b"".join(column.tolist()), dtype=np.uint8).reshape(len(column), width)
+
+
+def _chance(part: pd.DataFrame, p: common.BatchParams) -> pd.DataFrame:
+    ok = common.chance_ok(
+        _checks(part["check_a"], p.num_perm),
+        _checks(part["check_b"], p.num_perm),
+        part["filled_a"].to_numpy(dtype=np.int64),
+        part["filled_b"].to_numpy(dtype=np.int64),
+        p,
+    )
+    return part.loc[ok, ["a", "b"]]
+
+
+def _verify(part: pd.DataFrame, p: common.BatchParams) -> pd.DataFrame:
+    import pandas as pd
+
+    sims = common.verify(part["text_a"].tolist(), part["text_b"].tolist(), p)
+    return pd.DataFrame({"a": part["a"].to_numpy(), "b": part["b"].to_numpy(), "sim": sims})
+
+
+def _named_rows(part: pd.DataFrame, order: str, id: str, wanted: np.ndarray[Any, Any]) -> pd.DataFrame:
+    import pandas as pd
+
+    keys = _order_values(part[order])
+    hit = np.isin(keys, wanted)
+    return pd.DataFrame({"order": keys[hit], "name": part[id].to_numpy()[hit].astype(object)})
+
+
+def _decisions(
+    part: pd.DataFrame, order: str, id: str | None, decided: pd.DataFrame, names: pd.Series | None
+) -> pd.DataFrame:
+    import pandas as pd
+
+    keys = pd.Index(_order_values(part[order]))
+    at = decided.index.get_indexer(keys)
+    hit = at >= 0
+    # (a row of zeros after the decisions, for the rows that are in none)
+    dup = np.append(decided["dup"].to_numpy(), 0)[at]
+    sims = np.append(decided["similarity"].to_numpy(), np.nan)[at]
+    out = part.copy()
+    if id is None:
+        values = part[order].to_numpy()
+        if pd.api.types.is_integer_dtype(part[order].dtype):
+            out["duplicate_of"] = pd.array(np.where(hit, dup, 0), dtype="Int64")
+            out.loc[~hit, "duplicate_of"] = pd.NA
+            out["group"] = pd.array(np.where(hit, dup, values), dtype="Int64")
+        else:  # a datetime order names rows by its value (its nanoseconds, as the order)
+            stamps = pd.Series(pd.to_datetime(dup, unit="ns"), index=part.index).astype(part[order].dtype)
+            out["duplicate_of"] = stamps.where(hit)
+            out["group"] = stamps.where(hit, part[order])
+    else:
+        assert names is not None
+        column = pd.Series(names.reindex(dup).to_numpy(), index=part.index).astype(part[id].dtype)
+        out["duplicate_of"] = column.where(hit)
+        out["group"] = column.where(hit, part[id])
+    out["similarity"] = sims
+    return out[[*part.columns, "duplicate_of", "similarity", "group"]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m newsclean.dask INPUT -o OUTPUT``: Parquet in, Parquet out."""
+    p = argparse.ArgumentParser(
+        prog="python -m newsclean.dask",
+        description="Read Parquet, write the rows that are not near-duplicates of an earlier row "
+        "(by --order-field), as newsclean.near_duplicates decides, on Dask.",
+    )
+    common.engine_arguments(p)
+    p.add_argument("--scheduler", help="a Dask scheduler address (default: a LocalCluster on this machine)")
+    p.add_argument("--workers", type=int, default=None, help="with the LocalCluster: worker processes")
+    args = p.parse_args(argv)
+    if not common.valid_arguments(args, "newsclean.dask"):
+        return 2
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, host="127.0.0.1", dashboard_address=":0")
+    client = Client(args.scheduler or cluster)
+    try:
+        ddf = dd.read_parquet(args.input)
+        out = near_duplicates(
+            ddf,
+            text=args.field,
+            order=args.order_field,
+            id=args.id_field,
+            threshold=args.threshold,
+            shingle_size=args.shingle_size,
+            num_perm=args.num_perm,
+            seed=args.seed,
+        )
+        if not args.mark:
+            out = out[out["duplicate_of"].isna()].drop(columns=["duplicate_of", "similarity", "group"])
+        out.to_parquet(args.output, overwrite=args.overwrite)
+    except NewscleanError as err:
+        print(f"newsclean.dask: error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""Near-duplicates on Spark, deciding exactly as ``newsclean.near_duplicates`` does.
+
+``near_duplicates(df, text="text", order="order")`` adds to a DataFrame, for every row,
+``duplicate_of`` (the id, or order, of the earlier kept row it repeats; null when kept),
+``similarity`` (the exact Jaccard similarity to it) and ``group`` (the kept row's id or
+order; its own when kept). The decisions, the similarities and the number of candidates
+verified are those of ``newsclean.near_duplicates`` over the texts sorted by ``order``.
+
+It uses the DataFrame API and Arrow functions only (``mapInArrow``), so it runs over Spark
+Connect (Databricks serverless and shared clusters) as on a classic session. The work,
+each stage calling the kernels ``near_duplicates`` calls (``newsclean._engines_common``):
+
+1. sketch each partition (band keys, check bytes), kept for the stages below;
+2. one row per (band key, order), shuffled by key and sorted within each partition:
+   a streaming pass gives the candidate pairs of each bucket, holding at most 16 members
+   of a bucket at a time (a bucket of a million copies of a site's footer is a sorted
+   run, never a group in memory);
+3. the unique pairs, joined with both rows' check bytes: those the bins rule out go;
+4. the rest joined with both texts and verified exactly (the candidates; the edges are
+   those at or above the threshold);
+5. the edges (few: one per dropped row at most a few) are collected and decided on the
+   driver, keep-first by order, and joined back.
+
+Needs ``newsclean[spark]`` on the driver and the executors (pyspark >= 4, pyarrow), and
+Python workers that import ``newsclean`` (set ``PYSPARK_PYTHON``, or install it on the
+cluster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _engines_common as common
+from ._errors import NewscleanError, OptionsError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["near_duplicates", "main"]
+
+_ORDER, _TEXT, _KEYS, _CHECK, _FILLED = "__nc_order", "__nc_text", "__nc_keys", "__nc_check", "__nc_filled"
+
+
+def near_duplicates(
+    df: DataFrame,
+    text: str = "text",
+    order: str = "order",
+    id: str | None = None,
+    *,
+    threshold: float = 0.8,
+    shingle_size: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    report: dict[str, Any] | None = None,
+) -> DataFrame:
+    """``df`` with ``duplicate_of``, ``similarity`` and ``group`` added, as
+    ``newsclean.near_duplicates`` decides over the texts of ``text`` taken in ``order``.
+
+    ``order``: a column of unique integers (or timestamps, or dates) that says which row
+    comes first; the earlier row of two near-duplicates is kept. It must be unique and
+    never null (``OptionsError`` names a repeated value): Spark has no input order.
+    ``id``: the column that ``duplicate_of`` and ``group`` name rows by (default: the
+    order). A null text is taken as empty (it is kept, and matches nothing).
+
+    The candidates and edges are computed when this is called (the decision needs them);
+    the returned DataFrame joins them back lazily. ``report``, if given, is filled with
+    ``candidates`` (pairs verified exactly, as ``NearDuplicates.candidates``), ``edges``
+    (verified pairs at or above the threshold) and ``seconds`` per stage.
+    """
+    from pyspark.sql import functions as F
+
+    p = common.BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
+    common.check_names(df.columns, text, order, id)
+    spark = df.sparkSession
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    base = df.select(_order_column(df, order).alias(_ORDER), F.col(text).cast("string").alias(_TEXT))
+    _check_unique(base, order)
+    times["check_order"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    sketches = base.mapInArrow(
+        _Sketch(p), f"{_ORDER} long, {_KEYS} array<long>, {_CHECK} binary, {_FILLED} long"
+    ).persist()
+    entries = sketches.select(_ORDER, F.explode(_KEYS).alias("__nc_key"))
+    pairs = (
+        entries.repartition("__nc_key")
+        .sortWithinPartitions("__nc_key", _ORDER)
+        .mapInArrow(_pairs_of_sorted, "a long, b long")
+        .dropDuplicates(["a", "b"])
+    )
+    checks = sketches.select(_ORDER, _CHECK, _FILLED)
+    with_checks = pairs.join(_renamed(checks, "a"), "a").join(_renamed(checks, "b"), "b")
+    candidates = with_checks.mapInArrow(_Chance(p), "a long, b long")
+    texts = base.select(_ORDER, _TEXT)
+    with_texts = candidates.join(_renamed(texts, "a"), "a").join(_renamed(texts, "b"), "b")
+    verified = with_texts.mapInArrow(_Verify(p), "a long, b long, sim double").persist()
+    n_candidates = verified.count()
+    times["candidates"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    edges = verified.filter(F.col("sim") >= p.threshold).toArrow()
+    verified.unpersist()
+    sketches.unpersist()
+    dropped, dup, sims = common.decide_edges(
+        edges.column("a").to_numpy(), edges.column("b").to_numpy(), edges.column("sim").to_numpy(), p
+    )
+    times["decide"] = time.perf_counter() - start
+    if report is not None:
+        report.update(candidates=n_candidates, edges=edges.num_rows, seconds=times)
+    return _joined(spark, df, order, id, dropped, dup, sims)
+
+
+def _order_column(df: DataFrame, order: str) -> Any:
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    kind = df.schema[order].dataType
+    if isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
+        return F.col(order).cast("long")
+    if isinstance(kind, T.TimestampType | T.TimestampNTZType):
+        return F.unix_micros(F.col(order).cast("timestamp"))
+    if isinstance(kind, T.DateType):
+        return F.unix_date(F.col(order))
+    raise OptionsError(f"order column {order!r} must hold integers, timestamps or dates, not {kind.simpleString()}")
+
+
+def _check_unique(base: DataFrame, order: str) -> None:
+    from pyspark.sql import functions as F
+
+    bad = base.groupBy(_ORDER).count().filter((F.col("count") > 1) | F.col(_ORDER).isNull()).limit(1).collect()
+    if bad:
+        value, count = bad[0][0], bad[0][1]
+        if value is None:
+            raise OptionsError(f"order column {order!r} has nulls ({count} rows): every row needs an order")
+        raise OptionsError(f"order column {order!r} is not unique: {count} rows have the order {value}")
+
+
+def _renamed(frame: DataFrame, side: str) -> DataFrame:
+    return frame.select(*(frame[c].alias(side if c == _ORDER else f"{c}_{side}") for c in frame.columns))
+
+
+def _joined(
+    spark: SparkSession,
+    df: DataFrame,
+    order: str,
+    id: str | None,
+    dropped: np.ndarray[Any, Any],
+    dup: np.ndarray[Any, Any],
+    sims: np.ndarray[Any, Any],
+) -> DataFrame:
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
+    decided = spark.createDataFrame(
+        pa.table(
+            {
+                "__nc_dropped": pa.array(dropped, pa.int64()),
+                "__nc_dup": pa.array(dup, pa.int64()),
+                "similarity": pa.array(sims, pa.float64()),
+            }
+        )
+    )
+    keyed = df.withColumn(_ORDER, _order_column(df, order))
+    out = keyed.join(decided, keyed[_ORDER] == decided["__nc_dropped"], "left").drop("__nc_dropped")
+    if id is None:
+        # An integral order names rows as it is; a timestamp or date order by its value.
+        if _is_integral(df, order):
+            kind = df.schema[order].dataType
+            out = out.withColumn("duplicate_of", F.col("__nc_dup").cast(kind))
+            out = out.withColumn("group", F.coalesce(F.col("__nc_dup"), F.col(_ORDER)).cast(kind))
+        else:
+            lookup = keyed.select(F.col(_ORDER).alias("__nc_k"), F.col(order).alias("__nc_v"))
+            out = _named(out, lookup, "duplicate_of", "__nc_dup")
+            out = out.withColumn("group", F.coalesce(F.col("duplicate_of"), F.col(order)))
+    else:
+        lookup = keyed.select(F.col(_ORDER).alias("__nc_k"), F.col(id).alias("__nc_v"))
+        out = _named(out, lookup, "duplicate_of", "__nc_dup")
+        out = out.withColumn("group", F.coalesce(F.col("duplicate_of"), F.col(id)))
+    return out.drop("__nc_dup", _ORDER).select(*df.columns, "duplicate_of", "similarity", "group")
+
+
+def _named(out: DataFrame, lookup: DataFrame, name: str, by: str) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    joined = out.join(lookup, out[by] == lookup["__nc_k"], "left")
+    return joined.withColumn(name, F.col("__nc_v")).drop("__nc_k", "__nc_v")
+
+
+def _is_integral(df: DataFrame, order: str) -> bool:
+    from pyspark.sql import types as T
+
+    return isinstance(df.schema[order].dataType, (T.ByteType, T.ShortType, T.IntegerType, T.LongType))
+
+
+class _Sketch:
+    """The Arrow function of stage 1 (a class: it pickles with its parameters)."""
+
+    def __init__(self, p: common.BatchParams) -> None:
+        self.p = p
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        p = self.p
+        for batch in batches:
+            texts = [t if t is not None else "" for t in batch.column(1).to_pylist()]
+            keys, check, filled = common.sketch(texts, p)
+            n = len(texts)
+            key_list = pa.ListArray.from_arrays(
+                pa.array(np.arange(n + 1, dtype=np.int32) * p.bands), pa.array(keys.view(np.int64).ravel())
+            )
+            check_bin = pa.Array.from_buffers(
+                pa.binary(),
+                n,
+                [
+                    None,
+                    pa.py_buffer(np.arange(n + 1, dtype=np.int32) * p.num_perm),
+                    pa.py_buffer(np.ascontiguousarray(check).tobytes()),
+                ],
+            )
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(0), key_list, check_bin, pa.array(filled, pa.int64())],
+                names=[_ORDER, _KEYS, _CHECK, _FILLED],
+            )
+
+
+def _pairs_of_sorted(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Stage 2 within one partition, sorted by key then order: ``BucketStream``."""
+    import pyarrow as pa
+
+    stream = common.BucketStream()
+    for batch in batches:
+        keys = batch.column("__nc_key").to_numpy().view(np.uint64)
+        a, b = stream.feed(keys, batch.column(_ORDER).to_numpy())
+        if len(a):
+            yield pa.RecordBatch.from_arrays([pa.array(a), pa.array(b)], names=["a", "b"])
+
+
+def _checks_of(column: pa.Array, width: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """A binary column of equal-width values as one ``(n, width)`` uint8 array."""
+    import pyarrow as pa
+
+    column = column.cast(pa.binary()) if column.type != pa.binary() else column
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
+    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)
+    if len(column) and np.all(np.diff(offsets) == width):
+        return data[offsets[0] : offsets[-1]].reshape(len(column), width)
+    return np.frombuffer(b"".join(column.to_pylist()), dtype=np.uint8).reshape(len(column), width)
+
+
+class _Chance:
+    """Stage 3: the pairs ``chance_ok`` keeps."""
+
+    def __init__(self, p: common.BatchParams) -> None:
+        self.p = p
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        for batch in batches:
+            ok = common.chance_ok(
+                _checks_of(batch.column(f"{_CHECK}_a"), self.p.num_perm),
+                _checks_of(batch.column(f"{_CHECK}_b"), self.p.num_perm),
+                batch.column(f"{_FILLED}_a").to_numpy(),
+                batch.column(f"{_FILLED}_b").to_numpy(),
+                self.p,
+            )
+            mask = pa.array(ok)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("a").filter(mask), batch.column("b").filter(mask)], names=["a", "b"]
+            )
+
+
+class _Verify:
+    """Stage 4: the exact similarity of each candidate."""
+
+    def __init__(self, p: common.BatchParams) -> None:
+        self.p = p
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        for batch in batches:
+            ta = [t if t is not None else "" for t in batch.column(f"{_TEXT}_a").to_pylist()]
+            tb = [t if t is not None else "" for t in batch.column(f"{_TEXT}_b").to_pylist()]
+            sims = common.verify(ta, tb, self.p)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("a"), batch.column("b"), pa.array(sims, pa.float64())], names=["a", "b", "sim"]
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m newsclean.spark INPUT -o OUTPUT``: Parquet in, Parquet out."""
+    args = _parser().parse_args(argv)
+    if not common.valid_arguments(args, "newsclean.spark"):
+        return 2
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("newsclean")
+    if args.master:
+        builder = builder.master(args.master)
+    if args.remote:
+        builder = builder.remote(args.remote)
+    for setting in args.conf:
+        name, _, value = setting.partition("=")
+        builder = builder.config(name, value)
+    spark = builder.getOrCreate()
+    try:
+        df = spark.read.parquet(*args.input)
+        out = near_duplicates(
+            df,
+            text=args.field,
+            order=args.order_field,
+            id=args.id_field,
+            threshold=args.threshold,
+            shingle_size=args.shingle_size,
+            num_perm=args.num_perm,
+            seed=args.seed,
+        )
+        if not args.mark:
+            out = out.filter(out["duplicate_of"].isNull()).drop("duplicate_of", "similarity", "group")
+        out.write.mode("overwrite" if args.overwrite else "error").parquet(args.output)
+    except NewscleanError as err:
+        print(f"newsclean.spark: error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        spark.stop()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m newsclean.spark",
+        description="Read Parquet, write the rows that are not near-duplicates of an earlier row "
+        "(by --order-field), as newsclean.near_duplicates decides, on Spark.",
+    )
+    common.engine_arguments(p)
+    p.add_argument("--master", help="the Spark master (default: spark-submit's, or local[*])")
+    p.add_argument("--remote", help="a Spark Connect URL (sc://host:port) instead of a classic session")
+    p.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting for the session (repeatable), e.g. spark.sql.shuffle.partitions=64",
+    )
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
