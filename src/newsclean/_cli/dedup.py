@@ -291,22 +291,37 @@ def run(args: argparse.Namespace) -> int:
             except OSError as err:
                 print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
                 status = EXIT_FOUND
-        if stream.groups is not None:
-            try:
-                stream.groups.write(args.groups)
-            except OSError as err:
-                print(
-                    f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr
-                )
-                status = EXIT_FOUND
-        if not args.index:
-            index.close()  # (Redis: the connection; in memory: nothing to keep)
-        if journal is not None:
-            journal.close()
-        if lock is not None:
-            lock.release()
-        signals.restore()
+        status = _wind_up(args, index, stream, journal, lock, signals, status, delivered or output is None)
     return 128 + signals.got if signals.got else status
+
+
+def _wind_up(
+    args: argparse.Namespace,
+    index: Any,
+    stream: Any,
+    journal: Any,
+    lock: IndexLock | None,
+    signals: Any,
+    status: int,
+    delivered: bool,
+) -> int:
+    """What every run does last, once its output and index are settled: write the groups
+    of what was delivered, close what it opened, give the signals back. Returns the status
+    (``EXIT_FOUND`` if the groups could not be written)."""
+    if stream.groups is not None and delivered:
+        try:
+            stream.groups.write(args.groups)
+        except OSError as err:
+            print(f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr)
+            status = EXIT_FOUND
+    if not args.index:
+        index.close()  # (Redis: the connection; in memory: nothing to keep)
+    if journal is not None:
+        journal.close()
+    if lock is not None:
+        lock.release()
+    signals.restore()
+    return status
 
 
 def _table_format(args: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -399,21 +414,7 @@ def _run_table(
             except OSError as err:
                 print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
                 status = EXIT_FOUND
-        if stream.groups is not None and delivered:
-            try:
-                stream.groups.write(args.groups)
-            except OSError as err:
-                print(
-                    f"newsclean dedup: {args.groups}: cannot write the groups: {err.strerror or err}", file=sys.stderr
-                )
-                status = EXIT_FOUND
-        if not args.index:
-            index.close()  # (Redis: the connection; in memory: nothing to keep)
-        if journal is not None:
-            journal.close()
-        if lock is not None:
-            lock.release()
-        signals.restore()
+        status = _wind_up(args, index, stream, journal, lock, signals, status, delivered)
     return 128 + signals.got if signals.got else status
 
 
