@@ -220,7 +220,8 @@ def engine_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--order-field",
         required=True,
-        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept",
+        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept "
+        "(with --keep first) and wins ties",
     )
     p.add_argument("--id-field", default=None, help="the column that names rows in duplicate_of (default: the order)")
     p.add_argument(
