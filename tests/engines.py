@@ -28,19 +28,23 @@ class Rows:
     texts: list[str]
     orders: np.ndarray  # orders[i]: the order value of texts[i] (increasing)
     shuffle: np.ndarray  # the rows' texts, in the order the engine gets them
+    priority: np.ndarray | None = None  # priority[i]: texts[i]'s, the column "prio" if given
 
     @classmethod
-    def of(cls, texts: list[str], seed: int = 0) -> Rows:
+    def of(cls, texts: list[str], seed: int = 0, priority: np.ndarray | None = None) -> Rows:
         n = len(texts)
         orders = 1_000 + 7 * np.arange(n, dtype=np.int64) + (np.arange(n) % 3)
-        return cls(texts, orders, np.random.default_rng(seed).permutation(n))
+        return cls(texts, orders, np.random.default_rng(seed).permutation(n), priority)
 
     def columns(self) -> dict[str, list]:
-        return {
+        out = {
             "order": self.orders[self.shuffle].tolist(),
             "text": [self.texts[i] for i in self.shuffle],
             "url": [f"https://example.com/{self.orders[i]}" for i in self.shuffle],
         }
+        if self.priority is not None:
+            out["prio"] = self.priority[self.shuffle].tolist()
+        return out
 
 
 def paragraphs(n: int, seed: int = 1) -> list[str]:
@@ -76,6 +80,46 @@ def edge_cases() -> list[str]:
     tie1 = BASE.replace("capital", "city")
     tie2 = BASE.replace("ministers", "leaders")
     return ["", "abc", a, "", b, "abc", c, "x", tie1, tie2, BASE.replace("capital", "town"), "  ", "abcd", a]
+
+
+def lengths() -> list[str]:
+    """Near-duplicates of many lengths, ties among them, and lengths that code points,
+    UTF-8 bytes and UTF-16 units order differently: " abcd" adds 5 code points (5 bytes,
+    5 UTF-16 units), " \U0001f600\U0001f600" 3 (9 bytes, 5 units), " \u00e9\u00e9\u00e9" 4 (7 bytes, 4
+    units); keep="longest" keeps the first by code points alone."""
+    a = BASE
+    return [
+        a + " \U0001f600\U0001f600",
+        a,
+        a + " \u00e9\u00e9\u00e9",
+        a + " abcd",
+        a.replace("capital", "city"),  # (the length of BASE minus three)
+        a + " abcd",  # (a tie with an earlier text)
+        a.replace("Monday", "Tuesday morning"),
+        a.replace("Monday", "Tuesday morning").replace("discuss the plan", "discuss a new plan for trade"),
+        "x",
+        "",
+        a.replace("capital", "town"),
+        a + " \U0001f600\U0001f600",
+        *edge_cases(),
+    ]
+
+
+def keep_cases() -> list[tuple[str, list[str], str | np.ndarray]]:
+    """Corpora and keep rules the engines must decide as near_duplicates does: "longest"
+    or a priority column with many ties (integers, some extreme, and floats)."""
+    rng = np.random.default_rng(9)
+    plates = boilerplate(200)
+    prose = paragraphs(1_500, seed=2)
+    ints = rng.integers(0, 4, len(prose))
+    ints[:3] = [np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1]
+    floats = rng.choice([0.5, -1.0, 2.0, np.inf, -np.inf], len(plates))
+    return [
+        ("longest-lengths", lengths(), "longest"),
+        ("longest-boilerplate", plates, "longest"),
+        ("int-prose", prose, ints),
+        ("float-boilerplate", plates, floats),
+    ]
 
 
 def assert_equal(texts: list[str], orders: np.ndarray, got: dict[str, list], candidates: int, **params) -> None:

@@ -21,6 +21,7 @@ from .engines import (
     assert_equal,
     boilerplate,
     edge_cases,
+    keep_cases,
     paragraphs,
     recipe_blocks,
     recipe_command,
@@ -49,21 +50,26 @@ def frame(rows: Rows, partitions: int):
     return dd.from_pandas(pd.DataFrame(rows.columns()), npartitions=partitions, sort=False)
 
 
-def run(texts: list[str], partitions: int = 3, seed: int = 0, **params) -> None:
+def run(texts: list[str], partitions: int = 3, seed: int = 0, priority=None, **params) -> None:
+    """The engine over ``texts`` in shuffled rows decides as near_duplicates; with
+    ``priority``, the engine keeps by the column "prio", the reference by the array."""
     import pandas as pd
 
     from newsclean.dask import near_duplicates as dask_near_duplicates
 
-    rows = Rows.of(texts, seed)
+    rows = Rows.of(texts, seed, priority)
     report: dict = {}
-    out = dask_near_duplicates(frame(rows, partitions), report=report, **params).compute()
+    engine = params if priority is None else {**params, "keep": "prio"}
+    out = dask_near_duplicates(frame(rows, partitions), report=report, **engine).compute()
     assert len(out) == len(texts)
     got = {
         "order": out["order"].tolist(),
         "duplicate_of": [None if pd.isna(d) else int(d) for d in out["duplicate_of"].tolist()],
         "similarity": out["similarity"].tolist(),
     }
-    assert_equal(texts, rows.orders, got, report["candidates"], **params)
+    assert_equal(
+        texts, rows.orders, got, report["candidates"], **(params if priority is None else {**params, "keep": priority})
+    )
 
 
 def test_20k_paragraphs(client):
@@ -233,6 +239,36 @@ def test_command(tmp_path):
     assert pq.read_table(tmp_path / "kept").column_names[:3] == ["order", "text", "url"]
 
 
+def test_command_keep(tmp_path):
+    """--keep longest and --keep COLUMN keep the rows near_duplicates(keep=...) keeps; a
+    column that is not there is refused, exit 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _, texts, priority = keep_cases()[2]
+    texts, priority = texts[:600], priority[:600]
+    rows = Rows.of(texts, priority=priority)
+    pq.write_table(pa.table(rows.columns()), tmp_path / "in.parquet")
+    base = [sys.executable, "-m", "newsclean.dask", str(tmp_path / "in.parquet"), "--order-field", "order"]
+    base += ["--workers", "1"]
+    for keep, ref_keep in (("longest", "longest"), ("prio", priority)):
+        out = tmp_path / f"kept-{keep}"
+        done = subprocess.run([*base, "-o", str(out), "--keep", keep], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        ref = near_duplicates(texts, keep=ref_keep)
+        kept = sorted(r["order"] for r in pq.read_table(out).to_pylist())
+        assert kept == sorted(int(rows.orders[i]) for i in ref.kept) and len(kept) < len(texts)
+        assert kept != sorted(int(rows.orders[i]) for i in near_duplicates(texts).kept)
+    done = subprocess.run(
+        [*base, "-o", str(tmp_path / "x"), "--keep", "rank"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 2
+    assert (
+        "newsclean.dask: error: keep must be 'first', 'longest' or the name of a numeric column, got 'rank'"
+        in done.stderr
+    )
+
+
 def test_recipe(client, tmp_path, monkeypatch):
     """docs/recipes/spark-dask.md, its Dask part: the Python (a LocalCluster of its own),
     then the command, Parquet in and out."""
@@ -265,3 +301,35 @@ def test_command_refuses_bad_parameters_before_starting_the_engine(tmp_path):
     assert done.returncode == 2
     assert done.stderr == "newsclean.dask: error: num_perm must be a power of two for one-permutation hashing, got 96\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", keep_cases(), ids=lambda c: c[0])
+def test_keep_decides_as_near_duplicates(client, case):
+    _, texts, keep = case
+    if isinstance(keep, str):
+        run(texts, partitions=3, keep=keep)
+    else:
+        run(texts, partitions=3, priority=keep)
+
+
+def test_keep_is_validated(client):
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from newsclean.dask import near_duplicates as dask_near_duplicates
+
+    df = pd.DataFrame(
+        {"order": [1, 2], "text": ["a", "b"], "f": [2.0, np.nan], "n": pd.array([None, 3], dtype="Int64")}
+    )
+    df["s"] = ["x", "y"]
+    ddf = dd.from_pandas(df, npartitions=2)
+    with pytest.raises(OptionsError, match=r"keep must be 'first', 'longest' or the name of a numeric column, got 3"):
+        dask_near_duplicates(ddf, keep=3)
+    with pytest.raises(OptionsError, match=r"got 'rank', which is not a column of the frame \(columns: order, text"):
+        dask_near_duplicates(ddf, keep="rank")
+    with pytest.raises(OptionsError, match="keep column 's' must hold integers, booleans or floats, not"):
+        dask_near_duplicates(ddf, keep="s")
+    with pytest.raises(OptionsError, match=r"keep column 'f' has missing values or NaN \(1 rows\)"):
+        dask_near_duplicates(ddf, keep="f")
+    with pytest.raises(OptionsError, match=r"keep column 'n' has missing values or NaN \(1 rows\)"):
+        dask_near_duplicates(ddf, keep="n")

@@ -1,4 +1,5 @@
-"""The engines' streaming pass over sorted bucket entries gives bucket_pairs' pairs."""
+"""The engines' streaming pass over sorted bucket entries gives bucket_pairs' pairs, and
+ranking the rows of the edges alone decides as ranking every text does."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclean._engines_common import BucketStream, bucket_pairs
+from newsclean import near_duplicates
+from newsclean._batch import _ranks
+from newsclean._engines_common import BatchParams, BucketStream, bucket_pairs, decide, decide_edges
+
+from .engines import keep_cases, lengths
 
 
 def pairs_of(a: np.ndarray, b: np.ndarray) -> set[tuple[int, int]]:
@@ -46,3 +51,36 @@ def test_a_bucket_of_a_million_members_holds_sixteen():
     assert total == sum(min(r, 8) + (8 - max(0, 16 - r) if r > 8 else 0) for r in range(1_000_000))
     a, b = bucket_pairs(keys[:5000], orders[:5000])
     assert len(pairs_of(a, b)) == sum(min(r, 8) + (8 - max(0, 16 - r) if r > 8 else 0) for r in range(5000))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.sampled_from([0.5, 0.8, 0.9, 1.0])), max_size=60),
+    st.lists(st.integers(-3, 3), min_size=31, max_size=31),
+    st.booleans(),
+)
+def test_ranking_the_edges_rows_decides_as_ranking_all_texts(edges, priority, floats):
+    edges = [(a, b, s) for a, b, s in edges if a != b]
+    a = np.array([e[0] for e in edges], dtype=np.int64)
+    b = np.array([e[1] for e in edges], dtype=np.int64)
+    sims = np.array([e[2] for e in edges], dtype=np.float64)
+    prio = np.array(priority, dtype=np.float64 if floats else np.int64)
+    p = BatchParams.of()
+    rank = _ranks([""] * len(prio), prio)
+    want = decide(a, b, sims, p, rank[a], rank[b])
+    # (the engines name rows by sparse orders, increasing with the index)
+    got = decide_edges(10 * a + 3, 10 * b + 3, sims, p, prio[a], prio[b])
+    assert [x.tolist() for x in got] == [(10 * want[0] + 3).tolist(), (10 * want[1] + 3).tolist(), want[2].tolist()]
+
+
+def test_the_keep_cases_decide_otherwise_than_keep_first():
+    """The engines' keep tests could fail: on each corpus the rule changes decisions, and on
+    lengths() counting UTF-8 bytes or UTF-16 units instead of code points does too."""
+    for name, texts, keep in keep_cases():
+        first = near_duplicates(texts).duplicate_of
+        kept = near_duplicates(texts, keep=keep).duplicate_of
+        assert (first != kept).sum() >= 3, name
+    texts = lengths()
+    want = near_duplicates(texts, keep="longest").duplicate_of
+    for count in (lambda t: len(t.encode()), lambda t: len(t.encode("utf-16-le")) // 2):
+        assert (near_duplicates(texts, keep=np.array([count(t) for t in texts])).duplicate_of != want).any()

@@ -21,6 +21,7 @@ from .engines import (
     assert_equal,
     boilerplate,
     edge_cases,
+    keep_cases,
     paragraphs,
     recipe_blocks,
     recipe_command,
@@ -57,15 +58,20 @@ def frame(spark, rows: Rows, partitions: int):
     return spark.createDataFrame(pa.table(rows.columns())).repartition(partitions)
 
 
-def run(spark, texts: list[str], partitions: int = 3, seed: int = 0, **params) -> None:
+def run(spark, texts: list[str], partitions: int = 3, seed: int = 0, priority=None, **params) -> None:
+    """The engine over ``texts`` in shuffled rows decides as near_duplicates; with
+    ``priority``, the engine keeps by the column "prio", the reference by the array."""
     from newsclean.spark import near_duplicates as spark_near_duplicates
 
-    rows = Rows.of(texts, seed)
+    rows = Rows.of(texts, seed, priority)
     report: dict = {}
-    out = spark_near_duplicates(frame(spark, rows, partitions), report=report, **params).toArrow()
+    engine = params if priority is None else {**params, "keep": "prio"}
+    out = spark_near_duplicates(frame(spark, rows, partitions), report=report, **engine).toArrow()
     assert out.num_rows == len(texts)
     got = {name: out.column(name).to_pylist() for name in ("order", "duplicate_of", "similarity")}
-    assert_equal(texts, rows.orders, got, report["candidates"], **params)
+    assert_equal(
+        texts, rows.orders, got, report["candidates"], **(params if priority is None else {**params, "keep": priority})
+    )
 
 
 def test_20k_paragraphs(spark):
@@ -243,3 +249,31 @@ def test_command_refuses_bad_parameters_before_starting_the_engine(tmp_path):
         done.stderr == "newsclean.spark: error: num_perm must be a power of two for one-permutation hashing, got 96\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", keep_cases(), ids=lambda c: c[0])
+def test_keep_decides_as_near_duplicates(spark, case):
+    _, texts, keep = case
+    if isinstance(keep, str):
+        run(spark, texts, partitions=3, keep=keep)
+    else:
+        run(spark, texts, partitions=3, priority=keep)
+
+
+def test_keep_is_validated(spark):
+    from newsclean.spark import near_duplicates as spark_near_duplicates
+
+    df = spark.createDataFrame(
+        [(1, "a", 2.0, None, "x"), (2, "b", float("nan"), 3, "y")],
+        "order long, text string, f double, n long, s string",
+    )
+    with pytest.raises(OptionsError, match=r"keep must be 'first', 'longest' or the name of a numeric column, got 3"):
+        spark_near_duplicates(df, keep=3)
+    with pytest.raises(OptionsError, match=r"got 'rank', which is not a column of the frame \(columns: order, text"):
+        spark_near_duplicates(df, keep="rank")
+    with pytest.raises(OptionsError, match="keep column 's' must hold integers, booleans or floats, not string"):
+        spark_near_duplicates(df, keep="s")
+    with pytest.raises(OptionsError, match=r"keep column 'f' has NaN \(at order 2\)"):
+        spark_near_duplicates(df, keep="f")
+    with pytest.raises(OptionsError, match=r"keep column 'n' has a null \(at order 1\)"):
+        spark_near_duplicates(df, keep="n")

@@ -14,12 +14,15 @@ The engines cut ``near_duplicates`` into stages that need no whole-batch state:
    bytes joined from the sketches): these are the candidates;
 4. ``verify`` each candidate (its two texts joined) and keep the edges at or above the
    threshold;
-5. ``decide`` over the edges (keep-first, by order), valid on any set of edges closed
-   under connected components.
+5. ``decide`` over the edges, valid on any set of edges closed under connected
+   components, with the ranks ``keep`` gives their rows.
 
-Each row is named by its ``order`` (an int64, unique), which is also its priority: the
-lower order is the earlier text, decided first, as the index of a text is in
-``near_duplicates``.
+Each row is named by its ``order`` (an int64, unique): the lower order is the earlier
+text, as the index of a text is in ``near_duplicates``. ``keep`` gives each row a
+priority (``"first"``: none, the order decides; ``"longest"``: its text's length in code
+points; else a numeric column): the higher first, ties by order. ``decide`` only compares
+the ranks of the rows in its edges, so ranking those rows alone (``edge_ranks``) decides
+as ranking all the texts does.
 """
 
 from __future__ import annotations
@@ -51,9 +54,11 @@ __all__ = [
     "Sketches",
     "bucket_pairs",
     "chance_ok",
+    "check_keep",
     "check_names",
     "decide",
     "decide_edges",
+    "edge_ranks",
     "engine_arguments",
     "valid_arguments",
     "shingle_sets",
@@ -136,9 +141,54 @@ class BucketStream:
         self._orders, self._ranks = members[keep], ranks[keep]
 
 
-def decide_edges(a: I64, b: I64, sims: npt.NDArray[np.float64], p: BatchParams) -> tuple[I64, I64, npt.NDArray[Any]]:
-    """``decide`` over verified pairs named by order (the lower order is decided first)."""
-    return decide(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), np.asarray(sims), p)
+def decide_edges(
+    a: I64,
+    b: I64,
+    sims: npt.NDArray[np.float64],
+    p: BatchParams,
+    priority_a: npt.NDArray[Any] | None = None,
+    priority_b: npt.NDArray[Any] | None = None,
+) -> tuple[I64, I64, npt.NDArray[Any]]:
+    """``decide`` over verified pairs named by order: by order (the lower decided first),
+    or, given both rows' priorities, by ``edge_ranks``."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if priority_a is None or priority_b is None:
+        return decide(a, b, np.asarray(sims), p)
+    rank_a, rank_b = edge_ranks(a, b, np.asarray(priority_a), np.asarray(priority_b))
+    return decide(a, b, np.asarray(sims), p, rank_a, rank_b)
+
+
+def edge_ranks(a: I64, b: I64, priority_a: npt.NDArray[Any], priority_b: npt.NDArray[Any]) -> tuple[I64, I64]:
+    """The ranks (0: decided first) of the rows of edges ``(a[k], b[k])`` (orders) among
+    those rows: the higher priority first, ties by the lower order, as
+    ``near_duplicates(keep=...)`` ranks texts by priority, ties in input order.
+
+    >>> [r.tolist() for r in edge_ranks(np.array([10, 10]), np.array([20, 30]), np.array([5, 5]), np.array([5, 9]))]
+    [[1, 1], [2, 0]]
+    """
+    nodes, at = np.unique(np.concatenate([a, b]), return_index=True)  # (sorted by order)
+    priority = np.concatenate([priority_a, priority_b])[at]
+    m = len(nodes)
+    # A stable sort of the reversed priorities, reversed, as near_duplicates ranks (no
+    # negation: it would overflow the least int64).
+    by = (m - 1 - np.argsort(priority[::-1], kind="stable"))[::-1]
+    rank = np.empty(m, dtype=np.int64)
+    rank[by] = np.arange(m)
+    return rank[np.searchsorted(nodes, a)], rank[np.searchsorted(nodes, b)]
+
+
+def check_keep(columns: Sequence[str], keep: object) -> None:
+    """Refuse a ``keep`` that is neither ``"first"``, ``"longest"`` nor a column of the
+    frame (whether the column is numeric is the engine's to check)."""
+    if not isinstance(keep, str):
+        raise OptionsError(f"keep must be 'first', 'longest' or the name of a numeric column, got {keep!r}")
+    if keep in ("first", "longest"):
+        return
+    if keep not in columns:
+        raise OptionsError(
+            f"keep must be 'first', 'longest' or the name of a numeric column, got {keep!r}, "
+            f"which is not a column of the frame (columns: {', '.join(columns)})"
+        )
 
 
 def check_names(columns: Sequence[str], text: str, order: str, id: str | None) -> None:
@@ -170,13 +220,21 @@ def engine_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--order-field",
         required=True,
-        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept",
+        help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept "
+        "(with --keep first) and wins ties",
     )
     p.add_argument("--id-field", default=None, help="the column that names rows in duplicate_of (default: the order)")
     p.add_argument(
         "--mark",
         action="store_true",
         help="write every row, with 'duplicate_of', 'similarity' and 'group' added, instead of dropping copies",
+    )
+    p.add_argument(
+        "--keep",
+        default="first",
+        metavar="first|longest|COLUMN",
+        help="which row of near-duplicates is kept: the first by --order-field (default), the longest text, "
+        "or the row with the highest value of a numeric COLUMN (ties: the first by --order-field)",
     )
     p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity (default: 0.8)")
     p.add_argument("--shingle-size", type=int, default=5, help="characters per shingle (default: 5)")

@@ -15,8 +15,9 @@ each a ``map_partitions`` calling the same kernels, with Dask's shuffles between
 3. unique pairs, merged with both rows' check bytes: those ``chance_ok`` rules out go;
 4. the rest merged with both texts and verified: the candidates, and the edges at or
    above the threshold;
-5. the edges are decided in the client, keep-first by order; each partition of the
-   input then gets its rows' decisions (the index and the partitions are kept).
+5. the edges, with their rows' priorities for ``keep`` (carried from stage 4), are
+   decided in the client; each partition of the input then gets its rows' decisions
+   (the index and the partitions are kept).
 
 Needs ``newsclean[dask]`` (dask[dataframe], distributed, pyarrow) where the client and
 the workers run.
@@ -54,15 +55,24 @@ def near_duplicates(
     shingle_size: int = 5,
     num_perm: int = 128,
     seed: int = 1,
+    keep: str = "first",
     report: dict[str, Any] | None = None,
 ) -> dd.DataFrame:
     """``ddf`` with ``duplicate_of``, ``similarity`` and ``group`` added, as
     ``newsclean.near_duplicates`` decides over the texts of ``text`` taken in ``order``.
 
-    ``order``: a column of unique integers (or datetimes) that says which row comes first;
-    the earlier row of two near-duplicates is kept. It must be unique and never missing
-    (``OptionsError`` names a repeated value). ``id``: the column that ``duplicate_of`` and
-    ``group`` name rows by (default: the order). A missing text is taken as empty.
+    ``order``: a column of unique integers (or datetimes) that says which row comes first.
+    It must be unique and never missing (``OptionsError`` names a repeated value). ``id``:
+    the column that ``duplicate_of`` and ``group`` name rows by (default: the order). A
+    missing text is taken as empty.
+
+    ``keep``: which row of a group of near-duplicates is kept, as ``near_duplicates``'
+    ``keep`` over the texts in ``order``: ``"first"`` (default: the earlier row by
+    ``order``), ``"longest"`` (the longer text, in characters as Python's ``len`` counts
+    them; ties: the earlier row), or the name of a numeric column (integers, booleans or
+    floats): the row with the higher value (ties: the earlier row; a missing value or NaN
+    is an ``OptionsError``). ``"first"`` and ``"longest"`` are the rules even if the frame
+    has a column so named.
 
     The candidates and edges are computed when this is called (on the current Dask
     scheduler: a ``distributed.Client`` if one is open); the returned frame adds the
@@ -73,13 +83,25 @@ def near_duplicates(
 
     p = common.BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     common.check_names(list(ddf.columns), text, order, id)
+    common.check_keep(list(ddf.columns), keep)
     kind = ddf[order].dtype
     if not (pd.api.types.is_integer_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
         raise OptionsError(f"order column {order!r} must hold integers or datetimes, not {kind}")
+    priority = _priority_dtype(ddf, keep)
     times: dict[str, float] = {}
     start = time.perf_counter()
-    base = ddf[[order, text]].map_partitions(_base, order, text, meta={"order": "i8", "text": object})
+    base_meta: dict[str, Any] = {"order": "i8", "text": object}
+    if priority is not None:
+        base_meta["priority"] = priority
+    columns = list(dict.fromkeys([order, text, *([keep] if keep not in ("first", "longest") else [])]))
+    base = ddf[columns].map_partitions(_base, order, text, keep, priority, meta=base_meta)
     _check_unique(ddf, order)
+    if priority is not None and keep != "longest":
+        missing = int(ddf[keep].isna().sum().compute())
+        if missing:
+            raise OptionsError(
+                f"keep column {keep!r} has missing values or NaN ({missing} rows): every row needs a priority"
+            )
     times["check_order"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -95,14 +117,20 @@ def near_duplicates(
     with_checks = pairs.merge(_renamed(checks, "a"), on="a").merge(_renamed(checks, "b"), on="b")
     candidates = with_checks.map_partitions(_chance, p, meta={"a": "i8", "b": "i8"})
     with_texts = candidates.merge(_renamed(base, "a"), on="a").merge(_renamed(base, "b"), on="b")
-    verified = with_texts.map_partitions(_verify, p, meta={"a": "i8", "b": "i8", "sim": "f8"}).persist()
+    verified_meta: dict[str, Any] = {"a": "i8", "b": "i8", "sim": "f8"}
+    if priority is not None:
+        verified_meta.update(priority_a=priority, priority_b=priority)
+    verified = with_texts.map_partitions(_verify, p, meta=verified_meta).persist()
     n_candidates = int(verified.shape[0].compute())
     times["candidates"] = time.perf_counter() - start
 
     start = time.perf_counter()
     edges = verified[verified["sim"] >= p.threshold].compute()
     del verified, sketches
-    dropped, dup, sims = common.decide_edges(edges["a"].to_numpy(), edges["b"].to_numpy(), edges["sim"].to_numpy(), p)
+    priorities = (None, None) if priority is None else (edges["priority_a"].to_numpy(), edges["priority_b"].to_numpy())
+    dropped, dup, sims = common.decide_edges(
+        edges["a"].to_numpy(), edges["b"].to_numpy(), edges["sim"].to_numpy(), p, *priorities
+    )
     times["decide"] = time.perf_counter() - start
     if report is not None:
         report.update(candidates=n_candidates, edges=len(edges), seconds=times)
@@ -119,12 +147,35 @@ def near_duplicates(
     return ddf.map_partitions(_decisions, order, id, decided, names, meta=meta)
 
 
-def _base(part: pd.DataFrame, order: str, text: str) -> pd.DataFrame:
+def _priority_dtype(ddf: dd.DataFrame, keep: str) -> str | None:
+    """The numpy dtype of each row's priority for ``keep`` (``None`` for "first")."""
+    import pandas as pd
+
+    if keep == "first":
+        return None
+    if keep == "longest":
+        return "i8"
+    kind = ddf[keep].dtype
+    if pd.api.types.is_bool_dtype(kind) or pd.api.types.is_signed_integer_dtype(kind):
+        return "i8"
+    if pd.api.types.is_unsigned_integer_dtype(kind):
+        return "u8"
+    if pd.api.types.is_float_dtype(kind):
+        return "f8"
+    raise OptionsError(f"keep column {keep!r} must hold integers, booleans or floats, not {kind}")
+
+
+def _base(part: pd.DataFrame, order: str, text: str, keep: str, priority: str | None) -> pd.DataFrame:
     import pandas as pd
 
     keys = _order_values(part[order])
-    texts = part[text].astype(object).where(part[text].notna(), "")
-    return pd.DataFrame({"order": keys, "text": texts.to_numpy()})
+    texts = part[text].astype(object).where(part[text].notna(), "").to_numpy()
+    out = pd.DataFrame({"order": keys, "text": texts})
+    if keep == "longest":
+        out["priority"] = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    elif priority is not None:
+        out["priority"] = part[keep].to_numpy(dtype=priority)
+    return out
 
 
 def _order_values(column: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -208,7 +259,11 @@ def _verify(part: pd.DataFrame, p: common.BatchParams) -> pd.DataFrame:
     import pandas as pd
 
     sims = common.verify(part["text_a"].tolist(), part["text_b"].tolist(), p)
-    return pd.DataFrame({"a": part["a"].to_numpy(), "b": part["b"].to_numpy(), "sim": sims})
+    out = pd.DataFrame({"a": part["a"].to_numpy(), "b": part["b"].to_numpy(), "sim": sims})
+    if "priority_a" in part.columns:  # (the rows' priorities for keep, passed on to the decision)
+        out["priority_a"] = part["priority_a"].to_numpy()
+        out["priority_b"] = part["priority_b"].to_numpy()
+    return out
 
 
 def _named_rows(part: pd.DataFrame, order: str, id: str, wanted: np.ndarray[Any, Any]) -> pd.DataFrame:
@@ -254,8 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m newsclean.dask INPUT -o OUTPUT``: Parquet in, Parquet out."""
     p = argparse.ArgumentParser(
         prog="python -m newsclean.dask",
-        description="Read Parquet, write the rows that are not near-duplicates of an earlier row "
-        "(by --order-field), as newsclean.near_duplicates decides, on Dask.",
+        description="Read Parquet, write the rows that are not near-duplicates of a kept row "
+        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Dask.",
     )
     common.engine_arguments(p)
     p.add_argument("--scheduler", help="a Dask scheduler address (default: a LocalCluster on this machine)")
@@ -279,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shingle_size=args.shingle_size,
             num_perm=args.num_perm,
             seed=args.seed,
+            keep=args.keep,
         )
         if not args.mark:
             out = out[out["duplicate_of"].isna()].drop(columns=["duplicate_of", "similarity", "group"])

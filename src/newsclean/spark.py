@@ -18,8 +18,8 @@ each stage calling the kernels ``near_duplicates`` calls (``newsclean._engines_c
 3. the unique pairs, joined with both rows' check bytes: those the bins rule out go;
 4. the rest joined with both texts and verified exactly (the candidates; the edges are
    those at or above the threshold);
-5. the edges (few: one per dropped row at most a few) are collected and decided on the
-   driver, keep-first by order, and joined back.
+5. the edges (few: one per dropped row at most a few) are collected, with their rows'
+   priorities for ``keep`` (carried from stage 4), decided on the driver, and joined back.
 
 Needs ``newsclean[spark]`` on the driver and the executors (pyspark >= 4, pyarrow), and
 Python workers that import ``newsclean`` (set ``PYSPARK_PYTHON``, or install it on the
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["near_duplicates", "main"]
 
 _ORDER, _TEXT, _KEYS, _CHECK, _FILLED = "__nc_order", "__nc_text", "__nc_keys", "__nc_check", "__nc_filled"
+_PRIORITY = "__nc_priority"
 
 
 def near_duplicates(
@@ -58,16 +59,25 @@ def near_duplicates(
     shingle_size: int = 5,
     num_perm: int = 128,
     seed: int = 1,
+    keep: str = "first",
     report: dict[str, Any] | None = None,
 ) -> DataFrame:
     """``df`` with ``duplicate_of``, ``similarity`` and ``group`` added, as
     ``newsclean.near_duplicates`` decides over the texts of ``text`` taken in ``order``.
 
     ``order``: a column of unique integers (or timestamps, or dates) that says which row
-    comes first; the earlier row of two near-duplicates is kept. It must be unique and
-    never null (``OptionsError`` names a repeated value): Spark has no input order.
-    ``id``: the column that ``duplicate_of`` and ``group`` name rows by (default: the
-    order). A null text is taken as empty (it is kept, and matches nothing).
+    comes first (Spark has no input order). It must be unique and never null
+    (``OptionsError`` names a repeated value). ``id``: the column that ``duplicate_of``
+    and ``group`` name rows by (default: the order). A null text is taken as empty (it is
+    kept, and matches nothing).
+
+    ``keep``: which row of a group of near-duplicates is kept, as ``near_duplicates``'
+    ``keep`` over the texts in ``order``: ``"first"`` (default: the earlier row by
+    ``order``), ``"longest"`` (the longer text, in characters as Python's ``len`` counts
+    them, i.e. code points, as Spark's ``length`` does; ties: the earlier row), or the
+    name of a numeric column (integers, booleans or floats): the row with the higher value
+    (ties: the earlier row; a null or NaN is an ``OptionsError``). ``"first"`` and
+    ``"longest"`` are the rules even if the frame has a column so named.
 
     The candidates and edges are computed when this is called (the decision needs them);
     the returned DataFrame joins them back lazily. ``report``, if given, is filled with
@@ -78,11 +88,16 @@ def near_duplicates(
 
     p = common.BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     common.check_names(df.columns, text, order, id)
+    common.check_keep(df.columns, keep)
+    priority, priority_type = _priority_column(df, text, keep)
     spark = df.sparkSession
     times: dict[str, float] = {}
     start = time.perf_counter()
-    base = df.select(_order_column(df, order).alias(_ORDER), F.col(text).cast("string").alias(_TEXT))
+    columns = [_order_column(df, order).alias(_ORDER), F.col(text).cast("string").alias(_TEXT)]
+    base = df.select(*columns, *([] if priority is None else [priority.alias(_PRIORITY)]))
     _check_unique(base, order)
+    if priority is not None and keep != "longest":
+        _check_priority(base, keep, priority_type)
     times["check_order"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -99,9 +114,12 @@ def near_duplicates(
     checks = sketches.select(_ORDER, _CHECK, _FILLED)
     with_checks = pairs.join(_renamed(checks, "a"), "a").join(_renamed(checks, "b"), "b")
     candidates = with_checks.mapInArrow(_Chance(p), "a long, b long")
-    texts = base.select(_ORDER, _TEXT)
+    texts = base.select(_ORDER, _TEXT, *([] if priority is None else [_PRIORITY]))
     with_texts = candidates.join(_renamed(texts, "a"), "a").join(_renamed(texts, "b"), "b")
-    verified = with_texts.mapInArrow(_Verify(p), "a long, b long, sim double").persist()
+    schema = "a long, b long, sim double"
+    if priority is not None:
+        schema += f", {_PRIORITY}_a {priority_type}, {_PRIORITY}_b {priority_type}"
+    verified = with_texts.mapInArrow(_Verify(p), schema).persist()
     n_candidates = verified.count()
     times["candidates"] = time.perf_counter() - start
 
@@ -109,8 +127,13 @@ def near_duplicates(
     edges = verified.filter(F.col("sim") >= p.threshold).toArrow()
     verified.unpersist()
     sketches.unpersist()
+    priorities = (
+        (None, None)
+        if priority is None
+        else (edges.column(f"{_PRIORITY}_a").to_numpy(), edges.column(f"{_PRIORITY}_b").to_numpy())
+    )
     dropped, dup, sims = common.decide_edges(
-        edges.column("a").to_numpy(), edges.column("b").to_numpy(), edges.column("sim").to_numpy(), p
+        edges.column("a").to_numpy(), edges.column("b").to_numpy(), edges.column("sim").to_numpy(), p, *priorities
     )
     times["decide"] = time.perf_counter() - start
     if report is not None:
@@ -130,6 +153,35 @@ def _order_column(df: DataFrame, order: str) -> Any:
     if isinstance(kind, T.DateType):
         return F.unix_date(F.col(order))
     raise OptionsError(f"order column {order!r} must hold integers, timestamps or dates, not {kind.simpleString()}")
+
+
+def _priority_column(df: DataFrame, text: str, keep: str) -> tuple[Any, str]:
+    """The priority of each row for ``keep`` (``None`` for "first") and its Spark type."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if keep == "first":
+        return None, ""
+    if keep == "longest":
+        # Spark's length() counts a string's characters as code points, as Python's len().
+        return F.coalesce(F.length(F.col(text).cast("string")), F.lit(0)).cast("long"), "long"
+    kind = df.schema[keep].dataType
+    if isinstance(kind, (T.BooleanType, T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
+        return F.col(keep).cast("long"), "long"
+    if isinstance(kind, (T.FloatType, T.DoubleType)):
+        return F.col(keep).cast("double"), "double"
+    raise OptionsError(f"keep column {keep!r} must hold integers, booleans or floats, not {kind.simpleString()}")
+
+
+def _check_priority(base: DataFrame, keep: str, kind: str) -> None:
+    from pyspark.sql import functions as F
+
+    column = F.col(_PRIORITY)
+    bad = column.isNull() | F.isnan(column) if kind == "double" else column.isNull()
+    found = base.filter(bad).select(F.col(_ORDER), column).limit(1).collect()
+    if found:
+        what = "a null" if found[0][1] is None else "NaN"
+        raise OptionsError(f"keep column {keep!r} has {what} (at order {found[0][0]}): every row needs a priority")
 
 
 def _check_unique(base: DataFrame, order: str) -> None:
@@ -292,8 +344,12 @@ class _Verify:
             ta = [t if t is not None else "" for t in batch.column(f"{_TEXT}_a").to_pylist()]
             tb = [t if t is not None else "" for t in batch.column(f"{_TEXT}_b").to_pylist()]
             sims = common.verify(ta, tb, self.p)
+            # (the rows' priorities for keep, when there are, are passed on to the decision)
+            extra = sorted(name for name in batch.schema.names if name.startswith(_PRIORITY))
             yield pa.RecordBatch.from_arrays(
-                [batch.column("a"), batch.column("b"), pa.array(sims, pa.float64())], names=["a", "b", "sim"]
+                [batch.column("a"), batch.column("b"), pa.array(sims, pa.float64())]
+                + [batch.column(name) for name in extra],
+                names=["a", "b", "sim", *extra],
             )
 
 
@@ -324,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shingle_size=args.shingle_size,
             num_perm=args.num_perm,
             seed=args.seed,
+            keep=args.keep,
         )
         if not args.mark:
             out = out.filter(out["duplicate_of"].isNull()).drop("duplicate_of", "similarity", "group")
@@ -339,8 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m newsclean.spark",
-        description="Read Parquet, write the rows that are not near-duplicates of an earlier row "
-        "(by --order-field), as newsclean.near_duplicates decides, on Spark.",
+        description="Read Parquet, write the rows that are not near-duplicates of a kept row "
+        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Spark.",
     )
     common.engine_arguments(p)
     p.add_argument("--master", help="the Spark master (default: spark-submit's, or local[*])")
