@@ -201,6 +201,21 @@ def check_names(columns: Sequence[str], text: str, order: str, id: str | None) -
             raise OptionsError(f"the frame already has a column {name!r}, which near_duplicates adds")
 
 
+def call_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of an engine's ``near_duplicates`` from the command's flags
+    (``engine_arguments``)."""
+    return {
+        "text": args.field,
+        "order": args.order_field,
+        "id": args.id_field,
+        "threshold": args.threshold,
+        "shingle_size": args.shingle_size,
+        "num_perm": args.num_perm,
+        "seed": args.seed,
+        "keep": args.keep,
+    }
+
+
 def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
     """Whether the commands' similarity arguments are valid (else the error is printed, as
     the command's, before any engine starts)."""

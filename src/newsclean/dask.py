@@ -325,17 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     client = Client(args.scheduler or cluster)
     try:
         ddf = dd.read_parquet(args.input)
-        out = near_duplicates(
-            ddf,
-            text=args.field,
-            order=args.order_field,
-            id=args.id_field,
-            threshold=args.threshold,
-            shingle_size=args.shingle_size,
-            num_perm=args.num_perm,
-            seed=args.seed,
-            keep=args.keep,
-        )
+        out = near_duplicates(ddf, **common.call_arguments(args))
         if not args.mark:
             out = out[out["duplicate_of"].isna()].drop(columns=["duplicate_of", "similarity", "group"])
         out.to_parquet(args.output, overwrite=args.overwrite)

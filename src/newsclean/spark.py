@@ -371,17 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark = builder.getOrCreate()
     try:
         df = spark.read.parquet(*args.input)
-        out = near_duplicates(
-            df,
-            text=args.field,
-            order=args.order_field,
-            id=args.id_field,
-            threshold=args.threshold,
-            shingle_size=args.shingle_size,
-            num_perm=args.num_perm,
-            seed=args.seed,
-            keep=args.keep,
-        )
+        out = near_duplicates(df, **common.call_arguments(args))
         if not args.mark:
             out = out.filter(out["duplicate_of"].isNull()).drop("duplicate_of", "similarity", "group")
         out.write.mode("overwrite" if args.overwrite else "error").parquet(args.output)
