@@ -2,8 +2,9 @@
 
 A batch of documents is decided at once: the LSH buckets of all its documents are looked
 up in sorted arrays (``_Buckets``), the documents of the batch are paired among themselves
-by sorting their band keys, the shingle-set overlaps of every candidate pair come from one
-vectorised merge, and then each document, in input order, is matched against the indexed
+by sorting their band keys, the pairs whose check bytes rule them out are dropped (most of
+them: pairs that share a band by chance), the shingle-set overlaps of the rest come from one
+vectorised merge (only their indexed documents' sets are gathered), and then each document, in input order, is matched against the indexed
 documents and the earlier documents of the batch that were kept. Deciding a batch at once
 therefore decides exactly as adding its documents one by one.
 """
