@@ -180,12 +180,21 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000, help="paragraphs (default: 100,000)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--plot", type=Path, help="also draw the seconds of each method to this PNG (matplotlib)")
+    ap.add_argument(
+        "--render", action="store_true", help="with --plot: only draw from benchmarks/out/bench_engines-N.json"
+    )
     ap.add_argument("--run", help=argparse.SUPPRESS)  # (in a child: one method)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:
         print(json.dumps(run_method(args.run, Path(args.input), Path(args.out))))
+        return
+    if args.render:
+        if not args.plot:
+            raise SystemExit("--render needs --plot PATH")
+        plot(json.loads((_harness.OUT / f"bench_engines-{args.n}.json").read_text()), args.plot)
         return
     path = corpus_file(args.n)
     methods = args.methods.split(",")
@@ -252,10 +261,37 @@ def main() -> None:
     for m in methods:
         for name, size, records in figures[m][-1].get("shuffle_stages", []):
             print(f"{m} shuffle: {name}: {size / args.n:,.0f} B/text, {records / args.n:.2f} records/text")
-    _harness.write_json(
+    saved = _harness.write_json(
         f"bench_engines-{args.n}",
         {"machine": _harness.machine(), "results": results, "figures": figures, "n": args.n},
     )
+    if args.plot:
+        plot(json.loads(saved.read_text()), args.plot)
+
+
+def plot(res: dict[str, Any], path: Path) -> None:
+    """Seconds per method (median, min-max error bars), from a saved result."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(res["results"])
+    secs = [_harness.summarize([m["seconds"] for m in res["results"][n]]) for n in names]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(names) + 1.3))
+    err = [[s.median - s.min for s in secs], [s.max - s.median for s in secs]]
+    colours = ["#2a6f97" if n.startswith("nd-") else "#a0a0a0" for n in names]
+    ax.barh(names, [s.median for s in secs], xerr=err, capsize=4, color=colours)
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds, whole process (median, min-max); equal decisions in every run")
+    ax.set_title(f"near_duplicates of {res['n']:,} paragraphs: in process (nd-wN) and on Spark and Dask", fontsize=10)
+    for i, s in enumerate(secs):
+        ax.text(s.max, i, f"  {s.median:.1f} s", va="center", fontsize=9)
+    ax.set_xlim(0, max(s.max for s in secs) * 1.2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
