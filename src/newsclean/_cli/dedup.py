@@ -271,14 +271,7 @@ def run(args: argparse.Namespace) -> int:
         stream.close()
         stats.done()
         if output is not None:
-            if delivered:
-                try:
-                    output.commit()
-                except OSError as err:
-                    print(f"newsclean dedup: {args.output}: {err.strerror or err}", file=sys.stderr)
-                    status, delivered = EXIT_FOUND, False
-            if not delivered:
-                output.discard()
+            status, delivered = _settle(output, delivered, args.output, status)
         if args.index and (delivered or output is None):
             try:
                 # The journal holds what this run wrote (and forgot): while it is small
@@ -293,6 +286,21 @@ def run(args: argparse.Namespace) -> int:
                 status = EXIT_FOUND
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered or output is None)
     return 128 + signals.got if signals.got else status
+
+
+def _settle(out: Any, delivered: bool, name: str, status: int) -> tuple[int, bool]:
+    """Put an output file in place if the run was delivered (``commit``), else leave no
+    trace of it (``discard``); a commit that fails is reported, and the run is then not
+    delivered. Returns the status and whether it was delivered."""
+    if delivered:
+        try:
+            out.commit()
+        except OSError as err:
+            print(f"newsclean dedup: {name}: {err.strerror or err}", file=sys.stderr)
+            status, delivered = EXIT_FOUND, False
+    if not delivered:
+        out.discard()
+    return status, delivered
 
 
 def _wind_up(
@@ -399,14 +407,7 @@ def _run_table(
         stream.close()
         stats.done()
         reader.close()
-        if delivered:
-            try:
-                writer.commit()
-            except OSError as err:
-                print(f"newsclean dedup: {args.output}: {err.strerror or err}", file=sys.stderr)
-                status, delivered = EXIT_FOUND, False
-        if not delivered:
-            writer.discard()
+        status, delivered = _settle(writer, delivered, args.output, status)
         if args.index and delivered:
             try:
                 index.close()  # (saves it to args.index)
