@@ -276,6 +276,39 @@ def machine() -> dict[str, Any]:
     }
 
 
+def bars(
+    names: Sequence[str],
+    values: Sequence[Summary],
+    path: Path,
+    *,
+    xlabel: str,
+    title: str,
+    label: Callable[[Summary], str],
+    ours: Sequence[bool],
+) -> None:
+    """A horizontal bar per name: the median, min-max error bars, ``label(value)`` beside
+    it; newsclean's bars (``ours``) in colour, the others grey. Needs matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.55 * len(names) + 1.2))
+    err = [[v.median - v.min for v in values], [v.max - v.median for v in values]]
+    colours = ["#2a6f97" if mine else "#a0a0a0" for mine in ours]
+    ax.barh(list(names), [v.median for v in values], xerr=err, capsize=4, color=colours)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    for i, v in enumerate(values):
+        ax.text(v.max, i, f"  {label(v)}", va="center", fontsize=9)
+    ax.set_xlim(0, max(v.max for v in values) * 1.2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_json(name: str, data: Any) -> Path:
     """Write ``data`` (dataclasses become dicts) to ``benchmarks/out/NAME.json``."""
     OUT.mkdir(exist_ok=True)

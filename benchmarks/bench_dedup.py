@@ -325,35 +325,17 @@ def tables(res: dict[str, Any], summary: dict[str, Any], *, markdown: bool) -> s
 
 def plot(res: dict[str, Any], summary: dict[str, Any], path: Path) -> None:
     """Docs/s per tool, median with min-max error bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = list(summary["tools"])
-    rates = [summary["tools"][n]["docs_per_s"] for n in names]
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(names) + 1.2))
-    err = [[r.median - r.min for r in rates], [r.max - r.median for r in rates]]
-    ax.barh(
-        names,
-        [r.median for r in rates],
-        xerr=err,
-        capsize=4,
-        color=[
-            "#2a6f97" if n.startswith("newsclean") or n not in ("rensa", "datasketch") else "#a0a0a0" for n in names
-        ],
-    )
-    ax.invert_yaxis()
-    ax.set_xlabel("documents per second (median, min-max), whole process")
     s = res["stream"]
-    ax.set_title(f"JSONL in, kept lines out: {s['documents']:,} documents ({s['megabytes']} MB)", fontsize=10)
-    for i, r in enumerate(rates):
-        ax.text(r.max, i, f"  {r.median:,.0f}", va="center", fontsize=9)
-    ax.set_xlim(0, max(r.max for r in rates) * 1.18)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _harness.bars(
+        names,
+        [summary["tools"][n]["docs_per_s"] for n in names],
+        path,
+        xlabel="documents per second (median, min-max), whole process",
+        title=f"JSONL in, kept lines out: {s['documents']:,} documents ({s['megabytes']} MB)",
+        label=lambda v: f"{v.median:,.0f}",
+        ours=[n.startswith("newsclean") or n not in ("rensa", "datasketch") for n in names],
+    )
 
 
 def _shown(argv: Sequence[str]) -> list[str]:

@@ -271,27 +271,16 @@ def main() -> None:
 
 def plot(res: dict[str, Any], path: Path) -> None:
     """Seconds per method (median, min-max error bars), from a saved result."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = list(res["results"])
-    secs = [_harness.summarize([m["seconds"] for m in res["results"][n]]) for n in names]
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(names) + 1.3))
-    err = [[s.median - s.min for s in secs], [s.max - s.median for s in secs]]
-    colours = ["#2a6f97" if n.startswith("nd-") else "#a0a0a0" for n in names]
-    ax.barh(names, [s.median for s in secs], xerr=err, capsize=4, color=colours)
-    ax.invert_yaxis()
-    ax.set_xlabel("seconds, whole process (median, min-max); equal decisions in every run")
-    ax.set_title(f"near_duplicates of {res['n']:,} paragraphs: in process (nd-wN) and on Spark and Dask", fontsize=10)
-    for i, s in enumerate(secs):
-        ax.text(s.max, i, f"  {s.median:.1f} s", va="center", fontsize=9)
-    ax.set_xlim(0, max(s.max for s in secs) * 1.2)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _harness.bars(
+        names,
+        [_harness.summarize([m["seconds"] for m in res["results"][n]]) for n in names],
+        path,
+        xlabel="seconds, whole process (median, min-max); equal decisions in every run",
+        title=f"near_duplicates of {res['n']:,} paragraphs: in process (nd-wN) and on Spark and Dask",
+        label=lambda v: f"{v.median:.1f} s",
+        ours=[n.startswith("nd-") for n in names],
+    )
 
 
 if __name__ == "__main__":
