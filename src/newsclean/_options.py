@@ -92,8 +92,8 @@ class Options:
 
     @property
     def sketch(self) -> SketchConfig:
-        """The sketch configuration of the paragraphs: the shingles and the datasketch-exact
-        MinHash (``"affine32"``) they are compared with.
+        """The sketch configuration of the paragraphs (their shingles, and the
+        datasketch-exact MinHash, ``"affine32"``, that proposes candidates).
 
         >>> Options(shingle_size=4).sketch
         SketchConfig(shingle_kind='char', shingle_size=4, num_perm=128, seed=1, scheme='affine32')

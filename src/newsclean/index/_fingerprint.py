@@ -107,8 +107,8 @@ class IndexParams:
 
     @property
     def sketch(self) -> SketchConfig:
-        """The sketch configuration of the story bodies: their shingles and the
-        one-permutation MinHash that proposes candidates.
+        """The sketch configuration of the story bodies (their shingles, and the
+        one-permutation MinHash that proposes candidates).
 
         >>> IndexParams().sketch
         SketchConfig(shingle_kind='word', shingle_size=3, num_perm=256, seed=1, scheme='oph-optimal-densification-v1')
