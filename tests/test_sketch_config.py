@@ -21,6 +21,8 @@ def test_each_path_takes_its_defaults_from_the_table() -> None:
     assert IndexParams().sketch == DEFAULTS["index"]
     assert BatchParams.of().sketch == DEFAULTS["batch"]
     assert newsclean.DedupIndex().params.sketch == DEFAULTS["index"]
+    with pytest.raises(TypeError):
+        DEFAULTS["index"] = SketchConfig()  # type: ignore[index]
     # What differs between the paths, and only that (docs/tuning.md says why).
     assert DEFAULTS["batch"] == dataclasses.replace(DEFAULTS["paragraphs"], scheme=OPH_SCHEME)
     assert (DEFAULTS["index"].shingle_kind, DEFAULTS["index"].shingle_size, DEFAULTS["index"].num_perm) == (

@@ -14,6 +14,8 @@ Pure Python (no numpy): ``import newsclean`` imports it with ``Options``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from .._checks import check_choice, check_int
@@ -117,8 +119,11 @@ class SketchConfig:
 #: index compares whole story bodies, hundreds of words: word 3-grams make sets several
 #: times smaller (what an index stores and a Redis index sends), and 256 bins let its bands
 #: reach their recall at the low Jaccard floor of its rule.
-DEFAULTS: dict[str, SketchConfig] = {
-    "paragraphs": SketchConfig(),
-    "batch": SketchConfig(scheme=OPH_SCHEME),
-    "index": SketchConfig(shingle_kind="word", shingle_size=3, num_perm=256, scheme=OPH_SCHEME),
-}
+#: (Read-only: the options classes took their field defaults from it at import.)
+DEFAULTS: Mapping[str, SketchConfig] = MappingProxyType(
+    {
+        "paragraphs": SketchConfig(),
+        "batch": SketchConfig(scheme=OPH_SCHEME),
+        "index": SketchConfig(shingle_kind="word", shingle_size=3, num_perm=256, scheme=OPH_SCHEME),
+    }
+)
