@@ -1,7 +1,9 @@
 """The import graph of the package has no cycle: every import of every module counts,
 those inside functions included (a cycle hidden in a function still ties two modules into
 one, and breaks as soon as someone moves the import to the top). And no module imports
-another's private name: what two modules share is public where it is defined."""
+another's private name: what two modules share is public where it is defined; nor a private
+module of a package it is not in: a package gives the others what they need from its
+``__init__``."""
 
 from __future__ import annotations
 
@@ -109,3 +111,41 @@ def test_a_private_import_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     (package / "m.py").write_text("from . import _forked\nfrom ._forked import _helper, public\n")
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
     assert private_imports() == {("newsclean.m", "newsclean._forked", "_helper")}
+
+
+def foreign_private_modules() -> set[tuple[str, str]]:
+    """``(module, imported module)`` for each import of a private module (a name that starts
+    with an underscore) from outside the package that holds it: ``newsclean._cli.dedup``
+    may import ``newsclean.index`` but not ``newsclean.index._journal``, while every module of
+    ``newsclean`` may import ``newsclean._similarity.minhash`` (``_similarity`` is private to
+    ``newsclean``, which holds them all). Imports inside functions count."""
+    known = modules()
+    found = set()
+    for name, path in known.items():
+        for target in imports(name, path, set(known)):
+            parts = target.split(".")
+            private = [k for k, part in enumerate(parts) if part.startswith("_") and not part.startswith("__")]
+            if private:
+                owner = ".".join(parts[: private[-1]])  # (the deepest: it holds the others)
+                if not name.startswith(owner + ".") and name != owner:
+                    found.add((name, target))
+    return found
+
+
+def test_no_module_imports_another_packages_private_module() -> None:
+    assert foreign_private_modules() == set(), "import what the package exports (its __init__) instead"
+
+
+def test_a_foreign_private_module_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "newsclean"
+    for folder in (package, package / "index", package / "_cli"):
+        folder.mkdir()
+        (folder / "__init__.py").write_text("")
+    (package / "_forked.py").write_text("")
+    (package / "index" / "_journal.py").write_text("from .._forked import pool\n")
+    (package / "index" / "_memory.py").write_text("from . import _journal\n")
+    (package / "_cli" / "dedup.py").write_text(
+        "from .. import _forked\nfrom ..index import Journal\n\ndef f():\n    from ..index._journal import Journal\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
+    assert foreign_private_modules() == {("newsclean._cli.dedup", "newsclean.index._journal")}

@@ -38,6 +38,7 @@ def _samples() -> dict[str, Any]:
         "Byline": result.byline,
         "Removal": result.removed[0],
         "IndexParams": IndexParams(threshold=0.5),
+        "SketchConfig": IndexParams(threshold=0.5).sketch,
         "AddResult": added,
         "Match": index.query(STORY).matches[0],
         "Fingerprint": index.fingerprint([STORY])[0],

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import SketchMismatchError
+from newsclean._similarity.config import SketchConfig
 from newsclean._similarity.hashing import MULTIPLIERS, fmix64, shingle_hashes
 from newsclean._similarity.jaccard import jaccard
 from newsclean._similarity.lsh import (
@@ -19,7 +20,7 @@ from newsclean._similarity.lsh import (
     candidate_pairs_from_keys,
     choose_bands,
 )
-from newsclean._similarity.minhash import SketchParams, affine32_signatures, from_datasketch, to_datasketch
+from newsclean._similarity.minhash import affine32_signatures, from_datasketch, to_datasketch
 
 MASK64 = (1 << 64) - 1
 
@@ -65,7 +66,7 @@ def test_word_shingles_are_sets_of_word_ngrams() -> None:
 def test_signatures_equal_datasketch_bit_for_bit(batch: list[str], num_perm: int, seed: int) -> None:
     from datasketch import MinHash
 
-    params = SketchParams(num_perm=num_perm, seed=seed)
+    params = SketchConfig(num_perm=num_perm, seed=seed)
     hashes, offsets = shingle_hashes(batch, 5)
     sigs = affine32_signatures(hashes, offsets, params)
     for i in range(len(batch)):
@@ -81,21 +82,21 @@ def test_signature_chunks_do_not_change_results(monkeypatch: pytest.MonkeyPatch)
 
     batch = [f"paragraph number {i} " * (1 + i % 7) for i in range(300)]
     hashes, offsets = shingle_hashes(batch, 5)
-    whole = affine32_signatures(hashes, offsets, SketchParams())
+    whole = affine32_signatures(hashes, offsets, SketchConfig())
     monkeypatch.setattr(sketch, "_CHUNK", 7)
-    assert np.array_equal(whole, affine32_signatures(hashes, offsets, SketchParams()))
+    assert np.array_equal(whole, affine32_signatures(hashes, offsets, SketchConfig()))
 
 
 def test_datasketch_round_trip_and_parameter_checks() -> None:
-    params = SketchParams(num_perm=64, seed=3)
+    params = SketchConfig(num_perm=64, seed=3)
     hashes, offsets = shingle_hashes(["the minister said on monday"], 5)
     sig = affine32_signatures(hashes, offsets, params)[0]
     m = to_datasketch(sig, params)
     assert np.array_equal(from_datasketch(m, params), sig)
     with pytest.raises(SketchMismatchError, match="seed: 4 != 3"):
-        from_datasketch(m, SketchParams(num_perm=64, seed=4))
+        from_datasketch(m, SketchConfig(num_perm=64, seed=4))
     with pytest.raises(SketchMismatchError, match="num_perm"):
-        params.check(SketchParams(num_perm=128, seed=3))
+        params.check(SketchConfig(num_perm=128, seed=3))
 
 
 def test_jaccard_is_exact() -> None:
@@ -145,7 +146,7 @@ def test_candidate_pairs_find_identical_and_similar_sets() -> None:
     base = "the association of south east asian nations will enhance cooperation"
     batch = [base, "completely unrelated text about football results", base + " today", base]
     hashes, offsets = shingle_hashes(batch, 5)
-    sigs = affine32_signatures(hashes, offsets, SketchParams())
+    sigs = affine32_signatures(hashes, offsets, SketchConfig())
     pairs = {tuple(p) for p in candidate_pairs(sigs, 25, 5).tolist()}
     assert {(0, 2), (0, 3), (2, 3)} <= pairs
     assert not any(1 in p for p in pairs)

@@ -26,6 +26,7 @@ from ._errors import (
 from ._options import Options
 from ._repeats import BoilerplateIndex
 from ._result import Byline, CleanResult, Removal
+from ._similarity.config import SketchConfig
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -82,6 +83,7 @@ __all__ = [
     "RedisIndex",
     "RegistryError",
     "Removal",
+    "SketchConfig",
     "SketchMismatchError",
     "__version__",
     "clean",

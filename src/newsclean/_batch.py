@@ -41,6 +41,7 @@ from . import _forked
 from ._errors import OptionsError
 from ._similarity import engine
 from ._similarity.arrays import reuse_large_blocks
+from ._similarity.config import DEFAULTS
 from ._similarity.engine import BatchParams
 from ._similarity.lsh import candidate_pairs_from_keys, unique_pairs
 from ._text.normalize import slices
@@ -96,9 +97,9 @@ def near_duplicates(
     texts: Sequence[str],
     *,
     threshold: float = 0.8,
-    shingle_size: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
+    shingle_size: int = DEFAULTS["batch"].shingle_size,
+    num_perm: int = DEFAULTS["batch"].num_perm,
+    seed: int = DEFAULTS["batch"].seed,
     workers: int | None = None,
     keep: str | Sequence[float] | npt.NDArray[Any] = "first",
 ) -> NearDuplicates:
@@ -117,10 +118,12 @@ def near_duplicates(
       (a crawl's timestamp, negated, keeps the oldest copy; a site's rank keeps the
       most trusted).
 
-    The shingles are character n-grams only: ``near_duplicates`` takes no shingle kind
-    (its one sketch configuration, ``BatchParams``, has ``shingle_kind="char"``, the
-    default of ``clean()``'s ``Options``). Word shingles are for ``clean()`` with
-    ``shingle_kind="word"`` and for the stream index (``IndexParams``).
+    The shingles are character n-grams only: ``near_duplicates`` takes no shingle kind.
+    Its sketch (a ``SketchConfig``) has ``clean()``'s defaults, character 5-grams, 128
+    bins and seed 1, with one-permutation MinHash (one hash per shingle, so ``num_perm``
+    must be a power of two); ``docs/tuning.md`` compares the defaults of each path. Word
+    shingles are for ``clean()`` with ``shingle_kind="word"`` and for the stream index
+    (``IndexParams``).
 
     ``workers``: processes to use, this one included (default: all cores for 20,000 texts
     or more, else 1).

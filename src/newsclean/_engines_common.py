@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import OptionsError
+from ._similarity.config import DEFAULTS
 from ._similarity.engine import (
     BatchParams,
     Sketches,
@@ -49,6 +50,7 @@ from ._similarity.engine import (
 )
 
 __all__ = [
+    "BATCH",
     "BatchParams",
     "BucketStream",
     "Sketches",
@@ -66,6 +68,10 @@ __all__ = [
     "sketch",
     "verify",
 ]
+
+#: The default sketch of ``near_duplicates`` and the engines (character 5-grams, 128
+#: one-permutation bins, seed 1), from the one table of every path's defaults.
+BATCH = DEFAULTS["batch"]
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -252,7 +258,11 @@ def engine_arguments(p: argparse.ArgumentParser) -> None:
         "or the row with the highest value of a numeric COLUMN (ties: the first by --order-field)",
     )
     p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity (default: 0.8)")
-    p.add_argument("--shingle-size", type=int, default=5, help="characters per shingle (default: 5)")
-    p.add_argument("--num-perm", type=int, default=128, help="MinHash bins, a power of two (default: 128)")
-    p.add_argument("--seed", type=int, default=1, help="the MinHash seed (default: 1)")
+    p.add_argument(
+        "--shingle-size", type=int, default=BATCH.shingle_size, help="characters per shingle (default: %(default)s)"
+    )
+    p.add_argument(
+        "--num-perm", type=int, default=BATCH.num_perm, help="MinHash bins, a power of two (default: %(default)s)"
+    )
+    p.add_argument("--seed", type=int, default=BATCH.seed, help="the MinHash seed (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")

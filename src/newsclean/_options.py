@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 from typing import Any, Literal, get_args
 
+from ._checks import check_bool, check_choice, check_fraction, check_int
 from ._errors import OptionsError
+from ._similarity.config import AFFINE32_SCHEME, DEFAULTS, SHINGLE_KINDS, ShingleKind, SketchConfig
 
 #: The cleaning steps. Each name is also the option that turns the step on or
 #: off (or picks its policy), the CLI flag and the ``step`` of what it reports.
@@ -16,12 +17,23 @@ Step = Literal["dedupe_paragraphs", "byline", "boilerplate"]
 Rule = Literal["exact_repeat", "near_repeat", "truncated_repeat", "boilerplate"]
 #: What happens to agency credits and datelines.
 BylinePolicy = Literal["extract", "keep", "rewrite"]
-ShingleKind = Literal["char", "word"]
 
 STEPS: tuple[str, ...] = get_args(Step)
 RULES: tuple[str, ...] = get_args(Rule)
 BYLINE_POLICIES: tuple[str, ...] = get_args(BylinePolicy)
-SHINGLE_KINDS: tuple[str, ...] = get_args(ShingleKind)
+__all__ = [
+    "BYLINE_POLICIES",
+    "RULES",
+    "SHINGLE_KINDS",
+    "STEPS",
+    "BylinePolicy",
+    "Options",
+    "Rule",
+    "ShingleKind",
+    "Step",
+]
+
+_SKETCH = DEFAULTS["paragraphs"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +48,11 @@ class Options:
         shingle_size: n, the length of a shingle in characters or words (1 to 32).
         num_perm: the number of MinHash permutations (8 to 1024, a multiple of 8).
         seed: the seed of the MinHash permutations (as in datasketch, 0 to 2**32 - 1).
+        sketch: (a property, not an argument) the four fields above as one
+            ``SketchConfig``, with the MinHash scheme of paragraphs (``"affine32"``). Their
+            defaults are those of ``SketchConfig`` (``clean()``'s paragraphs: character
+            5-grams, 128 permutations, seed 1); an index's differ (``IndexParams``), and
+            ``docs/tuning.md`` says why.
         min_near_length: paragraphs whose key is shorter than this many characters are only
             compared exactly (tiny shingle sets make coarse, unreliable similarities).
         byline: ``"extract"`` takes agency credits and datelines out of the text and reports
@@ -52,25 +69,17 @@ class Options:
 
     dedupe_paragraphs: bool = True
     threshold: float = 0.8
-    shingle_kind: ShingleKind = "char"
-    shingle_size: int = 5
-    num_perm: int = 128
-    seed: int = 1
+    shingle_kind: ShingleKind = _SKETCH.shingle_kind
+    shingle_size: int = _SKETCH.shingle_size
+    num_perm: int = _SKETCH.num_perm
+    seed: int = _SKETCH.seed
     min_near_length: int = 50
     byline: BylinePolicy = "extract"
 
     def __post_init__(self) -> None:
-        _check_bool("dedupe_paragraphs", self.dedupe_paragraphs)
-        t = self.threshold
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= 1 or math.isnan(t):
-            raise OptionsError(f"threshold must be a number in (0, 1], got {t!r}")
-        object.__setattr__(self, "threshold", float(t))
-        check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
-        check_int("shingle_size", self.shingle_size, 1, 32)
-        check_int("num_perm", self.num_perm, 8, 1024)
-        if self.num_perm % 8:
-            raise OptionsError(f"num_perm must be a multiple of 8, got {self.num_perm!r}")
-        check_int("seed", self.seed, 0, 2**32 - 1)
+        check_bool("dedupe_paragraphs", self.dedupe_paragraphs)
+        object.__setattr__(self, "threshold", check_fraction("threshold", self.threshold))
+        _ = self.sketch  # (checks shingle_kind, shingle_size, num_perm and seed)
         check_int("min_near_length", self.min_near_length, 1, 1_000_000)
         check_choice("byline", self.byline, BYLINE_POLICIES)
 
@@ -80,6 +89,16 @@ class Options:
         if unknown:
             raise OptionsError(f"unknown option {sorted(unknown)[0]!r}; options are: {_names()}")
         return dataclasses.replace(self, **changes)
+
+    @property
+    def sketch(self) -> SketchConfig:
+        """The sketch configuration of the paragraphs (their shingles, and the
+        datasketch-exact MinHash, ``"affine32"``, that proposes candidates).
+
+        >>> Options(shingle_size=4).sketch
+        SketchConfig(shingle_kind='char', shingle_size=4, num_perm=128, seed=1, scheme='affine32')
+        """
+        return SketchConfig(self.shingle_kind, self.shingle_size, self.num_perm, self.seed, AFFINE32_SCHEME)
 
     @property
     def bands(self) -> tuple[int, int]:
@@ -97,21 +116,6 @@ class Options:
 
 def _names() -> str:
     return ", ".join(f.name for f in dataclasses.fields(Options))
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise OptionsError(f"{name} must be True or False, got {value!r}")
-
-
-def check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise OptionsError(f"{name} must be an integer from {low} to {high}, got {value!r}")
-
-
-def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise OptionsError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
 
 
 # Hypothesis was imported first: its entry point (the module _newsclean_hypothesis, outside

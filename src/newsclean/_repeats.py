@@ -18,7 +18,7 @@ from ._similarity.arrays import unique
 from ._similarity.hashing import I64, U64, shingle_hashes, shingle_units, window_hashes
 from ._similarity.jaccard import jaccard, similar_pairs
 from ._similarity.lsh import band_keys, candidate_pairs_from_keys
-from ._similarity.minhash import SketchParams, affine32_signatures
+from ._similarity.minhash import affine32_signatures
 from ._text.normalize import Codes
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -69,15 +69,6 @@ def find_boilerplate(keys: Sequence[str], index: BoilerplateIndex, removed: set[
         for i, k in enumerate(keys)
         if i not in removed and _LETTER.search(k) and paragraph_hash(k) in known
     ]
-
-
-def sketch_params(options: Options) -> SketchParams:
-    return SketchParams(
-        num_perm=options.num_perm,
-        seed=options.seed,
-        shingle_kind=options.shingle_kind,
-        shingle_size=options.shingle_size,
-    )
 
 
 def find_repeats(
@@ -216,7 +207,7 @@ def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
     """MinHash LSH candidates among many paragraphs, as ``{later: [earlier, ...]}``, and a
     function giving the exact Jaccard similarity of a candidate pair."""
     bands, rows = options.bands
-    params = sketch_params(options)
+    params = options.sketch
     parts = []
     for start in range(0, len(keys), _SKETCH_CHUNK):
         chunk = keys[start : start + _SKETCH_CHUNK]

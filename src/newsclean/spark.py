@@ -56,9 +56,9 @@ def near_duplicates(
     id: str | None = None,
     *,
     threshold: float = 0.8,
-    shingle_size: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
+    shingle_size: int = common.BATCH.shingle_size,
+    num_perm: int = common.BATCH.num_perm,
+    seed: int = common.BATCH.seed,
     keep: str = "first",
     report: dict[str, Any] | None = None,
 ) -> DataFrame:

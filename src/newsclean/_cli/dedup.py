@@ -445,8 +445,7 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
 def _locked_index(path: Path, timeout: float, params: Any, explicit: bool) -> tuple[Any, IndexLock, Any]:
     """Lock the index file (waiting for another run), then load it (or make a new index
     with ``params``) and fold in the journal of a run that did not finish."""
-    from ..index import open_index
-    from ..index._journal import Journal
+    from ..index import Journal, open_index
 
     lock = IndexLock(path)
     lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
@@ -635,7 +634,7 @@ class Stream:
             self._decide_write_record(batch, sketched)
 
     def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        from ..index._fingerprint import Batch
+        from ..index import Batch
 
         prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
         now = time.time()  # (the kept documents' time of first sight, in the index and its journal)
@@ -724,7 +723,7 @@ class TableStream(Stream):
             self._submit([Record(table.start + k + 1, b"", table.ids[k], table.texts[k]) for k in good])
 
     def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        from ..index._fingerprint import Batch
+        from ..index import Batch
 
         table, good = self.tables.popleft()
         prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
@@ -803,7 +802,7 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
 
 
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
-    from ..index._fingerprint import sketch_texts
+    from ..index import sketch_texts
 
     return sketch_texts(texts, cleaner, params, cache, SKETCH_BATCH)
 

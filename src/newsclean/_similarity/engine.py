@@ -28,11 +28,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from .._checks import check_fraction
 from .._errors import OptionsError
 from .._text.normalize import key_codes, slices
 from . import hashing, jaccard, lsh, minhash
+from .config import DEFAULTS, OPH_SCHEME, ShingleKind, SketchConfig
 
 I64 = npt.NDArray[np.int64]
+_SKETCH = DEFAULTS["batch"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,13 +52,16 @@ class BatchParams:
         seed: the seed of the sketch's shingle hash (0 to 2**32 - 1).
         bands: LSH bands, ``rows`` bins each (chosen from ``threshold`` and ``num_perm``).
         rows: bins per band.
+        sketch: (a property) the shingles and MinHash as one ``SketchConfig``; the
+            defaults of ``of`` are ``clean()``'s shingles (character 5-grams) and as many
+            bins as its permutations (128), hashed once per shingle (one permutation).
 
     >>> BatchParams.of(threshold=0.8).to_dict()
     {'threshold': 0.8, 'shingle_kind': 'char', 'shingle_size': 5, 'num_perm': 128, 'seed': 1, 'bands': 25, 'rows': 5}
     """
 
     threshold: float
-    shingle_kind: str
+    shingle_kind: ShingleKind
     shingle_size: int
     num_perm: int
     seed: int
@@ -63,16 +69,29 @@ class BatchParams:
     rows: int
 
     @classmethod
-    def of(cls, *, threshold: float = 0.8, shingle_size: int = 5, num_perm: int = 128, seed: int = 1) -> BatchParams:
+    def of(
+        cls,
+        *,
+        threshold: float = 0.8,
+        shingle_size: int = _SKETCH.shingle_size,
+        num_perm: int = _SKETCH.num_perm,
+        seed: int = _SKETCH.seed,
+    ) -> BatchParams:
         """The parameters of ``near_duplicates`` with these arguments, validated as it
         validates them (``OptionsError``), with its choice of bands."""
-        from .._options import Options
+        threshold = check_fraction("threshold", threshold)
+        sketch = SketchConfig("char", shingle_size, num_perm, seed, OPH_SCHEME)
+        bands, rows = lsh.choose_bands(threshold, num_perm, lsh.RECALL["paragraphs"])
+        return cls(threshold, sketch.shingle_kind, shingle_size, num_perm, seed, bands, rows)
 
-        options = Options(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
-        if num_perm & (num_perm - 1):
-            raise OptionsError(f"num_perm must be a power of two for one-permutation hashing, got {num_perm}")
-        bands, rows = lsh.choose_bands(options.threshold, num_perm, lsh.RECALL["paragraphs"])
-        return cls(options.threshold, "char", shingle_size, num_perm, seed, bands, rows)
+    @property
+    def sketch(self) -> SketchConfig:
+        """The shingles and the one-permutation MinHash of the batch path.
+
+        >>> BatchParams.of(num_perm=64).sketch.num_perm
+        64
+        """
+        return SketchConfig(self.shingle_kind, self.shingle_size, self.num_perm, self.seed, OPH_SCHEME)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dict (JSON-ready)."""

@@ -1,6 +1,6 @@
 """MinHash, two schemes side by side, each named for its contract.
 
-``affine32`` (``AFFINE32_SCHEME``; ``affine32_signatures``, ``SketchParams``): the sketch of
+``affine32`` (``AFFINE32_SCHEME``; ``affine32_signatures``): the sketch of
 ``clean()``'s paragraphs and ``minhash_of``, exact to datasketch's ``affine32`` (datasketch
 >= 2.0, its default), so that a signature can be exported to datasketch. Each shingle's
 32-bit hash ``h`` (the low 32 bits of its 64-bit shingle hash) is mixed once with the
@@ -20,51 +20,20 @@ the first non-empty bin of a fixed pseudo-random probe sequence of ``j``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._errors import SketchMismatchError
-from .hashing import HASH_NAME, I64, MULTIPLIERS, U32, U64, fmix32, fmix64
+from .config import SketchConfig
+from .hashing import I64, MULTIPLIERS, U32, U64, fmix32, fmix64
 
 if TYPE_CHECKING:
     import datasketch
 
-AFFINE32_SCHEME = "affine32"
-OPH_SCHEME = "oph-optimal-densification-v1"
-NORMALIZATION = "newsclean-key-v1"
 EMPTY = np.uint32(0xFFFFFFFF)
 # Shingles permuted per chunk: bounds the (chunk x num_perm) matrix to about 32 MB.
 _CHUNK = 1 << 16
-
-
-@dataclasses.dataclass(frozen=True)
-class SketchParams:
-    """Every parameter that makes two signatures comparable. Signatures made under
-    different ``SketchParams`` must never be compared; ``check`` refuses to."""
-
-    num_perm: int = 128
-    seed: int = 1
-    shingle_kind: str = "char"
-    shingle_size: int = 5
-    hash: str = HASH_NAME
-    scheme: str = AFFINE32_SCHEME
-    normalization: str = NORMALIZATION
-
-    def check(self, other: SketchParams) -> None:
-        """Raise ``SketchMismatchError`` naming every field that differs."""
-        diffs = [
-            f"{f.name}: {getattr(self, f.name)!r} != {getattr(other, f.name)!r}"
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) != getattr(other, f.name)
-        ]
-        if diffs:
-            raise SketchMismatchError("sketch parameters differ (" + "; ".join(diffs) + ")")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @functools.lru_cache(maxsize=16)
@@ -78,7 +47,7 @@ def affine32_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
     return a, b
 
 
-def affine32_signatures(hashes: U64, offsets: I64, params: SketchParams) -> U32:
+def affine32_signatures(hashes: U64, offsets: I64, params: SketchConfig) -> U32:
     """One MinHash signature per set of the CSR batch, shape ``(n_sets, num_perm)``.
 
     An empty set gets the all-``2**32 - 1`` signature (datasketch's empty value); callers
@@ -106,17 +75,17 @@ def affine32_signatures(hashes: U64, offsets: I64, params: SketchParams) -> U32:
     return out
 
 
-def to_datasketch(signature: U32, params: SketchParams) -> datasketch.MinHash:
+def to_datasketch(signature: U32, params: SketchConfig) -> datasketch.MinHash:
     """The signature as a ``datasketch.MinHash`` (imports datasketch, which is slow)."""
     from datasketch import MinHash
 
     return MinHash(num_perm=params.num_perm, seed=params.seed, hashvalues=signature, scheme=params.scheme)
 
 
-def from_datasketch(minhash: datasketch.MinHash, params: SketchParams) -> U32:
-    """The hash values of a ``datasketch.MinHash`` made with ``params``' seed, size and scheme."""
-    theirs = dataclasses.replace(params, num_perm=len(minhash.hashvalues), seed=minhash.seed, scheme=minhash.scheme)
-    params.check(theirs)
+def from_datasketch(minhash: datasketch.MinHash, params: SketchConfig) -> U32:
+    """The hash values of a ``datasketch.MinHash`` made with ``params``' seed, size and
+    scheme (``SketchMismatchError`` names what differs)."""
+    params.check({"num_perm": len(minhash.hashvalues), "seed": minhash.seed, "scheme": minhash.scheme})
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
 
 

@@ -7,11 +7,19 @@
 """
 
 from ._base import AddResult, Index, Match
+from ._fingerprint import Batch as Batch
 from ._fingerprint import Fingerprint, IndexParams
+from ._fingerprint import sketch_texts as sketch_texts
+from ._journal import Journal as Journal
 from ._memory import DedupIndex
 from ._open import open_index
 
 __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
+# Not in __all__, not part of the API: what newsclean's own command (``newsclean dedup``)
+# uses beyond the contract, imported from here so that it needs no private module of this
+# package. ``Batch``: the fingerprints of a batch as arrays; ``sketch_texts``: fingerprints
+# with a cache of word hashes kept across calls; ``Journal``: what a run appends to an
+# index file, folded in by the next.
 
 
 def __getattr__(name: str) -> object:

@@ -30,9 +30,10 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from .._checks import check_fraction, check_int
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
-from .._options import SHINGLE_KINDS, check_choice, check_int
+from .._similarity.config import AFFINE32_SCHEME, DEFAULTS, NORMALIZATION, OPH_SCHEME, ShingleKind, SketchConfig
 from .._similarity.hashing import (
     HASH_NAME,
     paragraph_hashes,
@@ -42,7 +43,7 @@ from .._similarity.hashing import (
     word_units,
 )
 from .._similarity.lsh import RECALL, band_keys, choose_bands
-from .._similarity.minhash import NORMALIZATION, OPH_SCHEME, check_bytes, densify, oph_bins
+from .._similarity.minhash import check_bytes, densify, oph_bins
 from .._text.normalize import keys
 
 FORMAT = "newsclean-index"
@@ -52,6 +53,8 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
+
+_SKETCH = DEFAULTS["index"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,35 +74,46 @@ class IndexParams:
             a short brief inside a long story is not a copy of it.
         shingle_kind: ``"word"`` (default) or ``"char"`` (for text without spaces between
             words: Chinese, Japanese, Thai).
-        shingle_size: words or characters per shingle.
-        num_perm: one-permutation MinHash bins (a power of two).
-        seed: the seed of the MinHash hash.
+        shingle_size: words or characters per shingle (1 to 32).
+        num_perm: one-permutation MinHash bins (a power of two, 16 to 1024).
+        seed: the seed of the MinHash hash (0 to 2**32 - 1).
         boilerplate_min_docs: a paragraph seen in at least this many distinct kept
             documents is site boilerplate (what ``clean(index=...)`` removes).
+        sketch: (a property, not an argument) ``shingle_kind``, ``shingle_size``,
+            ``num_perm`` and ``seed`` as one ``SketchConfig``, with the index's MinHash
+            scheme (one permutation). Their defaults (word 3-grams, 256 bins) differ from
+            ``clean()``'s (``Options``): an index compares whole story bodies, where word
+            shingles make sets several times smaller, and its bands need more bins to
+            reach their recall at the rule's low similarity floor (``docs/tuning.md``).
     """
 
     threshold: float = 0.4
     containment: float = 1.0
     min_ratio: float = 0.5
-    shingle_kind: str = "word"
-    shingle_size: int = 3
-    num_perm: int = 256
-    seed: int = 1
+    shingle_kind: ShingleKind = _SKETCH.shingle_kind
+    shingle_size: int = _SKETCH.shingle_size
+    num_perm: int = _SKETCH.num_perm
+    seed: int = _SKETCH.seed
     boilerplate_min_docs: int = 5
 
     def __post_init__(self) -> None:
         for name in ("threshold", "containment", "min_ratio"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
-                raise OptionsError(f"{name} must be a number above 0 and at most 1, got {value!r}")
-            object.__setattr__(self, name, float(value))
-        check_choice("shingle_kind", self.shingle_kind, SHINGLE_KINDS)
-        check_int("shingle_size", self.shingle_size, 1, 32)
+            object.__setattr__(self, name, check_fraction(name, getattr(self, name)))
+        # Fewer than 16 bins cannot propose a pair at the rule's default floor (0.4) with
+        # the recall the index asks for (1 - 0.6**8 < 0.995).
         check_int("num_perm", self.num_perm, 16, 1024)
-        if self.num_perm & (self.num_perm - 1):
-            raise OptionsError(f"num_perm must be a power of two, got {self.num_perm}")
-        check_int("seed", self.seed, 0, 2**32 - 1)
+        _ = self.sketch  # (checks shingle_kind, shingle_size, num_perm and seed)
         check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
+
+    @property
+    def sketch(self) -> SketchConfig:
+        """The sketch configuration of the story bodies (their shingles, and the
+        one-permutation MinHash that proposes candidates).
+
+        >>> IndexParams().sketch
+        SketchConfig(shingle_kind='word', shingle_size=3, num_perm=256, seed=1, scheme='oph-optimal-densification-v1')
+        """
+        return SketchConfig(self.shingle_kind, self.shingle_size, self.num_perm, self.seed, OPH_SCHEME)
 
     @property
     def floor(self) -> float:
@@ -385,10 +399,10 @@ def minhash_of(text: str, cleaner: Cleaner, params: IndexParams) -> Any:
     Imports datasketch, which is slow."""
     from datasketch import LeanMinHash
 
-    from .._similarity.minhash import SketchParams, affine32_signatures, to_datasketch
+    from .._similarity.minhash import affine32_signatures, to_datasketch
 
     fp = fingerprint_texts([text], cleaner, params)[0]
-    sketch_params = SketchParams(params.num_perm, params.seed, params.shingle_kind, params.shingle_size)
+    sketch_params = dataclasses.replace(params.sketch, scheme=AFFINE32_SCHEME)
     values = fp.shingles.astype(np.uint64)
     sigs = affine32_signatures(values, np.array([0, len(values)], dtype=np.int64), sketch_params)
     return LeanMinHash(to_datasketch(sigs[0], sketch_params))
