@@ -47,6 +47,8 @@ from ._similarity.engine import (
     sketch,
     verify,
 )
+from ._similarity.lsh import PER_BUCKET
+from ._similarity.lsh import bucket_pairs as _bucket_pairs
 
 __all__ = [
     "BatchParams",
@@ -70,11 +72,6 @@ __all__ = [
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-# Members of an open bucket carried from one batch of the sorted stream to the next: the
-# first PER_BUCKET and the last PER_BUCKET (all a later member of the bucket pairs with).
-_CARRY = 8
-
-
 class BucketStream:
     """Candidate pairs of a stream of (band key, order) entries sorted by key, then order,
     fed a batch at a time (``feed``): the pairs ``bucket_pairs`` gives for the complete
@@ -87,6 +84,8 @@ class BucketStream:
     of the batch the ranks it has in the whole bucket (when the bucket had more than
     ``2 * PER_BUCKET`` members before, at least the rank that pairs it the same way). A
     pair of two carried members was given by an earlier batch, and is not given again.
+    ``per_bucket``: the cap of the rule (``PER_BUCKET`` of paragraphs by default; the
+    stream index's rule has its own).
 
     >>> keys = np.array([5] * 20 + [7, 7], dtype=np.uint64)
     >>> orders = np.arange(22, dtype=np.int64)
@@ -98,7 +97,10 @@ class BucketStream:
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, per_bucket: int = PER_BUCKET) -> None:
+        # Members of an open bucket carried from one batch to the next: the first
+        # per_bucket and the last per_bucket (all a later member of the bucket pairs with).
+        self._per_bucket = per_bucket
         self._key: int | None = None
         self._count = 0  # members of the open bucket seen so far
         self._orders = np.zeros(0, dtype=np.int64)  # its carried members, in rank order
@@ -118,7 +120,7 @@ class BucketStream:
             orders = np.concatenate([self._orders, orders])
         else:
             n_carry = 0
-        a, b = bucket_pairs(keys, orders)
+        a, b = _bucket_pairs(keys, orders, self._per_bucket)
         if n_carry:
             old = self._orders
             fresh = ~(np.isin(a, old) & np.isin(b, old))
@@ -136,7 +138,7 @@ class BucketStream:
         else:
             ranks = np.arange(len(members), dtype=np.int64)
             self._count = len(members)
-        keep = (ranks < _CARRY) | (ranks >= self._count - _CARRY)
+        keep = (ranks < self._per_bucket) | (ranks >= self._count - self._per_bucket)
         self._key = int(last)
         self._orders, self._ranks = members[keep], ranks[keep]
 
