@@ -449,7 +449,9 @@ class DedupIndex(Index):
                 )
                 index._append(str(doc_id), fp, seen[n])
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
-            index._buckets.add(bucket_keys(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0]))
+            index._buckets.add(
+                bucket_keys(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0])
+            )
             index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
