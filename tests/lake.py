@@ -82,6 +82,19 @@ def lake(n: int = 240, seed: int = 0) -> Lake:
     for what in ("", "— AFP", None, "", "(Reuters) -"):  # empty texts and bodies
         put(rng.randrange(len(texts)), what, None if what is None else f"empty-{len(texts)}")
     put(rng.randrange(len(texts)), "", "")  # (an empty id: named by its text)
+    # A story kept, a copy of it dropped, the story corrected (so the copy's match is
+    # forgotten), the copy again under another id (kept), and a copy of the copy (its
+    # duplicate). (A story of its own: another's paragraphs, their words reversed.)
+    story = [" ".join(p.split()[::-1]) for p in (docs[0].text or "").split("\n") if p.strip()]
+    fix = [" ".join(p.split()[::-1]) for p in (docs[1].text or "").split("\n") if p.strip()]
+    for text, doc in (
+        (story, "late-m"),
+        (story[:-1], "late-p"),
+        (fix, "late-m"),
+        (story[:-1], "late-q"),
+        (story[1:], "late-r"),
+    ):
+        put(len(texts), "\n\n".join(text), doc)
     m = len(texts)
     orders = 10_000 + 13 * np.arange(m, dtype=np.int64) + (np.arange(m) % 5)
     return Lake(texts, ids, orders, np.random.default_rng(seed).permutation(m))

@@ -61,6 +61,11 @@ def test_the_lake_kernels_decide_as_the_index_in_one_batch_and_in_many() -> None
     texts = [t or "" for t in docs.texts]
     want = DedupIndex().add_many(texts, names)
     assert lake_decisions(_sketched(docs, IndexParams()), names) == want
+    # (the copy kept after its match was corrected away is what a later copy matches)
+    assert [(r.id, r.status, r.duplicate_of) for r in want[-2:]] == [
+        ("late-q", "new", None),
+        ("late-r", "duplicate", "late-q"),
+    ]
     for size in (1, 17):
         index = DedupIndex()
         assert [

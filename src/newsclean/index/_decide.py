@@ -203,8 +203,14 @@ def decide_in_order(
 
     A document whose id is kept with the same digest is a repeat; else it is a duplicate
     of the first of its candidates that is earlier and still kept (and not its id's older
-    body); else it is kept: new, or an update of its id (the older body is forgotten)."""
+    body); else it is kept: new, or an update of its id (the older body is forgotten). A
+    copy of a representative that is kept (what the representative matched was forgotten
+    in between) is a candidate wherever the representative is: so the batch decides as
+    documents added one at a time."""
     results: list[AddResult] = []
+    # A representative's later copies that were kept (it was not: what it matched was
+    # forgotten by an update in between): they stand where it stands in later candidates.
+    copies: dict[int, list[int]] = {}
     for j in range(len(doc_ids)):
         doc_id = doc_ids[j]
         old = state.slot_of(doc_id)
@@ -215,6 +221,10 @@ def decide_in_order(
         candidates = matches.get(f, [])
         if f != j and sizes[j]:
             candidates = sorted([*candidates, (-1.0, base + f)])
+        if copies:
+            extra = [(neg, base + c) for neg, r in candidates if r >= base for c in copies.get(r - base, ())]
+            if extra:
+                candidates = sorted([*candidates, *extra])
         found: str | None = None
         for neg, r in candidates:
             if r >= base + j:
@@ -228,6 +238,8 @@ def decide_in_order(
         if found is not None:
             continue
         kept[j] = state.keep(j, doc_id, old)
+        if f != j and sizes[j]:
+            copies.setdefault(f, []).append(j)
         results.append(AddResult(doc_id, True, status="new" if old is None else "update"))
     return results
 
