@@ -14,9 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclean import OptionsError
 from newsclean._clean import Cleaner
+from newsclean._similarity.lsh import bucket_pairs, distinct_bucket_pairs
 from newsclean._tables import doc_id
 from newsclean.index import DedupIndex, IndexParams
 from newsclean.index._decide import PER_BUCKET, bucket_keys, lake_decisions, lake_pairs
@@ -71,6 +74,18 @@ def test_the_lake_kernels_decide_as_the_index_in_one_batch_and_in_many() -> None
         assert [
             r for a in range(0, len(texts), size) for r in index.add_many(texts[a : a + size], names[a : a + size])
         ] == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 400), st.integers(1, 8), st.sampled_from([1, 2, 8, 64]), st.integers(0, 2**32 - 1))
+def test_distinct_bucket_pairs_are_the_pairs_of_bucket_pairs(n: int, values: int, per_bucket: int, seed: int) -> None:
+    # The index's fast pairing (sorted by key alone) gives the pairs of the engines' rule.
+    rng = np.random.default_rng(seed)
+    keys = rng.choice(rng.integers(0, 2**64, values, dtype=np.uint64), size=n)
+    order = rng.permutation(n * 3)[:n].astype(np.int64)
+    a, b = bucket_pairs(keys, order, per_bucket)
+    got = distinct_bucket_pairs(keys, order, per_bucket)
+    assert [tuple(p) for p in got.tolist()] == sorted(set(zip(a.tolist(), b.tolist())))
 
 
 def test_a_pair_seen_only_in_a_bucket_past_the_cap_is_where_a_lake_and_batches_differ() -> None:

@@ -393,7 +393,8 @@ def lake_chance(checks_a: npt.NDArray[np.uint8], checks_b: npt.NDArray[np.uint8]
     """Stage 3 of the lake path: ``_decide.chance_ok`` of aligned pairs."""
     from .index._decide import chance_ok
 
-    return chance_ok(checks_a, checks_b, params)
+    k = np.arange(len(checks_a), dtype=np.int64)
+    return chance_ok(np.concatenate([checks_a, checks_b]), k, k + len(checks_a), params)
 
 
 def lake_verify(

@@ -225,6 +225,29 @@ def bucket_pairs(
     return _pairs_of_sorted(keys[by], order[by], per_bucket)
 
 
+def distinct_bucket_pairs(keys: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], per_bucket: int) -> Pairs:
+    """The distinct pairs of ``bucket_pairs``, as ``(a, b)`` rows, ``a < b``, sorted,
+    shape ``(m, 2)``; several times faster than it: the entries are sorted by key alone
+    (the order of a bucket's members matters only in a bucket of more than ``2 *
+    per_bucket + 1`` members, which alone is put in order; a smaller one gives all its
+    pairs).
+
+    >>> distinct_bucket_pairs(np.array([7, 5, 7, 7], dtype=np.uint64), np.array([3, 1, 0, 2]), 8).tolist()
+    [[0, 2], [0, 3], [2, 3]]
+    """
+    if len(keys) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    by = np.argsort(keys)
+    keys, order = keys[by], order[by]
+    starts = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
+    ends = np.append(starts[1:], len(keys))
+    big = np.flatnonzero(ends - starts > 2 * per_bucket + 1)
+    for a, b in zip(starts[big].tolist(), ends[big].tolist()):
+        order[a:b] = np.sort(order[a:b])
+    a, b = _pairs_of_sorted(keys, order, per_bucket)
+    return unique_pairs(a, b, int(order.max()) + 1)
+
+
 def _pairs_of_sorted(
     keys: npt.NDArray[np.uint64], members: npt.NDArray[np.int64], per_bucket: int = PER_BUCKET
 ) -> tuple[Pairs, Pairs]:

@@ -37,9 +37,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .._similarity.arrays import unique
 from .._similarity.jaccard import overlaps
-from .._similarity.lsh import bucket_pairs, chance_ok_raw_bins
+from .._similarity.lsh import chance_ok_raw_bins, distinct_bucket_pairs
 from ._base import AddResult
 from ._fingerprint import Batch, IndexParams
 
@@ -91,37 +90,33 @@ def representatives(digests: Sequence[str], sizes: I64) -> tuple[I64, I64]:
 def pairs_within(keys: U64, ranks: I64) -> I64:
     """The pairs ``(i, j)``, ``i < j``, of the documents ``ranks`` whose rows of
     ``keys`` (``bucket_keys``) share a key, once, shape ``(m, 2)``, by the ``PER_BUCKET``
-    rule (``bucket_pairs``).
+    rule (``_similarity.lsh.bucket_pairs``: the engines' ``BucketStream`` gives the same).
 
     >>> keys = np.array([[1, 2], [1, 3], [4, 3]], dtype=np.uint64)
     >>> pairs_within(keys, np.array([0, 5, 9])).tolist()
     [[0, 5], [5, 9]]
     """
     rows, bands = keys.shape
-    if rows < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    a, b = bucket_pairs(keys.ravel(), np.repeat(np.asarray(ranks, dtype=np.int64), bands), PER_BUCKET)
-    n = int(np.max(ranks)) + 1
-    code = unique(a * np.int64(n) + b)
-    return np.stack([code // n, code % n], axis=1)
+    return distinct_bucket_pairs(keys.ravel(), np.repeat(np.asarray(ranks, dtype=np.int64), bands), PER_BUCKET)
 
 
-def chance_ok(checks_a: U8, checks_b: U8, params: IndexParams) -> npt.NDArray[np.bool_]:
-    """For aligned rows of check bytes (``Fingerprint.check``): False where the two
-    documents share a band by chance (``chance_ok_raw_bins`` at ``params.floor``). The
-    first half of the bins first (most chance pairs fail on it), then all of them for the
-    pairs that pass: each is the whole check on its bins, and a pair must pass both.
+def chance_ok(checks: U8, a: I64, b: I64, params: IndexParams) -> npt.NDArray[np.bool_]:
+    """For the pairs of rows ``(a[k], b[k])`` of a table of check bytes
+    (``Fingerprint.check``): False where the two documents share a band by chance
+    (``chance_ok_raw_bins`` at ``params.floor``). The first half of the bins first (most
+    chance pairs fail on it), then all of them for the pairs that pass: each is the whole
+    check on its bins, and a pair must pass both.
 
-    >>> same = np.full((1, 256), 7, dtype=np.uint8)
-    >>> chance_ok(same, same, IndexParams()).tolist(), chance_ok(same, same + 2, IndexParams()).tolist()
-    ([True], [False])
+    >>> table = np.stack([np.full(256, 7), np.full(256, 7), np.full(256, 9)]).astype(np.uint8)
+    >>> chance_ok(table, np.array([0, 0]), np.array([1, 2]), IndexParams()).tolist()
+    [True, False]
     """
-    half = checks_a.shape[1] // 2
-    ok = np.zeros(len(checks_a), dtype=bool)
-    for at in range(0, len(checks_a), 1 << 14):  # (gathers of 4 MB at most at a time)
-        a, b = checks_a[at : at + (1 << 14)], checks_b[at : at + (1 << 14)]
-        maybe = np.flatnonzero(chance_ok_raw_bins(a[:, :half], b[:, :half], params.floor))
-        ok[at + maybe[chance_ok_raw_bins(a[maybe], b[maybe], params.floor)]] = True
+    half = checks.shape[1] // 2
+    ok = np.zeros(len(a), dtype=bool)
+    for at in range(0, len(a), 1 << 14):  # (gathers of 4 MB at most at a time)
+        i, j = a[at : at + (1 << 14)], b[at : at + (1 << 14)]
+        maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
+        ok[at + maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]] = True
     return ok
 
 
@@ -298,7 +293,7 @@ def lake_pairs(batch: Batch) -> tuple[I64, I64, F64, int]:
     _, live = representatives(batch.digests, sizes)
     pairs = pairs_within(bucket_keys(batch.bands[live]), live)
     a, b = pairs[:, 0], pairs[:, 1]
-    ok = chance_ok(batch.checks[a], batch.checks[b], batch.params)
+    ok = chance_ok(batch.checks, a, b, batch.params)
     a, b = a[ok], b[ok]
     good, sims = verify(batch.sets, batch.offsets, a, b, batch.params)
     return a[good], b[good], sims[good], len(a)

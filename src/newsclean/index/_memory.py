@@ -268,7 +268,7 @@ class DedupIndex(Index):
         able = small >= min(params.threshold, params.min_ratio) * large
         a, other = a[able], other[able]
         checks = np.concatenate([batch.checks, self._checks[involved]])
-        able = chance_ok(checks[a], checks[other], params)
+        able = chance_ok(checks, a, other, params)
         a, other = a[able], other[able]
         # The shingle sets of the batch, then of the indexed documents still in a pair.
         far = other >= n
