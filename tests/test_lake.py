@@ -294,3 +294,74 @@ def test_commands_refuse_flags_of_the_other_rule(tmp_path):
         ):
             done = subprocess.run([*command, "--order-field", "ts", *extra], capture_output=True, text=True, timeout=60)
             assert done.returncode == 2 and message in done.stderr, (engine, extra, done.stderr)
+
+
+def test_spark_command_with_clean_over_spark_connect(tmp_path):
+    # python -m newsclean.spark --clean, Parquet in and out, through a local Spark Connect
+    # server: the lake path is DataFrame API and Arrow functions only.
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    docs = lake(n=80, seed=9)
+    pq.write_table(pa.table(docs.columns()), tmp_path / "in.parquet")
+    command = [sys.executable, "-m", "newsclean.spark", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out")]
+    command += ["--order-field", "ts", "--id-field", "url", "--clean", "--mark", "--remote", "local[2]"]
+    command += ["--conf", "spark.sql.shuffle.partitions=4", "--conf", "spark.ui.enabled=false"]
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = pq.read_table(tmp_path / "out")
+    got = {
+        int(o): (d, s, g, st)
+        for o, d, s, g, st in zip(
+            *(out.column(c).to_pylist() for c in ("ts", "duplicate_of", "similarity", "group", "status"))
+        )
+    }
+    want = docs.expected()
+    assert got == want
+    assert {s for *_, s in want.values()} == {"new", "duplicate", "repeat", "update"}
+
+
+def test_recipe(client, tmp_path, monkeypatch):
+    # docs/recipes/spark-dask.md, its part on articles: the Python (a LocalCluster of its
+    # own) prints what the recipe shows; the command over the recipe's articles.parquet
+    # keeps what newsclean dedup keeps of it.
+    import pyarrow.parquet as pq
+
+    from .engines import recipe_blocks, recipe_command, run_recipe_python
+
+    monkeypatch.chdir(tmp_path)
+    data, *_, articles = recipe_blocks("python")
+    namespace: dict = {"__name__": "__recipe__"}
+    run_recipe_python(articles, namespace, "spark-dask.md articles")
+    (shown,) = [b for b in recipe_blocks("text") if "status" in b]
+    printed = articles.strip().splitlines()[-1].removeprefix("print(").removesuffix(")")
+    assert eval(printed, namespace).splitlines() == shown.strip("\n").splitlines()
+    run_recipe_python(data, {"__name__": "__recipe__"}, "spark-dask.md data")
+    (line,) = [c.strip() for c in recipe_blocks("sh") if "--clean" in c]
+    done = subprocess.run(
+        recipe_command(line, Path(sys.executable).parent), capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = pq.read_table("articles.parquet")
+    ordered = table.filter(pc_valid(table)).sort_by("ts")
+    pq.write_table(ordered, "ordered.parquet")
+    done = subprocess.run(
+        [entry_point(), "dedup", "ordered.parquet", "-o", "cli.parquet", "--id-field", "url", "--field", "text"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    kept = sorted(pq.read_table(tmp_path / "articles-kept").column("url").to_pylist())
+    # (the row without a text: kept by the lake path, a bad row for newsclean dedup)
+    assert kept == sorted([*pq.read_table("cli.parquet").column("url").to_pylist(), "https://c.example/empty"])
+    assert len(kept) == 4
+
+
+def pc_valid(table):
+    import pyarrow.compute as pc
+
+    return pc.is_valid(table.column("text"))

@@ -187,7 +187,7 @@ def test_recipe(spark, tmp_path, monkeypatch, capsys):
     import pyarrow.parquet as pq
 
     monkeypatch.chdir(tmp_path)
-    data, spark_python, job, _ = recipe_blocks("python")
+    data, spark_python, job, *_ = recipe_blocks("python")
     namespace: dict = {"__name__": "__recipe__"}
     run_recipe_python(data, namespace, "spark-dask.md data")
     # (Spark resolves relative paths against the JVM's working directory, not this one's)
