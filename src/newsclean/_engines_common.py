@@ -17,6 +17,10 @@ The engines cut ``near_duplicates`` into stages that need no whole-batch state:
 5. ``decide`` over the edges, valid on any set of edges closed under connected
    components, with the ranks ``keep`` gives their rows.
 
+The lake path (``dedup``: documents decided as ``newsclean dedup`` decides them) has its
+own small steps below (``sketch_documents``, ``lake_chance``, ``lake_verify``,
+``lake_decide``), each a call of the stream index's kernels (``newsclean.index._decide``).
+
 Each row is named by its ``order`` (an int64, unique): the lower order is the earlier
 text, as the index of a text is in ``near_duplicates``. ``keep`` gives each row a
 priority (``"first"``: none, the order decides; ``"longest"``: its text's length in code

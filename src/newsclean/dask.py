@@ -1,5 +1,5 @@
 """Near-duplicates on a Dask DataFrame, deciding exactly as ``newsclean.near_duplicates``
-does.
+does, and articles deduplicated exactly as ``newsclean dedup`` does (``dedup``).
 
 ``near_duplicates(ddf, text="text", order="order")`` adds to every row ``duplicate_of``
 (the id, or order, of the earlier kept row it repeats; missing when kept),
@@ -18,6 +18,9 @@ each a ``map_partitions`` calling the same kernels, with Dask's shuffles between
 5. the edges, with their rows' priorities for ``keep`` (carried from stage 4), are
    decided in the client; each partition of the input then gets its rows' decisions
    (the index and the partitions are kept).
+
+``dedup(ddf, text="text", order="order", id=None)`` decides articles as ``newsclean
+dedup --mark`` does, in the stages of ``newsclean.spark.dedup`` (see there).
 
 Needs ``newsclean[dask]`` (dask[dataframe], distributed, pyarrow) where the client and
 the workers run.
@@ -506,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m newsclean.dask",
         description="Read Parquet, write the rows that are not near-duplicates of a kept row "
-        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Dask.",
+        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Dask; "
+        "with --clean, the documents newsclean dedup keeps (story bodies, its rule and flags).",
     )
     common.engine_arguments(p)
     p.add_argument("--scheduler", help="a Dask scheduler address (default: a LocalCluster on this machine)")

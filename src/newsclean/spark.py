@@ -1,4 +1,5 @@
-"""Near-duplicates on Spark, deciding exactly as ``newsclean.near_duplicates`` does.
+"""Near-duplicates on Spark, deciding exactly as ``newsclean.near_duplicates`` does, and
+articles deduplicated exactly as ``newsclean dedup`` does (``dedup``).
 
 ``near_duplicates(df, text="text", order="order")`` adds to a DataFrame, for every row,
 ``duplicate_of`` (the id, or order, of the earlier kept row it repeats; null when kept),
@@ -20,6 +21,13 @@ each stage calling the kernels ``near_duplicates`` calls (``newsclean._engines_c
    those at or above the threshold);
 5. the edges (few: one per dropped row at most a few) are collected, with their rows'
    priorities for ``keep`` (carried from stage 4), decided on the driver, and joined back.
+
+``dedup(df, text="text", order="order", id=None)`` decides a lake of articles as
+``newsclean dedup --mark`` decides a stream (story bodies, the index's rule, ids repeated
+as ``repeat`` or ``update``), with the stream index's kernels (``newsclean.index._decide``)
+in the same five stages: sketches of the story bodies, the representatives' band keys
+shuffled and read by ``BucketStream`` with the index's cap, check bytes then shingle sets
+joined to the pairs, and the accepted pairs decided on the driver (docs/scale.md).
 
 Needs ``newsclean[spark]`` on the driver and the executors (pyspark >= 4, pyarrow), and
 Python workers that import ``newsclean`` (set ``PYSPARK_PYTHON``, or install it on the
@@ -649,7 +657,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m newsclean.spark",
         description="Read Parquet, write the rows that are not near-duplicates of a kept row "
-        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Spark.",
+        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Spark; "
+        "with --clean, the documents newsclean dedup keeps (story bodies, its rule and flags).",
     )
     common.engine_arguments(p)
     p.add_argument("--master", help="the Spark master (default: spark-submit's, or local[*])")
