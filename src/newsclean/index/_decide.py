@@ -96,7 +96,7 @@ def pairs_within(keys: U64, ranks: I64) -> I64:
     >>> pairs_within(keys, np.array([0, 5, 9])).tolist()
     [[0, 5], [5, 9]]
     """
-    rows, bands = keys.shape
+    bands = keys.shape[1]
     return distinct_bucket_pairs(keys.ravel(), np.repeat(np.asarray(ranks, dtype=np.int64), bands), PER_BUCKET)
 
 
