@@ -5,6 +5,13 @@ on a LocalCluster of 1 and 2 worker processes, ``newsclean.near_duplicates(worke
     .venv/bin/pip install -e '.[spark,dask]'
     .venv/bin/python benchmarks/bench_engines.py                 # 100k paragraphs, 3 rounds
     .venv/bin/python benchmarks/bench_engines.py --n 20000 --rounds 1
+    .venv/bin/python benchmarks/bench_engines.py --docs --n 20000   # articles: the lake path
+
+With ``--docs``: the lake path (``newsclean.spark.dedup``, ``newsclean.dask.dedup``)
+against ``newsclean dedup --mark`` itself (``cli-w1``, ``cli-w2``: its ``--workers``, run
+in the child process as the installed command runs), on a republication stream
+(``republish_corpus.py``, ``url`` ids, as Parquet in stream order); the harness asserts
+equal ``duplicate_of`` and ``similarity`` for every row.
 
 Corpus: ``paragraph_corpus.py`` (news-like paragraphs, 20% planted near-duplicates), as
 Parquet (``order``, ``text``; rows shuffled) in ``benchmarks/out/cache``. Each run is a
@@ -35,6 +42,105 @@ import _harness  # noqa: E402
 
 CACHE = _harness.OUT / "cache"
 METHODS = ["nd-w1", "nd-w2", "spark-local1", "spark-local2", "dask-w1", "dask-w2"]
+DOC_METHODS = ["cli-w1", "cli-w2", "spark-local1", "spark-local2", "dask-w1", "dask-w2"]
+
+
+def docs_file(n: int) -> Path:
+    """A republication stream of ``n`` documents as Parquet (``order``, ``url``, ``text``),
+    in stream order (``newsclean dedup`` reads a table in its order)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from republish_corpus import GeneratedBase, build
+
+    path = CACHE / f"engines-docs-{n}.parquet"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        docs = build(n, "dev", GeneratedBase)
+        table = pa.table(
+            {
+                "order": np.arange(n, dtype=np.int64) * 10,
+                "url": [d.url or d.id for d in docs],
+                "text": [d.text for d in docs],
+            }
+        )
+        pq.write_table(table, path, row_group_size=max(1, n // 8))
+    return path
+
+
+def run_docs_method(method: str, path: Path, out: Path) -> dict[str, Any]:
+    """One run of the lake path or of ``newsclean dedup`` (in its own process)."""
+    import pyarrow.parquet as pq
+
+    start = time.perf_counter()
+    figures: dict[str, Any] = {}
+    if method.startswith("cli-"):
+        from newsclean.cli import main as newsclean_main
+
+        marked = out.with_suffix(".parquet")
+        t = time.perf_counter()
+        argv = ["dedup", str(path), "--mark", "-o", str(marked), "--id-field", "url", "--workers", method[-1]]
+        if newsclean_main(argv):
+            raise SystemExit("newsclean dedup failed")
+        figures["decide_seconds"] = time.perf_counter() - t
+        table = pq.read_table(marked)
+        order, dup, sim = (table.column(c).to_pylist() for c in ("order", "duplicate_of", "similarity"))
+    elif method.startswith("spark-"):
+        order, dup, sim = _spark_docs(path, int(method[-1]), figures)
+    else:
+        order, dup, sim = _dask_docs(path, int(method[-1]), figures)
+    at = np.argsort(np.asarray(order))
+    np.savez(
+        out,
+        order=np.asarray(order, dtype=np.int64)[at],
+        dup=np.array(["" if d is None else d for d in dup], dtype=object)[at],
+        sim=np.array([np.nan if x is None else x for x in sim], dtype=float)[at],
+        allow_pickle=True,
+    )
+    figures["process_seconds"] = time.perf_counter() - start
+    return figures
+
+
+def _spark_docs(path: Path, cores: int, figures: dict[str, Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    from newsclean.spark import dedup
+
+    spark = _spark_session(cores, figures)
+    t = time.perf_counter()
+    report: dict[str, Any] = {}
+    marked = dedup(spark.read.parquet(str(path)), order="order", id="url", report=report)
+    table = marked.select("order", "duplicate_of", "similarity").toArrow()
+    figures["decide_seconds"] = time.perf_counter() - t
+    figures.update(stages=report["seconds"], edges=report["edges"], decided=report["decided"])
+    figures["candidates"] = report["candidates"]
+    figures["shuffle_write_bytes"], figures["shuffle_stages"] = _shuffle_bytes(spark)
+    spark.stop()
+    return [table.column(c).to_pylist() for c in ("order", "duplicate_of", "similarity")]  # type: ignore[return-value]
+
+
+def _dask_docs(path: Path, workers: int, figures: dict[str, Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client, LocalCluster
+
+    from newsclean.dask import dedup
+
+    t = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    )
+    client = Client(cluster)
+    figures["start_seconds"] = time.perf_counter() - t
+    t = time.perf_counter()
+    report: dict[str, Any] = {}
+    ddf = dd.read_parquet(str(path), split_row_groups=True)
+    frame = dedup(ddf, order="order", id="url", report=report)[["order", "duplicate_of", "similarity"]].compute()
+    figures["decide_seconds"] = time.perf_counter() - t
+    figures.update(stages=report["seconds"], edges=report["edges"], decided=report["decided"])
+    figures["candidates"] = report["candidates"]
+    client.close()
+    cluster.close()
+    dup = [None if pd.isna(d) else d for d in frame["duplicate_of"].tolist()]
+    sim = [None if pd.isna(x) else x for x in frame["similarity"].tolist()]
+    return frame["order"].tolist(), dup, sim
 
 
 def corpus_file(n: int) -> Path:
@@ -89,10 +195,8 @@ def _save(out: Path, order: np.ndarray, dup: Any, sim: Any, candidates: int) -> 
     )
 
 
-def _spark(path: Path, out: Path, cores: int) -> dict[str, Any]:
+def _spark_session(cores: int, figures: dict[str, Any]) -> Any:
     from pyspark.sql import SparkSession
-
-    from newsclean.spark import near_duplicates
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
     t = time.perf_counter()
@@ -107,7 +211,15 @@ def _spark(path: Path, out: Path, cores: int) -> dict[str, Any]:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
-    figures: dict[str, Any] = {"start_seconds": time.perf_counter() - t}
+    figures["start_seconds"] = time.perf_counter() - t
+    return spark
+
+
+def _spark(path: Path, out: Path, cores: int) -> dict[str, Any]:
+    from newsclean.spark import near_duplicates
+
+    figures: dict[str, Any] = {}
+    spark = _spark_session(cores, figures)
     t = time.perf_counter()
     report: dict[str, Any] = {}
     result = near_duplicates(spark.read.parquet(str(path)), report=report).select("order", "duplicate_of", "similarity")
@@ -184,20 +296,25 @@ def main() -> None:
     ap.add_argument(
         "--render", action="store_true", help="with --plot: only draw from benchmarks/out/bench_engines-N.json"
     )
+    ap.add_argument(
+        "--docs", action="store_true", help="articles: the lake path (dedup) against newsclean dedup --mark"
+    )
     ap.add_argument("--run", help=argparse.SUPPRESS)  # (in a child: one method)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:
-        print(json.dumps(run_method(args.run, Path(args.input), Path(args.out))))
+        run = run_docs_method if args.docs else run_method
+        print(json.dumps(run(args.run, Path(args.input), Path(args.out))))
         return
     if args.render:
         if not args.plot:
             raise SystemExit("--render needs --plot PATH")
         plot(json.loads((_harness.OUT / f"bench_engines-{args.n}.json").read_text()), args.plot)
         return
-    path = corpus_file(args.n)
-    methods = args.methods.split(",")
+    path = docs_file(args.n) if args.docs else corpus_file(args.n)
+    methods = (",".join(DOC_METHODS) if args.docs and args.methods == ",".join(METHODS) else args.methods).split(",")
+    kind = "docs" if args.docs else "paragraphs"
     figures: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
     CACHE.mkdir(parents=True, exist_ok=True)
 
@@ -206,6 +323,7 @@ def main() -> None:
             out = CACHE / f"engines-{method}.npz"
             stdout = CACHE / f"engines-{method}.json"
             argv = [sys.executable, __file__, "--run", method, "--input", str(path), "--out", str(out)]
+            argv += ["--docs"] if args.docs else []
             m = _harness.run_process(argv, None, stdout, env={**os.environ, "PYTHONPATH": str(HERE)})
             if m.returncode:
                 raise SystemExit(f"{method} failed:\n{m.stderr}")
@@ -218,13 +336,17 @@ def main() -> None:
         print(f"round {r + 1} {name}: {m.seconds:.1f} s, {m.peak_tree_mb:.0f} MB, load {m.load:.1f}", flush=True)
 
     results = _harness.interleaved({m: command(m) for m in methods}, args.rounds, warmup=False, report=report)
-    ref = np.load(CACHE / f"engines-{methods[0]}.npz")
+    ref = np.load(CACHE / f"engines-{methods[0]}.npz", allow_pickle=args.docs)
     for m in methods[1:]:
-        got = np.load(CACHE / f"engines-{m}.npz")
+        got = np.load(CACHE / f"engines-{m}.npz", allow_pickle=args.docs)
         assert np.array_equal(got["order"], ref["order"]), m
         assert np.array_equal(got["dup"], ref["dup"]), f"{m}: decisions differ"
         np.testing.assert_array_equal(got["sim"], ref["sim"], err_msg=m)
-        assert int(got["candidates"]) == int(ref["candidates"]), m
+        if not args.docs:  # (newsclean dedup does not report its candidates)
+            assert int(got["candidates"]) == int(ref["candidates"]), m
+    candidates = {f.get("candidates") for m in methods for f in figures[m] if "candidates" in f}
+    if args.docs:
+        assert len(candidates) == 1, f"the engines verified different numbers of candidates: {candidates}"
     base = _harness.summarize([x.seconds for x in results[methods[0]]]).median
     rows = []
     for m in methods:
@@ -254,7 +376,8 @@ def main() -> None:
         "peak MB (tree)",
         "shuffle B/text",
     ]
-    print(f"\n{args.n:,} paragraphs, {int(ref['candidates']):,} candidates; {args.rounds} rounds; base {base:.1f} s")
+    found = candidates.pop() if args.docs else int(ref["candidates"])
+    print(f"\n{args.n:,} {kind}, {found:,} candidates; {args.rounds} rounds; base {base:.1f} s")
     print(_harness.table(headers, rows))
     stages = {m: figures[m][-1].get("stages") for m in methods}
     print("stage seconds (last round):", json.dumps(stages))
@@ -262,7 +385,7 @@ def main() -> None:
         for name, size, records in figures[m][-1].get("shuffle_stages", []):
             print(f"{m} shuffle: {name}: {size / args.n:,.0f} B/text, {records / args.n:.2f} records/text")
     saved = _harness.write_json(
-        f"bench_engines-{args.n}",
+        f"bench_engines-{'docs-' if args.docs else ''}{args.n}",
         {"machine": _harness.machine(), "results": results, "figures": figures, "n": args.n},
     )
     if args.plot:

@@ -69,3 +69,35 @@ def redis_server():
 def redis_url(redis_server, request) -> str:
     """A fresh namespace per test is enough; the server is shared by the session."""
     return redis_server.url
+
+
+# The engines' sessions, one per test run (tests/test_spark.py, test_dask.py, test_lake.py).
+@pytest.fixture(scope="session")
+def spark():
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # (the workers import newsclean from this venv)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("newsclean-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def client():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0")
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

@@ -170,7 +170,7 @@ def test_buckets_bigger_than_the_cap_decide_as_one_pass() -> None:
     # Hundreds of different stories carrying one long site footer share many buckets (more
     # members than PER_BUCKET): batches of any size still decide as one pass, and the
     # footer alone never makes two stories one.
-    from newsclean.index._memory import PER_BUCKET
+    from newsclean.index._decide import PER_BUCKET
 
     footer = " ".join(d.text.split("\n")[0] for d in corpus(40, seed=99)[:3])
     stories = [d for d in corpus(600, seed=12) if d.kind == "original"]

@@ -32,26 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI") == "true"
 
 
-@pytest.fixture(scope="session")
-def spark():
-    from pyspark.sql import SparkSession
-
-    os.environ["PYSPARK_PYTHON"] = sys.executable  # (the workers import newsclean from this venv)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("newsclean-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
 def frame(spark, rows: Rows, partitions: int):
     import pyarrow as pa
 
@@ -207,7 +187,7 @@ def test_recipe(spark, tmp_path, monkeypatch, capsys):
     import pyarrow.parquet as pq
 
     monkeypatch.chdir(tmp_path)
-    data, spark_python, job, _ = recipe_blocks("python")
+    data, spark_python, job, *_ = recipe_blocks("python")
     namespace: dict = {"__name__": "__recipe__"}
     run_recipe_python(data, namespace, "spark-dask.md data")
     # (Spark resolves relative paths against the JVM's working directory, not this one's)

@@ -17,6 +17,10 @@ The engines cut ``near_duplicates`` into stages that need no whole-batch state:
 5. ``decide`` over the edges, valid on any set of edges closed under connected
    components, with the ranks ``keep`` gives their rows.
 
+The lake path (``dedup``: documents decided as ``newsclean dedup`` decides them) has its
+own small steps below (``sketch_documents``, ``lake_chance``, ``lake_verify``,
+``lake_decide``), each a call of the stream index's kernels (``newsclean.index.kernels``).
+
 Each row is named by its ``order`` (an int64, unique): the lower order is the earlier
 text, as the index of a text is in ``near_duplicates``. ``keep`` gives each row a
 priority (``"first"``: none, the order decides; ``"longest"``: its text's length in code
@@ -30,7 +34,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +52,11 @@ from ._similarity.engine import (
     sketch,
     verify,
 )
+from ._similarity.lsh import PER_BUCKET
+from ._similarity.lsh import bucket_pairs as _bucket_pairs
+
+if TYPE_CHECKING:
+    from .index import IndexParams
 
 __all__ = [
     "BATCH",
@@ -76,10 +85,6 @@ BATCH = DEFAULTS["batch"]
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
-# Members of an open bucket carried from one batch of the sorted stream to the next: the
-# first PER_BUCKET and the last PER_BUCKET (all a later member of the bucket pairs with).
-_CARRY = 8
-
 
 class BucketStream:
     """Candidate pairs of a stream of (band key, order) entries sorted by key, then order,
@@ -93,6 +98,8 @@ class BucketStream:
     of the batch the ranks it has in the whole bucket (when the bucket had more than
     ``2 * PER_BUCKET`` members before, at least the rank that pairs it the same way). A
     pair of two carried members was given by an earlier batch, and is not given again.
+    ``per_bucket``: the cap of the rule (``PER_BUCKET`` of paragraphs by default; the
+    stream index's rule has its own).
 
     >>> keys = np.array([5] * 20 + [7, 7], dtype=np.uint64)
     >>> orders = np.arange(22, dtype=np.int64)
@@ -104,7 +111,10 @@ class BucketStream:
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, per_bucket: int = PER_BUCKET) -> None:
+        # Members of an open bucket carried from one batch to the next: the first
+        # per_bucket and the last per_bucket (all a later member of the bucket pairs with).
+        self._per_bucket = per_bucket
         self._key: int | None = None
         self._count = 0  # members of the open bucket seen so far
         self._orders = np.zeros(0, dtype=np.int64)  # its carried members, in rank order
@@ -124,7 +134,7 @@ class BucketStream:
             orders = np.concatenate([self._orders, orders])
         else:
             n_carry = 0
-        a, b = bucket_pairs(keys, orders)
+        a, b = _bucket_pairs(keys, orders, self._per_bucket)
         if n_carry:
             old = self._orders
             fresh = ~(np.isin(a, old) & np.isin(b, old))
@@ -142,7 +152,7 @@ class BucketStream:
         else:
             ranks = np.arange(len(members), dtype=np.int64)
             self._count = len(members)
-        keep = (ranks < _CARRY) | (ranks >= self._count - _CARRY)
+        keep = (ranks < self._per_bucket) | (ranks >= self._count - self._per_bucket)
         self._key = int(last)
         self._orders, self._ranks = members[keep], ranks[keep]
 
@@ -208,25 +218,44 @@ def check_names(columns: Sequence[str], text: str, order: str, id: str | None) -
 
 
 def call_arguments(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of an engine's ``near_duplicates`` from the command's flags
-    (``engine_arguments``)."""
-    return {
-        "text": args.field,
-        "order": args.order_field,
-        "id": args.id_field,
-        "threshold": args.threshold,
-        "shingle_size": args.shingle_size,
-        "num_perm": args.num_perm,
-        "seed": args.seed,
-        "keep": args.keep,
-    }
+    """The keyword arguments of an engine's ``near_duplicates`` (or, with ``--clean``,
+    ``dedup``) from the command's flags (``engine_arguments``; unset flags are left to
+    the function's defaults)."""
+    names: tuple[str, ...] = ("threshold", "shingle_size")
+    if args.clean:
+        names += ("containment", "min_ratio", "shingle_kind")
+    else:
+        names += ("num_perm", "seed")
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    columns = {"text": args.field, "order": args.order_field, "id": args.id_field}
+    return columns | given if args.clean else {**columns, **given, "keep": args.keep}
 
 
 def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
     """Whether the commands' similarity arguments are valid (else the error is printed, as
     the command's, before any engine starts)."""
     try:
-        BatchParams.of(threshold=args.threshold, shingle_size=args.shingle_size, num_perm=args.num_perm, seed=args.seed)
+        given = call_arguments(args)
+        if args.clean:
+            wrong = [
+                flag
+                for flag, value in (
+                    ("--keep", args.keep != "first"),
+                    ("--num-perm", args.num_perm),
+                    ("--seed", args.seed),
+                )
+                if value not in (None, False)
+            ]
+            if wrong:
+                raise OptionsError(f"{wrong[0]} does not apply with --clean (newsclean dedup keeps the first)")
+            index_params(
+                *(given.get(k) for k in ("threshold", "containment", "min_ratio", "shingle_kind", "shingle_size"))
+            )
+        else:
+            wrong = [f for f in ("containment", "min_ratio", "shingle_kind") if getattr(args, f) is not None]
+            if wrong:
+                raise OptionsError(f"--{wrong[0].replace('_', '-')} applies with --clean only")
+            BatchParams.of(**{k: given[k] for k in ("threshold", "shingle_size", "num_perm", "seed") if k in given})
     except OptionsError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return False
@@ -244,7 +273,19 @@ def engine_arguments(p: argparse.ArgumentParser) -> None:
         help="the column that orders the rows (unique integers, timestamps or dates): the earlier row is kept "
         "(with --keep first) and wins ties",
     )
-    p.add_argument("--id-field", default=None, help="the column that names rows in duplicate_of (default: the order)")
+    p.add_argument(
+        "--id-field",
+        default=None,
+        help="the column that names rows in duplicate_of (default: the order; with --clean, the text, as "
+        "newsclean dedup names a row without an id)",
+    )
+    p.add_argument(
+        "--clean",
+        action="store_true",
+        help="compare documents as newsclean dedup does (their story bodies, credits and datelines out, by its "
+        "rule, with its flags --threshold, --containment, --min-ratio, --shingle-kind, --shingle-size and its "
+        "defaults) and decide as it does (ids repeated: repeat or update); --mark adds 'status' too",
+    )
     p.add_argument(
         "--mark",
         action="store_true",
@@ -257,12 +298,171 @@ def engine_arguments(p: argparse.ArgumentParser) -> None:
         help="which row of near-duplicates is kept: the first by --order-field (default), the longest text, "
         "or the row with the highest value of a numeric COLUMN (ties: the first by --order-field)",
     )
-    p.add_argument("--threshold", type=float, default=0.8, help="Jaccard similarity (default: 0.8)")
+    p.add_argument("--threshold", type=float, default=None, help="Jaccard similarity (default: 0.8; with --clean, 0.4)")
     p.add_argument(
-        "--shingle-size", type=int, default=BATCH.shingle_size, help="characters per shingle (default: %(default)s)"
+        "--shingle-size",
+        type=int,
+        default=None,
+        help=f"characters per shingle (default: {BATCH.shingle_size}; with --clean, words per shingle, 3)",
     )
     p.add_argument(
-        "--num-perm", type=int, default=BATCH.num_perm, help="MinHash bins, a power of two (default: %(default)s)"
+        "--num-perm", type=int, default=None, help=f"MinHash bins, a power of two (default: {BATCH.num_perm})"
     )
-    p.add_argument("--seed", type=int, default=BATCH.seed, help="the MinHash seed (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=None, help=f"the MinHash seed (default: {BATCH.seed})")
+    p.add_argument(
+        "--containment",
+        type=float,
+        default=None,
+        help="with --clean: share of the smaller body's shingles found in the larger (default: 1.0)",
+    )
+    p.add_argument(
+        "--min-ratio",
+        type=float,
+        default=None,
+        help="with --clean: least size ratio of the smaller body to the larger for --containment (default: 0.5)",
+    )
+    p.add_argument(
+        "--shingle-kind",
+        choices=("word", "char"),
+        default=None,
+        help="with --clean: shingles of words, or of characters for text without spaces (default: word)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+
+
+# -- the lake path: documents decided as ``newsclean dedup`` decides ------------------------
+
+
+class DocSketches(NamedTuple):
+    """What the lake path keeps of each document (``sketch_documents``).
+
+    Attributes:
+        ids: each document's id as ``newsclean dedup`` names it (``_tables.doc_id``: the
+            id as text; a missing or empty id, a name made of the text).
+        digests: the digest of its story body (equal digests: one story body).
+        sizes: the size of its story body's shingle set (0: an empty body).
+        keys: ``(n, bands)`` its LSH bucket keys (``_decide.bucket_keys``).
+        checks: ``(n, num_perm)`` its check bytes.
+        sets: its shingle set, as the bytes of sorted unique uint32 values.
+    """
+
+    ids: list[str]
+    digests: list[str]
+    sizes: I64
+    keys: U64
+    checks: npt.NDArray[np.uint8]
+    sets: list[bytes]
+
+
+def index_params(
+    threshold: float | None,
+    containment: float | None,
+    min_ratio: float | None,
+    shingle_kind: str | None,
+    shingle_size: int | None,
+) -> IndexParams:
+    """The ``IndexParams`` of ``newsclean dedup`` with these flags (``None``: its default),
+    validated as it validates them (``OptionsError``)."""
+    from .index import IndexParams
+
+    given: dict[str, Any] = {
+        "threshold": threshold,
+        "containment": containment,
+        "min_ratio": min_ratio,
+        "shingle_kind": shingle_kind,
+        "shingle_size": shingle_size,
+    }
+    return IndexParams(**{k: v for k, v in given.items() if v is not None})
+
+
+def sketch_documents(texts: Sequence[str | None], ids: Sequence[Any], params: IndexParams) -> DocSketches:
+    """Stage 1 of the lake path over a partition: each document's story body
+    (``Cleaner().body``, as ``newsclean dedup`` takes it), fingerprinted by
+    ``_fingerprint.sketch_texts``. A missing text is empty."""
+    from ._clean import Cleaner
+    from ._tables import doc_id
+    from .index import kernels, sketch_texts
+
+    full = [t if t is not None else "" for t in texts]
+    batch = sketch_texts(full, Cleaner(), params, {}, _LAKE_PIECE)
+    offsets = batch.offsets
+    raw = batch.sets.astype("<u4").tobytes()
+    return DocSketches(
+        [doc_id(v, t) for v, t in zip(ids, full)],
+        batch.digests,
+        np.diff(offsets).astype(np.int64),
+        kernels.bucket_keys(batch.bands),
+        batch.checks,
+        [raw[4 * int(offsets[k]) : 4 * int(offsets[k + 1])] for k in range(len(full))],
+    )
+
+
+_LAKE_PIECE = 512  # documents cleaned and sketched at a time (as newsclean dedup's SKETCH_BATCH)
+
+
+def lake_chance(checks_a: npt.NDArray[np.uint8], checks_b: npt.NDArray[np.uint8], params: IndexParams) -> Any:
+    """Stage 3 of the lake path: ``_decide.chance_ok`` of aligned pairs."""
+    from .index import kernels
+
+    k = np.arange(len(checks_a), dtype=np.int64)
+    return kernels.chance_ok(np.concatenate([checks_a, checks_b]), k, k + len(checks_a), params)
+
+
+def lake_verify(
+    sets_a: Sequence[bytes], sets_b: Sequence[bytes], params: IndexParams
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """Stage 4 of the lake path: whether the rule takes each aligned pair of shingle
+    sets (bytes of ``sketch_documents``) as one story, and their Jaccard similarity
+    (``_decide.verify``)."""
+    from .index import kernels
+
+    both = [*sets_a, *sets_b]
+    sizes = np.fromiter((len(s) // 4 for s in both), dtype=np.int64, count=len(both))
+    offsets = np.zeros(len(both) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    sets = np.frombuffer(b"".join(both), dtype="<u4").astype(np.uint32)
+    k = np.arange(len(sets_a), dtype=np.int64)
+    return kernels.verify(sets, offsets, k, k + len(sets_a), params)
+
+
+def lake_decide(
+    orders: I64, ids: Sequence[str], digests: Sequence[str], sizes: I64, a: I64, b: I64, sims: npt.NDArray[np.float64]
+) -> tuple[I64, list[str], list[str | None], list[float | None], list[str]]:
+    """Stage 5 of the lake path, on the driver: the decisions of the rows given (those in
+    an accepted pair ``(a[k], b[k])``, orders, or whose digest or id another row shares),
+    in order (``_decide.decide_ranked``). Returns, by increasing order, ``(orders,
+    status, duplicate_of, similarity, group)``."""
+    from .index import kernels
+
+    orders = np.asarray(orders, dtype=np.int64)
+    by = np.argsort(orders, kind="stable")
+    ranked = orders[by]
+    results = kernels.decide_ranked(
+        [ids[k] for k in by.tolist()],
+        [digests[k] for k in by.tolist()],
+        np.asarray(sizes, dtype=np.int64)[by],
+        np.searchsorted(ranked, np.asarray(a, dtype=np.int64)),
+        np.searchsorted(ranked, np.asarray(b, dtype=np.int64)),
+        np.asarray(sims, dtype=np.float64),
+    )
+    return (
+        ranked,
+        [r.status for r in results],
+        [r.duplicate_of for r in results],
+        [r.similarity for r in results],
+        [r.id if r.new else str(r.duplicate_of) for r in results],
+    )
+
+
+def mark_columns(columns: Sequence[str], text: str, order: str, id: str | None) -> None:
+    """Refuse column arguments the frame does not have, or the columns ``dedup`` adds."""
+    for what, name in (("text", text), ("order", order), ("id", id)):
+        if name is not None and name not in columns:
+            raise OptionsError(f"{what} column {name!r} is not in the frame (columns: {', '.join(columns)})")
+    for name in LAKE_COLUMNS:
+        if name in columns:
+            raise OptionsError(f"the frame already has a column {name!r}, which dedup adds")
+
+
+#: The columns ``dedup`` adds: those of ``newsclean dedup --mark``, and the status.
+LAKE_COLUMNS = ("duplicate_of", "similarity", "group", "status")

@@ -1,5 +1,5 @@
 """Near-duplicates on a Dask DataFrame, deciding exactly as ``newsclean.near_duplicates``
-does.
+does, and articles deduplicated exactly as ``newsclean dedup`` does (``dedup``).
 
 ``near_duplicates(ddf, text="text", order="order")`` adds to every row ``duplicate_of``
 (the id, or order, of the earlier kept row it repeats; missing when kept),
@@ -18,6 +18,9 @@ each a ``map_partitions`` calling the same kernels, with Dask's shuffles between
 5. the edges, with their rows' priorities for ``keep`` (carried from stage 4), are
    decided in the client; each partition of the input then gets its rows' decisions
    (the index and the partitions are kept).
+
+``dedup(ddf, text="text", order="order", id=None)`` decides articles as ``newsclean
+dedup --mark`` does, in the stages of ``newsclean.spark.dedup`` (see there).
 
 Needs ``newsclean[dask]`` (dask[dataframe], distributed, pyarrow) where the client and
 the workers run.
@@ -40,7 +43,9 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     import pandas as pd
 
-__all__ = ["near_duplicates", "main"]
+    from .index import IndexParams
+
+__all__ = ["dedup", "near_duplicates", "main"]
 
 _SLICE = 1 << 16  # entries read by BucketStream at a time
 
@@ -147,6 +152,200 @@ def near_duplicates(
     return ddf.map_partitions(_decisions, order, id, decided, names, meta=meta)
 
 
+def dedup(
+    ddf: dd.DataFrame,
+    text: str = "text",
+    order: str = "order",
+    id: str | None = None,
+    *,
+    threshold: float | None = None,
+    containment: float | None = None,
+    min_ratio: float | None = None,
+    shingle_kind: str | None = None,
+    shingle_size: int | None = None,
+    report: dict[str, Any] | None = None,
+) -> dd.DataFrame:
+    """``ddf`` with ``duplicate_of``, ``similarity``, ``group`` and ``status`` added, as
+    ``newsclean dedup --mark`` decides over the documents of ``text`` taken in ``order``:
+    the same parameters, decisions and columns as ``newsclean.spark.dedup`` (see there),
+    each stage a ``map_partitions`` calling the kernels ``DedupIndex`` calls.
+
+    ``order``: a column of unique integers (or datetimes). ``report``, if given, is filled
+    with ``candidates``, ``edges``, ``decided`` and ``seconds`` per stage. The decisions
+    are computed when this is called; the returned frame adds them to each partition
+    lazily (the index and the partitions are kept).
+    """
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from .index import kernels
+
+    params = common.index_params(threshold, containment, min_ratio, shingle_kind, shingle_size)
+    common.mark_columns(list(ddf.columns), text, order, id)
+    kind = ddf[order].dtype
+    if not (pd.api.types.is_integer_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
+        raise OptionsError(f"order column {order!r} must hold integers or datetimes, not {kind}")
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    _check_unique(ddf, order)
+    times["check_order"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    columns = list(dict.fromkeys([order, text, *([id] if id is not None else [])]))
+    sketch_meta: dict[str, Any] = {
+        "order": "i8",
+        "id": object,
+        "digest": object,
+        "size": "i8",
+        "check": object,
+        "sets": object,
+        **{f"k{b}": "u8" for b in range(params.bands[0])},
+    }
+    sketches = ddf[columns].map_partitions(_sketch_documents, order, text, id, params, meta=sketch_meta).persist()
+    bodies = sketches[sketches["size"] > 0]
+    live = bodies[["digest", "order"]].groupby("digest").min(split_out=True).reset_index()[["order"]]
+    reps = sketches.merge(live, on="order")
+    entries = reps.map_partitions(_entries, params.bands[0], meta={"key": "u8", "order": "i8"})
+    pairs = (
+        entries.shuffle("key")
+        .map_partitions(_pairs_of_entries, kernels.PER_BUCKET, meta={"a": "i8", "b": "i8"})
+        .drop_duplicates(split_out=True)
+    )
+    checks = sketches[["order", "check"]]
+    with_checks = pairs.merge(_renamed(checks, "a"), on="a").merge(_renamed(checks, "b"), on="b")
+    candidates = with_checks.map_partitions(_chance_documents, params, meta={"a": "i8", "b": "i8"})
+    sets = sketches[["order", "sets"]]
+    with_sets = candidates.merge(_renamed(sets, "a"), on="a").merge(_renamed(sets, "b"), on="b")
+    verified = with_sets.map_partitions(
+        _verify_documents, params, meta={"a": "i8", "b": "i8", "sim": "f8", "good": bool}
+    ).persist()
+    n_candidates = int(verified.shape[0].compute())
+    times["candidates"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    edges = verified[verified["good"]].compute()
+    del verified
+    a, b = edges["a"].to_numpy(dtype=np.int64), edges["b"].to_numpy(dtype=np.int64)
+    nodes = np.unique(np.concatenate([a, b]))
+    digest_counts = bodies["digest"].value_counts(split_out=True)
+    id_counts = sketches["id"].value_counts(split_out=True)
+    # (value_counts of a column: its values in the index, named after it)
+    shared_body = digest_counts[digest_counts > 1].reset_index()[["digest"]]
+    shared_id = id_counts[id_counts > 1].reset_index()[["id"]]
+    row = ["order", "id", "digest", "size"]
+    in_pairs = sketches[row].map_partitions(lambda part: part[part["order"].isin(nodes)], meta=sketches[row]._meta)
+    rows = (
+        dd.concat([in_pairs, sketches[row].merge(shared_body, on="digest"), sketches[row].merge(shared_id, on="id")])
+        .compute()
+        .drop_duplicates("order")
+    )
+    del sketches
+    orders, status, dup, sims, group = common.lake_decide(
+        rows["order"].to_numpy(dtype=np.int64),
+        rows["id"].tolist(),
+        rows["digest"].tolist(),
+        rows["size"].to_numpy(dtype=np.int64),
+        a,
+        b,
+        edges["sim"].to_numpy(dtype=np.float64),
+    )
+    times["decide"] = time.perf_counter() - start
+    if report is not None:
+        report.update(candidates=n_candidates, edges=len(edges), decided=len(orders), seconds=times)
+    decided = pd.DataFrame(
+        {
+            "duplicate_of": pd.array(dup, dtype="string"),
+            "similarity": pd.array(sims, dtype="Float64").astype("f8"),
+            "group": pd.array(group, dtype="string"),
+            "status": pd.array(status, dtype="string"),
+        },
+        index=pd.Index(orders, name="order"),
+    )
+    meta = ddf._meta.assign(
+        duplicate_of=pd.Series(dtype="string"),
+        similarity=pd.Series(dtype="f8"),
+        group=pd.Series(dtype="string"),
+        status=pd.Series(dtype="string"),
+    )
+    return ddf.map_partitions(_marks, order, text, id, decided, meta=meta)
+
+
+def _sketch_documents(part: pd.DataFrame, order: str, text: str, id: str | None, params: IndexParams) -> pd.DataFrame:
+    import pandas as pd
+
+    texts = [None if t is None or t is pd.NA or (isinstance(t, float) and t != t) else t for t in part[text].tolist()]
+    ids = _id_values(part, id)
+    s = common.sketch_documents(texts, ids, params)
+    checks = np.ascontiguousarray(s.checks)
+    out = pd.DataFrame(
+        {
+            "order": _order_values(part[order]),
+            "id": pd.Series(s.ids, dtype=object),
+            "digest": pd.Series(s.digests, dtype=object),
+            "size": s.sizes,
+            "check": pd.Series([checks[k].tobytes() for k in range(len(checks))], dtype=object),
+            "sets": pd.Series(s.sets, dtype=object),
+        }
+    )
+    for b in range(params.bands[0]):
+        out[f"k{b}"] = s.keys[:, b]
+    return out
+
+
+def _id_values(part: pd.DataFrame, id: str | None) -> list[Any]:
+    """The id column's values as Python objects (a missing value as None)."""
+    import pandas as pd
+
+    if id is None:
+        return [None] * len(part)
+    return [None if pd.api.types.is_scalar(v) and pd.isna(v) else v for v in part[id].astype(object).tolist()]
+
+
+def _chance_documents(part: pd.DataFrame, params: IndexParams) -> pd.DataFrame:
+    width = params.num_perm
+    ok = common.lake_chance(_checks(part["check_a"], width), _checks(part["check_b"], width), params)
+    return part.loc[ok, ["a", "b"]]
+
+
+def _verify_documents(part: pd.DataFrame, params: IndexParams) -> pd.DataFrame:
+    import pandas as pd
+
+    good, sims = common.lake_verify(part["sets_a"].tolist(), part["sets_b"].tolist(), params)
+    return pd.DataFrame({"a": part["a"].to_numpy(), "b": part["b"].to_numpy(), "sim": sims, "good": good})
+
+
+def _marks(part: pd.DataFrame, order: str, text: str, id: str | None, decided: pd.DataFrame) -> pd.DataFrame:
+    """Each row with its decision: a row decided in the client has it, any other is new
+    (its group: its own id, as ``newsclean dedup`` names it)."""
+    import pandas as pd
+
+    from ._tables import doc_id
+
+    keys = pd.Index(_order_values(part[order]))
+    at = decided.index.get_indexer(keys)
+    hit = at >= 0
+    out = part.copy()
+    rows = decided.iloc[np.where(hit, at, 0)] if len(decided) else None
+    group: list[Any] = rows["group"].tolist() if rows is not None else [None] * len(part)
+    if not hit.all():
+        texts = part[text].tolist()
+        ids = _id_values(part, id)
+        for k in np.flatnonzero(~hit).tolist():
+            t = texts[k]
+            group[k] = doc_id(ids[k], t if isinstance(t, str) else "")
+    if rows is not None:
+        out["duplicate_of"] = pd.array(np.where(hit, rows["duplicate_of"].to_numpy(dtype=object), None), "string")
+        out["similarity"] = np.where(hit, rows["similarity"].to_numpy(dtype="f8"), np.nan)
+        out["group"] = pd.array(group, dtype="string")
+        out["status"] = pd.array(np.where(hit, rows["status"].to_numpy(dtype=object), "new"), "string")
+    else:
+        out["duplicate_of"] = pd.array([None] * len(part), dtype="string")
+        out["similarity"] = np.full(len(part), np.nan)
+        out["group"] = pd.array(group, dtype="string")
+        out["status"] = pd.array(["new"] * len(part), dtype="string")
+    return out
+
+
 def _priority_dtype(ddf: dd.DataFrame, keep: str) -> str | None:
     """The numpy dtype of each row's priority for ``keep`` (``None`` for "first")."""
     import pandas as pd
@@ -220,7 +419,7 @@ def _entries(part: pd.DataFrame, bands: int) -> pd.DataFrame:
     return pd.DataFrame({"key": keys.ravel(), "order": np.repeat(part["order"].to_numpy(), bands)})
 
 
-def _pairs_of_entries(part: pd.DataFrame) -> pd.DataFrame:
+def _pairs_of_entries(part: pd.DataFrame, per_bucket: int | None = None) -> pd.DataFrame:
     """Stage 2 within one partition (all entries of a key are in one): sorted, then read
     by ``BucketStream`` a slice at a time."""
     import pandas as pd
@@ -229,7 +428,7 @@ def _pairs_of_entries(part: pd.DataFrame) -> pd.DataFrame:
     orders = part["order"].to_numpy(dtype=np.int64)
     at = np.lexsort((orders, keys))
     keys, orders = keys[at], orders[at]
-    stream = common.BucketStream()
+    stream = common.BucketStream() if per_bucket is None else common.BucketStream(per_bucket)
     found = [stream.feed(keys[lo : lo + _SLICE], orders[lo : lo + _SLICE]) for lo in range(0, len(keys), _SLICE)]
     a = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
     b = np.concatenate([f[1] for f in found]) if found else np.zeros(0, np.int64)
@@ -310,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m newsclean.dask",
         description="Read Parquet, write the rows that are not near-duplicates of a kept row "
-        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Dask.",
+        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Dask; "
+        "with --clean, the documents newsclean dedup keeps (story bodies, its rule and flags).",
     )
     common.engine_arguments(p)
     p.add_argument("--scheduler", help="a Dask scheduler address (default: a LocalCluster on this machine)")
@@ -325,9 +525,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     client = Client(args.scheduler or cluster)
     try:
         ddf = dd.read_parquet(args.input)
-        out = near_duplicates(ddf, **common.call_arguments(args))
+        run = dedup if args.clean else near_duplicates
+        out = run(ddf, **common.call_arguments(args))
         if not args.mark:
-            out = out[out["duplicate_of"].isna()].drop(columns=["duplicate_of", "similarity", "group"])
+            added = list(common.LAKE_COLUMNS if args.clean else common.LAKE_COLUMNS[:3])
+            out = out[out["duplicate_of"].isna()].drop(columns=added)
         out.to_parquet(args.output, overwrite=args.overwrite)
     except NewscleanError as err:
         print(f"newsclean.dask: error: {err}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Near-duplicates on Spark, deciding exactly as ``newsclean.near_duplicates`` does.
+"""Near-duplicates on Spark, deciding exactly as ``newsclean.near_duplicates`` does, and
+articles deduplicated exactly as ``newsclean dedup`` does (``dedup``).
 
 ``near_duplicates(df, text="text", order="order")`` adds to a DataFrame, for every row,
 ``duplicate_of`` (the id, or order, of the earlier kept row it repeats; null when kept),
@@ -20,6 +21,13 @@ each stage calling the kernels ``near_duplicates`` calls (``newsclean._engines_c
    those at or above the threshold);
 5. the edges (few: one per dropped row at most a few) are collected, with their rows'
    priorities for ``keep`` (carried from stage 4), decided on the driver, and joined back.
+
+``dedup(df, text="text", order="order", id=None)`` decides a lake of articles as
+``newsclean dedup --mark`` decides a stream (story bodies, the index's rule, ids repeated
+as ``repeat`` or ``update``), with the stream index's kernels (``newsclean.index.kernels``)
+in the same five stages: sketches of the story bodies, the representatives' band keys
+shuffled and read by ``BucketStream`` with the index's cap, check bytes then shingle sets
+joined to the pairs, and the accepted pairs decided on the driver (docs/scale.md).
 
 Needs ``newsclean[spark]`` on the driver and the executors (pyspark >= 4, pyarrow), and
 Python workers that import ``newsclean`` (set ``PYSPARK_PYTHON``, or install it on the
@@ -43,10 +51,13 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["near_duplicates", "main"]
+    from .index import IndexParams
+
+__all__ = ["dedup", "near_duplicates", "main"]
 
 _ORDER, _TEXT, _KEYS, _CHECK, _FILLED = "__nc_order", "__nc_text", "__nc_keys", "__nc_check", "__nc_filled"
 _PRIORITY = "__nc_priority"
+_ID, _DIGEST, _SIZE, _SETS = "__nc_id", "__nc_digest", "__nc_size", "__nc_sets"
 
 
 def near_duplicates(
@@ -139,6 +150,135 @@ def near_duplicates(
     if report is not None:
         report.update(candidates=n_candidates, edges=edges.num_rows, seconds=times)
     return _joined(spark, df, order, id, dropped, dup, sims)
+
+
+def dedup(
+    df: DataFrame,
+    text: str = "text",
+    order: str = "order",
+    id: str | None = None,
+    *,
+    threshold: float | None = None,
+    containment: float | None = None,
+    min_ratio: float | None = None,
+    shingle_kind: str | None = None,
+    shingle_size: int | None = None,
+    report: dict[str, Any] | None = None,
+) -> DataFrame:
+    """``df`` with ``duplicate_of``, ``similarity``, ``group`` and ``status`` added, as
+    ``newsclean dedup --mark`` decides over the documents of ``text`` taken in ``order``
+    (a new ``DedupIndex``'s ``add_many`` over them, in order): each document is compared on
+    its story body (credits and datelines out) by the index's rule, and is
+
+    * ``"new"``: kept (``duplicate_of`` and ``similarity`` null, ``group`` its own id);
+    * ``"duplicate"``: a copy of the earlier kept document ``duplicate_of`` (the most
+      similar; ties: the earlier), ``similarity`` their Jaccard similarity;
+    * ``"repeat"``: its id is kept with the same story body (``duplicate_of`` its own id,
+      ``similarity`` 1.0);
+    * ``"update"``: its id is kept with another body: it is kept, and the older body is
+      no longer matched by later documents.
+
+    Ids are those of ``newsclean dedup`` on a table (``id``: that column's value as text;
+    a null or empty one, and every row when ``id`` is None, is named by its text:
+    ``"text:"`` and a hash), and ``duplicate_of`` and ``group`` are strings, as in its
+    ``--mark`` output. ``order``: a column of unique integers (or timestamps, or dates)
+    that says which row comes first. The rule's parameters are ``newsclean dedup``'s flags
+    (``None``: its default; ``IndexParams``). A null text is empty (its body matches
+    nothing).
+
+    Equal to ``newsclean dedup`` except where a band key is shared by more than 129
+    distinct story bodies and a pair the rule accepts shares no other key (docs/scale.md).
+    ``report``, if given, is filled with ``candidates`` (pairs verified exactly),
+    ``edges`` (pairs the rule accepted), ``decided`` (rows decided on the driver) and
+    ``seconds`` per stage.
+    """
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from .index import kernels
+
+    params = common.index_params(threshold, containment, min_ratio, shingle_kind, shingle_size)
+    common.mark_columns(df.columns, text, order, id)
+    spark = df.sparkSession
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    ids = F.col(id) if id is not None else F.lit(None).cast("string")
+    base = df.select(_order_column(df, order).alias(_ORDER), F.col(text).cast("string").alias(_TEXT), ids.alias(_ID))
+    _check_unique(base, order)
+    times["check_order"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    sketches = base.mapInArrow(
+        _SketchDocuments(params),
+        f"{_ORDER} long, {_ID} string, {_DIGEST} string, {_SIZE} long, {_KEYS} array<long>, {_CHECK} binary, "
+        f"{_SETS} binary",
+    ).persist()
+    bodies = sketches.filter(F.col(_SIZE) > 0)
+    live = bodies.groupBy(_DIGEST).agg(F.min(_ORDER).alias(_ORDER)).select(_ORDER)
+    entries = sketches.join(live, _ORDER, "left_semi").select(_ORDER, F.explode(_KEYS).alias("__nc_key"))
+    pairs = (
+        entries.repartition("__nc_key")
+        .sortWithinPartitions("__nc_key", _ORDER)
+        .mapInArrow(_PairsOfSorted(kernels.PER_BUCKET), "a long, b long")
+        .dropDuplicates(["a", "b"])
+    )
+    checks = sketches.select(_ORDER, _CHECK)
+    with_checks = pairs.join(_renamed(checks, "a"), "a").join(_renamed(checks, "b"), "b")
+    candidates = with_checks.mapInArrow(_ChanceDocuments(params), "a long, b long")
+    sets = sketches.select(_ORDER, _SETS)
+    with_sets = candidates.join(_renamed(sets, "a"), "a").join(_renamed(sets, "b"), "b")
+    verified = with_sets.mapInArrow(_VerifyDocuments(params), "a long, b long, sim double, good boolean").persist()
+    n_candidates = verified.count()
+    times["candidates"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    edges = verified.filter(F.col("good")).select("a", "b", "sim").toArrow()
+    verified.unpersist()
+    a, b = edges.column("a").to_numpy(), edges.column("b").to_numpy()
+    nodes = spark.createDataFrame(pa.table({_ORDER: pa.array(np.unique(np.concatenate([a, b])), pa.int64())}))
+    shared_body = bodies.groupBy(_DIGEST).count().filter(F.col("count") > 1).select(_DIGEST)
+    shared_id = sketches.groupBy(_ID).count().filter(F.col("count") > 1).select(_ID)
+    row = [_ORDER, _ID, _DIGEST, _SIZE]
+    rows = (
+        sketches.join(nodes, _ORDER, "left_semi")
+        .select(*row)
+        .union(sketches.join(shared_body, _DIGEST, "left_semi").select(*row))
+        .union(sketches.join(shared_id, _ID, "left_semi").select(*row))
+        .dropDuplicates([_ORDER])
+        .toArrow()
+    )
+    sketches.unpersist()
+    orders, status, dup, sims, group = common.lake_decide(
+        rows.column(_ORDER).to_numpy(),
+        rows.column(_ID).to_pylist(),
+        rows.column(_DIGEST).to_pylist(),
+        rows.column(_SIZE).to_numpy(),
+        a,
+        b,
+        edges.column("sim").to_numpy(),
+    )
+    times["decide"] = time.perf_counter() - start
+    if report is not None:
+        report.update(candidates=n_candidates, edges=edges.num_rows, decided=len(orders), seconds=times)
+    decided = spark.createDataFrame(
+        pa.table(
+            {
+                "__nc_decided": pa.array(orders, pa.int64()),
+                "__nc_dup": pa.array(dup, pa.string()),
+                "__nc_sim": pa.array(sims, pa.float64()),
+                "__nc_group": pa.array(group, pa.string()),
+                "__nc_status": pa.array(status, pa.string()),
+            }
+        )
+    )
+    keyed = df.withColumn(_ORDER, _order_column(df, order))
+    joined = keyed.join(decided, keyed[_ORDER] == decided["__nc_decided"], "left")
+    columns = list(df.columns)
+    schema = T.StructType(list(df.schema.fields))  # (a copy: add() changes a StructType in place)
+    for name, kind in (("duplicate_of", "string"), ("similarity", "double"), ("group", "string"), ("status", "string")):
+        schema = schema.add(name, kind)
+    return joined.mapInArrow(_Marks(columns, text, id), schema)
 
 
 def _order_column(df: DataFrame, order: str) -> Any:
@@ -353,6 +493,134 @@ class _Verify:
             )
 
 
+class _PairsOfSorted:
+    """Stage 2 of ``dedup`` within one partition, sorted by key then order:
+    ``BucketStream`` with the stream index's cap."""
+
+    def __init__(self, per_bucket: int) -> None:
+        self.per_bucket = per_bucket
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        stream = common.BucketStream(self.per_bucket)
+        for batch in batches:
+            keys = batch.column("__nc_key").to_numpy().view(np.uint64)
+            a, b = stream.feed(keys, batch.column(_ORDER).to_numpy())
+            if len(a):
+                yield pa.RecordBatch.from_arrays([pa.array(a), pa.array(b)], names=["a", "b"])
+
+
+class _SketchDocuments:
+    """Stage 1 of ``dedup``: story bodies, fingerprinted."""
+
+    def __init__(self, params: IndexParams) -> None:
+        self.params = params
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        params = self.params
+        bands, width = params.bands[0], params.num_perm
+        for batch in batches:
+            s = common.sketch_documents(batch.column(1).to_pylist(), batch.column(2).to_pylist(), params)
+            n = len(s.ids)
+            key_list = pa.ListArray.from_arrays(
+                pa.array(np.arange(n + 1, dtype=np.int32) * bands), pa.array(s.keys.view(np.int64).ravel())
+            )
+            check_bin = pa.Array.from_buffers(
+                pa.binary(),
+                n,
+                [
+                    None,
+                    pa.py_buffer(np.arange(n + 1, dtype=np.int32) * width),
+                    pa.py_buffer(np.ascontiguousarray(s.checks).tobytes()),
+                ],
+            )
+            yield pa.RecordBatch.from_arrays(
+                [
+                    batch.column(0),
+                    pa.array(s.ids, pa.string()),
+                    pa.array(s.digests, pa.string()),
+                    pa.array(s.sizes, pa.int64()),
+                    key_list,
+                    check_bin,
+                    pa.array(s.sets, pa.binary()),
+                ],
+                names=[_ORDER, _ID, _DIGEST, _SIZE, _KEYS, _CHECK, _SETS],
+            )
+
+
+class _ChanceDocuments:
+    """Stage 3 of ``dedup``: the pairs the check bytes keep."""
+
+    def __init__(self, params: IndexParams) -> None:
+        self.params = params
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        width = self.params.num_perm
+        for batch in batches:
+            ok = common.lake_chance(
+                _checks_of(batch.column(f"{_CHECK}_a"), width),
+                _checks_of(batch.column(f"{_CHECK}_b"), width),
+                self.params,
+            )
+            mask = pa.array(ok)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("a").filter(mask), batch.column("b").filter(mask)], names=["a", "b"]
+            )
+
+
+class _VerifyDocuments:
+    """Stage 4 of ``dedup``: the rule and the similarity of each candidate."""
+
+    def __init__(self, params: IndexParams) -> None:
+        self.params = params
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        for batch in batches:
+            good, sims = common.lake_verify(
+                batch.column(f"{_SETS}_a").to_pylist(), batch.column(f"{_SETS}_b").to_pylist(), self.params
+            )
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("a"), batch.column("b"), pa.array(sims, pa.float64()), pa.array(good)],
+                names=["a", "b", "sim", "good"],
+            )
+
+
+class _Marks:
+    """The last stage of ``dedup``: each row with its decision; a row decided on the
+    driver has it, any other is new (its group: its own id, named as ``newsclean dedup``
+    names it)."""
+
+    def __init__(self, columns: list[str], text: str, id: str | None) -> None:
+        self.columns, self.text, self.id = columns, text, id
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        from ._tables import doc_id
+
+        for batch in batches:
+            decided = batch.column("__nc_status").is_valid().to_numpy(zero_copy_only=False)
+            group = batch.column("__nc_group").to_pylist()
+            if not decided.all():
+                texts = batch.column(self.text).to_pylist()
+                ids = batch.column(self.id).to_pylist() if self.id is not None else [None] * len(texts)
+                for k in np.flatnonzero(~decided).tolist():
+                    group[k] = doc_id(ids[k], texts[k] if texts[k] is not None else "")
+            status = batch.column("__nc_status").fill_null("new")
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(c) for c in self.columns]
+                + [batch.column("__nc_dup"), batch.column("__nc_sim"), pa.array(group, pa.string()), status],
+                names=[*self.columns, *common.LAKE_COLUMNS],
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m newsclean.spark INPUT -o OUTPUT``: Parquet in, Parquet out."""
     args = _parser().parse_args(argv)
@@ -371,9 +639,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark = builder.getOrCreate()
     try:
         df = spark.read.parquet(*args.input)
-        out = near_duplicates(df, **common.call_arguments(args))
+        run = dedup if args.clean else near_duplicates
+        out = run(df, **common.call_arguments(args))
         if not args.mark:
-            out = out.filter(out["duplicate_of"].isNull()).drop("duplicate_of", "similarity", "group")
+            added = common.LAKE_COLUMNS if args.clean else common.LAKE_COLUMNS[:3]
+            out = out.filter(out["duplicate_of"].isNull()).drop(*added)
         out.write.mode("overwrite" if args.overwrite else "error").parquet(args.output)
     except NewscleanError as err:
         print(f"newsclean.spark: error: {err}", file=sys.stderr)
@@ -387,7 +657,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m newsclean.spark",
         description="Read Parquet, write the rows that are not near-duplicates of a kept row "
-        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Spark.",
+        "(the earlier by --order-field, or as --keep says), as newsclean.near_duplicates decides, on Spark; "
+        "with --clean, the documents newsclean dedup keeps (story bodies, its rule and flags).",
     )
     common.engine_arguments(p)
     p.add_argument("--master", help="the Spark master (default: spark-submit's, or local[*])")

@@ -205,24 +205,52 @@ def _runs_made_whole(
     return full, where
 
 
-def bucket_pairs(keys: npt.NDArray[np.uint64], order: npt.NDArray[np.int64]) -> tuple[Pairs, Pairs]:
+def bucket_pairs(
+    keys: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], per_bucket: int = PER_BUCKET
+) -> tuple[Pairs, Pairs]:
     """The candidate pairs of buckets given whole: entries ``(keys[e], order[e])``, in any
     order, where a bucket is the entries of one key. Returns ``(a, b)``: for each pair, the
     orders of its two members, ``a < b``, not deduplicated across buckets.
 
     Within a bucket, members in increasing ``order``, each member is paired with the
-    ``PER_BUCKET`` members before it and, past the first ``PER_BUCKET``, with the first
-    ``PER_BUCKET`` members: linear in the bucket's size, however large.
+    ``per_bucket`` members before it and, past the first ``per_bucket``, with the first
+    ``per_bucket`` members: linear in the bucket's size, however large. (``PER_BUCKET``
+    for paragraphs; the stream index's rule uses its own, ``index._decide.PER_BUCKET``.)
 
     >>> a, b = bucket_pairs(np.array([7, 5, 7, 7], dtype=np.uint64), np.array([3, 1, 0, 2]))
     >>> sorted(zip(a.tolist(), b.tolist()))
     [(0, 2), (0, 3), (2, 3)]
     """
     by = np.lexsort((order, keys))
-    return _pairs_of_sorted(keys[by], order[by])
+    return _pairs_of_sorted(keys[by], order[by], per_bucket)
 
 
-def _pairs_of_sorted(keys: npt.NDArray[np.uint64], members: npt.NDArray[np.int64]) -> tuple[Pairs, Pairs]:
+def distinct_bucket_pairs(keys: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], per_bucket: int) -> Pairs:
+    """The distinct pairs of ``bucket_pairs``, as ``(a, b)`` rows, ``a < b``, sorted,
+    shape ``(m, 2)``; several times faster than it: the entries are sorted by key alone
+    (the order of a bucket's members matters only in a bucket of more than ``2 *
+    per_bucket + 1`` members, which alone is put in order; a smaller one gives all its
+    pairs).
+
+    >>> distinct_bucket_pairs(np.array([7, 5, 7, 7], dtype=np.uint64), np.array([3, 1, 0, 2]), 8).tolist()
+    [[0, 2], [0, 3], [2, 3]]
+    """
+    if len(keys) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    by = np.argsort(keys)
+    keys, order = keys[by], order[by]
+    starts = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
+    ends = np.append(starts[1:], len(keys))
+    big = np.flatnonzero(ends - starts > 2 * per_bucket + 1)
+    for a, b in zip(starts[big].tolist(), ends[big].tolist()):
+        order[a:b] = np.sort(order[a:b])
+    a, b = _pairs_of_sorted(keys, order, per_bucket)
+    return unique_pairs(a, b, int(order.max()) + 1)
+
+
+def _pairs_of_sorted(
+    keys: npt.NDArray[np.uint64], members: npt.NDArray[np.int64], per_bucket: int = PER_BUCKET
+) -> tuple[Pairs, Pairs]:
     """``bucket_pairs`` of entries sorted by key, then order."""
     new_run = np.ones(len(keys), dtype=bool)
     np.not_equal(keys[1:], keys[:-1], out=new_run[1:])
@@ -234,15 +262,15 @@ def _pairs_of_sorted(keys: npt.NDArray[np.uint64], members: npt.NDArray[np.int64
     run_start = np.maximum.accumulate(np.where(new_run, positions, 0)) if len(members) else positions
     rank = positions - run_start
     earlier, later = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for t in range(1, PER_BUCKET + 1):
+    for t in range(1, per_bucket + 1):
         has = np.flatnonzero(rank >= t)
         if not len(has):
             break
-        # The t-th previous member; and, past the first PER_BUCKET members of a bucket
+        # The t-th previous member; and, past the first per_bucket members of a bucket
         # (whose previous ones are all earlier members), the t-th first member.
         earlier.append(members[has - t])
         later.append(members[has])
-        far = has[rank[has] > PER_BUCKET]
+        far = has[rank[has] > per_bucket]
         earlier.append(members[run_start[far] + t - 1])
         later.append(members[far])
     a, b = np.concatenate(earlier), np.concatenate(later)

@@ -6,6 +6,7 @@
 >>> index = DedupIndex(threshold=0.8)
 """
 
+from . import _decide as kernels  # noqa: F401 (re-exported: see below)
 from ._base import AddResult, Index, Match
 from ._fingerprint import Batch as Batch
 from ._fingerprint import Fingerprint, IndexParams
@@ -19,7 +20,8 @@ __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Ma
 # uses beyond the contract, imported from here so that it needs no private module of this
 # package. ``Batch``: the fingerprints of a batch as arrays; ``sketch_texts``: fingerprints
 # with a cache of word hashes kept across calls; ``Journal``: what a run appends to an
-# index file, folded in by the next.
+# index file, folded in by the next. ``kernels``: the index's decision as kernels over
+# arrays (``_decide``), which the Spark and Dask lake paths run.
 
 
 def __getattr__(name: str) -> object:

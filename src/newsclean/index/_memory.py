@@ -30,10 +30,18 @@ from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
 from .._similarity.arrays import unique
 from .._similarity.hashing import paragraph_hash
-from .._similarity.jaccard import overlap, overlaps
-from .._similarity.lsh import chance_ok_raw_bins
+from .._similarity.jaccard import overlap
 from .._text.normalize import key
 from ._base import AddResult, Index, Match, check_age, seen_time
+from ._decide import (
+    bucket_keys,
+    chance_ok,
+    decide_in_order,
+    match_lists,
+    pairs_within,
+    representatives,
+    verify,
+)
 from ._fingerprint import (
     Batch,
     Fingerprint,
@@ -145,7 +153,7 @@ class DedupIndex(Index):
         """
         fp = as_fingerprint(document, self.cleaner, self.params)
         with self._lock:
-            slots = self._buckets.lookup(_salted(fp.bands[None, :]).ravel())[1]
+            slots = self._buckets.lookup(bucket_keys(fp.bands[None, :]).ravel())[1]
             found = []
             for slot in unique(slots).tolist():
                 score = self._score(fp.shingles, self._shingles[slot])
@@ -232,7 +240,8 @@ class DedupIndex(Index):
         return inter / (len(a) + len(b) - inter)
 
     def _decide_and_add(self, batch: Batch, doc_ids: list[str], seen: float) -> list[AddResult]:
-        """Decide every document of the batch in order and add the ones that are kept.
+        """Decide every document of the batch in order and add the ones that are kept, by
+        the kernels of ``_decide`` (the engines' lake path runs them too).
 
         Documents of the batch with one story body (one digest) share their candidates:
         only the first of them (its representative) is looked up and paired. The later
@@ -240,15 +249,13 @@ class DedupIndex(Index):
         with similarity 1 or better than the rest), so they need no pairs of their own."""
         params, n = self.params, len(doc_ids)
         sizes = np.diff(batch.offsets)
-        keys = _salted(batch.bands)
+        keys = bucket_keys(batch.bands)
         bands = keys.shape[1]
-        first: dict[str, int] = {}
-        rep = np.array([first.setdefault(d, j) for j, d in enumerate(batch.digests)], dtype=np.int64)
-        live = np.flatnonzero((sizes > 0) & (rep == np.arange(n)))  # (empty bodies match nothing)
+        rep, live = representatives(batch.digests, sizes)
         # Candidates among the indexed documents, then among the batch's representatives.
         q, slots = self._buckets.lookup(keys[live].ravel())
         table = _unique_pairs(live[q // bands], slots, max(len(self._ids), 1))
-        inner = _pairs_within(keys[live], live)
+        inner = pairs_within(keys[live], live)
         # A pair is (a, other): ``a`` the later document, a position in the batch; ``other``
         # a position in the batch too, or ``n`` plus a position in ``involved`` (the
         # indexed documents proposed).
@@ -261,15 +268,7 @@ class DedupIndex(Index):
         able = small >= min(params.threshold, params.min_ratio) * large
         a, other = a[able], other[able]
         checks = np.concatenate([batch.checks, self._checks[involved]])
-        half = checks.shape[1] // 2
-        able = np.zeros(len(a), dtype=bool)
-        for at in range(0, len(a), 1 << 14):  # (gathers of 4 MB at most at a time)
-            i, j = a[at : at + (1 << 14)], other[at : at + (1 << 14)]
-            # The first half of the bins first (most chance pairs fail on it), then all of
-            # them for the pairs that pass: each is the whole check on its bins.
-            maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
-            sure = maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]
-            able[at + sure] = True
+        able = chance_ok(checks, a, other, params)
         a, other = a[able], other[able]
         # The shingle sets of the batch, then of the indexed documents still in a pair.
         far = other >= n
@@ -279,55 +278,17 @@ class DedupIndex(Index):
         gathered = [self._shingles[s] for s in involved.tolist()]
         sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
         offsets = np.concatenate([batch.offsets, batch.offsets[-1] + np.cumsum(self._sizes[involved])])
-        size_a, size_b = sizes[a], np.diff(offsets)[other]
-        inter = overlaps(sets, offsets, a, other)
-        union = size_a + size_b - inter
-        good = params.matches_many(inter, size_a, size_b)
-        # Every match of each representative, in both directions, as (rank, similarity):
-        # the rank of an indexed document is its slot, of a batch document ``base`` plus
-        # its position; the earliest is the lowest rank.
+        good, sims = verify(sets, offsets, a, other, params)
+        # Every match of each representative, as (rank, similarity): the rank of an
+        # indexed document is its slot, of a batch document ``base`` plus its position;
+        # the earliest is the lowest rank.
         base = len(self._ids)
-        sims = (inter[good] / union[good]).tolist()
-        ranks_other = np.where(
-            other[good] >= n, involved[np.maximum(other[good] - n, 0)] if len(involved) else 0, base + other[good]
-        )
-        matches: dict[int, list[tuple[float, int]]] = {}
-        for j, r, s in zip(a[good].tolist(), ranks_other.tolist(), sims):
-            matches.setdefault(j, []).append((-s, r))
-        for j, i, s in zip(a[good].tolist(), other[good].tolist(), sims):
-            if i < n:  # (a batch pair also counts for its earlier document's later copies)
-                matches.setdefault(i, []).append((-s, base + j))
-        for found in matches.values():
-            found.sort()
-
-        results: list[AddResult] = []
+        a, other = a[good], other[good]
+        ranks_other = np.where(other >= n, involved[np.maximum(other - n, 0)] if len(involved) else 0, base + other)
+        matches = match_lists(a, ranks_other, sims[good], base)
         kept: dict[int, int] = {}  # batch position -> slot, for the batch's kept documents
         try:
-            for j in range(n):
-                doc_id = doc_ids[j]
-                old = self._slot.get(doc_id)
-                if old is not None and self._digests[old] == batch.digests[j]:
-                    results.append(AddResult(doc_id, False, doc_id, 1.0, "repeat"))
-                    continue
-                f = int(rep[j])
-                candidates = matches.get(f, [])
-                if f != j and sizes[j]:
-                    candidates = sorted([*candidates, (-1.0, base + f)])
-                match = None
-                for neg, r in candidates:
-                    if r >= base + j:
-                        continue  # a later document of the batch
-                    slot = r if r < base else kept.get(r - base, -1)
-                    if slot >= 0 and slot != old and self._ids[slot] is not None:
-                        match = (slot, -neg)
-                        break
-                if match is not None:
-                    results.append(AddResult(doc_id, False, self._ids[match[0]], match[1], "duplicate"))
-                    continue
-                if old is not None:
-                    self._drop(old)
-                kept[j] = self._append(doc_id, batch[j], seen)
-                results.append(AddResult(doc_id, True, status="new" if old is None else "update"))
+            return decide_in_order(doc_ids, batch.digests, sizes, rep, matches, base, _Slots(self, batch, seen), kept)
         finally:
             # The kept documents' buckets, as one sorted run (the batch's later documents
             # met its earlier ones through ``inner`` already), and their paragraphs.
@@ -337,7 +298,6 @@ class DedupIndex(Index):
                 owners = np.repeat(np.array([slot for _, slot in with_sets], dtype=np.int64), bands)
                 self._buckets.add(keys[rows].ravel(), owners)
             self._paragraph_docs.update(itertools.chain.from_iterable(batch.paragraphs[j] for j in kept))
-        return results
 
     def _append(self, doc_id: str, fp: Fingerprint, seen: float) -> int:
         """Give a document the next slot, first seen at ``seen`` (its buckets and
@@ -489,7 +449,9 @@ class DedupIndex(Index):
                 )
                 index._append(str(doc_id), fp, seen[n])
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
-            index._buckets.add(_salted(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0]))
+            index._buckets.add(
+                bucket_keys(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0])
+            )
             index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
@@ -501,7 +463,25 @@ class DedupIndex(Index):
         return index
 
 
-PER_BUCKET = 64
+class _Slots:
+    """``_decide.Kept`` over a ``DedupIndex`` deciding ``batch`` (its lock held)."""
+
+    def __init__(self, index: DedupIndex, batch: Batch, seen: float) -> None:
+        self.index, self.batch, self.seen = index, batch, seen
+
+    def slot_of(self, doc_id: str) -> int | None:
+        return self.index._slot.get(doc_id)
+
+    def digest_of(self, slot: int) -> str:
+        return self.index._digests[slot]
+
+    def id_at(self, slot: int) -> str | None:
+        return self.index._ids[slot]
+
+    def keep(self, j: int, doc_id: str, old: int | None) -> int:
+        if old is not None:
+            self.index._drop(old)
+        return self.index._append(doc_id, self.batch[j], self.seen)
 
 
 class _Buckets:
@@ -553,66 +533,12 @@ class _Buckets:
         return q, s
 
 
-def _salted(bands: U64) -> U64:
-    """Band keys with band ``b``'s key xor a fixed 64-bit salt of ``b``, so that equal
-    keys of two bands fall in different buckets (keys meeting after the salt is a 2**-64
-    event, and would only propose a candidate: exact overlap decides)."""
-    return bands ^ _BAND_SALTS[: bands.shape[-1]]
-
-
-_BAND_SALTS = np.array([0] + [(b * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF for b in range(1, 1024)], dtype=np.uint64)
-
-
 def _unique_pairs(docs: I64, slots: I64, n_slots: int) -> I64:
     """The distinct ``(document, slot)`` pairs, shape ``(m, 2)``."""
     if not len(docs):
         return np.zeros((0, 2), dtype=np.int64)
     code = unique(docs * np.int64(n_slots) + slots)
     return np.stack([code // n_slots, code % n_slots], axis=1)
-
-
-def _pairs_within(keys: U64, positions: I64) -> I64:
-    """The pairs ``(i, j)``, ``i < j``, of the batch positions ``positions`` whose rows
-    of ``keys`` share a key in some column, once, shape ``(m, 2)``: every such pair
-    within a bucket's first ``PER_BUCKET`` members; a later member is paired with the
-    first and the previous ``PER_BUCKET`` (a bucket that thousands of different
-    documents share, a site's boilerplate, stays linear)."""
-    rows, bands = keys.shape
-    if rows < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    flat = keys.ravel()
-    order = np.argsort(flat)
-    sorted_keys = flat[order]
-    new = np.ones(len(flat), dtype=bool)
-    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    start = np.maximum.accumulate(np.where(new, np.arange(len(flat)), 0))
-    rank = np.arange(len(flat)) - start
-    # A bucket's members in batch order, where it matters: in buckets of more than
-    # PER_BUCKET members (a smaller bucket gives all its pairs, in any order).
-    for first in np.flatnonzero(new & np.append(rank[PER_BUCKET:] == PER_BUCKET, np.zeros(PER_BUCKET, bool))).tolist():
-        end = first + 1
-        while end < len(flat) and not new[end]:
-            end += 1
-        order[first:end] = np.sort(order[first:end])
-    owner = positions[order // bands]
-    earlier, later = [], []
-    for t in range(1, min(int(rank.max()), PER_BUCKET) + 1 if len(rank) else 1):
-        # The t-th previous member; and, past the first PER_BUCKET members of a bucket
-        # (whose previous ones are all earlier members), the t-th first member.
-        has = np.flatnonzero(rank >= t)
-        earlier.append(owner[has - t])
-        later.append(owner[has])
-        far = has[rank[has] > PER_BUCKET]
-        earlier.append(owner[start[far] + t - 1])
-        later.append(owner[far])
-    if not earlier:
-        return np.zeros((0, 2), dtype=np.int64)
-    i, j = np.concatenate(earlier), np.concatenate(later)
-    distinct = i != j
-    i, j = i[distinct], j[distinct]
-    n = int(positions.max()) + 1
-    code = unique(np.minimum(i, j) * np.int64(n) + np.maximum(i, j))
-    return np.stack([code // n, code % n], axis=1)
 
 
 def _as_batch(prints: Sequence[Fingerprint], params: IndexParams) -> Batch:
