@@ -290,7 +290,7 @@ def test_commands_refuse_flags_of_the_other_rule(tmp_path):
         for extra, message in (
             (["--clean", "--keep", "longest"], "--keep does not apply with --clean"),
             (["--containment", "0.9"], "--containment applies with --clean only"),
-            (["--clean", "--threshold", "0"], "threshold must be a number above 0"),
+            (["--clean", "--threshold", "0"], "threshold must be a number in (0, 1]"),
         ):
             done = subprocess.run([*command, "--order-field", "ts", *extra], capture_output=True, text=True, timeout=60)
             assert done.returncode == 2 and message in done.stderr, (engine, extra, done.stderr)
