@@ -1340,12 +1340,24 @@ def long_quote(body: Body, rng: random.Random) -> str | None:
     return max(quoted, key=len) if quoted else None
 
 
-def trim_quote(text: str, limit: float) -> str:
+def trim_quote(text: str, limit: float, most: float = float("inf")) -> str:
     """The first sentences of a quote paragraph, at most ``limit`` characters (at least one),
-    closed with the paragraph's attribution when it has one."""
+    closed with the paragraph's attribution when it has one. A first sentence longer than
+    ``most`` is cut at the last space within ``limit``: in some real text the splitter finds
+    no sentence end (Persian punctuation, "word.Word" without a space), and the "sentence" is a
+    whole paragraph, which in a short story is most of it.
+
+    >>> trim_quote("One two three four five six seven eight nine ten", 20, most=30)
+    'One two three four'
+    >>> trim_quote("One two three four five six seven eight nine ten", 20)
+    'One two three four five six seven eight nine ten'
+    """
     sentences = split_sentences(text)
-    out = sentences[0]
-    for s in sentences[1:]:
+    out, rest = sentences[0], sentences[1:]
+    if len(out) > most:
+        cut = out.rfind(" ", 0, int(limit) + 1)
+        out, rest = (out[:cut], []) if cut > 0 else (out, rest)
+    for s in rest:
         if len(out) + 1 + len(s) > limit:
             break
         out += " " + s
@@ -1503,7 +1515,9 @@ def build(n_docs: int, split: str, base_kind: type[GeneratedBase] | Path, seed: 
             elif kind == "quote":
                 q = long_quote(src.body, rng_edit)
                 assert q is not None
-                q = trim_quote(q, 0.2 * min(sum(map(len, src.body.paragraphs)), sum(map(len, pars))))
+                # The quote stays under 30% of the source, as a follow-up's paragraphs do.
+                source = sum(map(len, src.body.paragraphs))
+                q = trim_quote(q, 0.2 * min(source, sum(map(len, pars))), most=0.3 * source)
                 pars.insert(rng_edit.randint(1, len(pars)), q)
             body = Body(pars, new.topic, None, new.cast, new.used)
             new_doc(body, f"neg:{kind}", None, src, later(src.time), rng_edit.choice(profile.sites))
