@@ -34,7 +34,7 @@ Marks = dict[int, tuple[object, object, object, object]]
 
 
 def _sketched(docs: Lake, params: IndexParams) -> Batch:
-    return sketch_texts([t or "" for t in docs.texts], Cleaner(), params, {}, 512)
+    return sketch_texts([t or "" for t in docs.texts], Cleaner(), params, 512)
 
 
 def _names(docs: Lake) -> list[str]:

@@ -384,7 +384,7 @@ def sketch_documents(texts: Sequence[str | None], ids: Sequence[Any], params: In
     from .index import kernels, sketch_texts
 
     full = [t if t is not None else "" for t in texts]
-    batch = sketch_texts(full, Cleaner(), params, {}, _LAKE_PIECE)
+    batch = sketch_texts(full, Cleaner(), params, _LAKE_PIECE)
     offsets = batch.offsets
     raw = batch.sets.astype("<u4").tobytes()
     return DocSketches(

@@ -527,10 +527,9 @@ class Stream:
             from .. import _forked
 
             setup = functools.partial(_worker_setup, os.getpid())
-            self.pool = _forked.pool(workers, (index.cleaner, index.params, {}), setup=setup)
+            self.pool = _forked.pool(workers, (index.cleaner, index.params), setup=setup)
         self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
         self.limit = max(1, workers)
-        self.cache: dict[str, int] = {}  # word hashes (see _similarity.hashing.word_units)
         self.groups: Any = None
         if args.groups:
             from .._groups import Groups
@@ -615,7 +614,7 @@ class Stream:
     def _submit(self, batch: list[Record]) -> None:
         texts = [r.text for r in batch]
         if self.pool is None:
-            self.in_flight.append((batch, _sketch_texts(texts, self.index.cleaner, self.index.params, self.cache)))
+            self.in_flight.append((batch, _sketch_texts(texts, self.index.cleaner, self.index.params)))
         else:
             # In pieces, so that every worker has a share of each batch (and a short
             # batch of a slow stream is not waiting on one worker).
@@ -801,10 +800,10 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
         yield [pending], True
 
 
-def _sketch_texts(texts: list[str], cleaner: Any, params: Any, cache: dict[str, int]) -> Any:
+def _sketch_texts(texts: list[str], cleaner: Any, params: Any) -> Any:
     from ..index import sketch_texts
 
-    return sketch_texts(texts, cleaner, params, cache, SKETCH_BATCH)
+    return sketch_texts(texts, cleaner, params, SKETCH_BATCH)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:

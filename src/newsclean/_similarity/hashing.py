@@ -22,7 +22,6 @@ verification sets of the batch path, ``unit_sets32`` the index's (the top halves
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,48 +108,12 @@ def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
     return _code_points(keys) if kind == "char" else _word_hashes(keys)
 
 
-def word_units(keys: Sequence[str], cache: dict[str, int] | None = None) -> tuple[U64, I64]:
-    """``shingle_units(keys, "word")`` of comparison keys (as ``_normalize.keys`` makes
-    them: words separated by one space), the same values, found faster for text with many
-    words: each distinct word is hashed once (the vectorised ``_word_hashes``), and
-    ``cache`` (a dict the caller keeps across calls, or None) remembers the hashes of the
-    words seen before.
-
-    >>> units, counts = word_units(["a rose is a rose", ""])
-    >>> bool((units == shingle_units(["a rose is a rose", ""], "word")[0]).all()), counts.tolist()
-    (True, [5, 0])
-    """
-    # One split of the joined keys (one call, not one a key), and each key's words counted
-    # by its spaces: a comparison key has no space at either end, no two in a row, and no
-    # other whitespace.
-    joined = " ".join(filter(None, keys))
-    counts = np.fromiter((k.count(" ") + 1 if k else 0 for k in keys), dtype=np.int64, count=len(keys))
-    words = joined.split(" ") if joined else []
-    known = cache if cache is not None else {}
-    if len(known) > _WORD_CACHE_LIMIT:
-        known.clear()
-    # A word not known yet reads as 0 (a hash that is really 0 is only hashed again).
-    units = np.array(list(map(known.get, words, itertools.repeat(0))), dtype=np.uint64)
-    missing = np.flatnonzero(units == 0)
-    if len(missing):
-        positions = missing.tolist()
-        new = list(dict.fromkeys(words[i] for i in positions))
-        hashes, _ = _word_hashes(new)
-        found = dict(zip(new, hashes.tolist()))
-        known.update(found)
-        units[missing] = [found[words[i]] for i in positions]
-    return units, counts
-
-
-_WORD_CACHE_LIMIT = 1 << 21  # distinct words a cache holds before it starts afresh
-
-
 def paragraph_hashes(units: U64, counts: I64) -> U64:
-    """One 64-bit hash per key from its word hashes (``word_units``): the words' hashes
+    """One 64-bit hash per key from its word hashes (``shingle_units(keys, "word")``): the words' hashes
     in order, combined as a word's characters are (``_word_hashes``), top bit cleared.
     Stable across processes and runs (never Python's ``hash()``).
 
-    >>> a = paragraph_hashes(*word_units(["the same words", "the same words", "other words"]))
+    >>> a = paragraph_hashes(*shingle_units(["the same words", "the same words", "other words"], "word"))
     >>> bool(a[0] == a[1]), bool(a[0] == a[2])
     (True, False)
     """
@@ -174,7 +137,7 @@ def paragraph_hash(paragraph_key: str) -> int:
     >>> paragraph_hash("site news") == paragraph_hash("site news") != paragraph_hash("site")
     True
     """
-    return int(paragraph_hashes(*word_units([paragraph_key]))[0])
+    return int(paragraph_hashes(*shingle_units([paragraph_key], "word"))[0])
 
 
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:

@@ -19,7 +19,7 @@ __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Ma
 # Not in __all__, not part of the API: what newsclean's own command (``newsclean dedup``)
 # uses beyond the contract, imported from here so that it needs no private module of this
 # package. ``Batch``: the fingerprints of a batch as arrays; ``sketch_texts``: fingerprints
-# with a cache of word hashes kept across calls; ``Journal``: what a run appends to an
+# of texts a piece at a time; ``Journal``: what a run appends to an
 # index file, folded in by the next. ``kernels``: the index's decision as kernels over
 # arrays (``_decide``), which the Spark and Dask lake paths run.
 

@@ -40,7 +40,6 @@ from .._similarity.hashing import (
     seeded32,
     shingle_units,
     unit_sets32,
-    word_units,
 )
 from .._similarity.lsh import RECALL, band_keys, choose_bands
 from .._similarity.minhash import check_bytes, densify, oph_bins
@@ -275,14 +274,13 @@ def body_digest(body_key: str) -> str:
     return hashlib.blake2b(body_key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def sketch(bodies: Sequence[Sequence[str]], params: IndexParams, cache: dict[str, int] | None = None) -> Batch:
+def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     """Fingerprints of documents given as their story bodies' paragraphs, as one batch
     of arrays. Known boilerplate stays in: a fingerprint never depends on what an index
-    has seen, nor on how documents were batched. ``cache``: a dict kept across calls
-    that remembers word hashes (``word_units``); it changes no result."""
+    has seen, nor on how documents were batched."""
     flat = keys([p for body in bodies for p in body])
     per_doc = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
-    units, counts = word_units(flat, cache)
+    units, counts = shingle_units(flat, "word")
     hashes = paragraph_hashes(units, counts).tolist()
     paragraphs: list[tuple[int, ...]] = []
     at = 0
@@ -353,17 +351,15 @@ def _fingerprint_inherited(start: int, size: int) -> list[Fingerprint]:
 
 
 def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexParams) -> list[Fingerprint]:
-    return list(sketch_texts(texts, cleaner, params, {}, _BATCH))
+    return list(sketch_texts(texts, cleaner, params, _BATCH))
 
 
-def sketch_texts(
-    texts: Sequence[str], cleaner: Cleaner, params: IndexParams, cache: dict[str, int], piece: int
-) -> Batch:
+def sketch_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams, piece: int) -> Batch:
     """``sketch`` of the texts' story bodies (``Cleaner.body``), ``piece`` texts at a time
     (a piece's words are Python objects: this bounds them), as one ``Batch``."""
     return Batch.join(
-        [sketch([cleaner.body(t) for t in texts[a : a + piece]], params, cache) for a in range(0, len(texts), piece)]
-        or [sketch([], params, cache)]
+        [sketch([cleaner.body(t) for t in texts[a : a + piece]], params) for a in range(0, len(texts), piece)]
+        or [sketch([], params)]
     )
 
 
