@@ -153,6 +153,19 @@ def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
         IndexParams(**bad)  # type: ignore[arg-type]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000\U0001d400ß\u0301"), max_size=12), max_size=6))
+def test_word_units_from_code_points_are_the_word_hashes_of_the_keys(texts: list[str]) -> None:
+    # (Spaces of every kind, runs of them, empty keys, a character outside the BMP, one
+    # that casefolds longer and a combining mark: the keys' words, however they came.)
+    from newsclean._similarity.hashing import shingle_units, word_units_of_codes
+    from newsclean._text.normalize import key_codes, keys
+
+    units, counts = word_units_of_codes(*key_codes(texts))
+    expected_units, expected_counts = shingle_units(keys(texts), "word")
+    assert units.tolist() == expected_units.tolist() and counts.tolist() == expected_counts.tolist()
+
+
 def test_buckets_bigger_than_the_cap_decide_as_one_pass() -> None:
     # Hundreds of different stories carrying one long site footer share many buckets (more
     # members than PER_BUCKET): batches of any size still decide as one pass, and the

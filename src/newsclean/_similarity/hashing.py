@@ -108,6 +108,42 @@ def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
     return _code_points(keys) if kind == "char" else _word_hashes(keys)
 
 
+def word_units_of_codes(codes: U32, lengths: I64) -> tuple[U64, I64]:
+    """``shingle_units(keys, "word")`` of comparison keys given as their code points
+    (``_text.normalize.key_codes``): the same values, without encoding the keys again.
+    A comparison key's words are separated by one space (32), with none at either end
+    (``key_codes`` folds every whitespace so), which is what this relies on.
+
+    >>> from .._text.normalize import key_codes, keys
+    >>> texts = ["A rose  is a rose", "", "word"]
+    >>> units, counts = word_units_of_codes(*key_codes(texts))
+    >>> bool((units == shingle_units(keys(texts), "word")[0]).all()), counts.tolist()
+    (True, [5, 0, 1])
+    """
+    full = lengths > 0
+    if not len(codes):
+        return np.zeros(0, dtype=np.uint64), np.zeros(len(lengths), dtype=np.int64)
+    key_starts = np.cumsum(lengths) - lengths
+    spaces = np.flatnonzero(codes == 32)
+    # A key's words: its spaces, plus one. (An empty key starts where the next one does,
+    # so the last key starting at or before a space is the one that holds it.)
+    key_of_space = np.searchsorted(key_starts, spaces, side="right") - 1
+    counts = np.bincount(key_of_space, minlength=len(lengths)).astype(np.int64) + full
+    # Each word's run: from its first code point to the next word's, the space after it
+    # included (but for a key's last word), taken out of the sum below.
+    starts = np.sort(np.concatenate([key_starts[full], spaces + 1]))
+    run = np.diff(starts, append=len(codes))
+    position = np.arange(len(codes)) - np.repeat(starts, run)
+    ends_in_space = codes[starts + run - 1] == 32
+    word_lengths = run - ends_in_space
+    with np.errstate(over="ignore"):
+        terms = codes.astype(np.uint64) * MULTIPLIERS.take(position % len(MULTIPLIERS))
+        sums = np.add.reduceat(terms, starts)
+        sums -= np.where(ends_in_space, np.uint64(32) * MULTIPLIERS.take(word_lengths % len(MULTIPLIERS)), np.uint64(0))
+        units = fmix64(sums + word_lengths.astype(np.uint64) * MULTIPLIERS[31])
+    return units, counts
+
+
 def paragraph_hashes(units: U64, counts: I64) -> U64:
     """One 64-bit hash per key from its word hashes (``shingle_units(keys, "word")``): the words' hashes
     in order, combined as a word's characters are (``_word_hashes``), top bit cleared.

@@ -7,7 +7,7 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,6 +124,19 @@ def keys_and_codes(texts: Sequence[str]) -> tuple[list[str], Codes | None]:
     for start, stop in slices(texts, len(texts), _KEYS_CHARS):
         out += _decode(*key_codes(texts[start:stop]))
     return out, None
+
+
+def key_slices(texts: Sequence[str]) -> Iterator[tuple[list[str], Codes]]:
+    """``keys(texts)`` with their code points (``key_codes``), a slice of consecutive
+    texts at a time: slices of at most ``_KEYS_CHARS`` characters (unless one text is
+    longer), so that the arrays stay bounded however long the batch.
+
+    >>> [(ks, lengths.tolist()) for ks, (codes, lengths) in key_slices(["Ha  Noi", "ASEAN"])]
+    [(['ha noi', 'asean'], [6, 5])]
+    """
+    for start, stop in slices(texts, len(texts), _KEYS_CHARS):
+        codes = key_codes(texts[start:stop])
+        yield _decode(*codes), codes
 
 
 def _decode(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -> list[str]:

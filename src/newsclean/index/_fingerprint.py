@@ -40,10 +40,11 @@ from .._similarity.hashing import (
     seeded32,
     shingle_units,
     unit_sets32,
+    word_units_of_codes,
 )
 from .._similarity.lsh import RECALL, band_keys, choose_bands
 from .._similarity.minhash import check_bytes, densify, oph_bins
-from .._text.normalize import keys
+from .._text.normalize import key_slices
 
 FORMAT = "newsclean-index"
 FORMAT_VERSION = 2
@@ -278,9 +279,14 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     """Fingerprints of documents given as their story bodies' paragraphs, as one batch
     of arrays. Known boilerplate stays in: a fingerprint never depends on what an index
     has seen, nor on how documents were batched."""
-    flat = keys([p for body in bodies for p in body])
+    flat: list[str] = []
+    parts: list[tuple[U64, I64]] = []
+    for some, codes in key_slices([p for body in bodies for p in body]):
+        flat += some
+        parts.append(word_units_of_codes(*codes))
+    units = np.concatenate([u for u, _ in parts]) if parts else np.zeros(0, dtype=np.uint64)
+    counts = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, dtype=np.int64)
     per_doc = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
-    units, counts = shingle_units(flat, "word")
     hashes = paragraph_hashes(units, counts).tolist()
     paragraphs: list[tuple[int, ...]] = []
     at = 0
