@@ -18,10 +18,10 @@ from ._open import open_index
 __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
 # Not in __all__, not part of the API: what newsclean's own command (``newsclean dedup``)
 # uses beyond the contract, imported from here so that it needs no private module of this
-# package. ``Batch``: the fingerprints of a batch as arrays; ``sketch_texts``: fingerprints
-# of texts a piece at a time; ``Journal``: what a run appends to an
-# index file, folded in by the next. ``kernels``: the index's decision as kernels over
-# arrays (``_decide``), which the Spark and Dask lake paths run.
+# package, and what the Spark and Dask lake paths run. ``Batch``: the fingerprints of a
+# batch as arrays; ``sketch_texts``: fingerprints of texts, a piece at a time; ``Journal``:
+# what a run appends to an index file, folded in by the next; ``kernels``: the index's
+# decision as kernels over arrays (``_decide``).
 
 
 def __getattr__(name: str) -> object:
