@@ -166,6 +166,21 @@ def test_word_units_from_code_points_are_the_word_hashes_of_the_keys(texts: list
     assert units.tolist() == expected_units.tolist() and counts.tolist() == expected_counts.tolist()
 
 
+def test_fingerprints_of_a_long_batch_are_made_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch's keys and word hashes are made a slice of the text at a time (a 100 MB
+    # document is one batch): the fingerprints are those of the batch made in one go.
+    import newsclean._text.normalize as normalize
+    from newsclean.index._fingerprint import sketch
+
+    bodies = [[f"Ｐaragraph {i} of story {j}, with “quotes” — and ß" for i in range(j % 5)] for j in range(40)]
+    whole = sketch(bodies, IndexParams())
+    monkeypatch.setattr(normalize, "_KEYS_CHARS", 100)
+    sliced = sketch(bodies, IndexParams())
+    for name in ("sets", "offsets", "bands", "checks"):
+        assert np.array_equal(getattr(whole, name), getattr(sliced, name)), name
+    assert whole.digests == sliced.digests and whole.paragraphs == sliced.paragraphs
+
+
 def test_buckets_bigger_than_the_cap_decide_as_one_pass() -> None:
     # Hundreds of different stories carrying one long site footer share many buckets (more
     # members than PER_BUCKET): batches of any size still decide as one pass, and the

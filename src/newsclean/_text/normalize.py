@@ -118,12 +118,9 @@ def keys_and_codes(texts: Sequence[str]) -> tuple[list[str], Codes | None]:
     if sum(map(len, texts)) <= _KEYS_CHARS:  # one slice (most batches): no slicing arrays
         codes = key_codes(texts)
         return _decode(*codes), codes
-    out: list[str] = []
-    # A slice of at most _KEYS_CHARS characters at a time: the arrays of key_codes take some
-    # 20 bytes a character, and a batch can be a 100 MB document.
-    for start, stop in slices(texts, len(texts), _KEYS_CHARS):
-        out += _decode(*key_codes(texts[start:stop]))
-    return out, None
+    # A slice at a time: the arrays of key_codes take some 20 bytes a character, and a
+    # batch can be a 100 MB document.
+    return [k for some, _ in key_slices(texts) for k in some], None
 
 
 def key_slices(texts: Sequence[str]) -> Iterator[tuple[list[str], Codes]]:
