@@ -50,7 +50,7 @@ from .common import (
 from .dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 
 BATCH = 1024  # most documents decided at a time
-SKETCH_BATCH = 512  # documents sketched at a time (bounds the words' objects in memory)
+SKETCH_BATCH = 512  # documents sketched at a time (bounds their bodies' and keys' strings in memory)
 MARK_FIELDS = ("duplicate_of", "similarity", "group")
 PROG = "newsclean dedup"
 

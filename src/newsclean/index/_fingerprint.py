@@ -362,7 +362,7 @@ def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexPara
 
 def sketch_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams, piece: int) -> Batch:
     """``sketch`` of the texts' story bodies (``Cleaner.body``), ``piece`` texts at a time
-    (a piece's words are Python objects: this bounds them), as one ``Batch``."""
+    (a piece's story bodies and keys are Python strings: this bounds them), as one ``Batch``."""
     return Batch.join(
         [sketch([cleaner.body(t) for t in texts[a : a + piece]], params) for a in range(0, len(texts), piece)]
         or [sketch([], params)]
