@@ -273,17 +273,7 @@ def run(args: argparse.Namespace) -> int:
         if output is not None:
             status, delivered = _settle(output, delivered, args.output, status)
         if args.index and (delivered or output is None):
-            try:
-                # The journal holds what this run wrote (and forgot): while it is small
-                # beside the file, the file is left as it was (docs/index-format.md).
-                if output is not None or journal.worth_folding(args.index):
-                    index.close()  # (saves it to args.index)
-                    journal.remove()
-                else:
-                    journal.end()
-            except OSError as err:
-                print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
-                status = EXIT_FOUND
+            status = _save_index(args, index, journal, status, fold=output is not None)
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered or output is None)
     return 128 + signals.got if signals.got else status
 
@@ -301,6 +291,24 @@ def _settle(out: Any, delivered: bool, name: str, status: int) -> tuple[int, boo
     if not delivered:
         out.discard()
     return status, delivered
+
+
+def _save_index(args: argparse.Namespace, index: Any, journal: Any, status: int, *, fold: bool) -> int:
+    """Keep what a delivered run added to the index file ``args.index``: saved into the
+    file (``index.close()``) if ``fold`` or once the journal is worth folding in, else left
+    in the journal, which holds what this run wrote (and forgot): while it is small beside
+    the file, the file is left as it was (docs/index-format.md). Returns the status
+    (``EXIT_FOUND`` if it could not be saved, said in one line)."""
+    try:
+        if fold or journal.worth_folding(args.index):
+            index.close()  # (saves it to args.index)
+            journal.remove()
+        else:
+            journal.end()
+    except OSError as err:
+        print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
+        status = EXIT_FOUND
+    return status
 
 
 def _wind_up(
@@ -409,12 +417,7 @@ def _run_table(
         reader.close()
         status, delivered = _settle(writer, delivered, args.output, status)
         if args.index and delivered:
-            try:
-                index.close()  # (saves it to args.index)
-                journal.remove()
-            except OSError as err:
-                print(f"newsclean dedup: {args.index}: cannot save the index: {err.strerror or err}", file=sys.stderr)
-                status = EXIT_FOUND
+            status = _save_index(args, index, journal, status, fold=True)
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered)
     return 128 + signals.got if signals.got else status
 
