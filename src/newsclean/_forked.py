@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 _inherited: Any = None  # set only inside a pool's worker processes
-_claims: Any = None  # a Team's shared counters, inside its workers
+_claims: Any = None  # a Team's shared counters and their lock, inside its workers
 
 
 def pool(
@@ -40,13 +40,22 @@ class Team:
     out lists of jobs. Each takes the next job nobody has claimed, the workers from the
     front of the list and this process from the back, until none is left: they finish
     within one job of each other. (A pool's own queue commits jobs to a worker before it
-    is free, which left this process idle at the end of short runs.)"""
+    is free, which left this process idle at the end of short runs.)
 
-    def __init__(self, processes: int, inherit: object) -> None:
+    ``run`` does one list at once. ``submit`` hands a list to the workers and returns at
+    once, ``collect`` has this process take its share and gathers the results: up to
+    ``depth`` lists may be submitted and not yet collected (the workers take them in
+    order), so a stream's next batch is worked on while this process finishes the last.
+    """
+
+    def __init__(
+        self, processes: int, inherit: object, depth: int = 1, setup: Callable[[], None] | None = None
+    ) -> None:
         self.processes = processes
-        # (front, back): the unclaimed jobs of the current run are jobs[front:back].
-        self._claims = _context().Array("q", 2)
-        self._pool = pool(processes, inherit, self._claims)
+        # Per list in hand, (front, back): its unclaimed jobs are jobs[front:back].
+        self._claims = _counters(2 * depth)
+        self._free = list(range(depth))
+        self._pool = pool(processes, inherit, self._claims, setup)
 
     def run(
         self,
@@ -58,38 +67,64 @@ class Team:
         """Run every job: ``remote(*job)`` in the workers, ``local(*job)`` here.
         ``put(k, result)`` receives job ``k``'s result: this process's as they come, then
         each worker's."""
-        claims = self._claims
-        with claims.get_lock():
-            claims[0], claims[1] = 0, len(jobs)
-        futures = [self._pool.submit(_drain, remote, jobs) for _ in range(self.processes)]
+        self.collect(self.submit(remote, jobs), local, put)
+
+    def submit(self, remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> Any:
+        """Have the workers start on ``jobs`` (``remote(*job)``); a ticket for ``collect``."""
+        if not self._free:
+            raise RuntimeError("Team.submit: every list is in hand; collect one first")
+        slot = self._free.pop()
+        claims, lock = self._claims
+        with lock:
+            claims[2 * slot], claims[2 * slot + 1] = 0, len(jobs)
+        return slot, jobs, [self._pool.submit(_drain, remote, jobs, slot) for _ in range(self.processes)]
+
+    def collect(self, ticket: Any, local: Callable[..., Any], put: Callable[[int, Any], None]) -> None:
+        """Run here the jobs of a ``submit`` that no worker has claimed (``local(*job)``),
+        and give every job's result to ``put(k, result)``: this process's as they come,
+        then each worker's."""
+        slot, jobs, futures = ticket
+        claims, lock = self._claims
         try:
             while True:
-                with claims.get_lock():
-                    if claims[1] <= claims[0]:
+                with lock:
+                    if claims[2 * slot + 1] <= claims[2 * slot]:
                         break
-                    claims[1] -= 1
-                    k = claims[1]
+                    claims[2 * slot + 1] -= 1
+                    k = int(claims[2 * slot + 1])
                 put(k, local(*jobs[k]))
+            for future in futures:
+                for k, result in future.result():
+                    put(k, result)
         finally:
-            with claims.get_lock():  # (after an error here, the workers stop at their next claim)
-                claims[1] = claims[0]
-        for future in futures:
-            for k, result in future.result():
-                put(k, result)
+            with lock:  # (after an error here, the workers stop at their next claim)
+                claims[2 * slot + 1] = claims[2 * slot]
+            for future in futures:
+                future.cancel()  # (a worker may still hold a job of the list: wait for it)
+            for future in futures:
+                if not future.cancelled():
+                    future.exception()
+            self._free.append(slot)
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def start(self) -> None:
+        """Fork the workers now (else the first ``submit`` does)."""
+        self._pool.submit(int).result()
+
+    def shutdown(self, wait: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
-def _drain(remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[tuple[int, Any]]:
-    """In a Team's worker: claim jobs from the front and run them until none is left."""
+def _drain(remote: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], slot: int) -> list[tuple[int, Any]]:
+    """In a Team's worker: claim jobs of list ``slot`` from the front and run them until
+    none is left."""
     done: list[tuple[int, Any]] = []
     while True:
-        with _claims.get_lock():
-            k = _claims[0]
-            if k >= _claims[1]:
+        claims, lock = _claims
+        with lock:
+            k = int(claims[2 * slot])
+            if k >= claims[2 * slot + 1]:
                 return done
-            _claims[0] = k + 1
+            claims[2 * slot] = k + 1
         done.append((k, remote(*jobs[k])))
 
 
@@ -107,6 +142,17 @@ def shared_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     count = math.prod(shape)
     block = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))  # (MAP_SHARED)
     return np.frombuffer(block, dtype=dtype, count=count).reshape(shape)
+
+
+def _counters(n: int) -> tuple[Any, Any]:
+    """``n`` integers shared with the workers a pool forks later, and a lock for them. In
+    memory that is no file when the workers fork (a ``multiprocessing.Array`` is kept in
+    a file, which a full disk or a file-size limit refuses)."""
+    context = _context()
+    if forks():
+        return shared_empty((n,), np.int64), context.Lock()
+    counters = context.Array("q", n)
+    return counters, counters.get_lock()
 
 
 def _context() -> Any:

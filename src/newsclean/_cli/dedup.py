@@ -2,12 +2,13 @@
 
 The stream is read in batches: every line already waiting is taken (up to ``BATCH``),
 so a fast file goes through in large batches while a slow stream (``tail -f``) has each
-line written as soon as it has been decided. Worker processes take each batch's story
-bodies and fingerprints (the costly half) while this process reads the next lines,
-decides, and writes. A kept line is written as the input's bytes; ``--mark`` appends its
-fields to the line without re-encoding the others. A document is added to the index only
-once its line has been written: after a broken pipe or a full disk, what was not
-delivered is forgotten, so the next run sees it again.
+line written as soon as it has been decided. Forked workers take story bodies and
+fingerprints (the costly half) of the batches read ahead while this process decides and
+writes a batch, then sketches what the workers have not taken of the next one. A kept
+line is written as the input's bytes; ``--mark`` appends its fields to the line without
+re-encoding the others. A document is added to the index only once its line has been
+written: after a broken pipe or a full disk, what was not delivered is forgotten, so the
+next run sees it again.
 
 With ``--index``, a run holds a lock on the file for its whole length, appends each
 written batch's kept documents to a journal beside it (folded in by the next run if this
@@ -27,7 +28,6 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +51,7 @@ from .dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_BATCH = 512  # documents sketched at a time (bounds their bodies' and keys' strings in memory)
+SKETCH_PIECE = 64  # documents a process takes at a time when several share a batch
 MARK_FIELDS = ("duplicate_of", "similarity", "group")
 PROG = "newsclean dedup"
 
@@ -161,7 +162,9 @@ def parser() -> argparse.ArgumentParser:
     rule.add_argument(
         "--shingle-size", type=int, default=None, help=f"shingle length (default: {defaults.shingle_size})"
     )
-    workers_flag(p, "processes that fingerprint documents (default: one per core; 1: this process alone)")
+    workers_flag(
+        p, "processes that fingerprint documents, this one included (default: one per core; 1: this process alone)"
+    )
     input_flags(p)
     return p
 
@@ -371,10 +374,10 @@ def _run_table(
     name, status = args.files[0], EXIT_OK
     stats, signals = Stats(), Signals()
     stream = TableStream(index, args, stats, workers, signals)
-    if stream.pool is not None:
+    if stream.team is not None:
         # The workers fork now, before pyarrow is imported and a batch read: they never
         # use either, and would each count pyarrow's memory as their own.
-        stream.pool.submit(int).result()
+        stream.team.start()
     reader = writer = None
     try:
         reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH)
@@ -525,14 +528,19 @@ class Stream:
         self.journal = journal
         self.out: IO[str] = output.stream if output is not None else sys.stdout
         self.out_name = args.output if output is not None else "stdout"
-        self.pool: Any = None
+        # This process and ``workers - 1`` forked ones sketch each batch, in pieces: the
+        # workers from the front, this process from the back once it has written the
+        # batch before (so it takes the share its other work leaves it time for).
+        # One batch is read ahead of the one being finished: the workers go on to it
+        # while this process finishes the other.
+        self.team: Any = None
+        self.limit = 1
         if workers > 1:
             from .. import _forked
 
             setup = functools.partial(_worker_setup, os.getpid())
-            self.pool = _forked.pool(workers, (index.cleaner, index.params), setup=setup)
-        self.in_flight: deque[tuple[list[Record], list[Future[Any]] | Any]] = deque()
-        self.limit = max(1, workers)
+            self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1, setup)
+        self.in_flight: deque[tuple[list[Record], Any]] = deque()
         self.groups: Any = None
         if args.groups:
             from .._groups import Groups
@@ -540,8 +548,8 @@ class Stream:
             self.groups = Groups()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)  # (joined here: never at exit)
+        if self.team is not None:
+            self.team.shutdown(wait=True)  # (joined here: never at exit)
 
     def run(self, source: IO[bytes], label: str) -> None:
         from .._errors import NewscleanError
@@ -616,13 +624,11 @@ class Stream:
 
     def _submit(self, batch: list[Record]) -> None:
         texts = [r.text for r in batch]
-        if self.pool is None:
+        if self.team is None:
             self.in_flight.append((batch, _sketch_texts(texts, self.index.cleaner, self.index.params)))
         else:
-            # In pieces, so that every worker has a share of each batch (and a short
-            # batch of a slow stream is not waiting on one worker).
-            pieces = [texts[a : a + SKETCH_BATCH] for a in range(0, len(texts), SKETCH_BATCH)]
-            self.in_flight.append((batch, [self.pool.submit(_sketch_inherited, piece) for piece in pieces]))
+            pieces = [(texts[a : a + SKETCH_PIECE],) for a in range(0, len(texts), SKETCH_PIECE)]
+            self.in_flight.append((batch, self.team.submit(_sketch_inherited, pieces)))
         while len(self.in_flight) > self.limit:
             self._finish(*self.in_flight.popleft())
 
@@ -633,12 +639,17 @@ class Stream:
     def _finish(self, batch: list[Record], sketched: Any) -> None:
         # (A signal waits for the batch to be written and recorded: see Signals.)
         with self.signals.batch():
+            if self.team is not None:  # (the pieces no worker has taken are sketched here)
+                from ..index import Batch
+
+                parts: dict[int, Any] = {}
+                cleaner, params = self.index.cleaner, self.index.params
+                self.team.collect(sketched, lambda piece: _sketch_texts(piece, cleaner, params), parts.__setitem__)
+                sketched = Batch.join([parts[k] for k in range(len(parts))])
             self._decide_write_record(batch, sketched)
 
     def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        from ..index import Batch
-
-        prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
+        prints = sketched
         now = time.time()  # (the kept documents' time of first sight, in the index and its journal)
         results = self.index.add_fingerprints(prints, [r.id for r in batch], now=now)
         parts: list[bytes] = []
@@ -725,10 +736,9 @@ class TableStream(Stream):
             self._submit([Record(table.start + k + 1, b"", table.ids[k], table.texts[k]) for k in good])
 
     def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        from ..index import Batch
 
         table, good = self.tables.popleft()
-        prints = Batch.join([f.result() for f in sketched]) if isinstance(sketched, list) else sketched
+        prints = sketched
         results = self.index.add_fingerprints(prints, [r.id for r in batch], now=time.time())
         take = [False] * len(table.texts)
         marks: list[tuple[str | None, float | None, str | None]] = [(None, None, None)] * len(table.texts)

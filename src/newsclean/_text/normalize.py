@@ -167,7 +167,10 @@ def slices(texts: Sequence[str], max_texts: int, max_chars: int) -> list[tuple[i
     return out
 
 
-_KEYS_CHARS = 1 << 20
+# Characters of keys made at a time: the arrays of a slice take some 40 bytes a character
+# at their peak (5 MB here), and slices of this size also fit the CPU's caches (sketching
+# 512 news documents took 23% less time than in slices of 1 << 20).
+_KEYS_CHARS = 1 << 17
 
 
 def _nfkc(texts: Sequence[str]) -> str:

@@ -56,6 +56,7 @@ from ._indexfile import read_index_file
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
+I32 = npt.NDArray[np.int32]
 
 
 class DedupIndex(Index):
@@ -94,17 +95,22 @@ class DedupIndex(Index):
         super().__init__(params, cleaner, changes)
         self.path: Path | None = Path(path) if path is not None else None
         self._lock = threading.Lock()
+        # Per slot: what deciding needs, and the paragraph hashes (8 bytes each, packed)
+        # for boilerplate counts and the file. The band keys live in the buckets alone
+        # (``save`` makes them again from the sets).
         self._ids: list[str | None] = []  # slot -> id (None once removed)
         self._shingles: list[U32] = []
-        self._bands: list[U64] = []
-        self._paragraphs: list[tuple[int, ...]] = []
+        self._paragraphs: list[bytes] = []
         self._digests: list[str] = []
         self._checks = np.zeros((0, self.params.num_perm), dtype=np.uint8)  # one row a slot (grows by doubling)
         self._sizes = np.zeros(0, dtype=np.int64)  # slot -> the size of its shingle set (grows with _checks)
         self._seen = np.zeros(0, dtype=np.float64)  # slot -> time of first sight (grows with _checks)
         self._slot: dict[str, int] = {}
         self._buckets = _Buckets()
-        self._paragraph_docs: Counter[int] = Counter()
+        # Kept documents per paragraph hash: counted on the first question about
+        # boilerplate (``_paragraph_counts``), then kept up to date; an index that is
+        # never asked (``newsclean dedup``) spends no memory on them.
+        self._paragraph_docs: Counter[int] | None = None
         self._offered = 0
 
     # -- documents ----------------------------------------------------------------------
@@ -222,15 +228,26 @@ class DedupIndex(Index):
 
     def is_boilerplate(self, paragraph: str) -> bool:
         """Whether a paragraph recurs in at least ``boilerplate_min_docs`` indexed documents."""
-        return self._paragraph_docs.get(paragraph_hash(key(paragraph)), 0) >= self.params.boilerplate_min_docs
+        with self._lock:
+            count = self._paragraph_counts().get(paragraph_hash(key(paragraph)), 0)
+        return count >= self.params.boilerplate_min_docs
 
     def boilerplate_hashes(self) -> frozenset[int]:
         """The hashes of the paragraphs that recur in at least ``boilerplate_min_docs``
         indexed documents."""
         n = self.params.boilerplate_min_docs
-        return frozenset(h for h, count in self._paragraph_docs.items() if count >= n)
+        with self._lock:
+            return frozenset(h for h, count in self._paragraph_counts().items() if count >= n)
 
     # -- inside -------------------------------------------------------------------------
+
+    def _paragraph_counts(self) -> Counter[int]:
+        """Kept documents per paragraph hash (counted now if never asked before)."""
+        if self._paragraph_docs is None:
+            self._paragraph_docs = Counter(
+                itertools.chain.from_iterable(_hashes(p) for p, i in zip(self._paragraphs, self._ids) if i is not None)
+            )
+        return self._paragraph_docs
 
     def _score(self, a: U32, b: U32) -> float | None:
         """The Jaccard similarity of two sets if the rule takes them as one story."""
@@ -295,9 +312,10 @@ class DedupIndex(Index):
             with_sets = [(j, slot) for j, slot in kept.items() if sizes[j]]
             if with_sets:
                 rows = np.array([j for j, _ in with_sets], dtype=np.int64)
-                owners = np.repeat(np.array([slot for _, slot in with_sets], dtype=np.int64), bands)
+                owners = np.repeat(np.array([slot for _, slot in with_sets], dtype=np.int32), bands)
                 self._buckets.add(keys[rows].ravel(), owners)
-            self._paragraph_docs.update(itertools.chain.from_iterable(batch.paragraphs[j] for j in kept))
+            if self._paragraph_docs is not None:
+                self._paragraph_docs.update(itertools.chain.from_iterable(batch.paragraphs[j] for j in kept))
 
     def _append(self, doc_id: str, fp: Fingerprint, seen: float) -> int:
         """Give a document the next slot, first seen at ``seen`` (its buckets and
@@ -308,8 +326,7 @@ class DedupIndex(Index):
         # Copies: a batch's fingerprints are views of its arrays, which would otherwise
         # stay in memory whole (dropped documents included) while one of them is kept.
         self._shingles.append(fp.shingles.copy())
-        self._bands.append(fp.bands.copy())
-        self._paragraphs.append(fp.paragraphs)
+        self._paragraphs.append(np.array(fp.paragraphs, dtype=np.int64).tobytes())
         self._digests.append(fp.digest)
         if slot >= len(self._checks):
             grown = np.zeros((max(1024, 2 * len(self._checks)), self.params.num_perm), dtype=np.uint8)
@@ -330,10 +347,12 @@ class DedupIndex(Index):
         doc_id = self._ids[slot]
         assert doc_id is not None
         del self._slot[doc_id]
-        self._buckets.forget(slot)
-        self._paragraph_docs.subtract(self._paragraphs[slot])
+        self._buckets.forget(slot, live=len(self._slot))
+        if self._paragraph_docs is not None:
+            self._paragraph_docs.subtract(_hashes(self._paragraphs[slot]))
         self._ids[slot] = None
-        self._shingles[slot] = np.zeros(0, dtype=np.uint32)
+        self._shingles[slot] = _NO_SET
+        self._paragraphs[slot] = b""
         self._sizes[slot] = 0
 
     # -- files --------------------------------------------------------------------------
@@ -358,14 +377,14 @@ class DedupIndex(Index):
             np.cumsum([len(x) for x in shingles], out=offsets[1:])
             paragraphs = [self._paragraphs[s] for s in live]
             p_offsets = np.zeros(len(live) + 1, dtype=np.int64)
-            np.cumsum([len(x) for x in paragraphs], out=p_offsets[1:])
+            np.cumsum([len(x) // 8 for x in paragraphs], out=p_offsets[1:])
+            sets = np.concatenate(shingles) if shingles else np.zeros(0, np.uint32)
+            owner = np.repeat(np.arange(len(live), dtype=np.int64), np.diff(offsets))
             arrays: dict[str, np.ndarray] = {
-                "shingles": np.concatenate(shingles) if shingles else np.zeros(0, np.uint32),
+                "shingles": sets,
                 "shingle_offsets": offsets,
-                "bands": np.array([self._bands[s] for s in live], dtype=np.uint64).reshape(
-                    len(live), self.params.bands[0]
-                ),
-                "paragraphs": np.fromiter((h for p in paragraphs for h in p), dtype=np.int64),
+                "bands": minhash_of_sets(sets, owner, len(live), self.params)[0],  # (a function of the sets)
+                "paragraphs": np.frombuffer(b"".join(paragraphs), dtype=np.int64),
                 "paragraph_offsets": p_offsets,
                 "first_seen": self._seen[np.array(live, dtype=np.int64)].astype("<f8"),
             }
@@ -431,10 +450,11 @@ class DedupIndex(Index):
             offsets, p_offsets = arrays["shingle_offsets"], arrays["paragraph_offsets"]
             if not len(ids) == len(digests) == header.get("documents") or len(offsets) != len(ids) + 1:
                 raise ValueError("document counts disagree")
-            bands = arrays["bands"].astype(np.uint64).reshape(len(ids), found.bands[0])
+            # (The file's band keys must have their shape; they are made again from the sets.)
+            arrays["bands"].astype(np.uint64).reshape(len(ids), found.bands[0])
             shingles = arrays["shingles"].astype(np.uint32)
             owner = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(offsets))
-            checks = minhash_of_sets(shingles, owner, len(ids), found)[1]  # (a function of the sets)
+            bands, checks = minhash_of_sets(shingles, owner, len(ids), found)  # (functions of the sets)
             # (A file saved before the times were kept: its documents were first seen by
             # the time it was written, so they are forgotten no sooner than they should be.)
             seen = arrays["first_seen"].tolist() if "first_seen" in arrays else [written] * len(ids)
@@ -450,9 +470,8 @@ class DedupIndex(Index):
                 index._append(str(doc_id), fp, seen[n])
             with_sets = np.flatnonzero(np.diff(offsets) > 0)
             index._buckets.add(
-                bucket_keys(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int64), found.bands[0])
+                bucket_keys(bands[with_sets]).ravel(), np.repeat(with_sets.astype(np.int32), found.bands[0])
             )
-            index._paragraph_docs.update(itertools.chain.from_iterable(index._paragraphs))
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
         index._offered = int(header.get("offered", len(ids)))
@@ -486,33 +505,37 @@ class _Slots:
 
 class _Buckets:
     """LSH buckets: which slots hold each (salted) band key, as sorted runs of
-    ``(key, slot)`` arrays (a new run per batch; runs of similar size are merged, so a
-    lookup searches O(log n) runs). Forgotten slots are skipped at lookup."""
+    ``(key, slot)`` arrays, 12 bytes an entry (a new run per batch; runs of similar size
+    are merged, so a lookup searches O(log n) runs). Forgotten slots are skipped at
+    lookup, and their entries dropped once they outnumber the documents kept."""
 
     def __init__(self) -> None:
-        self._runs: list[tuple[U64, I64]] = []
+        self._runs: list[tuple[U64, I32]] = []
         self._dead: set[int] = set()
 
-    def add(self, keys: U64, slots: I64) -> None:
+    def add(self, keys: U64, slots: I32) -> None:
         if not len(keys):
             return  # (an empty run would be searched, and indexed at -1, by every lookup)
         order = np.argsort(keys)  # (a bucket's slots in any order: lookups take them all)
         self._runs.append((keys[order], slots[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (k1, s1), (k2, s2) = self._runs[-2], self._runs[-1]
-            merged, owners = np.concatenate([k1, k2]), np.concatenate([s1, s2])
-            order = np.argsort(merged, kind="stable")  # (two sorted runs: a linear merge)
-            self._runs[-2:] = [(merged[order], owners[order])]
+            self._runs[-2:] = [_merge(*self._runs[-2], *self._runs[-1])]
 
-    def forget(self, slot: int) -> None:
+    def forget(self, slot: int, live: int) -> None:
+        """Skip ``slot`` from now on (``live``: the documents still kept)."""
         self._dead.add(slot)
+        if len(self._dead) > max(live, 1024):
+            dead = np.fromiter(self._dead, dtype=np.int32, count=len(self._dead))
+            runs = [(k[keep], s[keep]) for k, s in self._runs for keep in [~np.isin(s, dead)]]
+            self._runs = [run for run in runs if len(run[0])]
+            self._dead.clear()
 
     def lookup(self, queries: U64) -> tuple[I64, I64]:
         """Every ``(query position, slot)`` whose slot holds that query's key."""
         order = np.argsort(queries)  # (sorted needles: each search walks the run in order)
         needles = queries[order]
         found_q: list[I64] = []
-        found_s: list[I64] = []
+        found_s: list[I32] = []
         for keys, slots in self._runs:
             lo = np.searchsorted(keys, needles)
             hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == needles)
@@ -526,11 +549,34 @@ class _Buckets:
             found_s.append(slots[starts + np.arange(len(q))])
         if not found_q:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        q, s = np.concatenate(found_q), np.concatenate(found_s)
+        q, s = np.concatenate(found_q), np.concatenate(found_s).astype(np.int64)
         if self._dead:
             alive = ~np.isin(s, np.fromiter(self._dead, dtype=np.int64, count=len(self._dead)))
             q, s = q[alive], s[alive]
         return q, s
+
+
+def _merge(k1: U64, s1: I32, k2: U64, s2: I32) -> tuple[U64, I32]:
+    """Two sorted runs as one, in one pass: each entry of the second goes after the
+    first's entries with keys up to its own (the memory: the result, a position per
+    entry of the second run, and a flag per entry)."""
+    at = np.searchsorted(k1, k2, side="right") + np.arange(len(k2))
+    first = np.ones(len(k1) + len(k2), dtype=bool)
+    first[at] = False
+    keys, slots = np.empty(len(first), dtype=k1.dtype), np.empty(len(first), dtype=s1.dtype)
+    keys[at], slots[at] = k2, s2
+    keys[first], slots[first] = k1, s1
+    return keys, slots
+
+
+def _hashes(packed: bytes) -> list[int]:
+    """A slot's paragraph hashes, as ``DedupIndex`` keeps them (8 bytes each)."""
+    hashes: list[int] = np.frombuffer(packed, dtype=np.int64).tolist()
+    return hashes
+
+
+_NO_SET = np.zeros(0, dtype=np.uint32)  # (the shingle set of a forgotten slot)
+_NO_SET.setflags(write=False)
 
 
 def _unique_pairs(docs: I64, slots: I64, n_slots: int) -> I64:
