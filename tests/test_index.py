@@ -139,6 +139,41 @@ def test_boilerplate_is_learned_and_removed_by_clean() -> None:
     assert [(r.rule, r.step, r.duplicate_of) for r in result.removed] == [("boilerplate", "boilerplate", None)]
 
 
+@pytest.mark.parametrize("asked_first", [False, True])
+def test_boilerplate_counts_follow_removals_updates_expiry_and_files(tmp_path: Path, asked_first: bool) -> None:
+    """The paragraph counts are the kept documents' whether the index was asked about
+    boilerplate from the start (counts kept up to date) or only at the end (counted then)."""
+    footer = "Follow us on Facebook and X for the latest news from the region."
+    masthead = "Read the morning edition of the Delta Herald before eight every weekday."
+    stories = [  # (long enough that the site's chrome does not make them copies)
+        "The port handled a record number of containers in May as exporters rushed to beat new tariffs. "
+        "Two new cranes arrived from Shanghai last week and will start work in the autumn.",
+        "Farmers in the delta planted a drought-tolerant rice variety on a third of the land this season. "
+        "Seed companies said orders for next year had already doubled since the spring.",
+        "The city council approved a plan to build two bridges and widen the ring road by 2030. "
+        "Residents along the route will be offered new homes closer to the river park.",
+        "A heat wave pushed power demand in the south to a new high on Tuesday, the grid operator said. "
+        "Factories were asked to move their heaviest shifts to the night until the weekend.",
+    ]
+    index = DedupIndex(boilerplate_min_docs=3)
+    if asked_first:
+        assert not index.is_boilerplate(footer)  # (from here on, the counts are kept up to date)
+    for n, story in enumerate(stories):
+        assert index.add(f"{masthead}\n{story}\n{footer}", id=str(n), now=1_000.0 + n).new
+    assert index.add(stories[0], id="0", now=2_000.0).status == "update"  # (without the chrome)
+    index.remove("1")
+    assert index.is_boilerplate(footer) is False and index.is_boilerplate(masthead) is False  # 2 documents each
+    index.add(f"{masthead}\nA new story on the price of coffee beans in the highlands this year.", id="9", now=2_000.0)
+    assert index.is_boilerplate(masthead) and not index.is_boilerplate(footer)
+    hashes = index.boilerplate_hashes()
+    assert len(hashes) == 1
+    path = tmp_path / "index.nci"
+    index.save(path)
+    assert DedupIndex.load(path).boilerplate_hashes() == hashes
+    assert index.expire(500.0, now=2_001.5) == ["2", "3"]  # (first seen at 1,002 and 1,003)
+    assert not index.is_boilerplate(masthead) and index.boilerplate_hashes() == frozenset()
+
+
 def test_save_and_load_round_trip(tmp_path: Path, docs: list[Doc]) -> None:
     index = DedupIndex(threshold=0.75)
     index.add_many([d.text for d in docs[:100]], [d.id for d in docs[:100]])
