@@ -187,6 +187,38 @@ def test_team_error_in_a_worker_reaches_the_caller() -> None:
         team.shutdown()
 
 
+def test_team_lists_submitted_ahead_are_collected_in_full_and_in_place() -> None:
+    """Up to ``depth`` lists in hand at once: the workers take them in order while this
+    process collects an earlier one; each job runs once and lands at its index, whichever
+    process ran it; a failed collect frees its list, and a list more than ``depth`` is refused."""
+    from newsclean import _forked
+
+    team = _forked.Team(1, None, depth=2)
+    try:
+        first = team.submit(_slow_square, [(x,) for x in range(30)])
+        second = team.submit(_where_and_square, [(x,) for x in range(100, 140)])
+        with pytest.raises(RuntimeError, match="collect one first"):
+            team.submit(_where_and_square, [(1,)])
+        for ticket, values in ((first, range(30)), (second, range(100, 140))):
+            got: dict[int, tuple[str, int]] = {}
+            team.collect(ticket, lambda x: ("here", x * x), got.__setitem__)
+            assert {k: square for k, (_, square) in got.items()} == {k: x * x for k, x in enumerate(values)}
+        assert {where for where, _ in got.values()} <= {"here", "pool"}
+
+        def fail(x: int) -> tuple[str, int]:
+            raise ValueError(f"job {x}")
+
+        with pytest.raises(ValueError, match="job"):
+            team.collect(team.submit(_slow_square, [(x,) for x in range(50)]), fail, lambda k, r: None)
+        third, fourth = (team.submit(_where_and_square, [(x,) for x in range(5)]) for _ in range(2))
+        for ticket in (third, fourth):
+            done: dict[int, tuple[str, int]] = {}
+            team.collect(ticket, lambda x: ("here", x * x), done.__setitem__)
+            assert sorted(done) == list(range(5))
+    finally:
+        team.shutdown()
+
+
 def _write_row(row: int) -> str:
     from newsclean import _forked
 
