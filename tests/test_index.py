@@ -444,3 +444,41 @@ def test_exact_jaccard_of_hash_arrays() -> None:
         assert jaccard(*arr) == want
 
     check()
+
+
+def test_buckets_find_every_slot_holding_a_key_through_merges_and_forgetting() -> None:
+    """The index's buckets against a plain dictionary: keys in every key range (and one
+    held by many slots), runs merged as batches come, forgotten slots skipped and then
+    dropped once they outnumber the documents kept."""
+    import numpy as np
+
+    from newsclean.index._memory import _Buckets
+
+    rng = np.random.default_rng(3)
+    buckets, held = _Buckets(), {}
+    forgotten: set[int] = set()
+    for batch in range(40):
+        keys = rng.integers(0, 2**64, size=300, dtype=np.uint64)
+        keys[:5] = 12345  # (a bucket that every batch adds to)
+        slots = np.arange(batch * 300, (batch + 1) * 300, dtype=np.int32)
+        buckets.add(keys, slots)
+        for k, s in zip(keys.tolist(), slots.tolist()):
+            held.setdefault(k, []).append(s)
+        if batch in (15, 30):  # forget all but this batch: past the kept ones (and 1,024), the entries go
+            for slot in range(batch * 300):
+                if slot not in forgotten:
+                    forgotten.add(slot)
+                    buckets.forget(slot, live=(batch + 1) * 300 - len(forgotten))
+        if batch == 35:  # and a few more, which are skipped only
+            for slot in range(31 * 300, 31 * 300 + 50):
+                forgotten.add(slot)
+                buckets.forget(slot, live=(batch + 1) * 300 - len(forgotten))
+    known = list(held)
+    queries = np.array([known[i] for i in rng.integers(0, len(known), 400)] + [1, 2**63, 12345], dtype=np.uint64)
+    q, s = buckets.lookup(queries)
+    got = sorted(zip(q.tolist(), s.tolist()))
+    want = sorted(
+        (i, slot) for i, k in enumerate(queries.tolist()) for slot in held.get(k, []) if slot not in forgotten
+    )
+    assert got == want and len(got) > 100
+    assert len(buckets._dead) < len(forgotten) // 10  # (most entries of forgotten slots were dropped)

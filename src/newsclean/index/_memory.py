@@ -504,49 +504,58 @@ class _Slots:
 
 
 class _Buckets:
-    """LSH buckets: which slots hold each (salted) band key, as sorted runs of
-    ``(key, slot)`` arrays, 12 bytes an entry (a new run per batch; runs of similar size
-    are merged, so a lookup searches O(log n) runs). Forgotten slots are skipped at
-    lookup, and their entries dropped once they outnumber the documents kept."""
+    """LSH buckets: which slots hold each (salted) band key, 12 bytes an entry. The keys
+    are split by their top bits into ``_PARTS`` ranges (band keys are hashes: the ranges
+    fill alike), and each range holds sorted runs of ``(key, slot)`` arrays: a new run per
+    batch, runs of similar size merged, so a lookup searches O(log n) runs. A merge holds
+    the two runs and their merge at once; split so, that is an eighth of the index's
+    entries at most, not all of them twice. Forgotten slots are skipped at lookup, and
+    their entries dropped once they outnumber the documents kept."""
 
     def __init__(self) -> None:
-        self._runs: list[tuple[U64, I32]] = []
+        self._parts: list[list[tuple[U64, I32]]] = [[] for _ in range(_PARTS)]
         self._dead: set[int] = set()
 
     def add(self, keys: U64, slots: I32) -> None:
-        if not len(keys):
-            return  # (an empty run would be searched, and indexed at -1, by every lookup)
         order = np.argsort(keys)  # (a bucket's slots in any order: lookups take them all)
-        self._runs.append((keys[order], slots[order]))
-        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            self._runs[-2:] = [_merge(*self._runs[-2], *self._runs[-1])]
+        keys, slots = keys[order], slots[order]
+        bounds = np.searchsorted(keys, _PART_STARTS).tolist() + [len(keys)]
+        for part, a, b in zip(self._parts, bounds, bounds[1:]):
+            if b == a:
+                continue  # (an empty run would be searched, and indexed at -1, by every lookup)
+            part.append((keys[a:b].copy(), slots[a:b].copy()))
+            while len(part) > 1 and len(part[-2][0]) <= 2 * len(part[-1][0]):
+                part[-2:] = [_merge(*part[-2], *part[-1])]
 
     def forget(self, slot: int, live: int) -> None:
         """Skip ``slot`` from now on (``live``: the documents still kept)."""
         self._dead.add(slot)
         if len(self._dead) > max(live, 1024):
             dead = np.fromiter(self._dead, dtype=np.int32, count=len(self._dead))
-            runs = [(k[keep], s[keep]) for k, s in self._runs for keep in [~np.isin(s, dead)]]
-            self._runs = [run for run in runs if len(run[0])]
+            for p, part in enumerate(self._parts):
+                runs = [(k[keep], s[keep]) for k, s in part for keep in [~np.isin(s, dead)]]
+                self._parts[p] = [run for run in runs if len(run[0])]
             self._dead.clear()
 
     def lookup(self, queries: U64) -> tuple[I64, I64]:
         """Every ``(query position, slot)`` whose slot holds that query's key."""
         order = np.argsort(queries)  # (sorted needles: each search walks the run in order)
         needles = queries[order]
+        bounds = np.searchsorted(needles, _PART_STARTS).tolist() + [len(needles)]
         found_q: list[I64] = []
         found_s: list[I32] = []
-        for keys, slots in self._runs:
-            lo = np.searchsorted(keys, needles)
-            hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == needles)
-            if not len(hit):
-                continue
-            # (Most needles miss: the end of a bucket is only looked for where one was found.)
-            per = np.searchsorted(keys, needles[hit], "right") - lo[hit]
-            q = np.repeat(order[hit], per)
-            starts = np.repeat(lo[hit] - np.cumsum(per) + per, per)
-            found_q.append(q)
-            found_s.append(slots[starts + np.arange(len(q))])
+        for part, a, b in zip(self._parts, bounds, bounds[1:]):
+            for keys, slots in part if b > a else ():
+                lo = np.searchsorted(keys, needles[a:b])
+                hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == needles[a:b])
+                if not len(hit):
+                    continue
+                # (Most needles miss: the end of a bucket is only looked for where one was found.)
+                per = np.searchsorted(keys, needles[a + hit], "right") - lo[hit]
+                q = np.repeat(order[a + hit], per)
+                starts = np.repeat(lo[hit] - np.cumsum(per) + per, per)
+                found_q.append(q)
+                found_s.append(slots[starts + np.arange(len(q))])
         if not found_q:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         q, s = np.concatenate(found_q), np.concatenate(found_s).astype(np.int64)
@@ -554,6 +563,10 @@ class _Buckets:
             alive = ~np.isin(s, np.fromiter(self._dead, dtype=np.int64, count=len(self._dead)))
             q, s = q[alive], s[alive]
         return q, s
+
+
+_PARTS = 8  # key ranges of the buckets (by the top 3 bits of a key)
+_PART_STARTS = np.arange(_PARTS, dtype=np.uint64) << np.uint64(61)  # the least key of each range
 
 
 def _merge(k1: U64, s1: I32, k2: U64, s2: I32) -> tuple[U64, I32]:
