@@ -815,11 +815,11 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
 
 
 def _keep_freed_memory() -> None:
-    """Have glibc's malloc keep what the batches free for the next batch (Linux; this
-    process and the workers it forks). By default it hands every freed block of 128 KiB or
-    more back to the system and faults it in again on the next batch: the decision's
-    arrays are such blocks, and took a third longer so (``benchmarks/bench_dedup.py``).
-    The peak is the same: what is kept is what the next batch takes again."""
+    """Have glibc's malloc keep what a batch frees for the next batch (Linux; this process
+    and the workers it forks). By default it gives freed blocks of 128 KiB or more back to
+    the system, and the next batch has their pages zeroed and faulted in again: the
+    decision's arrays and the sketches' are such blocks, every batch. The peak measured the
+    same: what is kept is what the next batch takes again."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
