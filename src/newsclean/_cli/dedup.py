@@ -649,8 +649,7 @@ class Stream:
                 sketched = Batch.join([parts[k] for k in range(len(parts))])
             self._decide_write_record(batch, sketched)
 
-    def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-        prints = sketched
+    def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
         now = time.time()  # (the kept documents' time of first sight, in the index and its journal)
         results = self.index.add_fingerprints(prints, [r.id for r in batch], now=now)
         parts: list[bytes] = []
@@ -736,10 +735,8 @@ class TableStream(Stream):
             self.tables.append((table, good))
             self._submit([Record(table.start + k + 1, b"", table.ids[k], table.texts[k]) for k in good])
 
-    def _decide_write_record(self, batch: list[Record], sketched: Any) -> None:
-
+    def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
         table, good = self.tables.popleft()
-        prints = sketched
         results = self.index.add_fingerprints(prints, [r.id for r in batch], now=time.time())
         take = [False] * len(table.texts)
         marks: list[tuple[str | None, float | None, str | None]] = [(None, None, None)] * len(table.texts)

@@ -507,10 +507,10 @@ class _Buckets:
     """LSH buckets: which slots hold each (salted) band key, 12 bytes an entry. The keys
     are split by their top bits into ``_PARTS`` ranges (band keys are hashes: the ranges
     fill alike), and each range holds sorted runs of ``(key, slot)`` arrays: a new run per
-    batch, runs of similar size merged, so a lookup searches O(log n) runs. A merge holds
-    the two runs and their merge at once; split so, that is an eighth of the index's
-    entries at most, not all of them twice. Forgotten slots are skipped at lookup, and
-    their entries dropped once they outnumber the documents kept."""
+    batch, runs of similar size merged, so a lookup searches O(log n) runs. Merging holds
+    two runs and their merge at once: split so, at most an eighth of the entries, not all
+    of them twice. Forgotten slots are skipped at lookup, and their entries dropped once
+    they outnumber the documents kept."""
 
     def __init__(self) -> None:
         self._parts: list[list[tuple[U64, I32]]] = [[] for _ in range(_PARTS)]
