@@ -100,10 +100,10 @@ class Team:
             with lock:  # (after an error here, the workers stop at their next claim)
                 claims[2 * slot + 1] = claims[2 * slot]
             for future in futures:
-                future.cancel()  # (a worker may still hold a job of the list: wait for it)
-            for future in futures:
+                future.cancel()
+            for future in futures:  # (a worker may still be running a job of the list)
                 if not future.cancelled():
-                    future.exception()
+                    future.exception()  # (waits for it to finish)
             self._free.append(slot)
 
     def start(self) -> None:

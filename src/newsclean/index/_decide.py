@@ -113,7 +113,7 @@ def chance_ok(checks: U8, a: I64, b: I64, params: IndexParams) -> npt.NDArray[np
     """
     half = checks.shape[1] // 2
     ok = np.zeros(len(a), dtype=bool)
-    for at in range(0, len(a), 1 << 12):  # (gathers of 1 MB at most at a time)
+    for at in range(0, len(a), 1 << 12):  # (gathers of 1 MB at most, which malloc reuses)
         i, j = a[at : at + (1 << 12)], b[at : at + (1 << 12)]
         maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
         ok[at + maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]] = True
