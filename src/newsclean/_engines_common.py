@@ -384,7 +384,7 @@ def sketch_documents(texts: Sequence[str | None], ids: Sequence[Any], params: In
     from .index import kernels, sketch_texts
 
     full = [t if t is not None else "" for t in texts]
-    batch = sketch_texts(full, Cleaner(), params, _LAKE_PIECE)
+    batch = sketch_texts(full, Cleaner(), params)
     offsets = batch.offsets
     raw = batch.sets.astype("<u4").tobytes()
     return DocSketches(
@@ -395,9 +395,6 @@ def sketch_documents(texts: Sequence[str | None], ids: Sequence[Any], params: In
         batch.checks,
         [raw[4 * int(offsets[k]) : 4 * int(offsets[k + 1])] for k in range(len(full))],
     )
-
-
-_LAKE_PIECE = 512  # documents cleaned and sketched at a time (as newsclean dedup's SKETCH_BATCH)
 
 
 def lake_chance(checks_a: npt.NDArray[np.uint8], checks_b: npt.NDArray[np.uint8], params: IndexParams) -> Any:

@@ -50,7 +50,6 @@ from .common import (
 from .dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
 
 BATCH = 1024  # most documents decided at a time
-SKETCH_BATCH = 512  # documents sketched at a time (bounds their bodies' and keys' strings in memory)
 SKETCH_PIECE = 64  # documents a process takes at a time when several share a batch
 MARK_FIELDS = ("duplicate_of", "similarity", "group")
 PROG = "newsclean dedup"
@@ -832,7 +831,7 @@ def _keep_freed_memory() -> None:
 def _sketch_texts(texts: list[str], cleaner: Any, params: Any) -> Any:
     from ..index import sketch_texts
 
-    return sketch_texts(texts, cleaner, params, SKETCH_BATCH)
+    return sketch_texts(texts, cleaner, params)
 
 
 def _sketch_inherited(texts: list[str]) -> Any:

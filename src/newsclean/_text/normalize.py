@@ -167,9 +167,10 @@ def slices(texts: Sequence[str], max_texts: int, max_chars: int) -> list[tuple[i
     return out
 
 
-# Characters of keys made at a time: the arrays of a slice take some 40 bytes a character
-# at their peak (5 MB for a slice this long), and a slice this long still fits the CPU's
-# caches, so that sketching is faster in such slices than in longer ones.
+# Characters of keys made at a time: ``key_codes``' arrays take some 20 bytes a character
+# and the index's word hashes made from them as many again (5 MB at the peak of a slice
+# this long), and a slice this long still fits the CPU's caches, so that sketching is
+# faster in such slices than in longer ones.
 _KEYS_CHARS = 1 << 17
 
 

@@ -343,10 +343,12 @@ def fingerprint_texts(
     return _fingerprint_slice(texts, cleaner, params)
 
 
-# Documents fingerprinted as one batch (bounds the arrays of a batch), and the least
-# number a worker process is given at a time.
+# Documents fingerprinted as one batch (bounds the arrays of a batch), the least number a
+# worker process is given at a time, and the texts whose story bodies ``sketch_texts``
+# holds as strings at once by default (what newsclean dedup and the lake path use).
 _BATCH = 1024
 _PARALLEL_SLICE = 64
+_PIECE = 512
 
 
 def _fingerprint_inherited(start: int, size: int) -> list[Fingerprint]:
@@ -360,7 +362,7 @@ def _fingerprint_slice(texts: Sequence[str], cleaner: Cleaner, params: IndexPara
     return list(sketch_texts(texts, cleaner, params, _BATCH))
 
 
-def sketch_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams, piece: int) -> Batch:
+def sketch_texts(texts: Sequence[str], cleaner: Cleaner, params: IndexParams, piece: int = _PIECE) -> Batch:
     """``sketch`` of the texts' story bodies (``Cleaner.body``), ``piece`` texts at a time
     (a piece's story bodies and keys are Python strings: this bounds them), as one ``Batch``."""
     return Batch.join(
