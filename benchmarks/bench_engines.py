@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,22 +49,28 @@ DOC_METHODS = ["cli-w1", "cli-w2", "spark-local1", "spark-local2", "dask-w1", "d
 def docs_file(n: int) -> Path:
     """A republication stream of ``n`` documents as Parquet (``order``, ``url``, ``text``),
     in stream order (``newsclean dedup`` reads a table in its order)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
     from republish_corpus import GeneratedBase, build
 
-    path = CACHE / f"engines-docs-{n}.parquet"
+    def columns() -> dict[str, Any]:
+        docs = build(n, "dev", GeneratedBase)
+        return {
+            "order": np.arange(n, dtype=np.int64) * 10,
+            "url": [d.url or d.id for d in docs],
+            "text": [d.text for d in docs],
+        }
+
+    return _cached_parquet(f"engines-docs-{n}.parquet", n, columns)
+
+
+def _cached_parquet(name: str, n: int, columns: Callable[[], dict[str, Any]]) -> Path:
+    """``CACHE / name``, written first (in 8 row groups) from ``columns()`` if it is not there."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = CACHE / name
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        docs = build(n, "dev", GeneratedBase)
-        table = pa.table(
-            {
-                "order": np.arange(n, dtype=np.int64) * 10,
-                "url": [d.url or d.id for d in docs],
-                "text": [d.text for d in docs],
-            }
-        )
-        pq.write_table(table, path, row_group_size=max(1, n // 8))
+        pq.write_table(pa.table(columns()), path, row_group_size=max(1, n // 8))
     return path
 
 
@@ -144,18 +151,14 @@ def _dask_docs(path: Path, workers: int, figures: dict[str, Any]) -> tuple[list[
 
 
 def corpus_file(n: int) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
     from paragraph_corpus import corpus
 
-    path = CACHE / f"engines-{n}.parquet"
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
+    def columns() -> dict[str, Any]:
         texts = [p.text for p in corpus(n, seed=1)]
         shuffle = np.random.default_rng(0).permutation(n)
-        table = pa.table({"order": shuffle.astype(np.int64), "text": [texts[i] for i in shuffle]})
-        pq.write_table(table, path, row_group_size=max(1, n // 8))
-    return path
+        return {"order": shuffle.astype(np.int64), "text": [texts[i] for i in shuffle]}
+
+    return _cached_parquet(f"engines-{n}.parquet", n, columns)
 
 
 def run_method(method: str, path: Path, out: Path) -> dict[str, Any]:
