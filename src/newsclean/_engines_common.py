@@ -248,9 +248,10 @@ def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
             ]
             if wrong:
                 raise OptionsError(f"{wrong[0]} does not apply with --clean (newsclean dedup keeps the first)")
-            index_params(
-                *(given.get(k) for k in ("threshold", "containment", "min_ratio", "shingle_kind", "shingle_size"))
-            )
+            from .index import IndexParams
+            from .index._fingerprint import RULE_OPTIONS
+
+            IndexParams.given(**{name: getattr(args, name) for name in RULE_OPTIONS})
         else:
             wrong = [f for f in ("containment", "min_ratio", "shingle_kind") if getattr(args, f) is not None]
             if wrong:
@@ -352,27 +353,6 @@ class DocSketches(NamedTuple):
     keys: U64
     checks: npt.NDArray[np.uint8]
     sets: list[bytes]
-
-
-def index_params(
-    threshold: float | None,
-    containment: float | None,
-    min_ratio: float | None,
-    shingle_kind: str | None,
-    shingle_size: int | None,
-) -> IndexParams:
-    """The ``IndexParams`` of ``newsclean dedup`` with these flags (``None``: its default),
-    validated as it validates them (``OptionsError``)."""
-    from .index import IndexParams
-
-    given: dict[str, Any] = {
-        "threshold": threshold,
-        "containment": containment,
-        "min_ratio": min_ratio,
-        "shingle_kind": shingle_kind,
-        "shingle_size": shingle_size,
-    }
-    return IndexParams(**{k: v for k, v in given.items() if v is not None})
 
 
 def sketch_documents(texts: Sequence[str | None], ids: Sequence[Any], params: IndexParams) -> DocSketches:

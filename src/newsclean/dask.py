@@ -178,9 +178,15 @@ def dedup(
     import dask.dataframe as dd
     import pandas as pd
 
-    from .index import kernels
+    from .index import IndexParams, kernels
 
-    params = common.index_params(threshold, containment, min_ratio, shingle_kind, shingle_size)
+    params = IndexParams.given(
+        threshold=threshold,
+        containment=containment,
+        min_ratio=min_ratio,
+        shingle_kind=shingle_kind,
+        shingle_size=shingle_size,
+    )
     common.mark_columns(list(ddf.columns), text, order, id)
     kind = ddf[order].dtype
     if not (pd.api.types.is_integer_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):

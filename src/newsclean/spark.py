@@ -196,9 +196,15 @@ def dedup(
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from .index import kernels
+    from .index import IndexParams, kernels
 
-    params = common.index_params(threshold, containment, min_ratio, shingle_kind, shingle_size)
+    params = IndexParams.given(
+        threshold=threshold,
+        containment=containment,
+        min_ratio=min_ratio,
+        shingle_kind=shingle_kind,
+        shingle_size=shingle_size,
+    )
     common.mark_columns(df.columns, text, order, id)
     spark = df.sparkSession
     times: dict[str, float] = {}

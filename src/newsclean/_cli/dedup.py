@@ -172,14 +172,11 @@ def run(args: argparse.Namespace) -> int:
     """Drop (or mark) the republished documents of what ``args`` names; the exit status."""
     from .._errors import NewscleanError, OptionsError
     from ..index import IndexParams
+    from ..index._fingerprint import RULE_OPTIONS
 
-    changes = {
-        name: getattr(args, name)
-        for name in ("threshold", "containment", "min_ratio", "shingle_kind", "shingle_size")
-        if getattr(args, name) is not None
-    }
+    rule = {name: getattr(args, name) for name in RULE_OPTIONS}
     try:
-        params = IndexParams(**changes)
+        params = IndexParams.given(**rule)
     except OptionsError as err:
         return usage_error(PROG, str(err))
     problem = flag_problem(args)
@@ -201,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(PROG, problem)
     _keep_freed_memory()
     try:
-        index, lock, journal = _open_index(args, params, bool(changes))
+        index, lock, journal = _open_index(args, params, any(v is not None for v in rule.values()))
     except ImportError as err:
         print(
             f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr

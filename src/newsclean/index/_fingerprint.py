@@ -105,6 +105,17 @@ class IndexParams:
         _ = self.sketch  # (checks shingle_kind, shingle_size, num_perm and seed)
         check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
 
+    @classmethod
+    def given(cls, **values: Any) -> IndexParams:
+        """The parameters with these values, ``None`` standing for the default: what a
+        command line or an engine's keyword arguments name (``OptionsError`` if one is
+        invalid).
+
+        >>> IndexParams.given(threshold=None, shingle_size=4) == IndexParams(shingle_size=4)
+        True
+        """
+        return cls(**{k: v for k, v in values.items() if v is not None})
+
     @property
     def sketch(self) -> SketchConfig:
         """The sketch configuration of the story bodies (their shingles, and the
@@ -187,6 +198,11 @@ class IndexParams:
 
     def header_json(self) -> str:
         return json.dumps(self.header(), sort_keys=True)
+
+
+#: The ``IndexParams`` that ``newsclean dedup`` and the engines' ``dedup`` take as options
+#: (the others keep their defaults there).
+RULE_OPTIONS = ("threshold", "containment", "min_ratio", "shingle_kind", "shingle_size")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
