@@ -130,18 +130,13 @@ def word_units_of_codes(codes: U32, lengths: I64) -> tuple[U64, I64]:
     key_of_space = np.searchsorted(key_starts, spaces, side="right") - 1
     counts = np.bincount(key_of_space, minlength=len(lengths)).astype(np.int64) + full
     # Each word's run: from its first code point to the next word's, the space after it
-    # included (but for a key's last word), taken out of the sum below.
+    # included (but for a key's last word): a space counts as 0 in the sum.
     starts = np.sort(np.concatenate([key_starts[full], spaces + 1]))
     run = np.diff(starts, append=len(codes))
-    position = np.arange(len(codes)) - np.repeat(starts, run)
-    ends_in_space = codes[starts + run - 1] == 32
-    word_lengths = run - ends_in_space
-    with np.errstate(over="ignore"):
-        terms = codes.astype(np.uint64) * MULTIPLIERS.take(position % len(MULTIPLIERS))
-        sums = np.add.reduceat(terms, starts)
-        sums -= np.where(ends_in_space, np.uint64(32) * MULTIPLIERS.take(word_lengths % len(MULTIPLIERS)), np.uint64(0))
-        units = fmix64(sums + word_lengths.astype(np.uint64) * MULTIPLIERS[31])
-    return units, counts
+    values = codes.astype(np.uint64)
+    values[spaces] = 0
+    word_lengths = run - (codes[starts + run - 1] == 32)
+    return _multilinear(values, np.arange(len(codes)) - np.repeat(starts, run), starts, word_lengths, 31), counts
 
 
 def paragraph_hashes(units: U64, counts: I64) -> U64:
@@ -153,17 +148,12 @@ def paragraph_hashes(units: U64, counts: I64) -> U64:
     >>> bool(a[0] == a[1]), bool(a[0] == a[2])
     (True, False)
     """
-    sums = np.zeros(len(counts), dtype=np.uint64)
+    mixed = np.full(len(counts), fmix64(np.zeros(1, dtype=np.uint64))[0])  # (an empty key's)
     full = np.flatnonzero(counts)
     if len(full):
-        starts = np.zeros(len(counts), dtype=np.int64)
-        np.cumsum(counts[:-1], out=starts[1:])
+        starts = np.cumsum(counts) - counts
         position = np.arange(len(units)) - np.repeat(starts, counts)
-        with np.errstate(over="ignore"):
-            terms = units * MULTIPLIERS[position % len(MULTIPLIERS)]
-            sums[full] = np.add.reduceat(terms, starts[full])
-    with np.errstate(over="ignore"):
-        mixed = fmix64(sums + counts.astype(np.uint64) * MULTIPLIERS[30])
+        mixed[full] = _multilinear(units, position, starts[full], counts[full], 30)
     return mixed & np.uint64(0x7FFFFFFFFFFFFFFF)
 
 
@@ -176,6 +166,16 @@ def paragraph_hash(paragraph_key: str) -> int:
     return int(paragraph_hashes(*shingle_units([paragraph_key], "word"))[0])
 
 
+def _multilinear(values: U64, position: I64, starts: I64, lengths: I64, tail: int) -> U64:
+    """The hash of each run of ``values`` (from each of ``starts``, nonempty, to the next;
+    ``position``: each value's place in its run): ``fmix64(sum(v_j * M_(j mod 32)) + L *
+    M_tail)`` for ``L`` its ``lengths``. A word's code points make its hash so (tail 31),
+    and a paragraph's word hashes its hash (tail 30)."""
+    with np.errstate(over="ignore"):
+        sums = np.add.reduceat(values * MULTIPLIERS.take(position % len(MULTIPLIERS)), starts)
+        return fmix64(sums + lengths.astype(np.uint64) * MULTIPLIERS[tail])
+
+
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
     joined = "".join(keys).encode("utf-32-le", "surrogatepass")
     units = np.frombuffer(joined, dtype="<u4").astype(np.uint64)
@@ -184,9 +184,8 @@ def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
 
 def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
     """The 64-bit hash of every word (as ``str.split()`` finds them) of every key, and the
-    number of words of each key. A word's hash is ``fmix64(sum(c_j * M_(j mod 32)) + L * M_31)``
-    over its code points ``c_j`` and its length ``L``: array operations, no Python object
-    per word."""
+    number of words of each key. A word's hash is the ``_multilinear`` hash of its code
+    points: array operations, no Python object per word."""
     cps = np.frombuffer(" ".join(keys).encode("utf-32-le", "surrogatepass"), dtype="<u4")
     word = ~is_space().take(cps, mode="clip")
     begins = word.copy()
@@ -198,11 +197,8 @@ def _word_hashes(keys: Sequence[str]) -> tuple[U64, I64]:
     word_of = np.cumsum(begins)[chars] - 1
     start_in_chars = np.searchsorted(chars, first)  # each word's first character among chars
     position = np.arange(len(chars)) - start_in_chars[word_of]
-    with np.errstate(over="ignore"):
-        terms = cps[chars].astype(np.uint64) * MULTIPLIERS[position % len(MULTIPLIERS)]
-        sums = np.add.reduceat(terms, start_in_chars)
-        lengths = np.diff(np.append(start_in_chars, len(chars))).astype(np.uint64)
-        units = fmix64(sums + lengths * MULTIPLIERS[31])
+    lengths = np.diff(start_in_chars, append=len(chars))
+    units = _multilinear(cps[chars].astype(np.uint64), position, start_in_chars, lengths, 31)
     # Words per key: key i starts at character sum(len(k) + 1 for the keys before it).
     key_starts = np.cumsum([0] + [len(k) + 1 for k in keys[:-1]])
     per_key = np.bincount(np.searchsorted(key_starts, first, side="right") - 1, minlength=len(keys))
