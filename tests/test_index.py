@@ -333,6 +333,15 @@ def test_params_are_validated() -> None:
     assert round(IndexParams(containment=0.8, min_ratio=0.5).floor, 3) == 0.364
 
 
+def test_params_given_leave_none_to_the_default() -> None:
+    assert IndexParams.given(threshold=None, containment=None, shingle_kind="char") == IndexParams(shingle_kind="char")
+    assert IndexParams.given() == IndexParams()
+    with pytest.raises(OptionsError, match="threshold"):
+        IndexParams.given(threshold=1.5, shingle_size=None)
+    with pytest.raises(TypeError):
+        IndexParams.given(treshold=0.5)  # a misspelt name is not a default
+
+
 def test_one_by_one_decides_as_in_batches(docs: list[Doc]) -> None:
     """Fingerprints do not depend on what the index had seen (boilerplate included)."""
     small = docs[:150]
