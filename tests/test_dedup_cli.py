@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import select
@@ -107,6 +108,42 @@ def test_mark_writes_every_good_record_and_counts_bad_lines_apart(run) -> None:
     assert done.returncode == 0
     assert len(rows(done.stdout)) == 8
     assert "8 in, 4 kept, 4 dropped, 2 bad lines skipped" in done.stderr.decode()
+
+
+def test_a_line_over_the_limit_is_a_bad_line_however_it_arrives(run) -> None:
+    good = jsonl(DOCS[:2])
+    huge = json.dumps({"id": "huge", "text": "word " * 600_000}) + "\n"  # 3 MB: several reads
+    data = good + huge + jsonl(DOCS[2:4]) + huge[:-1]  # (the last one unfinished)
+    done = run("dedup", "--max-line-bytes", "100000", input=data)
+    assert done.returncode == 1
+    assert "newsclean dedup: <stdin>: line 3: longer than 100000 bytes (the limit)" in done.stderr.decode()
+    assert [r["id"] for r in rows(done.stdout)] == [d.id for d in DOCS[:2]]
+    skipped = run("dedup", "--max-line-bytes", "100000", "--skip-bad-lines", input=data)
+    assert skipped.returncode == 0
+    assert [r["id"] for r in rows(skipped.stdout)] == [d.id for d in DOCS[:4]]
+    assert "4 in, 4 kept, 0 dropped, 2 bad lines skipped" in skipped.stderr.decode()
+    kept = run("dedup", "--max-line-bytes", str(len(huge)), "--skip-bad-lines", input=data)
+    assert [r["id"] for r in rows(kept.stdout)] == [d.id for d in DOCS[:2]] + ["huge"] + [d.id for d in DOCS[2:4]]
+
+
+def test_lines_are_cut_alike_whatever_the_reads() -> None:
+    from newsclean._cli.dedup import _chunks
+
+    class Trickle(io.RawIOBase):  # three bytes a read, as a slow pipe gives them
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read1(self, size: int = -1) -> bytes:
+            piece, self.data = self.data[:3], self.data[3:]
+            return piece
+
+    data = b'{"a": 1}\n' + b"x" * 20 + b"\nok\n\n" + b"y" * 7
+    got = [line for lines, _ in _chunks(Trickle(data), 8) for line in lines]  # type: ignore[arg-type]
+    assert got == [b'{"a": 1}', bytes(9), b"ok", b"", b"yyyyyyy"]
+    assert [line for lines, _ in _chunks(io.BytesIO(data), 100) for line in lines] == data.split(b"\n")
 
 
 def test_the_index_path_is_checked_before_any_input_is_read(run, tmp_path: Path) -> None:

@@ -781,11 +781,13 @@ def _with_fields(raw: bytes, fields: str) -> bytes:
 def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]:
     """The lines of ``source`` (without their ``\\n``) as they arrive, in lists, each with
     whether more input is already waiting (a pipe with nothing to read says no). A line
-    longer than ``limit`` bytes is given as its first ``limit + 1``: the rest is read and
-    dropped, so that it never sits whole in memory."""
+    longer than ``limit`` bytes is given as ``limit + 1`` zero bytes, which tell the caller
+    it was too long: the rest is read and dropped, so that it never sits whole in memory.
+    (A line that arrives whole in one read is given whole: the caller checks its length.)
+    """
     read = getattr(source, "read1", source.read)
     waiting = waiting_test(source)
-    pending = b""
+    pending = bytearray()  # the start of a line whose end has not arrived (added to, not copied)
     overlong = False  # dropping the rest of a line too long to keep
     while True:
         chunk = read(1 << 20)
@@ -796,15 +798,22 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
             if end < 0:
                 continue
             overlong, chunk = False, chunk[end + 1 :]
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
+        if b"\n" in chunk:
+            lines = chunk.split(b"\n")
+            if pending:
+                pending += lines[0]
+                lines[0] = bytes(pending)
+                pending = bytearray()
+            tail = lines.pop()
+        else:
+            lines, tail = [], chunk
+        pending += tail
         if len(pending) > limit:
-            pending, overlong = pending[: limit + 1], True
-            lines.append(pending)
-            pending = b""
-        yield lines, waiting()
+            lines.append(bytes(limit + 1))  # (calloc'd, never touched: no memory)
+            pending, overlong = bytearray(), True
+        yield lines, waiting()  # (also with no whole line: whether input waits decides a flush)
     if pending:
-        yield [pending], True
+        yield [bytes(pending)], True
 
 
 def _keep_freed_memory() -> None:
