@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import stat
+import threading
 from pathlib import Path
+
+import pytest
 
 DIRTY = "HANOI (VNA) — The talks ended on Monday."  # (no final newline)
 CLEAN = "The talks ended on Monday."
@@ -43,6 +48,30 @@ def test_output_file(run, tmp_path: Path) -> None:
     assert run("-o", str(a), str(a)).returncode == 0 and a.read_text() == CLEAN
     jsonl = run("--jsonl", "-o", str(out), input=json.dumps({"text": DIRTY}) + "\n")
     assert json.loads(out.read_text())["text"] == CLEAN and jsonl.stdout == b""
+
+
+@pytest.mark.parametrize("command", [[], ["dedup"]])
+def test_output_through_a_link_or_into_a_fifo(run, tmp_path: Path, command: list[str]) -> None:
+    """-o follows a symbolic link (the file it names gets the output, the link stays) and
+    writes into what is not a regular file (a FIFO, /dev/null) instead of replacing it."""
+    line = json.dumps({"id": "a", "text": DIRTY}) + "\n"
+    flags = [*command, *([] if command else ["--jsonl"])]
+    expected = run(*flags, input=line).stdout
+    real, link = tmp_path / "data" / "real.jsonl", tmp_path / "link.jsonl"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link.symlink_to(real)
+    assert run(*flags, "-o", str(link), input=line).returncode == 0
+    assert link.is_symlink() and real.read_bytes() == expected
+    assert sorted(p.name for p in real.parent.iterdir()) == ["real.jsonl"]
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert run(*flags, "-o", str(fifo), input=line).returncode == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and got == [expected]
 
 
 def test_output_usage_errors(run, tmp_path: Path) -> None:

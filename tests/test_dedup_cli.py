@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from newsclean import DedupIndex, IndexParams
 
 from .conftest import entry_point
@@ -146,6 +148,20 @@ def test_lines_are_cut_alike_whatever_the_reads() -> None:
     assert [line for lines, _ in _chunks(io.BytesIO(data), 100) for line in lines] == data.split(b"\n")
 
 
+def test_an_index_through_a_link_is_the_file_it_names(run, tmp_path: Path) -> None:
+    """The file a link names is read, locked, journaled and saved; the link stays a link,
+    so two runs, one through the link and one not, share one lock and one file."""
+    real, link = tmp_path / "store" / "real.nci", tmp_path / "link.nci"
+    real.parent.mkdir()
+    link.symlink_to(real)
+    day1 = run("dedup", "--index", str(link), input=jsonl(DOCS[:60]))
+    day2 = run("dedup", "--index", str(real), input=jsonl(DOCS[60:]))
+    assert rows(day1.stdout) + rows(day2.stdout) == rows(run("dedup", input=jsonl(DOCS)).stdout)
+    assert link.is_symlink() and not (tmp_path / "link.nci.lock").exists()
+    assert (tmp_path / "store" / "real.nci.lock").exists()
+    assert len(DedupIndex.load(link)) == len(rows(day1.stdout)) + len(rows(day2.stdout))
+
+
 def test_the_index_path_is_checked_before_any_input_is_read(run, tmp_path: Path) -> None:
     for path, why in [
         (tmp_path / "nodir" / "x.nci", "no such directory"),
@@ -160,6 +176,25 @@ def test_the_index_path_is_checked_before_any_input_is_read(run, tmp_path: Path)
     done = run("dedup", "--index", str(junk), input=jsonl(DOCS[:3]))
     assert (done.returncode, done.stdout) == (1, b"") and "not a readable newsclean index" in done.stderr.decode()
     assert junk.read_bytes() == b"not an index"
+
+
+def test_a_lock_file_that_cannot_be_made_and_a_closed_stdout_are_one_line_each(tmp_path: Path) -> None:
+    from newsclean import IndexFileError
+    from newsclean._cli.dedup_run import IndexLock
+
+    lock = IndexLock(tmp_path / "nodir" / "x.nci")
+    with pytest.raises(IndexFileError, match=r"x\.nci: cannot open its lock file .*x\.nci\.lock: No such file"):
+        lock.acquire(0, print)
+    closed = subprocess.run(
+        [entry_point(), "dedup", str(tmp_path / "missing.jsonl")],
+        stdout=subprocess.DEVNULL,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        close_fds=True,
+        preexec_fn=lambda: os.close(1),
+        timeout=60,
+    )
+    assert (closed.returncode, closed.stderr) == (1, b"newsclean dedup: stdout: it is closed\n")  # (before the input)
 
 
 def test_what_could_not_be_written_is_not_remembered(tmp_path: Path) -> None:

@@ -279,6 +279,34 @@ def test_when_the_output_file_cannot_be_written_the_previous_one_and_the_index_s
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "seen.nci", "seen.nci.lock"]
 
 
+@pytest.mark.parametrize("command", [["dedup"], ["--jsonl"]])
+def test_stdout_to_a_file_that_fills_keeps_whole_lines_and_counts_them(tmp_path: Path, command: list[str]) -> None:
+    """A write cut short on stdout (a file-size limit, a full disk) is taken back to the
+    last whole line; dedup's summary counts the documents that were delivered."""
+    out = tmp_path / "out.jsonl"
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (5000, 5000))
+
+    with out.open("wb") as stdout:
+        done = subprocess.run(
+            [entry_point(), *command],
+            input=jsonl(DOCS).encode(),
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            preexec_fn=small_files,
+            timeout=120,
+        )
+    err = done.stderr.decode()
+    assert done.returncode == 1 and ": stdout: File too large" in err and "Traceback" not in err
+    data = out.read_bytes()
+    assert 0 < len(data) <= 5000 and data.endswith(b"\n")
+    lines = [json.loads(line) for line in data.splitlines()]  # (each one whole)
+    if command == ["dedup"]:
+        assert f" {len(lines)} kept, " in err and "newsclean dedup: 0 in" not in err
+
+
 def test_sigterm_with_an_output_file_delivers_what_was_written(tmp_path: Path) -> None:
     out, index = tmp_path / "new.jsonl", tmp_path / "seen.nci"
     proc = dedup("-o", str(out), "--index", str(index))

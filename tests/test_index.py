@@ -205,6 +205,21 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert [p.name for p in tmp_path.iterdir()] == ["index.nci"]  # no temporary file left
 
 
+def test_save_names_the_path_it_was_given_and_follows_a_link(tmp_path: Path) -> None:
+    index = DedupIndex()
+    index.add("A story about rice exports rising sharply this year in the delta.", id="a")
+    with pytest.raises(FileNotFoundError) as missing:
+        index.save(tmp_path / "nodir" / "x.nci")
+    assert missing.value.filename == str(tmp_path / "nodir" / "x.nci")  # (not a temporary file's name)
+    with pytest.raises(IsADirectoryError):
+        index.save(tmp_path)
+    real, link = tmp_path / "real.nci", tmp_path / "link.nci"
+    link.symlink_to(real.name)
+    index.save(link)
+    assert link.is_symlink() and len(DedupIndex.load(real)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.nci", "real.nci"]
+
+
 def test_truncated_and_corrupt_files_are_clear_errors(tmp_path: Path) -> None:
     path = tmp_path / "index.nci"
     index = DedupIndex()

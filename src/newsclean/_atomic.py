@@ -1,9 +1,15 @@
 """Files written whole or not at all: into a temporary file beside the target, renamed over
-it once complete (a reader never sees half a file, and a failed run leaves the old one)."""
+it once complete (a reader never sees half a file, and a failed run leaves the old one).
+
+What the target is: a symbolic link is followed (the file it names gets the new content and
+the link stays a link), and what is not a regular file (``/dev/null``, a FIFO, a terminal) is
+written to in place, since renaming a file over it would replace the device with a file."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,19 +17,48 @@ from pathlib import Path
 from typing import IO
 
 
+def target_of(path: str | os.PathLike[str]) -> Path:
+    """The file that writing ``path`` changes: the end of the symbolic links at ``path``,
+    else ``path`` itself (an index file's lock and journal stand beside it too).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "link").symlink_to("real.nci")
+    >>> target_of(d / "link") == d.resolve() / "real.nci", target_of(d / "x") == d / "x"
+    (True, True)
+    """
+    given = Path(path)
+    return Path(os.path.realpath(given)) if given.is_symlink() else given
+
+
 class Replacement:
-    """A temporary file beside ``path`` (``file``), which ``commit()`` renames to ``path``
-    (after an fsync) and ``discard()`` removes. It gets the permissions a new file would
-    (0666 less the umask), not a temporary file's 0600."""
+    """A temporary file beside ``path``'s target (``file``), which ``commit()`` renames to
+    the target (after an fsync) and ``discard()`` removes. It gets the permissions a new
+    file would (0666 less the umask), not a temporary file's 0600. A target that is not a
+    regular file is opened and written in place (``discard()`` cannot take back what was
+    written to it). ``OSError`` names ``path`` (never the temporary file)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        self.path = target_of(path)
+        self._tmp: str | None = None
+        try:
+            mode: int | None = self.path.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if mode is not None and not stat.S_ISREG(mode):
+            self.file: IO[bytes] = open(self.path, "wb")  # noqa: SIM115  (closed by commit or discard)
+            return
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        except OSError as err:
+            raise type(err)(err.errno, err.strerror, os.fspath(path)) from None
         try:
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)
-            self.file: IO[bytes] = os.fdopen(fd, "wb")
+            self.file = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)
             Path(self._tmp).unlink(missing_ok=True)
@@ -32,9 +67,11 @@ class Replacement:
     def commit(self) -> None:
         try:
             self.file.flush()
-            os.fsync(self.file.fileno())
+            if self._tmp is not None:
+                os.fsync(self.file.fileno())
             self.file.close()
-            os.replace(self._tmp, self.path)
+            if self._tmp is not None:
+                os.replace(self._tmp, self.path)
         except BaseException:
             self.discard()
             raise
@@ -44,7 +81,8 @@ class Replacement:
             self.file.close()
         except OSError:
             pass
-        Path(self._tmp).unlink(missing_ok=True)
+        if self._tmp is not None:
+            Path(self._tmp).unlink(missing_ok=True)
 
 
 @contextmanager

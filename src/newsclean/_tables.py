@@ -17,11 +17,8 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from pathlib import Path
 from typing import IO, Any
 
 from ._errors import InputError, OptionsError
@@ -256,16 +253,14 @@ def _column(batch: Any, path: tuple[str, ...]) -> Any:
 
 class TableWriter:
     """The output table, written under a temporary name beside ``name`` and renamed over
-    it by ``commit`` (``discard`` leaves ``name`` as it was)."""
+    it by ``commit`` (``discard`` leaves ``name`` as it was: ``_atomic.Replacement``)."""
 
     def __init__(self, name: str, reader: TableReader, mark: bool) -> None:
+        from ._atomic import Replacement
+
         self.name, self.format, self.mark = name, reader.format, mark
-        target = Path(name)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        self._file: IO[Any] = os.fdopen(fd, "wb")
+        self._target = Replacement(name)
+        self._file: IO[Any] = self._target.file
         self._writer: Any = None
         self._csv: Any = None
         try:
@@ -322,10 +317,7 @@ class TableWriter:
             self._writer.close()
         if self._csv is not None:
             self._text.flush()
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._tmp, self.name)
+        self._target.commit()
 
     def discard(self) -> None:
         """Remove what was written; ``name`` stays as it was."""
@@ -334,7 +326,4 @@ class TableWriter:
                 self._writer.close()
         except Exception:  # noqa: BLE001  (closing a half-written file: the file goes anyway)
             pass
-        try:
-            self._file.close()
-        finally:
-            Path(self._tmp).unlink(missing_ok=True)
+        self._target.discard()

@@ -290,6 +290,7 @@ def _each_file(
                 else:
                     docs, found = _text(cleaner, stream, label(name), args, sink, several and file is None)
             if file is not None:
+                sink.flush()
                 try:
                     file.commit()
                 except OSError as err:
@@ -365,6 +366,7 @@ def _text(
         if separate and clean and not clean.endswith("\n"):
             clean += "\n"
         out.write(clean.encode("utf-8"))
+        out.flush()
     return 1, int(result.changed)
 
 
@@ -413,6 +415,7 @@ def _jsonl(jobs: Any, stream: IO[bytes], source: str, args: argparse.Namespace, 
         send(here=jobs.pool is None)
         done = jobs.drain()
         emit(done, [sent.pop(0) for _ in done])
+        out.flush()
 
     try:
         for item in _read_records(stream, source, args, before_message=flush):

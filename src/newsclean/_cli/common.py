@@ -20,11 +20,13 @@ Every problem with the input is an :class:`~newsclean.InputError` (a ``DecodeErr
 
 from __future__ import annotations
 
+import bisect
 import io
 import os
 import re
+import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -561,38 +563,87 @@ class OutputError(Exception):
 
 
 class Output:
-    """Where the command writes: ``stdout`` by default.
+    """Where the command writes: ``stdout`` by default, or an open file.
 
-    A failed write is an :class:`OutputError` (not an ``OSError``, which a command would take
-    for a failure of the input it is reading); a closed pipe stays a ``BrokenPipeError``, which
-    ends the command quietly.
+    Writes are gathered and handed to the file descriptor by :func:`write_units`, each
+    ``write()`` call a unit (a JSON line, a whole document): a unit that a failed write cut
+    short on a regular file is taken back, so no partial line stays. A failed write is an
+    :class:`OutputError` (not an ``OSError``, which a command would take for a failure of
+    the input it is reading); a closed pipe stays a ``BrokenPipeError``, which ends the
+    command quietly.
     """
+
+    GATHER = 1 << 16  # bytes gathered before they are written
 
     def __init__(self, stream: IO[bytes] | None = None, name: str = "stdout") -> None:
         self._stream = stream if stream is not None else getattr(sys.stdout, "buffer", None)
         self.name = name
+        self._data = bytearray()
+        self._ends: list[int] = []
 
     def write(self, data: bytes) -> None:
-        """Write ``data``."""
-        if self._stream is None:
-            raise OutputError(f"{self.name}: it is closed")
-        try:
-            self._stream.write(data)
-        except BrokenPipeError:
-            raise
-        except OSError as err:
-            raise OutputError(f"{self.name}: {err.strerror or err}") from None
+        """Write ``data``, one unit."""
+        self._data += data
+        self._ends.append(len(self._data))
+        if len(self._data) >= self.GATHER:
+            self.flush()
 
     def flush(self) -> None:
-        """Flush what was written."""
-        if self._stream is None:
+        """Write what was gathered."""
+        if not self._data:
             return
+        data, ends = bytes(self._data), self._ends
+        self._data, self._ends = bytearray(), []
         try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
+            if self._stream is None:
+                raise ValueError("no stream")
+            self._stream.flush()  # (nothing of ours is in it; whatever else is goes first)
+            fd = self._stream.fileno()
+        except (OSError, ValueError) as err:
+            raise OutputError(f"{self.name}: it is closed") from err
+        _, error = write_units(fd, data, ends)
+        if isinstance(error, BrokenPipeError):
+            raise error
+        if error is not None:
+            raise OutputError(f"{self.name}: {error.strerror or error}") from None
+
+
+def write_units(fd: int, data: bytes, ends: Sequence[int]) -> tuple[int, OSError | None]:
+    """Write ``data``, units ending at the offsets ``ends`` (ascending, the last
+    ``len(data)``), to the file descriptor ``fd``: how many bytes were delivered (a pipe's
+    buffer counts), and the error that stopped it, if any. On a regular file, a unit that
+    the error cut short is taken back (the file is cut to the end of the last whole unit)
+    and the count is that end: no partial line stays where a reader would find it later.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryFile() as f:
+    ...     write_units(f.fileno(), b"one\\ntwo\\n", [4, 8]), os.pread(f.fileno(), 9, 0)
+    ((8, None), b'one\\ntwo\\n')
+    """
+    view = memoryview(data)
+    done = 0
+    while done < len(data):
+        try:
+            done += os.write(fd, view[done:])
         except OSError as err:
-            raise OutputError(f"{self.name}: {err.strerror or err}") from None
+            whole = ends[bisect.bisect_right(ends, done) - 1] if ends and ends[0] <= done else 0
+            if whole < done and _take_back(fd, done - whole):
+                done = whole
+            return done, err
+    return done, None
+
+
+def _take_back(fd: int, size: int) -> bool:
+    """Cut the last ``size`` bytes written to ``fd`` if it is a regular file; whether it was."""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        end = os.lseek(fd, 0, os.SEEK_CUR) - size
+        os.ftruncate(fd, end)
+        os.lseek(fd, end, os.SEEK_SET)
+    except OSError:
+        return False
+    return True
 
 
 _WS = re.compile(r"[ \t\n\r]*")

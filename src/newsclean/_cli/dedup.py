@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from .._atomic import Replacement, target_of
 from .._fieldpath import field_path, get_path
 from .common import (
     EXIT_FOUND,
@@ -46,8 +47,9 @@ from .common import (
     usage_error,
     waiting_test,
     workers_flag,
+    write_units,
 )
-from .dedup_run import LOCK_TIMEOUT, IndexLock, OutputFile, Signals, Stop
+from .dedup_run import LOCK_TIMEOUT, IndexLock, Signals, Stop
 
 BATCH = 1024  # most documents decided at a time
 SKETCH_PIECE = 64  # documents a process takes at a time when several share a batch
@@ -235,10 +237,13 @@ def run(args: argparse.Namespace) -> int:
     output = None
     if args.output:
         try:
-            output = OutputFile(args.output)
+            output = Replacement(args.output)
         except OSError as err:
             print(f"newsclean dedup: {args.output}: {err.strerror or err}", file=sys.stderr)
             return EXIT_FOUND
+    elif sys.stdout is None:  # (started with >&-: said before any input is read)
+        print("newsclean dedup: stdout: it is closed", file=sys.stderr)
+        return EXIT_FOUND
     stats = Stats()
     status = EXIT_OK
     signals = Signals()
@@ -430,7 +435,7 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
 
     if not args.index:
         return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
-    path = Path(args.index)
+    path = target_of(args.index)  # (a link's file, which the lock and the journal stand beside)
     if path.is_dir():
         raise IndexFileError(f"{path}: is a directory, not an index file")
     if path.exists():
@@ -518,12 +523,12 @@ class Stream:
         workers: int,
         signals: Signals | None = None,
         journal: Any = None,
-        output: OutputFile | None = None,
+        output: Replacement | None = None,
     ) -> None:
         self.index, self.args, self.stats = index, args, stats
         self.signals = signals if signals is not None else Signals()
         self.journal = journal
-        self.out: IO[str] = output.stream if output is not None else sys.stdout
+        self.out: IO[Any] = output.file if output is not None else sys.stdout
         self.out_name = args.output if output is not None else "stdout"
         # This process and ``workers - 1`` forked ones sketch each batch, in pieces: the
         # workers from the front, this process from the back once it has written the
@@ -665,16 +670,19 @@ class Stream:
             parts.append(line)
             size += len(line)
             ends.append(size)
-        written, error = _write_all(self.out, b"".join(parts))
+        written, error = _write_all(self.out, b"".join(parts), ends)
         if self.groups is not None:
             for record, result, end in zip(batch, results, ends):
                 if end <= written:  # (delivered)
                     self.groups.add(record.id, result)
         if error is not None:
-            # The reader went away or the disk is full: forget what was not delivered.
+            # The reader went away or the disk is full: forget what was not delivered, and
+            # count what was.
             for record, result, end in zip(batch, results, ends):
                 if result.new and end > written:
                     self._forget(record.id)
+            got = [result for result, end in zip(results, ends) if end <= written]
+            self.stats.add(len(got), sum(r.new for r in got), sum(r.status == "update" for r in got))
             if isinstance(error, BrokenPipeError):
                 raise error
             raise OutputError(f"{self.out_name}: {error.strerror or error}") from None
@@ -749,22 +757,16 @@ class TableStream(Stream):
         self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
 
 
-def _write_all(out: IO[str], data: bytes) -> tuple[int, OSError | None]:
-    """Write ``data`` to the file descriptor behind ``out``: how many bytes the system
-    accepted (a pipe's buffer counts), and the error that stopped it, if any."""
+def _write_all(out: IO[Any], data: bytes, ends: list[int]) -> tuple[int, OSError | None]:
+    """Write ``data``, lines ending at ``ends``, to the file descriptor behind ``out``
+    (``common.write_units``: no partial line stays in a regular file): how many bytes were
+    delivered, and the error that stopped it, if any."""
     try:
         fd = out.fileno()
         out.flush()
-    except (OSError, ValueError, AttributeError) as err:
-        return 0, err if isinstance(err, OSError) else OSError(f"it is closed ({err})")
-    view = memoryview(data)
-    done = 0
-    while done < len(data):
-        try:
-            done += os.write(fd, view[done:])
-        except OSError as err:
-            return done, err
-    return done, None
+    except (OSError, ValueError, AttributeError):  # (no stdout: started with >&-)
+        return 0, OSError("it is closed")
+    return write_units(fd, data, ends)
 
 
 def _with_fields(raw: bytes, fields: str) -> bytes:

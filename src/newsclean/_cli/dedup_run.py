@@ -1,5 +1,5 @@
 """What keeps a ``newsclean dedup`` run from losing work: the lock on an index file, the
-signals that stop a run cleanly, and an output file written under a temporary name."""
+signals that stop a run cleanly."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import errno
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
-from typing import IO
 
 from .._errors import IndexFileError
 
@@ -39,7 +36,10 @@ class IndexLock:
     def acquire(self, timeout: float, waiting: Callable[[str], None]) -> None:
         """Take the lock, waiting up to ``timeout`` seconds (``waiting(message)`` is called
         once, if the lock is held); ``IndexFileError`` if it is still held then."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as err:
+            raise IndexFileError(f"{self.index_path}: cannot open its lock file {self.path}: {err.strerror}") from None
         deadline = time.monotonic() + timeout
         told = False
         try:
@@ -157,28 +157,3 @@ class Signals:
         if self.got and not self._raised and not self._depth:
             self._raised = True
             raise Stop(self.got)
-
-
-class OutputFile:
-    """``-o FILE``: the output is written to a temporary file beside ``FILE`` and renamed
-    over it by ``commit()``; ``discard()`` leaves ``FILE`` as it was."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        if self.path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "Is a directory")
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        self.stream: IO[str] = os.fdopen(fd, "w")
-
-    def commit(self) -> None:
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
-        os.replace(self.tmp, self.path)
-
-    def discard(self) -> None:
-        self.stream.close()
-        Path(self.tmp).unlink(missing_ok=True)

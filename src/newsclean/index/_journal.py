@@ -29,7 +29,11 @@ _HEAD = struct.Struct("<4sIQI")  # magic, JSON bytes, array bytes, CRC-32 of JSO
 
 
 def journal_path(index_path: str | os.PathLike[str]) -> Path:
-    return Path(f"{os.fspath(index_path)}.journal")
+    """The journal of an index file: ``PATH.journal`` beside the file a link at
+    ``index_path`` names, as the file is saved there (``_atomic.target_of``)."""
+    from .._atomic import target_of
+
+    return Path(f"{target_of(index_path)}.journal")
 
 
 class Journal:

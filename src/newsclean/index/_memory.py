@@ -15,7 +15,6 @@ import io
 import itertools
 import json
 import os
-import tempfile
 import threading
 import zipfile
 from collections import Counter
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._atomic import replacing
 from .._clean import Cleaner
 from .._errors import IndexFileError, SketchMismatchError
 from .._similarity.arrays import unique
@@ -365,7 +365,8 @@ class DedupIndex(Index):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically: a crash leaves the previous file intact.
-        The file is created with the permissions the umask gives a new file.
+        The file is created with the permissions the umask gives a new file; a symbolic
+        link at ``path`` is followed (the file it names is replaced, the link stays).
 
         The file is a zip of ``.npy`` arrays (``numpy.savez``) plus ``header.json``, the
         parameter header; see docs/index-format.md.
@@ -391,27 +392,15 @@ class DedupIndex(Index):
             ids = [self._ids[s] for s in live]
             digests = [self._digests[s] for s in live]
             header = self.params.header() | {"documents": len(live), "offered": self._offered}
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-            with os.fdopen(fd, "wb") as f:
-                with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
-                    z.writestr("header.json", json.dumps(header, sort_keys=True))
-                    z.writestr("ids.json", json.dumps(ids, ensure_ascii=False))
-                    z.writestr("digests.json", json.dumps(digests))
-                    for name, array in arrays.items():
-                        buf = io.BytesIO()
-                        np.save(buf, array, allow_pickle=False)
-                        z.writestr(f"{name}.npy", buf.getvalue())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing(path) as f:
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
+                z.writestr("header.json", json.dumps(header, sort_keys=True))
+                z.writestr("ids.json", json.dumps(ids, ensure_ascii=False))
+                z.writestr("digests.json", json.dumps(digests))
+                for name, array in arrays.items():
+                    buf = io.BytesIO()
+                    np.save(buf, array, allow_pickle=False)
+                    z.writestr(f"{name}.npy", buf.getvalue())
 
     @classmethod
     def load(
