@@ -347,7 +347,7 @@ BAD_LINE_EXAMPLES = {
     "a number with more than 4300 digits": b'{"text": "a", "n": -' + b"1" * 4301 + b"}",
     "longer than 268435456 bytes (the limit)": b'{"text": "' + b"a" * 100 + b'"}',
     "not valid JSON (a byte order mark at column 1; only the input may start with one)": b'\xef\xbb\xbf{"text": "a"}',
-    "not valid JSON (Invalid control character at at column 12)": b'{"text": "a\x01"}',
+    "not valid JSON (Invalid control character at column 12)": b'{"text": "a\x01"}',
     "invalid UTF-8 at byte 1234: invalid start byte": b'{"text": "' + b"a" * (1234 - 6 * 22 - 10) + b'\xff"}',
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -282,3 +283,23 @@ def test_docs_build(tmp_path: Path) -> None:
         "recipes/redis-fleet",
     ):
         assert (out / f"{page}.html").exists(), page
+
+
+def test_the_quickstart_says_what_newsclean_dedup_says_of_the_example() -> None:
+    page = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    command, said = re.search(
+        r"\n\$ \.venv/bin/(newsclean dedup [^\n>]*?) >[^\n]*\n(newsclean dedup: [^\n]*)", page
+    ).groups()
+    done = subprocess.run([entry_point(), *command.split()[1:]], cwd=ROOT, capture_output=True, check=True)
+    counts = re.compile(r"newsclean dedup: \d+ in, \d+ kept, \d+ dropped")
+    assert counts.match(done.stderr.decode()).group() == counts.match(said).group()
+    marked = subprocess.run([entry_point(), "dedup", "--mark", "examples/stories.jsonl"], cwd=ROOT, capture_output=True)
+    rows = {r["id"]: r for r in map(json.loads, marked.stdout.decode().splitlines())}
+    page = " ".join(page.split())
+    claims = re.findall(r"`(s\d\d)`[^`]* names `(s\d\d)` at(?: similarity)? ([\d.]+)", page)
+    assert len(claims) == 2
+    for doc, original, similarity in claims:
+        assert (rows[doc]["duplicate_of"], round(rows[doc]["similarity"], 2)) == (original, float(similarity))
+    negatives = re.search(r"the follow-up `(s\d\d)` and the story sharing a quote, `(s\d\d)`, name nothing", page)
+    assert [rows[doc]["duplicate_of"] for doc in negatives.groups()] == [None, None]
+    assert [rows[doc]["kind"] for doc in negatives.groups()] == ["neg:followup", "neg:quote"]

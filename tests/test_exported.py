@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import newsclean
 
 
@@ -30,6 +32,12 @@ def test_errors_subclass_builtins() -> None:
         obj = getattr(newsclean, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, newsclean.NewscleanError)
+
+
+def test_a_misspelt_option_is_named_as_an_option_of_clean_and_cleaner() -> None:
+    for make in (lambda: newsclean.clean("x", thresold=0.5), lambda: newsclean.Cleaner(thresold=0.5)):
+        with pytest.raises(newsclean.OptionsError, match="unknown option 'thresold'; options are: .*threshold"):
+            make()
 
 
 def test_py_typed_is_shipped() -> None:

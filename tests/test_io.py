@@ -178,7 +178,7 @@ def bad(line: bytes, **kw: Any) -> str:
         (b"[" * 100_000, "nested more than 512 deep"),
         (b'{"text": "a", "n": ' + b"9" * 5000 + b"}", "a number with more than 4300 digits"),
         (b'{"text": "a"} x', "not valid JSON (Extra data at column 15)"),
-        (b'{"text": "a\x01"}', "not valid JSON (Invalid control character at at column 12)"),
+        (b'{"text": "a\x01"}', "not valid JSON (Invalid control character at column 12)"),
         (BOM + b'{"text": "a"}', "not valid JSON (a byte order mark at column 1; only the input may start with one)"),
         (b"\xc2\xa0", "not valid JSON (Expecting value at column 1)"),
         (b'"text"', "a JSON str, not an object"),

@@ -164,7 +164,7 @@ def clean(text: str, *, index: BoilerplateIndex | None = None, **options: Any) -
     >>> r.text, r.byline.agency, r.byline.location
     ('Viet Nam and Laos signed a deal on Monday.', 'VNA', 'HANOI')
     """
-    return _cleaner(Options(**options) if options else _DEFAULT).clean(text, index=index)
+    return _cleaner(_DEFAULT.replace(**options) if options else _DEFAULT).clean(text, index=index)
 
 
 _DEFAULT = Options()

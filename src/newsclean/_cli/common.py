@@ -448,7 +448,8 @@ def strict_loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
     try:
         value = _decoder().decode(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"not valid JSON ({err.msg} at column {err.colno})") from None
+        # (json's "Invalid control character at" message ends in its own "at")
+        raise ValueError(f"not valid JSON ({err.msg.removesuffix(' at')} at column {err.colno})") from None
     except _Refused as err:
         raise ValueError(str(err)) from None
     except ValueError as err:  # the int-conversion digit limit

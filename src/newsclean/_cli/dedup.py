@@ -773,11 +773,15 @@ def _with_fields(raw: bytes, fields: str) -> bytes:
     """The JSON object line ``raw`` with ``fields`` (JSON members) appended before its
     closing brace, every other byte as it was. (``common.with_fields`` replaces fields
     wherever they stand, scanning the line; ``--mark`` refuses a line that has its fields,
-    so appending is enough, without a scan of every line.)"""
+    so appending is enough, without a scan of every line.)
+
+    >>> _with_fields(b'{"a": 1 }  ', '"b": 2')
+    b'{"a": 1, "b": 2 }  \\n'
+    """
     end = raw.rstrip()
     body = end[:-1].rstrip()
     sep = b"" if body.endswith(b"{") else b", "
-    return body + sep + fields.encode("utf-8") + b"}\n"
+    return body + sep + fields.encode("utf-8") + end[len(body) :] + raw[len(end) :] + b"\n"
 
 
 def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]:

@@ -231,6 +231,18 @@ class Fingerprint:
     digest: str = ""
     check: npt.NDArray[np.uint8] | None = None
 
+    def __repr__(self) -> str:
+        """Sizes, not the arrays.
+
+        >>> from newsclean import DedupIndex
+        >>> DedupIndex().fingerprint(["Rice exports rose in the delta this year."])[0]  # doctest: +ELLIPSIS
+        Fingerprint(digest='...', shingles=6, bands=85, paragraphs=1, params=IndexParams(threshold=0.4, ...))
+        """
+        return (
+            f"Fingerprint(digest={self.digest!r}, shingles={len(self.shingles)}, bands={len(self.bands)}, "
+            f"paragraphs={len(self.paragraphs)}, params={self.params!r})"
+        )
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Batch(Sequence[Fingerprint]):
@@ -249,6 +261,10 @@ class Batch(Sequence[Fingerprint]):
 
     def __len__(self) -> int:
         return len(self.digests)
+
+    def __repr__(self) -> str:
+        """Sizes, not the arrays."""
+        return f"Batch(documents={len(self)}, shingles={len(self.sets)}, params={self.params!r})"
 
     @overload
     def __getitem__(self, i: int) -> Fingerprint: ...
