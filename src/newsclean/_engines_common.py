@@ -248,8 +248,7 @@ def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
             ]
             if wrong:
                 raise OptionsError(f"{wrong[0]} does not apply with --clean (newsclean dedup keeps the first)")
-            from .index import IndexParams
-            from .index._fingerprint import RULE_OPTIONS
+            from .index import RULE_OPTIONS, IndexParams
 
             IndexParams.given(**{name: getattr(args, name) for name in RULE_OPTIONS})
         else:

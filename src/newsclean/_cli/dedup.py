@@ -173,8 +173,7 @@ def parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Drop (or mark) the republished documents of what ``args`` names; the exit status."""
     from .._errors import NewscleanError, OptionsError
-    from ..index import IndexParams
-    from ..index._fingerprint import RULE_OPTIONS
+    from ..index import RULE_OPTIONS, IndexParams
 
     rule = {name: getattr(args, name) for name in RULE_OPTIONS}
     try:

@@ -8,6 +8,7 @@
 
 from . import _decide as kernels  # noqa: F401 (re-exported: see below)
 from ._base import AddResult, Index, Match
+from ._fingerprint import RULE_OPTIONS as RULE_OPTIONS
 from ._fingerprint import Batch as Batch
 from ._fingerprint import Fingerprint, IndexParams
 from ._fingerprint import sketch_texts as sketch_texts
@@ -21,7 +22,8 @@ __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Ma
 # package, and what the Spark and Dask lake paths run. ``Batch``: the fingerprints of a
 # batch as arrays; ``sketch_texts``: fingerprints of texts, a piece at a time; ``Journal``:
 # what a run appends to an index file, folded in by the next; ``kernels``: the index's
-# decision as kernels over arrays (``_decide``).
+# decision as kernels over arrays (``_decide``); ``RULE_OPTIONS``: the parameters the
+# command and the engines take as options.
 
 
 def __getattr__(name: str) -> object:
