@@ -64,6 +64,33 @@ def test_redact() -> None:
     assert redact("redis://u:p@ss:w@rd@h:1/0") == "redis://u:***@h:1/0"  # ('@' and ':' in a password)
     assert redact(f"redis://h:1/0?db=2&password={ADMIN}") == "redis://h:1/0?db=2&password=***"
     assert redact("unix:///run/redis.sock") == "unix:///run/redis.sock"
+    assert redact("redis://:p@ss/w:rd@h:1/0") == "redis://:***@h:1/0"  # ('/' too, not escaped)
+
+
+def test_a_password_a_url_parser_would_misread_is_refused_unshown(server: RedisServer, run) -> None:
+    from newsclean import OptionsError
+    from newsclean.index import RedisIndex
+
+    given = f"redis://:{ADMIN}@x/{CRAWLER}@127.0.0.1:{server.port}/0"  # (the parser's password: ADMIN)
+    with pytest.raises(OptionsError, match="must escape") as refused:
+        RedisIndex(given)
+    no_secret(str(refused.value))
+    done = run("dedup", "--redis", given, input=line("a"))
+    assert done.returncode == 1 and b"must escape" in done.stderr and done.stdout == b""
+    no_secret(done.stderr.decode())
+
+
+def test_a_database_the_server_does_not_have_is_one_line(server: RedisServer, run) -> None:
+    from newsclean.index import RedisIndex
+
+    missing = f"redis://:{ADMIN}@127.0.0.1:{server.port}/99"
+    with pytest.raises(IndexUnavailableError, match="answered with an error: DB index is out of range"):
+        RedisIndex(missing)
+    done = run("dedup", "--redis", missing, input=line("a"))
+    err = done.stderr.decode()
+    assert done.returncode == 1 and "DB index is out of range" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    no_secret(err)
 
 
 @pytest.mark.parametrize("how", ["requirepass", "acl user", "tls"])

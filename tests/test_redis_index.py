@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 import uuid
 
 import pytest
@@ -150,6 +154,54 @@ def test_server_going_away_mid_stream() -> None:
             index.add_many([d.text for d in docs[10:]])
         with pytest.raises(IndexUnavailableError):
             len(index)
+
+
+def test_adds_a_stalled_redis_runs_after_the_client_gave_up_are_taken_back() -> None:
+    """Redis stops answering (SIGSTOP: a stall, a failover) while a batch's adds wait in
+    its input; the client gives up, and Redis runs them when it resumes. They must not stay
+    recorded: the caller was told the batch failed, and would never write those documents."""
+    docs = [d for d in corpus(20, seed=5) if d.kind == "original"]
+    with running_redis() as server:
+        assert server.process is not None
+        index = RedisIndex(server.url, socket_timeout=0.5)
+        assert all(r.new for r in index.add_many([d.text for d in docs[:3]], ids=["a", "b", "c"]))
+        ids = [f"late{n}" for n in range(5)]
+        os.kill(server.process.pid, signal.SIGSTOP)
+        resume = threading.Timer(0.8, os.kill, (server.process.pid, signal.SIGCONT))
+        resume.start()
+        try:
+            with pytest.raises(IndexUnavailableError, match="unreachable") as failed:
+                index.add_many([d.text for d in docs[3:8]], ids=ids)
+        finally:
+            resume.join()
+            os.kill(server.process.pid, signal.SIGCONT)
+        assert "may be recorded" not in str(failed.value)  # (the taking back was answered)
+        time.sleep(0.2)  # (anything Redis still had queued has run by now)
+        again = RedisIndex(server.url)
+        assert len(again) == 3 and not any(i in again for i in ids)
+        assert all(r.new for r in again.add_many([d.text for d in docs[3:8]], ids=ids))
+
+
+def test_clear_takes_only_its_own_namespace(redis_url: str, namespace: str) -> None:
+    import redis
+
+    docs = [d for d in corpus(20, seed=5) if d.kind == "original"][:3]
+    names = [namespace, f"{namespace}:eu", f"{namespace}*", f"{namespace[:-1]}?"]
+    for name in names:
+        RedisIndex(redis_url, namespace=name).add_many([d.text for d in docs], ids=["a", "b:1", "c"])
+    client = redis.Redis.from_url(redis_url)
+
+    def keys(name: str) -> int:
+        return sum(1 for k in client.scan_iter(count=1000) if k.decode().startswith(f"{name}:"))
+
+    before = {name: keys(name) for name in names}
+    assert RedisIndex(redis_url, namespace=f"{namespace}*").clear() == before[f"{namespace}*"] > 0
+    assert RedisIndex(redis_url, namespace=namespace).clear() == before[namespace] - before[f"{namespace}:eu"]
+    assert [keys(name) for name in names] == [before[f"{namespace}:eu"], before[f"{namespace}:eu"], 0, before[names[3]]]
+    assert len(RedisIndex(redis_url, namespace=f"{namespace}:eu")) == 3
+    for name in names[1:]:
+        RedisIndex(redis_url, namespace=name).clear()
+    assert keys(namespace) == 0
 
 
 def test_unreachable_at_start() -> None:

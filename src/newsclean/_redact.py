@@ -20,16 +20,19 @@ def redact(url: str) -> str:
     'redis://cache.local:6379/0?password=***&db=1'
     >>> redact("redis://localhost:6379/0")
     'redis://localhost:6379/0'
+    >>> redact("redis://:p@ss/w:rd@cache.local:6379/0")  # (not escaped: all of it is hidden)
+    'redis://:***@cache.local:6379/0'
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
         return _SECRET_PARAMS.sub(r"\1***", url)
-    # The authority ends at the first '/', '?' or '#'; its credentials at its last '@'
-    # (a password may itself hold '@' or ':').
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, tail = rest[:end], rest[end:]
-    credentials, at, host = authority.rpartition("@")
+    # The credentials end at the last '@' before the query: a password may hold '@', ':'
+    # and '/' that its writer did not escape (a URL parser then misreads it, but it is
+    # still the secret).
+    end = min((i for i in (rest.find(c) for c in "?#") if i >= 0), default=len(rest))
+    head, tail = rest[:end], rest[end:]
+    credentials, at, where = head.rpartition("@")
     if at:
         user, colon, _ = credentials.partition(":")
-        authority = f"{user}:***@{host}" if colon else f"{credentials}@{host}"
-    return f"{scheme}://{authority}" + _SECRET_PARAMS.sub(r"\1***", tail)
+        head = f"{user}:***@{where}" if colon else f"{credentials}@{where}"
+    return f"{scheme}://{head}" + _SECRET_PARAMS.sub(r"\1***", tail)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
@@ -32,13 +34,15 @@ from ._fingerprint import (
     check_ids,
 )
 
-# ARGV: prefix, id, mode ("add" or "query"), shingles (uint32 LE, sorted), the rule's
-# threshold, containment and min_ratio, the body's digest, the number of bands, the band
-# keys, the time of first sight (seconds since the epoch), then the paragraph hashes. The
-# rule is IndexParams.matches; an id already indexed with the same digest is a repeat, with
-# another digest an update (replaced unless the new body is a copy of another document).
-# "query" returns every match ({'matches', id, inter, union, seq, id, ...}), the client
-# orders them. {prefix}:seen is a sorted set: id -> time of first sight, for expire.
+# ARGV: prefix, id, mode ("add" or "query"), the call's token, shingles (uint32 LE,
+# sorted), the rule's threshold, containment and min_ratio, the body's digest, the number
+# of bands, the band keys, the time of first sight (seconds since the epoch), then the
+# paragraph hashes. The rule is IndexParams.matches; an id already indexed with the same
+# digest is a repeat, with another digest an update (replaced unless the new body is a copy
+# of another document). "query" returns every match ({'matches', id, inter, union, seq,
+# id, ...}), the client orders them. {prefix}:seen is a sorted set: id -> time of first
+# sight, for expire. An add whose token was cancelled ({prefix}:cancelled:TOKEN, set by
+# _TAKE_BACK when the client gave up waiting for the call) records nothing.
 # Take a document's buckets and paragraph counts back (both scripts forget documents).
 _FORGET = r"""
 local function forget(P, id)
@@ -58,10 +62,13 @@ end
 _ADD = (
     _FORGET
     + r"""
-local P, id, mode, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local thr, cont, ratio, digest = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
-local nb = tonumber(ARGV[9])
+local P, id, mode, token, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local thr, cont, ratio, digest = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local nb = tonumber(ARGV[10])
 local old = nil
+if mode == 'add' and redis.call('EXISTS', P .. ':cancelled:' .. token) == 1 then
+  return {'cancelled', id, 0, 0}
+end
 if mode == 'add' and redis.call('EXISTS', P .. ':doc:' .. id) == 1 then
   if redis.call('GET', P .. ':digest:' .. id) == digest then
     return {'repeat', id, 1, 1}
@@ -101,7 +108,7 @@ local seen, best, best_inter, best_union, best_seq = {}, nil, 0, 1, 0
 local found = {'matches'}
 if old then seen[old] = true end
 for k = 1, nb do
-  local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[9 + k])
+  local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[10 + k])
   for _, cand in ipairs(members) do
     if not seen[cand] then
       seen[cand] = true
@@ -131,15 +138,15 @@ redis.call('SET', P .. ':digest:' .. id, digest)
 local bands, paras = {}, {}
 if n > 0 then
   for k = 1, nb do
-    bands[k] = ARGV[9 + k]
-    redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[9 + k], id)
+    bands[k] = ARGV[10 + k]
+    redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[10 + k], id)
   end
 end
-for k = 11 + nb, #ARGV do
+for k = 12 + nb, #ARGV do
   paras[#paras + 1] = ARGV[k]
   redis.call('ZINCRBY', P .. ':para', 1, ARGV[k])
 end
-redis.call('ZADD', P .. ':seen', ARGV[10 + nb], id)
+redis.call('ZADD', P .. ':seen', ARGV[11 + nb], id)
 redis.call('SET', P .. ':bands:' .. id, table.concat(bands, ' '))
 redis.call('SET', P .. ':paras:' .. id, table.concat(paras, ' '))
 redis.call('INCR', P .. ':count')
@@ -156,6 +163,30 @@ if redis.call('DEL', P .. ':doc:' .. id) == 0 then return 0 end
 forget(P, id)
 redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
 return 1
+"""
+)
+
+# ARGV: prefix, a token, the time of first sight its adds gave, then (id, digest) pairs.
+# Cancels the token (its adds that have not run yet will record nothing) and forgets each
+# document that one of them recorded: the id indexed with that digest and that time. Run
+# when a client gave up waiting for its adds, which the server may still run later.
+_TAKE_BACK = (
+    _FORGET
+    + r"""
+local P, token, seen = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('SET', P .. ':cancelled:' .. token, 1, 'EX', 86400)
+local gone = 0
+for k = 4, #ARGV, 2 do
+  local id = ARGV[k]
+  if tonumber(redis.call('ZSCORE', P .. ':seen', id)) == seen
+      and redis.call('GET', P .. ':digest:' .. id) == ARGV[k + 1] then
+    redis.call('DEL', P .. ':doc:' .. id)
+    forget(P, id)
+    redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
+    gone = gone + 1
+  end
+end
+return gone
 """
 )
 
@@ -192,6 +223,32 @@ def _password(url: str) -> str | None:
     return unquote(given) if given else None
 
 
+# The keys of a namespace P: P:params (the header), P:para, P:seen, P:count, P:seq, and
+# for each document or band key P:KIND:..., KIND one of _PER_DOCUMENT (the scripts above).
+_SINGLE = ("params", "para", "seen", "count", "seq")
+_PER_DOCUMENT = ("doc", "digest", "bands", "paras", "band", "cancelled")
+
+
+def _misread_password(url: str) -> bool:
+    """Whether the password before the URL's last '@' holds an unescaped '@', '/' or ':'
+    that a URL parser takes for the end of it (so a part of the secret would be sent as the
+    host and shown in messages).
+
+    >>> _misread_password("redis://:p@ss/w:rd@h:6379/0"), _misread_password("redis://u:p%40ss@h/0")
+    (True, False)
+    """
+    from urllib.parse import urlsplit
+
+    rest = url.partition("://")[2]
+    head = rest[: min((i for i in (rest.find(c) for c in "?#") if i >= 0), default=len(rest))]
+    intended = head.rpartition("@")[0].partition(":")[2]
+    try:
+        parsed = urlsplit(url).password
+    except ValueError:
+        return True
+    return bool(intended) and intended != parsed
+
+
 class RedisIndex(Index):
     """A near-duplicate index shared on Redis; the same contract as ``DedupIndex``.
 
@@ -220,10 +277,16 @@ class RedisIndex(Index):
         self.namespace = namespace
         self._shown = redact(url)  # (the URL as messages and reprs show it: no password)
         self._password = _password(url)
+        if _misread_password(url):
+            raise OptionsError(
+                f"{self._shown}: the password holds characters a URL must escape "
+                "('@' as %40, '/' as %2F, ':' as %3A)"
+            )
         self._errors = (
             redis.exceptions.ConnectionError,
             redis.exceptions.TimeoutError,
             redis.exceptions.NoPermissionError,
+            redis.exceptions.ResponseError,  # (a database number the server does not have, say)
         )
         self._refused = (redis.exceptions.AuthenticationError, redis.exceptions.NoPermissionError)
         try:
@@ -234,6 +297,7 @@ class RedisIndex(Index):
             raise OptionsError(f"{self._shown}: not a Redis URL ({err})") from None
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
+        self._take_back_script = self._redis.register_script(_TAKE_BACK)
         self._expire_script = self._redis.register_script(_EXPIRE)
         with self._guard():
             self._redis.script_load(_ADD)
@@ -275,6 +339,8 @@ class RedisIndex(Index):
                 raise IndexUnavailableError(f"Redis at {self._shown} refused the credentials: {why}") from None
             if isinstance(err, self._refused[1]):
                 raise IndexUnavailableError(f"Redis at {self._shown} refused access: {why}") from None
+            if isinstance(err, self._errors[3]):
+                raise IndexUnavailableError(f"Redis at {self._shown} answered with an error: {why}") from None
             raise IndexUnavailableError(f"Redis at {self._shown} is unreachable: {why}") from None
 
     def _boilerplate(self) -> frozenset[int]:
@@ -284,12 +350,13 @@ class RedisIndex(Index):
             )
         return frozenset(int(m) for m in members)
 
-    def _args(self, doc_id: str, fp: Fingerprint, mode: str, now: float = 0.0) -> list[Any]:
+    def _args(self, doc_id: str, fp: Fingerprint, mode: str, now: float = 0.0, token: str = "") -> list[Any]:
         p = self.params
         return [
             self.namespace,
             doc_id,
             mode,
+            token,
             np.ascontiguousarray(fp.shingles, dtype="<u4").tobytes(),
             repr(p.threshold),
             repr(p.containment),
@@ -304,15 +371,45 @@ class RedisIndex(Index):
     def add_fingerprints(
         self, prints: Sequence[Fingerprint], ids: Sequence[str] | None = None, *, now: float | None = None
     ) -> list[AddResult]:
-        """Add documents given as fingerprints, in order, in one pipelined round trip."""
+        """Add documents given as fingerprints, in order, in one pipelined round trip.
+
+        When Redis does not answer (``IndexUnavailableError``), the adds it may still run
+        later are taken back: cancelled, and what they recorded forgotten, so that nothing
+        is left recorded that the caller was not told of (the error says if Redis could
+        not be reached for that either)."""
         check_ids(prints, ids)
         check_fingerprints(prints, self.params)
         seen = seen_time(now)
         doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(prints))]
         self._offered += len(prints)
-        with self._guard():
-            replies = self._pipelined_adds([self._args(doc_id, fp, "add", seen) for doc_id, fp in zip(doc_ids, prints)])
+        token = os.urandom(12).hex()
+        try:
+            with self._guard():
+                replies = self._pipelined_adds(
+                    [self._args(doc_id, fp, "add", seen, token) for doc_id, fp in zip(doc_ids, prints)]
+                )
+        except IndexUnavailableError as err:
+            left = self._take_back(token, seen, doc_ids, [fp.digest for fp in prints])
+            if left is None:
+                raise IndexUnavailableError(
+                    f"{err}; these {len(doc_ids)} documents may be recorded there without having been "
+                    f"reported (Redis did not answer their taking back either): {', '.join(doc_ids[:3])}"
+                    + (", ..." if len(doc_ids) > 3 else "")
+                ) from None
+            raise
         return [self._result(doc_id, reply) for doc_id, reply in zip(doc_ids, replies)]
+
+    def _take_back(self, token: str, seen: float, doc_ids: list[str], digests: list[str]) -> int | None:
+        """Cancel the adds of ``token`` and forget what they recorded (``_TAKE_BACK``):
+        how many documents were forgotten, or None if Redis did not answer twice."""
+        pairs = [x for pair in zip(doc_ids, digests) for x in pair]
+        for _ in range(2):
+            try:
+                with self._guard():
+                    return int(self._take_back_script(args=[self.namespace, token, repr(seen), *pairs]))
+            except IndexUnavailableError:
+                continue
+        return None
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
@@ -411,12 +508,19 @@ class RedisIndex(Index):
             return bool(self._redis.exists(f"{self.namespace}:doc:{id}"))
 
     def clear(self) -> int:
-        """Delete every key of this namespace (the parameter header too); return how many."""
+        """Delete every key of this namespace (the parameter header too); return how many.
+        Only this namespace's own kinds of key are looked for (``news:doc:*``, never
+        ``news:*``), with the namespace's glob characters escaped: ``namespace="news"``
+        leaves ``news:eu`` alone, and ``"n*"`` is only itself."""
+        escaped = re.sub(r"([*?\[\]\\])", r"\\\1", self.namespace)
+        removed = 0
         with self._guard():
-            keys = list(self._redis.scan_iter(match=f"{self.namespace}:*", count=1000))
-            for start in range(0, len(keys), 1000):
-                self._redis.delete(*keys[start : start + 1000])
-        return len(keys)
+            for kind in _PER_DOCUMENT:
+                keys = list(self._redis.scan_iter(match=f"{escaped}:{kind}:*", count=1000))
+                for start in range(0, len(keys), 1000):
+                    removed += int(self._redis.delete(*keys[start : start + 1000]))
+            removed += int(self._redis.delete(*(f"{self.namespace}:{name}" for name in _SINGLE)))
+        return removed
 
     def close(self) -> None:
         """Close the connection (what was added stays on the server)."""
