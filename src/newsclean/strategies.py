@@ -116,6 +116,8 @@ class Example:
         injected: what made ``dirty`` dirty: credits and datelines (in the order of
             ``credits``), the paragraphs ``clean()`` removes (in input order), then layout
             noise. Empty when ``dirty == clean``.
+        removed: (a property) ``(index, duplicate_of, rule)`` of every paragraph
+            ``clean()`` must remove, as ``CleanResult.removed`` gives them.
     """
 
     dirty: str
