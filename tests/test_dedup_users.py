@@ -44,14 +44,14 @@ def test_max_age_forgets_what_was_first_seen_before(run, tmp_path: Path) -> None
     done = run("dedup", "--index", str(index), "--max-age", "7", input=copies)
     assert done.returncode == 0, done.stderr
     assert ids_of(done.stdout) == ["a"]
-    assert f"{index}: forgot 1 documents first seen more than 7 days ago" in done.stderr.decode()
+    assert f"{index}: forgot 1 document first seen more than 7 days ago" in done.stderr.decode()
     back = DedupIndex.load(index)
     assert "old" not in back and {"recent", "a"} <= {i for i in ("old", "recent", "a") if i in back}
     assert back.first_seen("recent") == pytest.approx(now - DAY, abs=1e-3)
     assert now <= back.first_seen("a") <= time.time()
     # Fractions of a day: 12 hours forgets "recent" too (first seen a day ago).
     again = run("dedup", "--index", str(index), "--max-age", "0.5", input="")
-    assert "forgot 1 documents" in again.stderr.decode() and "recent" not in DedupIndex.load(index)
+    assert "forgot 1 document " in again.stderr.decode() and "recent" not in DedupIndex.load(index)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +61,9 @@ def test_max_age_forgets_what_was_first_seen_before(run, tmp_path: Path) -> None
         (["--max-age", "0", "--index", "x.nci"], "--max-age must be a number of days above 0"),
         (["--max-age", "-1", "--index", "x.nci"], "--max-age must be a number of days above 0"),
         (["--max-age", "nan", "--index", "x.nci"], "--max-age must be a number of days above 0"),
+        (["--namespace", "news", "--index", "x.nci"], "--namespace applies with --redis only"),
+        (["--namespace", "", "--redis", "redis://localhost/0"], "--namespace must not be empty"),
+        (["--lock-timeout", "5", "--redis", "redis://localhost/0"], "--lock-timeout applies with --index only"),
     ],
 )
 def test_max_age_usage(run, flags: list[str], message: str, tmp_path: Path) -> None:
@@ -83,7 +86,7 @@ def test_max_age_on_redis(run, redis_url: str) -> None:
         done = run("dedup", "--redis", redis_url, "--namespace", namespace, "--max-age", "2", input=copies)
         assert done.returncode == 0, done.stderr
         assert ids_of(done.stdout) == ["a"]
-        assert f"Redis index {namespace!r}: forgot 1 documents" in done.stderr.decode()
+        assert f"Redis index {namespace!r}: forgot 1 document " in done.stderr.decode()
         assert "old" not in shared and "recent" in shared and "a" in shared
     finally:
         shared.clear()

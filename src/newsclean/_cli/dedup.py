@@ -118,14 +118,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="use the index shared on Redis at URL (redis://host:port/db); needs 'newsclean[redis]'",
     )
-    p.add_argument("--namespace", default="newsclean", help="with --redis: the key prefix (default: newsclean)")
+    p.add_argument("--namespace", default=None, help="with --redis: the key prefix (default: newsclean)")
     p.add_argument(
         "--lock-timeout",
         type=float,
-        default=LOCK_TIMEOUT,
+        default=None,
         metavar="SECONDS",
         help="with --index: how long to wait for another run using the same index file "
-        "before giving up (default: %(default)g; 0: give up at once)",
+        f"before giving up (default: {LOCK_TIMEOUT:g}; 0: give up at once)",
     )
     p.add_argument(
         "--max-age",
@@ -184,6 +184,14 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         return usage_error(PROG, problem)
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if args.namespace is not None and not args.redis:
+        return usage_error(PROG, "--namespace applies with --redis only")
+    if args.namespace == "":
+        return usage_error(PROG, "--namespace must not be empty")
+    args.namespace = args.namespace or "newsclean"
+    if args.lock_timeout is not None and not args.index:
+        return usage_error(PROG, "--lock-timeout applies with --index only")
+    args.lock_timeout = LOCK_TIMEOUT if args.lock_timeout is None else args.lock_timeout
     if not args.lock_timeout >= 0:
         return usage_error(PROG, f"--lock-timeout must be 0 or more, got {args.lock_timeout:g}")
     try:
@@ -193,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_age is not None and not (args.index or args.redis):
         return usage_error(PROG, "--max-age needs an index that is kept: --index PATH or --redis URL")
     if args.max_age is not None and not 0 < args.max_age < 1e7:
-        return usage_error(PROG, f"--max-age must be a number of days above 0, got {args.max_age:g}")
+        return usage_error(PROG, f"--max-age must be a number of days above 0 and below 10000000, got {args.max_age:g}")
     tables, problem = _table_format(args)
     if problem is not None:
         return usage_error(PROG, problem)
@@ -224,8 +232,8 @@ def run(args: argparse.Namespace) -> int:
         if forgot:
             where = args.index or f"Redis index {args.namespace!r}"
             print(
-                f"newsclean dedup: {where}: forgot {len(forgot)} documents first seen more than "
-                f"{args.max_age:g} days ago",
+                f"newsclean dedup: {where}: forgot {len(forgot)} document{'s' * (len(forgot) != 1)} first seen more than "
+                f"{args.max_age:g} day{'s' * (args.max_age != 1)} ago",
                 file=sys.stderr,
             )
     if tables is not None:

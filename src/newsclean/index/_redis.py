@@ -279,8 +279,7 @@ class RedisIndex(Index):
         self._password = _password(url)
         if _misread_password(url):
             raise OptionsError(
-                f"{self._shown}: the password holds characters a URL must escape "
-                "('@' as %40, '/' as %2F, ':' as %3A)"
+                f"{self._shown}: the password holds characters a URL must escape ('@' as %40, '/' as %2F, ':' as %3A)"
             )
         self._errors = (
             redis.exceptions.ConnectionError,
