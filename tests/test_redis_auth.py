@@ -76,7 +76,7 @@ def test_a_password_a_url_parser_would_misread_is_refused_unshown(server: RedisS
         RedisIndex(given)
     no_secret(str(refused.value))
     done = run("dedup", "--redis", given, input=line("a"))
-    assert done.returncode == 1 and b"must escape" in done.stderr and done.stdout == b""
+    assert done.returncode == 2 and b"must escape" in done.stderr and done.stdout == b""
     no_secret(done.stderr.decode())
 
 
@@ -197,6 +197,6 @@ def test_a_malformed_url_is_one_line_without_the_password(run) -> None:
     ]:
         done = run("dedup", "--redis", where, input=line("a"))
         err = done.stderr.decode()
-        assert (done.returncode, done.stdout) == (1, b"") and why in err and "Traceback" not in err, err
-        assert err.startswith(f"newsclean dedup: {redact(where)}: not a Redis URL (") and err.count("\n") == 1
+        assert (done.returncode, done.stdout) == (2, b"") and why in err and "Traceback" not in err, err
+        assert err.startswith(f"newsclean dedup: error: {redact(where)}: not a Redis URL (") and err.count("\n") == 1
         no_secret(err)

@@ -213,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
             f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
         )
         return EXIT_USAGE
+    except OptionsError as err:  # (a --redis URL that is not one)
+        return usage_error(PROG, str(err))
     except (NewscleanError, OSError) as err:
         print(f"newsclean dedup: {err}", file=sys.stderr)
         return EXIT_FOUND
