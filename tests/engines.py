@@ -146,10 +146,28 @@ def assert_equal(texts: list[str], orders: np.ndarray, got: dict[str, list], can
 RECIPE = Path(__file__).resolve().parent.parent / "docs" / "recipes" / "spark-dask.md"
 
 
-def recipe_blocks(language: str) -> list[str]:
+def recipe_blocks(language: str, as_written: bool = False) -> list[str]:
+    """The recipe's blocks of ``language``; Python blocks with their ``if __name__ ==
+    "__main__":`` guard unwrapped (its body dedented in its place: the tests run a block in
+    a namespace, as its script's main module would), unless ``as_written``."""
     from .test_readme import fenced_blocks
 
-    return [code for _, code, _ in fenced_blocks(RECIPE.read_text(encoding="utf-8"), language)]
+    blocks = [code for _, code, _ in fenced_blocks(RECIPE.read_text(encoding="utf-8"), language)]
+    return blocks if as_written or language != "python" else [unguarded(code) for code in blocks]
+
+
+def unguarded(code: str) -> str:
+    """``code`` with each top-level ``if __name__ == "__main__":`` replaced by its body."""
+    import ast
+    import textwrap
+
+    lines = code.splitlines(keepends=True)
+    for stmt in reversed(ast.parse(code).body):
+        if isinstance(stmt, ast.If) and ast.unparse(stmt.test) == "__name__ == '__main__'" and not stmt.orelse:
+            assert stmt.end_lineno is not None
+            body = textwrap.dedent("".join(lines[stmt.lineno : stmt.end_lineno]))
+            lines[stmt.lineno - 1 : stmt.end_lineno] = [body]
+    return "".join(lines)
 
 
 def run_recipe_python(code: str, namespace: dict, where: str) -> None:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from newsclean import OptionsError, near_duplicates
 
 from .engines import (
+    BASE,
     Rows,
     assert_equal,
     boilerplate,
@@ -116,6 +117,45 @@ def test_ids_name_the_kept_rows_and_the_index_is_kept(client):
         want = ref.duplicate_of[position[o]]
         assert pd.isna(d) if want < 0 else d == url[int(rows.orders[want])]
         assert g == (u if want < 0 else d)
+
+
+def test_integer_ids_and_missing_ids(client):
+    """An int64 id names the kept rows as Spark does (nulls where kept: a nullable Int64);
+    a missing id is refused, as a row without a name could be kept silently."""
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from newsclean.dask import near_duplicates as dask_near_duplicates
+
+    texts = [BASE, BASE, "another story altogether, of other words", BASE]
+    df = pd.DataFrame({"ts": [4, 1, 3, 2], "id": [40, 10, 30, 20], "text": [texts[k] for k in (3, 0, 2, 1)]})
+    out = dask_near_duplicates(dd.from_pandas(df, npartitions=2), order="ts", id="id").compute().sort_values("ts")
+    assert str(out["duplicate_of"].dtype) == str(out["group"].dtype) == "Int64"
+    assert out["duplicate_of"].tolist() == [pd.NA, 10, pd.NA, 10]
+    assert out["group"].tolist() == [10, 10, 30, 10]
+    df["id"] = pd.array([40, None, 30, 20], dtype="Int64")
+    with pytest.raises(OptionsError, match="id column 'id' has missing values .1 rows.: near_duplicates names rows by"):
+        dask_near_duplicates(dd.from_pandas(df, npartitions=2), order="ts", id="id")
+
+
+@pytest.mark.parametrize("run_name", ["near_duplicates", "dedup"])
+def test_text_must_hold_strings(run_name):
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    import newsclean.dask
+
+    run = getattr(newsclean.dask, run_name)
+    for column, kind in (([1, 2], "int64"), ([1.5, None], "float64"), ([True, False], "bool")):
+        ddf = dd.from_pandas(pd.DataFrame({"ts": [1, 2], "body": column}), npartitions=1)
+        with pytest.raises(OptionsError, match=f"text column 'body' must hold strings, not {kind}"):
+            run(ddf, text="body", order="ts")
+    # (an object column of strings, what pandas gives strings, passes)
+    with dask.config.set({"dataframe.convert-string": False}):
+        ddf = dd.from_pandas(pd.DataFrame({"ts": [1, 2], "body": pd.Series([BASE, None], dtype=object)}), npartitions=1)
+    assert str(ddf["body"].dtype) == "object"
+    assert len(run(ddf, text="body", order="ts").compute()) == 2
 
 
 def test_datetime_order(client):
@@ -259,16 +299,20 @@ def test_command_keep(tmp_path):
 
 
 def test_recipe(client, tmp_path, monkeypatch):
-    """docs/recipes/spark-dask.md, its Dask part: the Python (a LocalCluster of its own),
-    then the command, Parquet in and out."""
+    """docs/recipes/spark-dask.md, its Dask part: the Python saved as a script and run (a
+    LocalCluster of its own, whose workers, spawned, import the script), then the
+    command, Parquet in and out."""
     import pyarrow.parquet as pq
 
     monkeypatch.chdir(tmp_path)
-    data, _, _, dask_python, *_ = recipe_blocks("python")
-    namespace: dict = {"__name__": "__recipe__"}
-    run_recipe_python(data, namespace, "spark-dask.md data")
-    run_recipe_python(dask_python, namespace, "spark-dask.md dask")
-    assert len(namespace["copies"]) == 2  # (and the printed urls, by the comment that follows them)
+    data = recipe_blocks("python")[0]
+    dask_python = recipe_blocks("python", as_written=True)[3]
+    run_recipe_python(data, {"__name__": "__recipe__"}, "spark-dask.md data")
+    (tmp_path / "dedup_dask.py").write_text(dask_python, encoding="utf-8")
+    done = subprocess.run([sys.executable, "dedup_dask.py"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    printed = dask_python.strip().splitlines()[-1].split("#")[1].strip()  # (the comment after the print)
+    assert done.stdout.strip() == printed == "['https://b.example/talks', 'https://c.example/grain']"
     want = ["https://a.example/grain", "https://a.example/talks", "https://b.example/water", "https://c.example/empty"]
     assert sorted(pq.read_table("unique-dask").column("url").to_pylist()) == want
     (line,) = [c.strip() for c in recipe_blocks("sh") if "newsclean.dask" in c and "--clean" not in c]

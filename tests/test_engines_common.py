@@ -4,6 +4,7 @@ ranking the rows of the edges alone decides as ranking every text does."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +85,25 @@ def test_the_keep_cases_decide_otherwise_than_keep_first():
     want = near_duplicates(texts, keep="longest").duplicate_of
     for count in (lambda t: len(t.encode()), lambda t: len(t.encode("utf-16-le")) // 2):
         assert (near_duplicates(texts, keep=np.array([count(t) for t in texts])).duplicate_of != want).any()
+
+
+@pytest.mark.parametrize("engine", ["spark", "dask"])
+def test_commands_refuse_an_existing_output_and_a_missing_input(engine, tmp_path, monkeypatch, capsys):
+    """Before any engine starts: exit 2, one line; a URL is the engine's to read."""
+    import importlib
+
+    from newsclean._engines_common import _check_paths
+
+    main = importlib.import_module(f"newsclean.{engine}").main
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.parquet").write_bytes(b"")
+    (tmp_path / "out").mkdir()
+    for argv, said in (
+        (["in.parquet", "-o", "out"], "out: exists (--overwrite replaces it)"),
+        (["in.parquet", "nothere.parquet", "-o", "new"], "nothere.parquet: no such file or directory"),
+        (["parts/*.parquet", "-o", "new"], "parts/*.parquet: no such file or directory"),
+    ):
+        assert main([*argv, "--order-field", "ts"]) == 2
+        assert capsys.readouterr().err == f"newsclean.{engine}: error: {said}\n"
+    _check_paths(["in.parquet", "*.parquet", "s3://bucket/in"], "out", overwrite=True)
+    _check_paths(["hdfs://nn/in/{a,b}"], "s3://bucket/out", overwrite=False)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from newsclean import OptionsError, near_duplicates
 
 from .engines import (
+    BASE,
     Rows,
     assert_equal,
     boilerplate,
@@ -93,6 +94,33 @@ def test_ids_name_the_kept_rows(spark):
         assert r["duplicate_of"] == (None if want < 0 else url[int(rows.orders[want])])
         assert r["group"] == (r["duplicate_of"] or r["url"])
         assert set(r) >= {"order", "text", "url", "duplicate_of", "similarity", "group"}
+
+
+def test_integer_ids_and_null_ids(spark):
+    """An integer id names the kept rows (null where kept), as Dask does; a null id is
+    refused, as a row without a name could be kept silently."""
+    from newsclean.spark import near_duplicates as spark_near_duplicates
+
+    other = "another story altogether, of other words"
+    rows = [(4, 40, BASE), (1, 10, BASE), (3, 30, other), (2, 20, BASE)]
+    df = spark.createDataFrame(rows, "ts long, id long, text string")
+    out = spark_near_duplicates(df, order="ts", id="id").orderBy("ts").toArrow()
+    assert out.column("duplicate_of").to_pylist() == [None, 10, None, 10]
+    assert out.column("group").to_pylist() == [10, 10, 30, 10]
+    df = spark.createDataFrame([(1, None, BASE), *rows[2:]], "ts long, id long, text string")
+    with pytest.raises(OptionsError, match=r"id column 'id' has a null \(at order 1\): near_duplicates names rows by"):
+        spark_near_duplicates(df, order="ts", id="id")
+
+
+def test_text_must_hold_strings(spark):
+    from newsclean.spark import dedup
+    from newsclean.spark import near_duplicates as spark_near_duplicates
+
+    for kind, value in (("bigint", 5), ("double", 1.5), ("boolean", True), ("binary", bytearray(b"x"))):
+        df = spark.createDataFrame([(1, value)], f"ts long, body {kind}")
+        for run in (spark_near_duplicates, dedup):
+            with pytest.raises(OptionsError, match=f"text column 'body' must hold strings, not {kind}"):
+                run(df, text="body", order="ts")
 
 
 @settings(

@@ -256,10 +256,28 @@ def valid_arguments(args: argparse.Namespace, prog: str) -> bool:
             if wrong:
                 raise OptionsError(f"--{wrong[0].replace('_', '-')} applies with --clean only")
             BatchParams.of(**{k: given[k] for k in ("threshold", "shingle_size", "num_perm", "seed") if k in given})
+        _check_paths(args.input, args.output, args.overwrite)
     except OptionsError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return False
     return True
+
+
+def _check_paths(inputs: Sequence[str], output: str, overwrite: bool) -> None:
+    """Refuse a local INPUT that is not there (a pattern: that matches nothing) and a local
+    OUTPUT that is, without ``--overwrite``; a URL (``s3://``, ``hdfs://``) and a pattern
+    with braces (Hadoop's ``{a,b}``) are the engine's."""
+    import glob
+    import os
+
+    for path in inputs:
+        if "://" in path or "{" in path:
+            continue
+        found = glob.glob(path) if any(c in path for c in "*?[") else os.path.lexists(path)
+        if not found:
+            raise OptionsError(f"{path}: no such file or directory")
+    if "://" not in output and not overwrite and os.path.lexists(output):
+        raise OptionsError(f"{output}: exists (--overwrite replaces it)")
 
 
 def engine_arguments(p: argparse.ArgumentParser) -> None:

@@ -68,8 +68,11 @@ def near_duplicates(
 
     ``order``: a column of unique integers (or datetimes) that says which row comes first.
     It must be unique and never missing (``OptionsError`` names a repeated value). ``id``:
-    the column that ``duplicate_of`` and ``group`` name rows by (default: the order). A
-    missing text is taken as empty.
+    the column that ``duplicate_of`` and ``group`` name rows by (default: the order); it
+    must never be missing (``OptionsError``). ``duplicate_of`` and ``group`` have the
+    id's dtype, or where that has no missing value its nullable one (``"Int64"`` for
+    ``int64``). ``text``: strings (an ``object`` column of them too); a missing text is
+    taken as empty.
 
     ``keep``: which row of a group of near-duplicates is kept, as ``near_duplicates``'
     ``keep`` over the texts in ``order``: ``"first"`` (default: the earlier row by
@@ -89,6 +92,7 @@ def near_duplicates(
     p = common.BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     common.check_names(list(ddf.columns), text, order, id)
     common.check_keep(list(ddf.columns), keep)
+    _check_text(ddf, text)
     kind = ddf[order].dtype
     if not (pd.api.types.is_integer_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
         raise OptionsError(f"order column {order!r} must hold integers or datetimes, not {kind}")
@@ -100,7 +104,7 @@ def near_duplicates(
         base_meta["priority"] = priority
     columns = list(dict.fromkeys([order, text, *([keep] if keep not in ("first", "longest") else [])]))
     base = ddf[columns].map_partitions(_base, order, text, keep, priority, meta=base_meta)
-    _check_unique(ddf, order)
+    _check_unique(ddf, order, id)
     if priority is not None and keep != "longest":
         missing = int(ddf[keep].isna().sum().compute())
         if missing:
@@ -145,7 +149,7 @@ def near_duplicates(
         wanted = np.unique(dup)
         found = ddf[[order, id]].map_partitions(_named_rows, order, id, wanted, meta={"order": "i8", "name": object})
         names = found.compute().set_index("order")["name"]
-    named = ddf[id].dtype if id is not None else ("Int64" if pd.api.types.is_integer_dtype(kind) else kind)
+    named = _nullable(ddf[id].dtype) if id is not None else ("Int64" if pd.api.types.is_integer_dtype(kind) else kind)
     meta = ddf._meta.assign(
         duplicate_of=pd.Series(dtype=named), similarity=pd.Series(dtype="f8"), group=pd.Series(dtype=named)
     )
@@ -188,6 +192,7 @@ def dedup(
         shingle_size=shingle_size,
     )
     common.mark_columns(list(ddf.columns), text, order, id)
+    _check_text(ddf, text)
     kind = ddf[order].dtype
     if not (pd.api.types.is_integer_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
         raise OptionsError(f"order column {order!r} must hold integers or datetimes, not {kind}")
@@ -394,16 +399,57 @@ def _order_values(column: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
     return values
 
 
-def _check_unique(ddf: dd.DataFrame, order: str) -> None:
-    missing = int(ddf[order].isna().sum().compute())
+def _check_unique(ddf: dd.DataFrame, order: str, id: str | None = None) -> None:
+    """Refuse a missing or repeated order, and (``near_duplicates``) a missing id: the
+    missing values of both counted in one pass."""
+    import dask
+
+    counts = [ddf[order].isna().sum(), *([] if id is None else [ddf[id].isna().sum()])]
+    missing, *missing_ids = (int(n) for n in dask.compute(*counts))
     if missing:
         raise OptionsError(f"order column {order!r} has missing values ({missing} rows): every row needs an order")
+    if missing_ids and missing_ids[0]:
+        raise OptionsError(
+            f"id column {id!r} has missing values ({missing_ids[0]} rows): near_duplicates names rows by their id"
+        )
     counts = ddf[order].value_counts(split_out=True)
     repeated = counts[counts > 1].head(1, npartitions=-1)
     if len(repeated):
         raise OptionsError(
             f"order column {order!r} is not unique: {int(repeated.iloc[0])} rows have the order {repeated.index[0]}"
         )
+
+
+def _check_text(ddf: dd.DataFrame, text: str) -> None:
+    """Refuse a text column whose dtype holds no strings (numbers, booleans, times,
+    bytes), from the frame's dtype alone. An ``object`` column (pandas' strings) passes."""
+    import pandas as pd
+
+    kind = ddf[text].dtype
+    inner = kind.categories.dtype if isinstance(kind, pd.CategoricalDtype) else kind
+    if isinstance(inner, pd.ArrowDtype):
+        import pyarrow as pa
+
+        t = inner.pyarrow_dtype
+        ok = pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or pa.types.is_null(t)
+    else:
+        ok = not (
+            inner.kind in "biufcmMSV" or isinstance(inner, pd.PeriodDtype) or pd.api.types.is_numeric_dtype(inner)
+        )
+    if not ok:
+        raise OptionsError(f"text column {text!r} must hold strings, not {kind}")
+
+
+def _nullable(kind: Any) -> Any:
+    """The dtype of a column of ids with missing values: for a numpy integer or boolean
+    (which has no missing value) its nullable pandas dtype, else the dtype itself."""
+    import pandas as pd
+
+    if isinstance(kind, np.dtype) and kind.kind in "iu":
+        return pd.api.types.pandas_dtype(f"{'Int' if kind.kind == 'i' else 'UInt'}{8 * kind.itemsize}")
+    if isinstance(kind, np.dtype) and kind.kind == "b":
+        return pd.BooleanDtype()
+    return kind
 
 
 def _sketch(part: pd.DataFrame, p: common.BatchParams) -> pd.DataFrame:
@@ -503,9 +549,11 @@ def _decisions(
             out["group"] = stamps.where(hit, part[order])
     else:
         assert names is not None
-        column = pd.Series(names.reindex(dup).to_numpy(), index=part.index).astype(part[id].dtype)
-        out["duplicate_of"] = column.where(hit)
-        out["group"] = column.where(hit, part[id])
+        # (the kept rows' ids where there is one; a nullable dtype for the rows without)
+        kind = _nullable(part[id].dtype)
+        column = pd.Series(names.reindex(dup).to_numpy(), index=part.index).where(hit)
+        out["duplicate_of"] = column.astype(kind)
+        out["group"] = column.where(hit, part[id]).astype(kind)
     out["similarity"] = sims
     return out[[*part.columns, "duplicate_of", "similarity", "group"]]
 

@@ -58,6 +58,7 @@ __all__ = ["dedup", "near_duplicates", "main"]
 _ORDER, _TEXT, _KEYS, _CHECK, _FILLED = "__nc_order", "__nc_text", "__nc_keys", "__nc_check", "__nc_filled"
 _PRIORITY = "__nc_priority"
 _ID, _DIGEST, _SIZE, _SETS = "__nc_id", "__nc_digest", "__nc_size", "__nc_sets"
+_NO_ID = "__nc_no_id"
 
 
 def near_duplicates(
@@ -79,7 +80,8 @@ def near_duplicates(
     ``order``: a column of unique integers (or timestamps, or dates) that says which row
     comes first (Spark has no input order). It must be unique and never null
     (``OptionsError`` names a repeated value). ``id``: the column that ``duplicate_of``
-    and ``group`` name rows by (default: the order). A null text is taken as empty (it is
+    and ``group`` name rows by (default: the order); it must never be null
+    (``OptionsError``). ``text``: a string column; a null text is taken as empty (it is
     kept, and matches nothing).
 
     ``keep``: which row of a group of near-duplicates is kept, as ``near_duplicates``'
@@ -100,13 +102,17 @@ def near_duplicates(
     p = common.BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     common.check_names(df.columns, text, order, id)
     common.check_keep(df.columns, keep)
+    _check_text(df, text)
     priority, priority_type = _priority_column(df, text, keep)
     spark = df.sparkSession
     times: dict[str, float] = {}
     start = time.perf_counter()
     columns = [_order_column(df, order).alias(_ORDER), F.col(text).cast("string").alias(_TEXT)]
     base = df.select(*columns, *([] if priority is None else [priority.alias(_PRIORITY)]))
-    _check_unique(base, order)
+    if id is None:
+        _check_unique(base, order)
+    else:  # (a null id in the same pass)
+        _check_unique(df.select(columns[0], F.col(id).isNull().alias(_NO_ID)), order, id)
     if priority is not None and keep != "longest":
         _check_priority(base, keep, priority_type)
     times["check_order"] = time.perf_counter() - start
@@ -206,6 +212,7 @@ def dedup(
         shingle_size=shingle_size,
     )
     common.mark_columns(df.columns, text, order, id)
+    _check_text(df, text)
     spark = df.sparkSession
     times: dict[str, float] = {}
     start = time.perf_counter()
@@ -330,15 +337,34 @@ def _check_priority(base: DataFrame, keep: str, kind: str) -> None:
         raise OptionsError(f"keep column {keep!r} has {what} (at order {found[0][0]}): every row needs a priority")
 
 
-def _check_unique(base: DataFrame, order: str) -> None:
+def _check_unique(base: DataFrame, order: str, id: str | None = None) -> None:
+    """Refuse a null or repeated order (``base``'s ``_ORDER``) and, given ``id``, a null id
+    (``base``'s ``_NO_ID``: whether the row's id is null), in one aggregation."""
     from pyspark.sql import functions as F
 
-    bad = base.groupBy(_ORDER).count().filter((F.col("count") > 1) | F.col(_ORDER).isNull()).limit(1).collect()
-    if bad:
-        value, count = bad[0][0], bad[0][1]
+    aggregates = [F.count(F.lit(1)).alias("count")]
+    if id is not None:
+        aggregates.append(F.max(F.col(_NO_ID).cast("int")).alias(_NO_ID))
+    bad = F.col("count") > 1
+    if id is not None:
+        bad = bad | (F.col(_NO_ID) == 1)
+    found = base.groupBy(_ORDER).agg(*aggregates).filter(bad | F.col(_ORDER).isNull()).limit(1).collect()
+    if found:
+        value, count = found[0][0], found[0][1]
         if value is None:
             raise OptionsError(f"order column {order!r} has nulls ({count} rows): every row needs an order")
-        raise OptionsError(f"order column {order!r} is not unique: {count} rows have the order {value}")
+        if count > 1:
+            raise OptionsError(f"order column {order!r} is not unique: {count} rows have the order {value}")
+        raise OptionsError(f"id column {id!r} has a null (at order {value}): near_duplicates names rows by their id")
+
+
+def _check_text(df: DataFrame, text: str) -> None:
+    """Refuse a text column that does not hold strings, from the frame's schema alone."""
+    from pyspark.sql import types as T
+
+    kind = df.schema[text].dataType
+    if not isinstance(kind, (T.StringType, T.VarcharType, T.CharType, T.NullType)):
+        raise OptionsError(f"text column {text!r} must hold strings, not {kind.simpleString()}")
 
 
 def _renamed(frame: DataFrame, side: str) -> DataFrame:
