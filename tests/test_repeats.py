@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,31 @@ def test_ten_thousand_distinct_similar_paragraphs() -> None:
     result = clean(text)
     assert all(r.rule == "near_repeat" and r.duplicate_of == 0 for r in result.removed)
     assert len(result.removed) == 9_999
+
+
+def test_many_paragraphs_are_decided_as_all_pairs_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond ``_ALL_PAIRS_MAX`` paragraphs LSH proposes the pairs, the signatures check them
+    and exact Jaccard decides, as arrays: the same removals as comparing every pair, on
+    look-alike rows (every pair shares most of its shingles, few reach the threshold) with
+    near repeats planted among them."""
+    import random
+
+    from newsclean import _repeats
+
+    rng = random.Random(5)
+    words = ["alpha", "beta", "gamma", "delta", "news", "agency", "report", "said", "minister", "market"]
+    rows = [" ".join(rng.choices(words, k=20)) + "." for _ in range(160)]
+    for n in range(0, 160, 9):  # a near repeat of every ninth row: one word changed
+        changed = rows[n].split()
+        changed[rng.randrange(20)] = "ministers"
+        rows.insert(rng.randrange(n + 1, len(rows) + 1), " ".join(changed))
+    text = "\n".join(rows)
+    sketched = clean(text).removed
+    monkeypatch.setattr(_repeats, "_ALL_PAIRS_MAX", 255)
+    assert [(r.index, r.duplicate_of, r.rule) for r in sketched] == [
+        (r.index, r.duplicate_of, r.rule) for r in clean(text).removed
+    ]
+    assert len(sketched) >= 15
 
 
 def test_dedupe_can_be_turned_off() -> None:

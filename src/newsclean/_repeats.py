@@ -15,9 +15,9 @@ import numpy as np
 from ._bylines.credits import END_MARKERS
 from ._options import Options, Rule
 from ._similarity.arrays import unique
-from ._similarity.hashing import I64, U64, shingle_hashes, shingle_units, window_hashes
-from ._similarity.jaccard import jaccard, similar_pairs
-from ._similarity.lsh import band_keys, candidate_pairs_from_keys
+from ._similarity.hashing import I64, SET_BITS, U64, shingle_hashes, shingle_units, window_hashes
+from ._similarity.jaccard import similar_pairs, similarity
+from ._similarity.lsh import band_keys, candidate_pairs_from_keys, chance_ok
 from ._similarity.minhash import affine32_signatures
 from ._text.normalize import Codes
 
@@ -126,8 +126,12 @@ def _exact(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:
 
 
 # Paragraphs sketched per step: bounds memory on huge documents (a 100 MB page) to the
-# band keys of every paragraph plus one chunk's shingles.
+# band keys and check bytes of every paragraph plus one chunk's shingles.
 _SKETCH_CHUNK = 2048
+# Band keys whose buckets are searched at once, and candidate pairs checked at once: the
+# memory of a huge page's search is bounded by them.
+_PAIRS_PART = 1 << 19
+_CHECK_STEP = 1 << 14
 # Up to this many paragraphs, every pair is compared exactly and nothing is sketched: for
 # a typical article that is cheaper than MinHash, and it cannot miss a pair.
 _ALL_PAIRS_MAX = 64
@@ -204,28 +208,60 @@ def _no_similarity(a: int, b: int) -> float:
 
 
 def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
-    """MinHash LSH candidates among many paragraphs, as ``{later: [earlier, ...]}``, and a
-    function giving the exact Jaccard similarity of a candidate pair."""
+    """MinHash LSH candidates among many paragraphs, kept when their signatures agree as
+    sets at the threshold would (``lsh.chance_ok``) and their exact Jaccard similarity
+    reaches it, as ``{later: [earlier, ...]}`` and that similarity. Arrays throughout: the
+    buckets are searched a range of keys at a time (``_PAIRS_PART`` keys), and a range's
+    pairs checked before the next, so that a huge page of look-alike rows, whose buckets
+    propose hundreds of pairs a paragraph, stays linear in time and memory."""
     bands, rows = options.bands
     params = options.sketch
-    parts = []
-    for start in range(0, len(keys), _SKETCH_CHUNK):
-        chunk = keys[start : start + _SKETCH_CHUNK]
-        hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
-        parts.append(band_keys(affine32_signatures(hashes, offsets, params), bands, rows))
-    pairs = candidate_pairs_from_keys(np.concatenate(parts))
-    # The shingle sets of the paragraphs in some candidate pair, for exact verification,
-    # made a chunk at a time so that only the sets, not their making, fill memory.
-    sets: dict[int, U64] = {}
-    involved = unique(pairs).tolist()
+    n = len(keys)
+    band = np.empty((n, bands), dtype=np.uint64)
+    check = np.empty((n, params.num_perm), dtype=np.uint8)
+    for start in range(0, n, _SKETCH_CHUNK):
+        hashes, offsets = shingle_hashes(
+            keys[start : start + _SKETCH_CHUNK], options.shingle_size, options.shingle_kind
+        )
+        signatures = affine32_signatures(hashes, offsets, params)
+        band[start : start + len(signatures)] = band_keys(signatures, bands, rows)
+        check[start : start + len(signatures)] = signatures  # (the low byte of each bin)
+    full = np.full(_CHECK_STEP, params.num_perm, dtype=np.int64)  # (no bin of k-permutation MinHash is empty)
+    found = []
+    parts = max(1, -(-band.size // _PAIRS_PART))
+    for part in range(parts):
+        pairs = candidate_pairs_from_keys(band, (part, parts))
+        for at in range(0, len(pairs), _CHECK_STEP):
+            a, b = pairs[at : at + _CHECK_STEP, 0], pairs[at : at + _CHECK_STEP, 1]
+            ok = chance_ok(check[a], check[b], full[: len(a)], full[: len(a)], options.threshold, densified=False)
+            found.append(a[ok] * n + b[ok])  # (a pair as one number: the parts may find it twice)
+    codes = unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    if not len(codes):
+        return {}, _no_similarity
+    pairs = np.stack([codes // n, codes % n], axis=1)
+    # The exact similarity of the pairs left, on the shingle sets of the paragraphs in them
+    # as 32-bit hashes (the top 32 bits of each: what jaccard.similarity, the stream index
+    # and the batch path compare), made a chunk at a time.
+    involved = unique(pairs)
+    sets, sizes = [], []
     for start in range(0, len(involved), _SKETCH_CHUNK):
-        chunk = involved[start : start + _SKETCH_CHUNK]
-        hashes, offsets = shingle_hashes([keys[i] for i in chunk], options.shingle_size, options.shingle_kind)
-        sets.update((i, hashes[offsets[n] : offsets[n + 1]]) for n, i in enumerate(chunk))
+        chunk = [keys[i] for i in involved[start : start + _SKETCH_CHUNK].tolist()]
+        hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
+        top = (hashes >> np.uint64(SET_BITS - 32)).astype(np.uint32)  # (sorted in each set, as the hashes are)
+        owner = np.repeat(np.arange(len(chunk)), np.diff(offsets))
+        new = np.ones(len(top), dtype=bool)  # (a value unlike the one before it in its set)
+        new[1:] = (top[1:] != top[:-1]) | (owner[1:] != owner[:-1])
+        sets.append(top[new])
+        sizes.append(np.bincount(owner[new], minlength=len(chunk)))
+    offsets = np.concatenate([[0], np.cumsum(np.concatenate(sizes))])
+    local = np.searchsorted(involved, pairs)
+    sims = similarity(np.concatenate(sets), offsets, local[:, 0], local[:, 1])
+    good = sims >= options.threshold
+    similar = dict(zip(map(tuple, pairs[good].tolist()), sims[good].tolist()))
     candidates: dict[int, list[int]] = {}
-    for i, j in sorted(pairs.tolist()):
+    for i, j in sorted(similar):
         candidates.setdefault(j, []).append(i)
-    return candidates, lambda i, j: jaccard(sets[i], sets[j])
+    return candidates, lambda i, j: similar[i, j]
 
 
 def _truncated(keys: Sequence[str], kept: list[bool]) -> list[Repeat]:

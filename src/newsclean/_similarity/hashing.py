@@ -31,8 +31,8 @@ from .._text.normalize import is_space, key_codes, slices
 from .arrays import unique
 
 HASH_NAME = "newsclean-multilinear64-top40-v2"  # (v2: word hashes from code points, _word_hashes)
-_SET_BITS = 40  # bits of a shingle hash kept in sets
-_MAX_KEYS = 1 << (64 - _SET_BITS)
+SET_BITS = 40  # bits of a shingle hash kept in sets (shingle_hashes gives the top SET_BITS of each)
+_MAX_KEYS = 1 << (64 - SET_BITS)
 
 # (numpy.typing only for annotations: at run time the aliases are spelled without it, as
 # importing it lengthens every start-up)
@@ -266,10 +266,10 @@ def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
     if len(h):
         # Sets: the key's number in the top 24 bits and the hash's top 40 bits below it, so
         # that one plain sort of integers orders every set (cheaper than a sort by two keys).
-        packed = (window_owner.astype(np.uint64) << np.uint64(_SET_BITS)) | (h >> np.uint64(64 - _SET_BITS))
+        packed = (window_owner.astype(np.uint64) << np.uint64(SET_BITS)) | (h >> np.uint64(64 - SET_BITS))
         packed = unique(packed, overwrite=True)
-        window_owner = (packed >> np.uint64(_SET_BITS)).astype(np.int64)
-        h = packed & np.uint64((1 << _SET_BITS) - 1)
+        window_owner = (packed >> np.uint64(SET_BITS)).astype(np.int64)
+        h = packed & np.uint64((1 << SET_BITS) - 1)
     offsets: I64 = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(np.bincount(window_owner, minlength=n_keys), out=offsets[1:])
     return h, offsets

@@ -298,10 +298,18 @@ CHECK_SIGMAS = 8.0
 CHECK_INFLATION = 1.5
 
 
-def agreement_cut(threshold: float, num_perm: int) -> float:
-    """The fewest agreeing bins (of ``num_perm``, by low byte) that ``chance_ok`` keeps."""
+def agreement_cut(threshold: float, num_perm: int, densified: bool = True) -> float:
+    """The fewest agreeing bins (of ``num_perm``, by low byte) that ``chance_ok`` keeps.
+    ``densified=False``: the bins of a k-permutation MinHash (``minhash.affine32_signatures``),
+    independent samples, none empty: the binomial's spread, neither widened for bins
+    copied by densification nor inflated.
+
+    >>> round(agreement_cut(0.8, 128), 1), round(agreement_cut(0.8, 128, densified=False), 1)
+    (39.8, 66.3)
+    """
     expected = num_perm * (threshold + (1 - threshold) / 256)
-    spread = math.sqrt(num_perm * threshold * (1 - threshold) / CHECK_FILLED) * CHECK_INFLATION
+    share, inflation = (CHECK_FILLED, CHECK_INFLATION) if densified else (1.0, 1.0)
+    spread = math.sqrt(num_perm * threshold * (1 - threshold) / share) * inflation
     return expected - CHECK_SIGMAS * spread
 
 
@@ -311,6 +319,7 @@ def chance_ok(
     filled_a: npt.NDArray[np.int64],
     filled_b: npt.NDArray[np.int64],
     threshold: float,
+    densified: bool = True,
 ) -> npt.NDArray[np.bool_]:
     """For aligned rows of pairs: whether their signatures could belong to sets of Jaccard
     similarity ``threshold`` or more. ``check`` holds the low byte of every bin, ``filled``
@@ -321,10 +330,11 @@ def chance_ok(
     A pair shares a band by chance, not by similarity, increasingly often as the batch
     grows: its texts share common words, and a large batch has a vast number of pairs. A
     pair at the threshold agrees in about ``t + (1 - t) / 256`` of its bins; a chance pair
-    in the ``rows`` of the band it shares and about ``J`` of the rest.
+    in the ``rows`` of the band it shares and about ``J`` of the rest. ``densified``: as
+    ``agreement_cut`` (False for k-permutation signatures, whose ``filled`` is ``num_perm``).
     """
     num_perm = check_a.shape[1]
-    cut = agreement_cut(threshold, num_perm)
+    cut = agreement_cut(threshold, num_perm, densified)
     if cut <= 0:
         return np.ones(len(check_a), dtype=bool)
     agree = np.count_nonzero(check_a == check_b, axis=1)
