@@ -277,8 +277,10 @@ class DedupIndex(Index):
         # a position in the batch too, or ``n`` plus a position in ``involved`` (the
         # indexed documents proposed).
         involved = unique(table[:, 1])
+        place = np.empty(max(len(self._ids), 1), dtype=np.int32)  # slot -> its place in involved
+        place[involved] = np.arange(len(involved))
         a = np.concatenate([table[:, 0], inner[:, 1]])
-        other = np.concatenate([np.searchsorted(involved, table[:, 1]) + n, inner[:, 0]])
+        other = np.concatenate([place[table[:, 1]] + n, inner[:, 0]])
         size_a, size_b = sizes[a], np.concatenate([sizes, self._sizes[involved]])[other]
         small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
         # (Sets this unequal cannot match: their Jaccard similarity is at most small / large.)
