@@ -595,32 +595,36 @@ class Output:
             return
         data, ends = bytes(self._data), self._ends
         self._data, self._ends = bytearray(), []
-        try:
-            if self._stream is None:
-                raise ValueError("no stream")
-            self._stream.flush()  # (nothing of ours is in it; whatever else is goes first)
-            fd = self._stream.fileno()
-        except (OSError, ValueError) as err:
-            raise OutputError(f"{self.name}: it is closed") from err
-        _, error = write_units(fd, data, ends)
+        _, error = write_units(self._stream, data, ends)
         if isinstance(error, BrokenPipeError):
             raise error
         if error is not None:
             raise OutputError(f"{self.name}: {error.strerror or error}") from None
 
 
-def write_units(fd: int, data: bytes, ends: Sequence[int]) -> tuple[int, OSError | None]:
+def write_units(out: IO[Any] | None, data: bytes, ends: Sequence[int]) -> tuple[int, OSError | None]:
     """Write ``data``, units ending at the offsets ``ends`` (ascending, the last
-    ``len(data)``), to the file descriptor ``fd``: how many bytes were delivered (a pipe's
-    buffer counts), and the error that stopped it, if any. On a regular file, a unit that
-    the error cut short is taken back (the file is cut to the end of the last whole unit)
-    and the count is that end: no partial line stays where a reader would find it later.
+    ``len(data)``), to the file descriptor behind ``out`` (flushed first: whatever else
+    is in it goes before): how many bytes were delivered (a pipe's buffer counts), and the
+    error that stopped it, if any (``it is closed`` for no stream, as with ``>&-``). On a
+    regular file, a unit that the error cut short is taken back (the file is cut to the
+    end of the last whole unit) and the count is that end: no partial line stays where a
+    reader would find it later.
 
     >>> import tempfile
     >>> with tempfile.TemporaryFile() as f:
-    ...     write_units(f.fileno(), b"one\\ntwo\\n", [4, 8]), os.pread(f.fileno(), 9, 0)
+    ...     write_units(f, b"one\\ntwo\\n", [4, 8]), os.pread(f.fileno(), 9, 0)
     ((8, None), b'one\\ntwo\\n')
+    >>> write_units(None, b"x", [1])
+    (0, OSError('it is closed'))
     """
+    try:
+        if out is None:
+            raise ValueError("no stream")
+        fd = out.fileno()
+        out.flush()
+    except (OSError, ValueError):  # (no stream, or a closed one)
+        return 0, OSError("it is closed")
     view = memoryview(data)
     done = 0
     while done < len(data):

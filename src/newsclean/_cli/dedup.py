@@ -679,7 +679,7 @@ class Stream:
             parts.append(line)
             size += len(line)
             ends.append(size)
-        written, error = _write_all(self.out, b"".join(parts), ends)
+        written, error = write_units(self.out, b"".join(parts), ends)
         if self.groups is not None:
             for record, result, end in zip(batch, results, ends):
                 if end <= written:  # (delivered)
@@ -764,18 +764,6 @@ class TableStream(Stream):
             for record, result in zip(batch, results):
                 self.groups.add(record.id, result)
         self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
-
-
-def _write_all(out: IO[Any], data: bytes, ends: list[int]) -> tuple[int, OSError | None]:
-    """Write ``data``, lines ending at ``ends``, to the file descriptor behind ``out``
-    (``common.write_units``: no partial line stays in a regular file): how many bytes were
-    delivered, and the error that stopped it, if any."""
-    try:
-        fd = out.fileno()
-        out.flush()
-    except (OSError, ValueError, AttributeError):  # (no stdout: started with >&-)
-        return 0, OSError("it is closed")
-    return write_units(fd, data, ends)
 
 
 def _with_fields(raw: bytes, fields: str) -> bytes:
