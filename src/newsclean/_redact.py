@@ -23,16 +23,36 @@ def redact(url: str) -> str:
     >>> redact("redis://:p@ss/w:rd@cache.local:6379/0")  # (not escaped: all of it is hidden)
     'redis://:***@cache.local:6379/0'
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    split = _split(url)
+    if split is None:
         return _SECRET_PARAMS.sub(r"\1***", url)
-    # The credentials end at the last '@' before the query: a password may hold '@', ':'
-    # and '/' that its writer did not escape (a URL parser then misreads it, but it is
-    # still the secret).
-    end = min((i for i in (rest.find(c) for c in "?#") if i >= 0), default=len(rest))
-    head, tail = rest[:end], rest[end:]
-    credentials, at, where = head.rpartition("@")
-    if at:
+    scheme, credentials, where, tail = split
+    head = where
+    if credentials is not None:
         user, colon, _ = credentials.partition(":")
         head = f"{user}:***@{where}" if colon else f"{credentials}@{where}"
     return f"{scheme}://{head}" + _SECRET_PARAMS.sub(r"\1***", tail)
+
+
+def written_password(url: str) -> str:
+    """The password of ``url`` as its writer wrote it (``""`` if none): what ``redact``
+    hides, which a URL parser reads otherwise when it holds an unescaped '@' or '/'.
+
+    >>> written_password("redis://u:p@ss/w:rd@h:6379/0?db=1"), written_password("redis://h/0")
+    ('p@ss/w:rd', '')
+    """
+    split = _split(url)
+    return split[1].partition(":")[2] if split is not None and split[1] is not None else ""
+
+
+def _split(url: str) -> tuple[str, str | None, str, str] | None:
+    """``(scheme, credentials, where, tail)`` of a URL with ``://`` (else None):
+    ``credentials`` (None if there are none) end at the last '@' before the query, since
+    a password may hold '@', ':' and '/' that its writer did not escape (a URL parser then
+    misreads it, but it is still the secret); ``tail`` is the query and fragment."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    end = min((i for i in (rest.find(c) for c in "?#") if i >= 0), default=len(rest))
+    credentials, at, where = rest[:end].rpartition("@")
+    return scheme, credentials if at else None, where, rest[end:]

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._clean import Cleaner
 from .._errors import IndexFileError, IndexUnavailableError, OptionsError, SketchMismatchError
-from .._redact import redact
+from .._redact import redact, written_password
 from .._similarity.hashing import paragraph_hash
 from .._text.normalize import key
 from ._base import AddResult, Index, Match, check_age, seen_time
@@ -239,9 +239,7 @@ def _misread_password(url: str) -> bool:
     """
     from urllib.parse import urlsplit
 
-    rest = url.partition("://")[2]
-    head = rest[: min((i for i in (rest.find(c) for c in "?#") if i >= 0), default=len(rest))]
-    intended = head.rpartition("@")[0].partition(":")[2]
+    intended = written_password(url)
     try:
         parsed = urlsplit(url).password
     except ValueError:
