@@ -15,7 +15,7 @@ import numpy as np
 from ._bylines.credits import END_MARKERS
 from ._options import Options, Rule
 from ._similarity.arrays import unique
-from ._similarity.hashing import I64, SET_BITS, U64, shingle_hashes, shingle_units, window_hashes
+from ._similarity.hashing import I64, SET_BITS, U64, owned_sets32, shingle_hashes, shingle_units, window_hashes
 from ._similarity.jaccard import similar_pairs, similarity
 from ._similarity.lsh import band_keys, candidate_pairs_from_keys, chance_ok
 from ._similarity.minhash import affine32_signatures
@@ -247,12 +247,10 @@ def _sketched_pairs(keys: Sequence[str], options: Options) -> Pairs:
     for start in range(0, len(involved), _SKETCH_CHUNK):
         chunk = [keys[i] for i in involved[start : start + _SKETCH_CHUNK].tolist()]
         hashes, offsets = shingle_hashes(chunk, options.shingle_size, options.shingle_kind)
-        top = (hashes >> np.uint64(SET_BITS - 32)).astype(np.uint32)  # (sorted in each set, as the hashes are)
-        owner = np.repeat(np.arange(len(chunk)), np.diff(offsets))
-        new = np.ones(len(top), dtype=bool)  # (a value unlike the one before it in its set)
-        new[1:] = (top[1:] != top[:-1]) | (owner[1:] != owner[:-1])
-        sets.append(top[new])
-        sizes.append(np.bincount(owner[new], minlength=len(chunk)))
+        owner = np.repeat(np.arange(len(chunk), dtype=np.uint64), np.diff(offsets))
+        values, counts = owned_sets32((owner << np.uint64(32)) | (hashes >> np.uint64(SET_BITS - 32)), len(chunk))
+        sets.append(values)
+        sizes.append(counts)
     offsets = np.concatenate([[0], np.cumsum(np.concatenate(sizes))])
     local = np.searchsorted(involved, pairs)
     sims = similarity(np.concatenate(sets), offsets, local[:, 0], local[:, 1])

@@ -343,6 +343,20 @@ def window_hashes32(cps: U32, lengths: I64, size: int, seed: int) -> tuple[U32, 
 _VERIFY_SEED = 0x7E51F1
 
 
+def owned_sets32(packed: U64, n: int) -> tuple[U32, I64]:
+    """Sets of 32-bit values given as ``(owner << 32) | value`` for owners ``0 .. n-1``
+    (``packed`` is sorted in place): each owner's distinct values, sorted, one owner after
+    another, and how many each has.
+
+    >>> values, sizes = owned_sets32(np.array([(1 << 32) | 7, 5, (1 << 32) | 7, 2], dtype=np.uint64), 3)
+    >>> values.tolist(), sizes.tolist()
+    ([2, 5, 7], [2, 1, 0])
+    """
+    packed = unique(packed, overwrite=True)
+    values = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return values, np.bincount((packed >> np.uint64(32)).astype(np.int64), minlength=n)
+
+
 def shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, I64]:
     """The set of 32-bit shingle hashes of every text (sorted, unique) as CSR
     ``(hashes, offsets)``, made a chunk at a time to bound the temporaries."""
@@ -353,9 +367,9 @@ def shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, I64]:
         h, owner = window_hashes32(*key_codes(chunk), shingle_size, _VERIFY_SEED)
         packed = (owner.astype(np.uint64) << np.uint64(32)) | h
         del h, owner
-        packed = unique(packed, overwrite=True)
-        parts.append((packed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        counts.append(np.bincount((packed >> np.uint64(32)).astype(np.int64), minlength=len(chunk)))
+        values, sizes = owned_sets32(packed, len(chunk))
+        parts.append(values)
+        counts.append(sizes)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     if texts:
         np.cumsum(np.concatenate(counts), out=offsets[1:])
