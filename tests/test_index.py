@@ -506,3 +506,8 @@ def test_buckets_find_every_slot_holding_a_key_through_merges_and_forgetting() -
     )
     assert got == want and len(got) > 100
     assert len(buckets._dead) < len(forgotten) // 10  # (most entries of forgotten slots were dropped)
+    # The same hits as distinct (owner, slot) codes, the owners sharing queries.
+    owners = np.arange(len(queries), dtype=np.int64) // 3
+    n_slots = 40 * 300
+    codes = buckets.pairs(queries, owners, n_slots)
+    assert codes.tolist() == sorted({(i // 3) * n_slots + slot for i, slot in want})

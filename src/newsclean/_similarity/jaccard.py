@@ -22,7 +22,7 @@ U32 = np.ndarray[Any, np.dtype[np.uint32]]  # (npt.NDArray, without importing nu
 U64 = np.ndarray[Any, np.dtype[np.uint64]]
 I64 = np.ndarray[Any, np.dtype[np.int64]]
 F64 = np.ndarray[Any, np.dtype[np.float64]]
-PAIR_BATCH = 1 << 19  # hashes compared per vectorised step (< 2**24 pairs)
+PAIR_BATCH = 1 << 16  # hashes compared per vectorised step: few enough that its sort works in the CPU cache
 _MAX_PAIRS = 1 << 30
 
 

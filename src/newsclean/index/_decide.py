@@ -100,9 +100,10 @@ def pairs_within(keys: U64, ranks: I64) -> I64:
     return distinct_bucket_pairs(keys.ravel(), np.repeat(np.asarray(ranks, dtype=np.int64), bands), PER_BUCKET)
 
 
-def chance_ok(checks: U8, a: I64, b: I64, params: IndexParams) -> npt.NDArray[np.bool_]:
+def chance_ok(checks: U8, a: I64, b: I64, params: IndexParams, checks_b: U8 | None = None) -> npt.NDArray[np.bool_]:
     """For the pairs of rows ``(a[k], b[k])`` of a table of check bytes
-    (``Fingerprint.check``): False where the two documents share a band by chance
+    (``Fingerprint.check``), or of row ``a[k]`` of ``checks`` and row ``b[k]`` of
+    ``checks_b`` when given: False where the two documents share a band by chance
     (``chance_ok_raw_bins`` at ``params.floor``). The first half of the bins first (most
     chance pairs fail on it), then all of them for the pairs that pass: each is the whole
     check on its bins, and a pair must pass both.
@@ -110,13 +111,16 @@ def chance_ok(checks: U8, a: I64, b: I64, params: IndexParams) -> npt.NDArray[np
     >>> table = np.stack([np.full(256, 7), np.full(256, 7), np.full(256, 9)]).astype(np.uint8)
     >>> chance_ok(table, np.array([0, 0]), np.array([1, 2]), IndexParams()).tolist()
     [True, False]
+    >>> chance_ok(table[:1], np.array([0, 0]), np.array([0, 1]), IndexParams(), table[1:]).tolist()
+    [True, False]
     """
+    other = checks if checks_b is None else checks_b
     half = checks.shape[1] // 2
     ok = np.zeros(len(a), dtype=bool)
     for at in range(0, len(a), 1 << 12):  # (gathers of 1 MB at most, which malloc reuses)
         i, j = a[at : at + (1 << 12)], b[at : at + (1 << 12)]
-        maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], checks[j, :half], params.floor))
-        ok[at + maybe[chance_ok_raw_bins(checks[i[maybe]], checks[j[maybe]], params.floor)]] = True
+        maybe = np.flatnonzero(chance_ok_raw_bins(checks[i, :half], other[j, :half], params.floor))
+        ok[at + maybe[chance_ok_raw_bins(checks[i[maybe]], other[j[maybe]], params.floor)]] = True
     return ok
 
 

@@ -18,7 +18,7 @@ import os
 import threading
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -270,30 +270,34 @@ class DedupIndex(Index):
         bands = keys.shape[1]
         rep, live = representatives(batch.digests, sizes)
         # Candidates among the indexed documents, then among the batch's representatives.
-        q, slots = self._buckets.lookup(keys[live].ravel())
-        table = _unique_pairs(live[q // bands], slots, max(len(self._ids), 1))
+        n_slots = max(len(self._ids), 1)
+        codes = self._buckets.pairs(keys[live].ravel(), np.repeat(live, bands), n_slots)
         inner = pairs_within(keys[live], live)
         # A pair is (a, other): ``a`` the later document, a position in the batch; ``other``
         # a position in the batch too, or ``n`` plus a position in ``involved`` (the
-        # indexed documents proposed).
-        involved = unique(table[:, 1])
-        place = np.empty(max(len(self._ids), 1), dtype=np.int32)  # slot -> its place in involved
-        place[involved] = np.arange(len(involved))
-        a = np.concatenate([table[:, 0], inner[:, 1]])
-        other = np.concatenate([place[table[:, 1]] + n, inner[:, 0]])
-        size_a, size_b = sizes[a], np.concatenate([sizes, self._sizes[involved]])[other]
-        small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
-        # (Sets this unequal cannot match: their Jaccard similarity is at most small / large.)
-        able = small >= min(params.threshold, params.min_ratio) * large
-        a, other = a[able], other[able]
-        checks = np.concatenate([batch.checks, self._checks[involved]])
-        able = chance_ok(checks, a, other, params)
-        a, other = a[able], other[able]
+        # indexed documents still proposed). The pairs with indexed documents are
+        # filtered a range at a time: most go, and their arrays would be most of the
+        # batch's memory.
+        ratio = min(params.threshold, params.min_ratio)
+        kept_a: list[I64] = []
+        kept_slots: list[I64] = []
+        for at in range(0, len(codes), _PAIRS_STEP):
+            docs, slots = np.divmod(codes[at : at + _PAIRS_STEP], n_slots)
+            ok = _able(sizes[docs], self._sizes[slots], ratio)
+            docs, slots = docs[ok], slots[ok]
+            ok = chance_ok(batch.checks, docs, slots, params, self._checks)
+            kept_a.append(docs[ok])
+            kept_slots.append(slots[ok])
+        del codes
+        a_in, other_in = inner[:, 1], inner[:, 0]
+        ok = _able(sizes[a_in], sizes[other_in], ratio)
+        a_in, other_in = a_in[ok], other_in[ok]
+        ok = chance_ok(batch.checks, a_in, other_in, params)
+        far_slots = np.concatenate(kept_slots) if kept_slots else np.zeros(0, dtype=np.int64)
+        involved = unique(far_slots)
+        a = np.concatenate([*kept_a, a_in[ok]])
+        other = np.concatenate([n + np.searchsorted(involved, far_slots), other_in[ok]])
         # The shingle sets of the batch, then of the indexed documents still in a pair.
-        far = other >= n
-        used = unique(other[far] - n)
-        other[far] = n + np.searchsorted(used, other[far] - n)
-        involved = involved[used]
         gathered = [self._shingles[s] for s in involved.tolist()]
         sets = np.concatenate([batch.sets, *gathered]) if gathered else batch.sets
         offsets = np.concatenate([batch.offsets, batch.offsets[-1] + np.cumsum(self._sizes[involved])])
@@ -530,11 +534,32 @@ class _Buckets:
 
     def lookup(self, queries: U64) -> tuple[I64, I64]:
         """Every ``(query position, slot)`` whose slot holds that query's key."""
+        found = list(self._hits(queries))
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        q = np.concatenate([q for q, _ in found])
+        s = np.concatenate([s for _, s in found]).astype(np.int64)
+        return q, s
+
+    def pairs(self, queries: U64, owners: I64, n_slots: int) -> I64:
+        """The distinct ``(owners[query position], slot)`` of ``lookup(queries)``, as the
+        sorted codes ``owner * n_slots + slot``: 8 bytes a hit at most (on a stream whose
+        stories share phrases, a batch finds some hundred slots a document, nearly all of
+        them by chance)."""
+        codes = [owners[q] * np.int64(n_slots) + s for q, s in self._hits(queries)]
+        if not codes:
+            return np.zeros(0, dtype=np.int64)
+        found = np.concatenate(codes)
+        del codes
+        return unique(found, overwrite=True)
+
+    def _hits(self, queries: U64) -> Iterator[tuple[I64, I32]]:
+        """Per run, the ``(query positions, slots)`` of its entries with a query's key,
+        forgotten slots left out."""
         order = np.argsort(queries)  # (sorted needles: each search walks the run in order)
         needles = queries[order]
         bounds = np.searchsorted(needles, _PART_STARTS).tolist() + [len(needles)]
-        found_q: list[I64] = []
-        found_s: list[I32] = []
+        dead = np.fromiter(self._dead, dtype=np.int32, count=len(self._dead)) if self._dead else None
         for part, a, b in zip(self._parts, bounds, bounds[1:]):
             for keys, slots in part if b > a else ():
                 lo = np.searchsorted(keys, needles[a:b])
@@ -545,15 +570,11 @@ class _Buckets:
                 per = np.searchsorted(keys, needles[a + hit], "right") - lo[hit]
                 q = np.repeat(order[a + hit], per)
                 starts = np.repeat(lo[hit] - np.cumsum(per) + per, per)
-                found_q.append(q)
-                found_s.append(slots[starts + np.arange(len(q))])
-        if not found_q:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        q, s = np.concatenate(found_q), np.concatenate(found_s).astype(np.int64)
-        if self._dead:
-            alive = ~np.isin(s, np.fromiter(self._dead, dtype=np.int64, count=len(self._dead)))
-            q, s = q[alive], s[alive]
-        return q, s
+                s = slots[starts + np.arange(len(q))]
+                if dead is not None:
+                    alive = ~np.isin(s, dead)
+                    q, s = q[alive], s[alive]
+                yield q, s
 
 
 _PARTS = 8  # key ranges of the buckets (by the top 3 bits of a key)
@@ -583,12 +604,13 @@ _NO_SET = np.zeros(0, dtype=np.uint32)  # (the shingle set of a forgotten slot)
 _NO_SET.setflags(write=False)
 
 
-def _unique_pairs(docs: I64, slots: I64, n_slots: int) -> I64:
-    """The distinct ``(document, slot)`` pairs, shape ``(m, 2)``."""
-    if not len(docs):
-        return np.zeros((0, 2), dtype=np.int64)
-    code = unique(docs * np.int64(n_slots) + slots)
-    return np.stack([code // n_slots, code % n_slots], axis=1)
+_PAIRS_STEP = 1 << 16  # pairs with indexed documents filtered at a time
+
+
+def _able(size_a: I64, size_b: I64, ratio: float) -> npt.NDArray[np.bool_]:
+    """Which pairs of sets of these sizes could match: the Jaccard similarity of two sets
+    is at most the smaller size over the larger."""
+    return np.minimum(size_a, size_b) >= ratio * np.maximum(size_a, size_b)
 
 
 def _as_batch(prints: Sequence[Fingerprint], params: IndexParams) -> Batch:
