@@ -60,8 +60,6 @@ def _same(a: Any, b: Any) -> bool:
         return type(a) is type(b) and str(a) == str(b) and vars(a) == vars(b)
     if isinstance(a, newsclean.NearDuplicates):
         return a.duplicate_of.tolist() == b.duplicate_of.tolist() and a.candidates == b.candidates
-    if isinstance(a, newsclean.Fingerprint):
-        return pickle.dumps(a) == pickle.dumps(b)
     return bool(a == b)
 
 
@@ -88,7 +86,8 @@ def test_a_cleaner_cleans_in_a_spawned_process(spawned) -> None:
     cleaner = Cleaner(threshold=0.9, byline="keep")
     assert spawned.submit(_use_cleaner, cleaner, STORY).result() == cleaner.clean(STORY)
     back = spawned.submit(_echo, cleaner).result()
-    assert back.options == cleaner.options and back.clean(STORY) == cleaner.clean(STORY)
+    assert back == cleaner and back.clean(STORY) == cleaner.clean(STORY)
+    assert back != Cleaner(threshold=0.9) and hash(back) == hash(Cleaner(threshold=0.9, byline="keep"))
 
 
 def test_an_index_keeps_its_documents_in_a_spawned_process(spawned) -> None:
@@ -99,3 +98,13 @@ def test_an_index_keeps_its_documents_in_a_spawned_process(spawned) -> None:
     assert len(copy) == 1 and "a" in copy and copy.params == index.params
     # The copy works here too, with its own lock.
     assert copy.add("Football results from the weekend, with three draws and a late winner.", id="b").new
+
+
+def test_a_fingerprint_equals_one_made_again_and_no_other() -> None:
+    index = DedupIndex()
+    first, again = index.fingerprint([STORY])[0], index.fingerprint([STORY])[0]
+    assert first == again and hash(first) == hash(again) and first is not again
+    other = index.fingerprint([STORY + "\nAnother paragraph about rice."])[0]
+    assert first != other
+    assert first != DedupIndex(IndexParams(threshold=0.5)).fingerprint([STORY])[0]  # (other parameters)
+    assert first != "not a fingerprint"

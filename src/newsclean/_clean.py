@@ -23,6 +23,8 @@ class Cleaner:
     >>> cleaner = Cleaner(threshold=0.9)
     >>> cleaner.clean("Ha Noi hosts the summit.\\nHa Noi hosts the summit.").text
     'Ha Noi hosts the summit.\\n'
+
+    Two cleaners are equal when their options are: ``Cleaner() == Cleaner(threshold=0.8)``.
     """
 
     def __init__(self, options: Options | None = None, /, **changes: Any) -> None:
@@ -32,6 +34,16 @@ class Cleaner:
 
     def __repr__(self) -> str:
         return f"Cleaner({self.options!r})"
+
+    def __eq__(self, other: object) -> bool:
+        # The options are the whole state (see __reduce__): two cleaners with equal
+        # options clean alike, and a cleaner equals its pickled copy.
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.options == other.options
+
+    def __hash__(self) -> int:
+        return hash(self.options)
 
     def __reduce__(self) -> tuple[type[Cleaner], tuple[Options]]:
         # The options are the whole state: the credit patterns are the packaged registry's,

@@ -384,11 +384,9 @@ def _run_table(
 
     name, status = args.files[0], EXIT_OK
     stats, signals = Stats(), Signals()
+    # (Its workers fork at once, before pyarrow is imported and a batch read: they never
+    # use either, and would each count pyarrow's memory as their own.)
     stream = TableStream(index, args, stats, workers, signals)
-    if stream.team is not None:
-        # The workers fork now, before pyarrow is imported and a batch read: they never
-        # use either, and would each count pyarrow's memory as their own.
-        stream.team.start()
     reader = writer = None
     try:
         reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH)
@@ -542,15 +540,19 @@ class Stream:
         # This process and ``workers - 1`` forked ones sketch each batch, in pieces: the
         # workers from the front, this process from the back once it has written the
         # batch before (so it takes the share its other work leaves it time for).
-        # One batch is read ahead of the one being finished: the workers go on to it
-        # while this process finishes the other.
+        # With workers, one batch is read ahead of the one being finished: the workers go
+        # on to it while this process finishes the other. Alone, this process finishes a
+        # batch as soon as it has sketched it (one batch in memory, not two).
         self.team: Any = None
-        self.limit = 1
+        self.limit = 1 if workers > 1 else 0
         if workers > 1:
             from .. import _forked
 
             setup = functools.partial(_worker_setup, os.getpid())
             self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1, setup)
+            # The workers fork now, before any input is read: what this process holds
+            # then (and so what each of them counts as its own) is the least it will.
+            self.team.start()
         self.in_flight: deque[tuple[list[Record], Any]] = deque()
         self.groups: Any = None
         if args.groups:

@@ -243,6 +243,26 @@ class Fingerprint:
             f"paragraphs={len(self.paragraphs)}, params={self.params!r})"
         )
 
+    def __eq__(self, other: object) -> bool:
+        """Equal fields, arrays compared by value: a fingerprint equals its pickled copy
+        and one made again from the same text."""
+        if type(other) is not Fingerprint:
+            return NotImplemented
+        return (
+            self.digest == other.digest
+            and self.paragraphs == other.paragraphs
+            and self.params == other.params
+            and np.array_equal(self.shingles, other.shingles)
+            and np.array_equal(self.bands, other.bands)
+            and (
+                self.check is other.check
+                or (self.check is not None and other.check is not None and np.array_equal(self.check, other.check))
+            )
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.digest, self.paragraphs, self.params))
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Batch(Sequence[Fingerprint]):
