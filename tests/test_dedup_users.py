@@ -117,6 +117,26 @@ def test_a_small_run_leaves_the_file_and_appends_to_the_journal(run, tmp_path: P
     assert "1000" in DedupIndex.load(index, journal=False) and "2099" in DedupIndex.load(index, journal=False)
 
 
+def test_a_document_removed_in_python_and_saved_stays_removed(run, tmp_path: Path) -> None:
+    """save() writes the whole index: the journal a run left beside the file (which the
+    loaded index folded in) goes, else the next load folds its documents in again."""
+    index = tmp_path / "seen.nci"
+    assert run("dedup", "--index", str(index), str(editions(tmp_path / "day1.jsonl", 200))).returncode == 0
+    assert run("dedup", "--index", str(index), str(editions(tmp_path / "day2.jsonl", 5, 1000))).returncode == 0
+    assert Path(f"{index}.journal").exists()
+    loaded = DedupIndex.load(index)
+    loaded.remove("1000")
+    loaded.expire(DAY, now=loaded.first_seen("1001") + 2 * DAY)  # (forgets every document)
+    loaded.add(STORY, id="kept")
+    loaded.save(index)
+    assert not Path(f"{index}.journal").exists()
+    again = DedupIndex.load(index)
+    assert "1000" not in again and "1001" not in again and len(again) == 1 and "kept" in again
+    # And the command agrees: the removed document's line is new again.
+    third = run("dedup", "--index", str(index), str(tmp_path / "day2.jsonl"))
+    assert third.returncode == 0 and len(ids_of(third.stdout)) == 5
+
+
 def test_the_journal_of_a_finished_run_is_not_reported_as_recovered(tmp_path: Path) -> None:
     index = DedupIndex()
     path = tmp_path / "seen.nci"

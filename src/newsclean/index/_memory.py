@@ -375,7 +375,11 @@ class DedupIndex(Index):
         link at ``path`` is followed (the file it names is replaced, the link stays).
 
         The file is a zip of ``.npy`` arrays (``numpy.savez``) plus ``header.json``, the
-        parameter header; see docs/index-format.md.
+        parameter header; see docs/index-format.md. The saved file is the whole index: a
+        journal beside it (``PATH.journal``, which ``newsclean dedup`` appends to) is
+        removed once the file is in place, else the next ``load`` would fold in again what
+        the journal held (documents removed or expired since would come back). Not while a
+        ``newsclean dedup`` run holds the file (it locks ``PATH.lock``).
         """
         with self._lock:
             live = [s for s, i in enumerate(self._ids) if i is not None]
@@ -407,6 +411,9 @@ class DedupIndex(Index):
                     buf = io.BytesIO()
                     np.save(buf, array, allow_pickle=False)
                     z.writestr(f"{name}.npy", buf.getvalue())
+        from ._journal import journal_path
+
+        journal_path(path).unlink(missing_ok=True)
 
     @classmethod
     def load(
