@@ -108,6 +108,35 @@ def test_output_dir_mirrors_the_names(run, tmp_path: Path) -> None:
     assert run("--output-dir", str(out), "../a.txt").returncode == 2
 
 
+def test_output_dir_refuses_two_inputs_of_one_output_before_writing(tmp_path: Path) -> None:
+    """``a.txt`` and ``a.txt.gz`` would both be written to DIR/a.txt, and with ``.`` as DIR
+    ``b.txt.gz`` would be written over the input ``b.txt``: refused before anything is read."""
+    (tmp_path / "a.txt").write_text(DIRTY)
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(PLAIN.encode()))
+    (tmp_path / "b.txt").write_text(PLAIN)
+    (tmp_path / "b.txt.gz").write_bytes(gzip.compress(DIRTY.encode()))
+    both = subprocess_in(tmp_path, "--output-dir", "out", "a.txt", "a.txt.gz")
+    assert both.returncode == 2 and not (tmp_path / "out").exists()
+    assert both.stderr.decode() == (
+        "newsclean: error: --output-dir: 'a.txt' and 'a.txt.gz' would both be written to out/a.txt\n"
+    )
+    over = subprocess_in(tmp_path, "--output-dir", ".", "b.txt", "b.txt.gz")
+    assert over.returncode == 2 and (tmp_path / "b.txt").read_text() == PLAIN
+    assert "would both be written to b.txt" in over.stderr.decode()
+    over = subprocess_in(tmp_path, "--output-dir", ".", "b.txt.gz", "b.txt")
+    assert over.returncode == 2 and (tmp_path / "b.txt").read_text() == PLAIN
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.txt").write_text(PLAIN)
+    onto = subprocess_in(tmp_path, "--output-dir", "raw", "raw/a.txt", "a.txt")
+    assert onto.returncode == 2 and (tmp_path / "raw" / "a.txt").read_text() == PLAIN
+    assert (
+        onto.stderr.decode() == "newsclean: error: --output-dir: 'a.txt' would be written over the input 'raw/a.txt'\n"
+    )
+    # In place, each file onto itself, is what `--output-dir .` is for.
+    assert subprocess_in(tmp_path, "--output-dir", ".", "a.txt").returncode == 0
+    assert (tmp_path / "a.txt").read_text() == CLEAN
+
+
 def subprocess_in(cwd: Path, *args: str):
     """``run`` with relative paths, from ``cwd``."""
     import subprocess

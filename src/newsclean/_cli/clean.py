@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     targets: list[Any] = [None] * len(names)
     if args.output_dir:
         try:
-            targets = [_mirror(args.output_dir, name) for name in names]
+            targets = _mirrors(args.output_dir, names)
         except OptionsError as err:
             return usage_error(PROG, f"--output-dir: {err}")
     cleaner = Cleaner(options)
@@ -241,6 +241,28 @@ def _to_one_file(path: str, cleaner: Any, args: argparse.Namespace, names: list[
     except OSError as err:
         raise OutputError(f"{path}: {err.strerror or err}") from None
     return status
+
+
+def _mirrors(folder: str, names: list[str]) -> list[Path]:
+    """``_mirror`` of each input; ``OptionsError`` when two inputs would write one file
+    (``a.txt`` and ``a.txt.gz``), or one would write over another input.
+
+    >>> _mirrors("out", ["a.txt", "b/a.txt.gz", "a.txt.gz"])
+    Traceback (most recent call last):
+    newsclean._errors.OptionsError: 'a.txt' and 'a.txt.gz' would both be written to out/a.txt
+    """
+    targets = [_mirror(folder, name) for name in names]
+    first: dict[str, str] = {}
+    inputs = {os.path.realpath(name): name for name in names}
+    for name, target in zip(names, targets):
+        where = os.path.realpath(target)
+        if where in first:
+            raise OptionsError(f"{label(first[where])!r} and {label(name)!r} would both be written to {target}")
+        first[where] = name
+        other = inputs.get(where)
+        if other is not None and os.path.realpath(other) != os.path.realpath(name):
+            raise OptionsError(f"{label(name)!r} would be written over the input {label(other)!r}")
+    return targets
 
 
 def _mirror(folder: str, name: str) -> Path:
