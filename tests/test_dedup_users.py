@@ -4,6 +4,8 @@ Parquet and CSV tables, nested --field paths (both commands)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import time
@@ -221,6 +223,41 @@ def test_csv_in_and_out(run, tmp_path: Path) -> None:
     lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "id,text,n,duplicate_of,similarity,group"
     assert lines[1].endswith(",1e3,,,a") and lines[2].endswith(",007,a,1.0,a") and lines[3].endswith(",-0.0,,,c")
+
+
+@pytest.mark.parametrize("ending", [".gz", ".bz2", ".xz", ".zst"])
+def test_a_csv_output_named_compressed_is_compressed(run, tmp_path: Path, ending: str) -> None:
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    source = tmp_path / "in.csv.gz"
+    source.write_bytes(gzip.compress(f'id,text\na,"{STORY}"\nb,"HANOI (VNA) — {STORY}"\nc,"{OTHER}"\n'.encode()))
+    out = tmp_path / f"kept.csv{ending}"
+    done = run("dedup", str(source), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    unpack = {
+        ".gz": gzip.decompress,
+        ".bz2": bz2.decompress,
+        ".xz": lzma.decompress,
+        ".zst": lambda b: zstandard.ZstdDecompressor().stream_reader(b).read(),
+    }[ending]
+    rows = list(csv.reader(io.StringIO(unpack(out.read_bytes()).decode())))
+    assert rows == [["id", "text"], ["a", STORY], ["c", OTHER]]
+    # And it reads back as the input it is.
+    again = run("dedup", str(out), "-o", str(tmp_path / "again.csv"))
+    assert again.returncode == 0 and (tmp_path / "again.csv").read_text().count("\n") == 3
+
+
+def test_lines_are_not_written_to_a_name_that_says_compressed(run, tmp_path: Path) -> None:
+    for command in (["dedup"], []):
+        done = run(*command, "-o", str(tmp_path / "kept.jsonl.gz"), input=line("a", STORY))
+        assert done.returncode == 2 and not (tmp_path / "kept.jsonl.gz").exists()
+        assert "lines are written uncompressed; name the file without .gz, or pipe stdout through gzip" in (
+            done.stderr.decode()
+        )
 
 
 def test_formats_that_do_not_go_together(run, tmp_path: Path) -> None:

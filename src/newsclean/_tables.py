@@ -32,6 +32,35 @@ class ExtraMissing(ImportError):
     """An optional dependency a format needs is not installed (the message says how)."""
 
 
+#: The name endings of compressed files: an input is recognised by its first bytes, but an
+#: output's compression (a CSV table's) comes from its name.
+COMPRESSED_ENDINGS = (".gz", ".bz2", ".xz", ".zst")
+
+
+def compressed_ending(name: str) -> str | None:
+    """The compression ending of a file name (lower case), ``None`` for none.
+
+    >>> compressed_ending("kept.csv.GZ"), compressed_ending("kept.csv")
+    ('.gz', None)
+    """
+    lower = name.lower()
+    return next((e for e in COMPRESSED_ENDINGS if lower.endswith(e)), None)
+
+
+def uncompressed_lines(name: str) -> str | None:
+    """What is wrong with writing lines (JSON lines, text) to ``name``: they are written
+    uncompressed, which a compressed file's name would belie; ``None`` if nothing.
+
+    >>> uncompressed_lines("kept.jsonl.gz")
+    '-o kept.jsonl.gz: lines are written uncompressed; name the file without .gz, or pipe stdout through gzip'
+    """
+    ending = compressed_ending(name)
+    if ending is None:
+        return None
+    tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}[ending]
+    return f"-o {name}: lines are written uncompressed; name the file without {ending}, or pipe stdout through {tool}"
+
+
 def table_format(name: str) -> str | None:
     """``"parquet"`` or ``"csv"`` by the file name's ending, ``None`` for anything else
     (JSON lines).
@@ -40,9 +69,9 @@ def table_format(name: str) -> str | None:
     ('parquet', 'parquet', 'csv', None)
     """
     lower = name.lower()
-    for ending in (".gz", ".bz2", ".xz", ".zst"):
-        if lower.endswith(".csv" + ending):
-            return "csv"
+    ending = compressed_ending(lower)
+    if ending is not None and lower[: -len(ending)].endswith(".csv"):
+        return "csv"
     if lower.endswith((".parquet", ".pq")):
         return "parquet"
     if lower.endswith(".csv"):
@@ -263,6 +292,7 @@ class TableWriter:
         self._file: IO[Any] = self._target.file
         self._writer: Any = None
         self._csv: Any = None
+        self._packed: Any = None  # (a CSV named .gz and the like: its compressor, a binary file)
         try:
             if self.format == "parquet":
                 pa = pyarrow()
@@ -275,7 +305,8 @@ class TableWriter:
                     )
                 self._writer = pa.parquet.ParquetWriter(self._file, schema)
             else:
-                self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
+                self._packed = _compressor(compressed_ending(name), self._file)
+                self._text = io.TextIOWrapper(self._packed or self._file, encoding="utf-8", newline="")
                 self._csv = csv.writer(self._text, lineterminator="\n")
                 self._csv.writerow(reader.columns + (list(MARK_COLUMNS) if mark else []))
         except BaseException:
@@ -317,6 +348,8 @@ class TableWriter:
             self._writer.close()
         if self._csv is not None:
             self._text.flush()
+        if self._packed is not None:
+            self._packed.close()  # (its end: the file itself stays open)
         self._target.commit()
 
     def discard(self) -> None:
@@ -324,6 +357,32 @@ class TableWriter:
         try:
             if self._writer is not None:
                 self._writer.close()
+            if self._packed is not None:
+                self._packed.close()
         except Exception:  # noqa: BLE001  (closing a half-written file: the file goes anyway)
             pass
         self._target.discard()
+
+
+def _compressor(ending: str | None, file: IO[bytes]) -> Any:
+    """A writer that compresses into ``file`` as a file name ending in ``ending`` says
+    (``None`` for no ending); closing it ends the compressed stream, not ``file``."""
+    if ending is None:
+        return None
+    if ending == ".gz":
+        import gzip
+
+        return gzip.GzipFile(fileobj=file, mode="wb", mtime=0)  # (mtime 0: the same bytes every run)
+    if ending == ".bz2":
+        import bz2
+
+        return bz2.BZ2File(file, "wb")
+    if ending == ".xz":
+        import lzma
+
+        return lzma.LZMAFile(file, "wb")
+    try:
+        import zstandard
+    except ImportError:
+        raise ExtraMissing("a .zst output needs the zstandard module: pip install zstandard") from None
+    return zstandard.ZstdCompressor().stream_writer(file, closefd=False)

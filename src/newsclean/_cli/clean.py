@@ -198,6 +198,12 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(PROG, problem)
     if args.check and (args.output or args.output_dir):
         return usage_error(PROG, "--check writes nothing: not with --output or --output-dir")
+    if args.output:
+        from .._tables import uncompressed_lines
+
+        problem = uncompressed_lines(args.output)
+        if problem is not None:
+            return usage_error(PROG, problem)
     names = args.files or [STDIN]
     targets: list[Any] = [None] * len(names)
     if args.output_dir:
@@ -278,7 +284,9 @@ def _mirror(folder: str, name: str) -> Path:
         path = path.relative_to(path.anchor)
     if ".." in path.parts or not path.parts:
         raise OptionsError(f"{label(name)!r} is not below the current directory: its place under DIR is ambiguous")
-    if path.suffix in (".gz", ".bz2", ".xz", ".zst"):
+    from .._tables import compressed_ending
+
+    if compressed_ending(path.name) is not None:
         path = path.with_suffix("")
     return Path(folder) / path
 

@@ -357,7 +357,7 @@ def _wind_up(
 def _table_format(args: argparse.Namespace) -> tuple[str | None, str | None]:
     """``("parquet" or "csv", None)`` when the input is a table, ``(None, None)`` for JSON
     lines, or ``(None, what is wrong)`` with the files named (a usage error)."""
-    from .._tables import table_format
+    from .._tables import table_format, uncompressed_lines
 
     inputs = args.files or [STDIN]
     formats = [table_format(name) for name in inputs]
@@ -365,7 +365,7 @@ def _table_format(args: argparse.Namespace) -> tuple[str | None, str | None]:
     if not any(formats):
         if out is not None:
             return None, f"-o {args.output}: JSON lines in, JSON lines out (a {out} output needs a {out} input)"
-        return None, None
+        return None, uncompressed_lines(args.output) if args.output else None
     if len(inputs) != 1:
         return None, "a Parquet or CSV input is read alone: name one file"
     if out != formats[0]:
