@@ -65,6 +65,24 @@ def test_index_file_across_runs(run, tmp_path: Path) -> None:
     assert "threshold: 0.4 != 0.9" in refused.stderr.decode()
 
 
+def test_flags_left_out_are_the_index_files_own(run, tmp_path: Path) -> None:
+    """An index made with --threshold 0.5 --shingle-size 4 is used with any of those flags,
+    or none; a flag that disagrees is refused, and only it is named."""
+    path = tmp_path / "seen.nci"
+    made = run("dedup", "--index", str(path), "--threshold", "0.5", "--shingle-size", "4", input=jsonl(DOCS[:60]))
+    assert made.returncode == 0
+    again = run("dedup", "--index", str(path), input=jsonl(DOCS[:60]))
+    assert again.returncode == 0 and again.stdout == b""  # (all seen: the file's rule)
+    for flags in (["--threshold", "0.5"], ["--shingle-size", "4"], ["--shingle-kind", "word", "--threshold", "0.5"]):
+        agreed = run("dedup", "--index", str(path), *flags, input=jsonl(DOCS[:60]))
+        assert agreed.returncode == 0 and agreed.stdout == b"", (flags, agreed.stderr)
+    refused = run("dedup", "--index", str(path), "--threshold", "0.4", input=jsonl(DOCS[:1]))
+    assert refused.returncode == 1 and refused.stdout == b""
+    assert (
+        refused.stderr.decode() == f"newsclean dedup: {path} was made with other parameters (threshold: 0.5 != 0.4)\n"
+    )
+
+
 def test_documents_without_an_id_are_named_by_their_text(run, tmp_path: Path) -> None:
     # Two days of a crawl whose records carry no id: line N of day 2 is not line N of day 1.
     index = tmp_path / "seen.nci"

@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(PROG, problem)
     _keep_freed_memory()
     try:
-        index, lock, journal = _open_index(args, params, any(v is not None for v in rule.values()))
+        index, lock, journal = _open_index(args, params, [name for name, value in rule.items() if value is not None])
     except ImportError as err:
         print(
             f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
@@ -434,7 +434,7 @@ def _run_table(
     return 128 + signals.got if signals.got else status
 
 
-def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[Any, IndexLock | None, Any]:
+def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tuple[Any, IndexLock | None, Any]:
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
     from .._errors import IndexFileError
@@ -454,18 +454,28 @@ def _open_index(args: argparse.Namespace, params: Any, explicit: bool) -> tuple[
             raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
         if not os.access(folder, os.W_OK | os.X_OK):
             raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
-    return _locked_index(path, args.lock_timeout, params, explicit)
+    return _locked_index(path, args.lock_timeout, params, given)
 
 
-def _locked_index(path: Path, timeout: float, params: Any, explicit: bool) -> tuple[Any, IndexLock, Any]:
+def _locked_index(path: Path, timeout: float, params: Any, given: list[str]) -> tuple[Any, IndexLock, Any]:
     """Lock the index file (waiting for another run), then load it (or make a new index
-    with ``params``) and fold in the journal of a run that did not finish."""
+    with ``params``) and fold in the journal of a run that did not finish. A file keeps
+    its own parameters: the rule flags ``given`` must agree with them (the ones left out
+    are the file's, not the defaults)."""
+    from .._errors import SketchMismatchError
     from ..index import Journal, open_index
 
     lock = IndexLock(path)
     lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
     try:
-        index = open_index(path, params=params if explicit else None, journal=False)  # (replayed below)
+        index = open_index(path, params=None if path.exists() else params, journal=False)  # (replayed below)
+        differ = [
+            f"{name}: {getattr(index.params, name)!r} != {getattr(params, name)!r}"
+            for name in given
+            if getattr(index.params, name) != getattr(params, name)
+        ]
+        if differ:
+            raise SketchMismatchError(f"{path} was made with other parameters ({'; '.join(differ)})")
         journal = Journal(path, index.params)
         journal.replay(index)
     except BaseException:
