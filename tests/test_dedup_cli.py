@@ -127,7 +127,7 @@ def test_mark_writes_every_good_record_and_counts_bad_lines_apart(run) -> None:
     done = run("dedup", "--mark", "--skip-bad-lines", input=good + "{oops\n" + "[1]\n" + good)
     assert done.returncode == 0
     assert len(rows(done.stdout)) == 8
-    assert "8 in, 4 kept, 4 dropped, 2 bad lines skipped" in done.stderr.decode()
+    assert "8 in, 4 kept, 4 marked duplicate, 2 bad lines skipped" in done.stderr.decode()
 
 
 def test_a_line_over_the_limit_is_a_bad_line_however_it_arrives(run) -> None:

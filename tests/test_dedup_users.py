@@ -209,6 +209,7 @@ def test_a_bad_row_is_named_and_nothing_before_it_is_lost(run, tmp_path: Path) -
     assert pq.read_table(out).column("id").to_pylist() == ["a"]
     skipped = run("dedup", str(tmp_path / "in.parquet"), "-o", str(out), "--skip-bad-lines")
     assert skipped.returncode == 0 and "row 2: no text (null); skipped" in skipped.stderr.decode()
+    assert "2 in, 2 kept, 0 dropped, 1 bad row skipped" in skipped.stderr.decode()
     assert pq.read_table(out).column("id").to_pylist() == ["a", "c"]
 
 

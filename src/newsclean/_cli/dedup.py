@@ -253,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
     elif sys.stdout is None:  # (started with >&-: said before any input is read)
         print("newsclean dedup: stdout: it is closed", file=sys.stderr)
         return EXIT_FOUND
-    stats = Stats()
+    stats = Stats(args.mark)
     status = EXIT_OK
     signals = Signals()
     # With -o, the run is delivered at the end, all at once: the journal (which stands for
@@ -383,7 +383,7 @@ def _run_table(
     from .._tables import ExtraMissing, TableReader, TableWriter
 
     name, status = args.files[0], EXIT_OK
-    stats, signals = Stats(), Signals()
+    stats, signals = Stats(args.mark, "row"), Signals()
     # (Its workers fork at once, before pyarrow is imported and a batch read: they never
     # use either, and would each count pyarrow's memory as their own.)
     stream = TableStream(index, args, stats, workers, signals)
@@ -493,9 +493,12 @@ def _locked_index(path: Path, timeout: float, params: Any, given: list[str]) -> 
 class Stats:
     """Counts, a progress line on a terminal, and the summary line on stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, mark: bool = False, unit: str = "line") -> None:
         self.start = time.monotonic()
         self.seen = self.kept = self.updated = self.bad = 0
+        # With --mark every document is written: the others are marked, not dropped.
+        self.others = "marked duplicate" if mark else "dropped"
+        self.unit = unit  # what a bad one is: a line, or a table's row
         self.tty = sys.stderr.isatty()
         self.shown = 0.0
 
@@ -511,10 +514,10 @@ class Stats:
         seconds = time.monotonic() - self.start
         clear = "\r\033[K" if self.tty else ""
         updates = f" ({self.updated} updated)" if self.updated else ""
-        bad = f", {self.bad} bad line{'s' * (self.bad != 1)} skipped" if self.bad else ""
+        bad = f", {self.bad} bad {self.unit}{'s' * (self.bad != 1)} skipped" if self.bad else ""
         print(
             f"{clear}newsclean dedup: {self.seen} in, {self.kept} kept{updates}, "
-            f"{self.seen - self.kept} dropped{bad}, {seconds:.1f} s",
+            f"{self.seen - self.kept} {self.others}{bad}, {seconds:.1f} s",
             file=sys.stderr,
         )
 
