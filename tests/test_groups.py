@@ -79,6 +79,13 @@ def test_groups_across_runs(run, tmp_path: Path) -> None:
     groups = [json.loads(line) for line in path.read_text().splitlines()]
     # E is new; B copies A, kept yesterday; A again is a repeat, not a copy of itself.
     assert [(g["id"], [d["id"] for d in g["duplicates"]]) for g in groups] == [("E", []), ("A", ["B"])]
+    # A run of repeats alone makes no group: its documents were kept by earlier runs.
+    again = run("dedup", "--index", str(index), "--groups", str(path), input=doc("E", 100, 160) + doc("A", 0, 60))
+    assert again.returncode == 0 and again.stdout == b"" and path.read_text() == ""
+    # A repeat of a document kept in this run leaves its group as it was.
+    run("dedup", "--groups", str(path), input=doc("F", 0, 60) + doc("G", 20, 80) + doc("F", 0, 60))
+    groups = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(g["id"], [d["id"] for d in g["duplicates"]]) for g in groups] == [("F", ["G"])]
 
 
 def test_groups_file_where_it_cannot_be_written(run, tmp_path: Path) -> None:

@@ -20,10 +20,8 @@ class Groups:
         """Record a delivered document's ``AddResult``."""
         if result.new:  # (new, or an update of a kept document: its own group)
             self.members.setdefault(doc_id, [])
-        else:
-            group = self.members.setdefault(result.duplicate_of, [])
-            if result.status == "duplicate":  # (a repeat is the kept document itself, seen again)
-                group.append((doc_id, result.similarity))
+        elif result.status == "duplicate":  # (a repeat is the kept document itself, seen again: no copy)
+            self.members.setdefault(result.duplicate_of, []).append((doc_id, result.similarity))
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """One JSON line per group, ``{"id": ..., "duplicates": [{"id": ..., "similarity": ...}]}``,
