@@ -759,7 +759,12 @@ def input_flags(group: Any, *, jsonl_only: bool = False) -> None:
     lines with: ``--field``, ``--skip-bad-lines``, ``--max-line-bytes``, ``--errors``.
     ``jsonl_only``: the command reads JSON lines only with ``--jsonl`` (the help says so)."""
     when = "with --jsonl: " if jsonl_only else ""
-    group.add_argument("--field", default="text", help=f"{when}the field holding the text (default: text)")
+    group.add_argument(
+        "--field",
+        default="text",
+        help=f"{when}the field holding the text (default: text); a dotted path names a nested one "
+        "(article.body; a dot inside a key is written \\.)",
+    )
     group.add_argument(
         "--skip-bad-lines",
         action="store_true",

@@ -75,7 +75,11 @@ def parser() -> argparse.ArgumentParser:
         "130 or 143 stopped by SIGINT or SIGTERM (what was written is in the index).",
     )
     p.add_argument(
-        "files", nargs="*", metavar="FILE", help="JSONL files (gzip, bzip2, xz too); none or '-' reads stdin"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="JSONL files (gzip, bzip2, xz, zstd too), or one Parquet or CSV table (with -o FILE of "
+        "its format); none or '-' reads stdin",
     )
     p.add_argument("--version", action="version", version=f"newsclean {__version__}")
     p.add_argument(
