@@ -176,6 +176,19 @@ class IndexParams:
 
     @classmethod
     def from_header(cls, header: dict[str, Any], source: str) -> IndexParams:
+        """The parameters of a saved parameter header (``header()``, as an index file's
+        ``header.json`` or a Redis namespace's ``params`` key holds it, decoded from JSON);
+        ``source`` names where it was read in the messages. Keys that are not the header's
+        (``documents``, ``offered``) are ignored.
+
+        Raises ``IndexFileError`` for a header of another format or format version,
+        ``OptionsError`` for a value that ``IndexParams`` refuses, and
+        ``SketchMismatchError`` when any other field (``hash``, ``scheme``, ``bands``, ...)
+        differs from what these parameters give in this newsclean.
+
+        >>> IndexParams.from_header(IndexParams(shingle_size=4).header(), "a header") == IndexParams(shingle_size=4)
+        True
+        """
         if header.get("format") != FORMAT:
             raise IndexFileError(f"{source}: not a newsclean index (format {header.get('format')!r})")
         if header.get("version") != FORMAT_VERSION:
@@ -197,6 +210,13 @@ class IndexParams:
             raise SketchMismatchError(f"{source} was made with other parameters ({'; '.join(diffs)})")
 
     def header_json(self) -> str:
+        """The parameter header (``header()``) as JSON, keys sorted: what a ``RedisIndex``
+        stores under ``{namespace}:params`` and compares, string for string, with the one
+        it finds there.
+
+        >>> IndexParams().header_json()[:47]
+        '{"bands": 85, "body": "newsclean-story-body-v1"'
+        """
         return json.dumps(self.header(), sort_keys=True)
 
 

@@ -186,7 +186,9 @@ class DedupIndex(Index):
     def expire(self, max_age: float, *, now: float | None = None) -> list[str]:
         """Forget the documents first seen more than ``max_age`` seconds before ``now``
         (default the wall clock), and return their ids in the order they were added. A
-        later copy of a forgotten document is kept, as new.
+        later copy of a forgotten document is kept, as new. ``max_age`` is in seconds:
+        ``index.expire(30 * 86_400)`` forgets what was first seen more than 30 days ago
+        (``newsclean dedup --max-age`` counts days).
 
         >>> index = DedupIndex()
         >>> story = "The ministry said exports of rice rose by a tenth in the first half of the year."

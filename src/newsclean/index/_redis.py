@@ -437,7 +437,9 @@ class RedisIndex(Index):
     def expire(self, max_age: float, *, now: float | None = None, chunk: int = 1000) -> list[str]:
         """Forget the documents first seen more than ``max_age`` seconds before ``now``
         (default this machine's clock), oldest first, and return their ids (see
-        ``DedupIndex.expire``). Each call of the server script forgets at most ``chunk``
+        ``DedupIndex.expire``). ``max_age`` is in seconds: ``index.expire(30 * 86_400)``
+        forgets what was first seen more than 30 days ago (``newsclean dedup --redis URL
+        --max-age`` counts days). Each call of the server script forgets at most ``chunk``
         documents, atomically, so a large expiry does not hold the server for long; adds
         from other clients go on between them. Documents added by a newsclean that kept
         no times are never forgotten."""
