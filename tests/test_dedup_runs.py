@@ -242,6 +242,33 @@ def test_a_torn_or_damaged_journal_ends_at_its_last_whole_batch(tmp_path: Path) 
     assert np.array_equal(again.query(prints[4]).similarity, 1.0)
 
 
+def test_a_link_or_a_stranger_at_the_lock_or_journal_is_refused_and_left_alone(run, tmp_path: Path) -> None:
+    """Anyone who can write to the index's directory can take the names PATH.journal and
+    PATH.lock first: a symbolic link there would have had the run write over the file it
+    names, a FIFO hang the run, a file of another kind be cut to nothing."""
+    index = tmp_path / "seen.nci"
+    assert run("dedup", "--index", str(index), input=jsonl(DOCS[:5])).returncode == 0
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    journal, lock = Path(f"{index}.journal"), Path(f"{index}.lock")
+    for name, make, message in [
+        (journal, lambda p: p.symlink_to(precious), "cannot open the index's journal: is a symbolic link"),
+        (journal, lambda p: p.write_text("keep me too\n"), "not a newsclean journal"),
+        (lock, lambda p: p.symlink_to(precious), "cannot open its lock file"),
+        (lock, os.mkfifo, "is not a regular file"),
+    ]:
+        lock.unlink(missing_ok=True)  # (each run makes it afresh)
+        make(name)
+        done = run("dedup", "--index", str(index), input=jsonl(DOCS[5:10]))
+        assert done.returncode == 1 and done.stdout == b"" and message in done.stderr.decode(), done.stderr
+        assert precious.read_text() == "keep me\n"
+        if not name.is_symlink() and name.is_file():
+            assert name.read_text() == "keep me too\n"
+        name.unlink()
+    assert run("dedup", "--index", str(index), input=jsonl(DOCS[5:10])).returncode == 0
+    assert DedupIndex.load(index).params == DedupIndex().params
+
+
 # -- -o FILE ------------------------------------------------------------------------------
 
 

@@ -31,6 +31,40 @@ def target_of(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(given)) if given.is_symlink() else given
 
 
+def open_regular(path: str | os.PathLike[str], flags: int) -> int:
+    """A descriptor of ``path`` opened with ``flags`` (``os.O_CREAT`` makes it, mode 0666
+    less the umask), which must be a regular file reached without a symbolic link: the
+    lock and the journal beside an index file, whose names anyone who can write to the
+    directory could have taken first (a link there would have a run write over the file it
+    names). ``OSError`` naming ``path``, with the reason, otherwise.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> os.close(open_regular(d / "a.lock", os.O_RDWR | os.O_CREAT))
+    >>> (d / "b.lock").symlink_to(d / "a.lock")
+    >>> open_regular(d / "b.lock", os.O_RDWR | os.O_CREAT)
+    Traceback (most recent call last):
+    OSError: [Errno 40] is a symbolic link, not a file newsclean made: ...b.lock'
+    """
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    link = OSError(errno.ELOOP, "is a symbolic link, not a file newsclean made", os.fspath(path))
+    if not nofollow and Path(path).is_symlink():  # (no O_NOFOLLOW: Windows)
+        raise link
+    try:
+        # (O_NONBLOCK: a FIFO put there must not block the open; it is refused below.)
+        fd = os.open(path, flags | nofollow | getattr(os, "O_NONBLOCK", 0), 0o666)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise link from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "is not a regular file, not one newsclean made", os.fspath(path))
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
+
+
 class Replacement:
     """A temporary file beside ``path``'s target (``file``), which ``commit()`` renames to
     the target (after an fsync) and ``discard()`` removes. It gets the permissions a new

@@ -36,8 +36,10 @@ class IndexLock:
     def acquire(self, timeout: float, waiting: Callable[[str], None]) -> None:
         """Take the lock, waiting up to ``timeout`` seconds (``waiting(message)`` is called
         once, if the lock is held); ``IndexFileError`` if it is still held then."""
+        from .._atomic import open_regular
+
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = open_regular(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as err:
             raise IndexFileError(f"{self.index_path}: cannot open its lock file {self.path}: {err.strerror}") from None
         deadline = time.monotonic() + timeout

@@ -53,12 +53,17 @@ class Journal:
         ``repair`` is false (a reader that holds no lock: the end may be a record being
         written), when it is only left unread."""
         self.unfinished = 0
-        if not self.path.exists():
+        if not os.path.lexists(self.path):
             return 0
         replayed = 0
-        with open(self.path, "r+b" if repair else "rb") as f:
+        with os.fdopen(self._open(os.O_RDWR if repair else os.O_RDONLY), "r+b" if repair else "rb") as f:
             stat = os.fstat(f.fileno())
             size = stat.st_size
+            head = f.read(len(MAGIC))
+            if not MAGIC.startswith(head):
+                # (Not a torn first record either: a file this run did not write, kept as it is.)
+                raise IndexFileError(f"{self.path}: not a newsclean journal (it does not begin with {MAGIC!r})")
+            f.seek(0)
             good = 0
             while good + _HEAD.size <= size:
                 magic, json_bytes, array_bytes, crc = _HEAD.unpack(f.read(_HEAD.size))
@@ -161,10 +166,20 @@ class Journal:
             return False
         return 4 * logged >= saved
 
+    def _open(self, flags: int) -> int:
+        """A descriptor of the journal, refused (``IndexFileError``) when what stands at
+        its name is a link or not a regular file (``_atomic.open_regular``)."""
+        from .._atomic import open_regular
+
+        try:
+            return open_regular(self.path, flags)
+        except OSError as err:
+            raise IndexFileError(f"{self.path}: cannot open the index's journal: {err.strerror or err}") from None
+
     def _write(self, prints: Sequence[Fingerprint], ids: Sequence[str], extra: dict[str, Any]) -> None:
         if self._file is None:
-            created = not self.path.exists()
-            self._file = open(self.path, "ab")
+            created = not os.path.lexists(self.path)
+            self._file = os.fdopen(self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab")
             if created:  # (the journal's name must survive a crash too)
                 _fsync_dir(self.path.parent)
         head = json.dumps(
