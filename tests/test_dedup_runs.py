@@ -179,6 +179,25 @@ def test_sigterm_mid_stream_leaves_exactly_what_was_written(tmp_path: Path, work
     assert indexed(index, EXACT_PARAMS) == set(written)
 
 
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_to_the_whole_group_stops_the_run_as_one_to_the_command(tmp_path: Path, sig: int, status: int) -> None:
+    """``timeout``, a service manager or a closed terminal signal the whole process group:
+    the workers leave the signal to the command, which ends as it does on its own."""
+    index = tmp_path / "seen.nci"
+    big = editions(tmp_path / "big.jsonl", 30_000)
+    proc = dedup(
+        "--index", str(index), *EXACT, "--workers", "2", str(big), stdin=subprocess.DEVNULL, start_new_session=True
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out = readline(proc.stdout)
+    os.killpg(proc.pid, sig)
+    out += proc.stdout.read()
+    assert proc.wait(timeout=120) == status
+    assert "Traceback" not in proc.stderr.read().decode()
+    written = ids_of(out)
+    assert 1 <= len(written) < 30_000 and indexed(index, EXACT_PARAMS) == set(written)
+
+
 def test_kill_9_loses_at_most_the_batch_in_flight_and_never_the_previous_index(tmp_path: Path) -> None:
     index = tmp_path / "seen.nci"
     before = subprocess.run(

@@ -119,3 +119,57 @@ def test_a_slow_stream_is_written_line_by_line() -> None:
         proc.stdin.close()
         proc.wait(60)
     assert proc.returncode == 0
+
+
+def _started(tmp_path, *args: str, n: int = 40_000) -> subprocess.Popen[bytes]:
+    """``newsclean --jsonl --workers 2 ARGS`` over a file of ``n`` documents, in a session of
+    its own, once it has written its first line (its workers are at work)."""
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(jsonl(2_000) * (n // 2_000))
+    proc = subprocess.Popen(
+        [entry_point(), "--jsonl", "--workers", "2", *args, str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    if not args:
+        assert proc.stdout.readline()
+    else:
+        time.sleep(1.5)
+    return proc
+
+
+def test_the_workers_go_with_a_killed_command(tmp_path) -> None:
+    """kill -9 of the command: its workers end too, so the reader of its stdout sees the
+    end of the stream (they held it open)."""
+    proc = _started(tmp_path)
+    assert proc.stdout is not None
+    try:
+        proc.kill()
+        proc.wait(60)
+        deadline = time.monotonic() + 30
+        while True:
+            assert time.monotonic() < deadline, "a worker still holds the command's stdout open"
+            if select.select([proc.stdout], [], [], 1)[0] and not os.read(proc.stdout.fileno(), 1 << 20):
+                break  # (the end: no process holds the pipe open)
+    finally:
+        os.killpg(proc.pid, 9)
+
+
+@pytest.mark.parametrize("group", [False, True])
+def test_sigterm_stops_the_command_and_leaves_no_partial_output(tmp_path, group: bool) -> None:
+    """SIGTERM, to the command or to its whole process group: exit 143, no traceback, the
+    -o file not written and no temporary file left beside it."""
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"yesterday\n")
+    proc = _started(tmp_path, "-o", str(out), n=200_000)
+    assert proc.stderr is not None
+    if group:
+        os.killpg(proc.pid, 15)
+    else:
+        proc.terminate()
+    assert proc.wait(60) == 143
+    assert "Traceback" not in proc.stderr.read().decode()
+    assert out.read_bytes() == b"yesterday\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out.jsonl"]

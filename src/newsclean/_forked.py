@@ -7,6 +7,9 @@ after it: what a worker writes there, the caller reads without any copy."""
 from __future__ import annotations
 
 import math
+import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,7 +29,10 @@ def pool(
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(
-        processes, mp_context=context or _context(), initializer=_inherit, initargs=(inherit, claims, setup)
+        processes,
+        mp_context=context or _context(),
+        initializer=_inherit,
+        initargs=(inherit, claims, os.getpid(), setup),
     )
 
 
@@ -161,8 +167,32 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
 
 
-def _inherit(value: object, claims: Any, setup: Callable[[], None] | None = None) -> None:
+def _inherit(value: object, claims: Any, caller: int, setup: Callable[[], None] | None = None) -> None:
     global _inherited, _claims
     _inherited, _claims = value, claims
+    _obey(caller)
     if setup is not None:
         setup()
+
+
+def _obey(caller: int) -> None:
+    """Signals are the calling process's to handle (a command stops between batches and
+    delivers what it wrote; a program stops its pool): Ctrl-C and SIGTERM, sent to the
+    whole process group by a terminal, ``timeout`` or a service manager, must not stop a
+    worker under it, nor the handler a worker inherits by fork run in it. A worker whose
+    caller dies however it dies (``kill -9`` too) goes with it: else it would idle on,
+    holding the caller's stdout open, and the reader downstream would never see the end
+    of the stream. (Linux; elsewhere a worker outlives a killed caller.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # (PR_SET_PDEATHSIG)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != caller:  # (it died before the request took effect)
+        os._exit(1)

@@ -213,13 +213,23 @@ def run(args: argparse.Namespace) -> int:
             return usage_error(PROG, f"--output-dir: {err}")
     cleaner = Cleaner(options)
     from .._parallel import InOrder, cores
+    from .dedup_run import Signals, Stop
 
     tally = Tally(args)
-    with InOrder(args.workers or cores(), cleaner) as jobs:
-        if args.output:
-            status = _to_one_file(args.output, cleaner, args, names, jobs, tally)
-        else:
-            status = _each_file(cleaner, args, names, targets, jobs, tally)
+    # SIGTERM and SIGHUP stop the command as Ctrl-C does: an output file being written is
+    # removed (the one it would replace stays), the workers are stopped.
+    signals = Signals()
+    signals.install()
+    try:
+        with InOrder(args.workers or cores(), cleaner) as jobs:
+            if args.output:
+                status = _to_one_file(args.output, cleaner, args, names, jobs, tally)
+            else:
+                status = _each_file(cleaner, args, names, targets, jobs, tally)
+    except Stop as stop:
+        return 128 + stop.signum
+    finally:
+        signals.restore()
     tally.summary()
     return status
 

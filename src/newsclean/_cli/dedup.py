@@ -19,11 +19,9 @@ one is killed), and on SIGTERM or SIGINT stops between batches and saves what it
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import json
 import os
-import signal
 import sys
 import time
 from collections import deque
@@ -565,8 +563,7 @@ class Stream:
         if workers > 1:
             from .. import _forked
 
-            setup = functools.partial(_worker_setup, os.getpid())
-            self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1, setup)
+            self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1)
             # The workers fork now, before any input is read: what this process holds
             # then (and so what each of them counts as its own) is the least it will.
             self.team.start()
@@ -866,24 +863,3 @@ def _sketch_inherited(texts: list[str]) -> Any:
     from .. import _forked
 
     return _sketch_texts(texts, *_forked.inherited())
-
-
-def _worker_setup(caller: int) -> None:
-    """Signals are the calling process's to handle (it stops between batches and saves
-    what it wrote): Ctrl-C, sent to the whole process group, must not stop a worker, nor
-    the handler a worker inherits by fork run in it. A worker whose caller is killed
-    (``kill -9``) goes too: else it would idle on, holding stdout open, and the reader
-    downstream would never see the end of the stream. (Linux; elsewhere it lingers.)"""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # (PR_SET_PDEATHSIG)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != caller:  # (it died before the request took effect)
-        os._exit(1)

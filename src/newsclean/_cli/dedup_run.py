@@ -109,7 +109,7 @@ else:
 
 
 class Stop(BaseException):
-    """SIGTERM or SIGINT arrived: stop reading, keep what was written."""
+    """SIGTERM, SIGINT or SIGHUP arrived: stop reading, keep what was written."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -117,7 +117,7 @@ class Stop(BaseException):
 
 
 class Signals:
-    """SIGTERM and SIGINT stop a run as ``Stop``, but never inside a ``batch()`` section
+    """SIGTERM, SIGINT and SIGHUP (a closed terminal) stop a run as ``Stop``, but never inside a ``batch()`` section
     (deciding, writing and recording one batch): one that arrives there stops the run at
     the section's end, so the index holds exactly the documents written. Later signals
     only hurry nothing: the index is saved once."""
@@ -131,8 +131,9 @@ class Signals:
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # (only the main thread may set handlers: signals stay as they were)
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            self._before[sig] = signal.signal(sig, self._handle)
+        for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
+            if sig is not None:  # (no SIGHUP on Windows)
+                self._before[sig] = signal.signal(sig, self._handle)
 
     def restore(self) -> None:
         for sig, handler in self._before.items():
