@@ -353,6 +353,32 @@ def test_stdout_to_a_file_that_fills_keeps_whole_lines_and_counts_them(tmp_path:
         assert f" {len(lines)} kept, " in err and "newsclean dedup: 0 in" not in err
 
 
+def test_a_journal_that_cannot_be_written_is_named_and_stops_the_run(tmp_path: Path) -> None:
+    """The batch was delivered but cannot be recorded (a file-size limit, a full disk): the
+    message names the journal and what is not remembered, the summary counts the batch,
+    and no later input is read (its documents would be written and forgotten)."""
+    index = tmp_path / "seen.nci"
+    assert subprocess.run([entry_point(), "dedup", "--index", str(index)], input=b"", timeout=60).returncode == 0
+    day2 = tmp_path / "day2.jsonl"
+    day2.write_text(jsonl(DOCS[:5]))
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    done = subprocess.run(
+        [entry_point(), "dedup", "--index", str(index), str(day2), str(day2)],
+        capture_output=True,
+        preexec_fn=small_files,
+        timeout=120,
+    )
+    err = done.stderr.decode()
+    kept = len(ids_of(done.stdout))
+    assert done.returncode == 1 and kept >= 1 and "Traceback" not in err
+    assert f"newsclean dedup: {index}.journal: cannot record what was written (File too large): the {kept} " in err
+    assert f"newsclean dedup: 5 in, {kept} kept, " in err  # (the second file was not read)
+
+
 def test_sigterm_with_an_output_file_delivers_what_was_written(tmp_path: Path) -> None:
     out, index = tmp_path / "new.jsonl", tmp_path / "seen.nci"
     proc = dedup("-o", str(out), "--index", str(index))

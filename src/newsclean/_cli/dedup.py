@@ -174,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Drop (or mark) the republished documents of what ``args`` names; the exit status."""
-    from .._errors import NewscleanError, OptionsError
+    from .._errors import IndexFileError, NewscleanError, OptionsError
     from ..index import RULE_OPTIONS, IndexParams
 
     rule = {name: getattr(args, name) for name in RULE_OPTIONS}
@@ -277,8 +277,8 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     print(f"newsclean dedup: {err}", file=sys.stderr)
                 status = EXIT_FOUND
-                if isinstance(err, ConnectionError):
-                    break
+                if isinstance(err, (ConnectionError, IndexFileError)):
+                    break  # (the index is gone or cannot record: reading on would forget what it writes)
         delivered = True
     except Stop:
         delivered = True  # (what was written before the signal is delivered)
@@ -711,10 +711,19 @@ class Stream:
             if isinstance(error, BrokenPipeError):
                 raise error
             raise OutputError(f"{self.out_name}: {error.strerror or error}") from None
+        self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
         if self.journal is not None:
             kept = [k for k, result in enumerate(results) if result.new]
-            self.journal.append([prints[k] for k in kept], [batch[k].id for k in kept], seen=now)
-        self.stats.add(len(batch), sum(r.new for r in results), sum(r.status == "update" for r in results))
+            try:
+                self.journal.append([prints[k] for k in kept], [batch[k].id for k in kept], seen=now)
+            except OSError as err:  # (a full disk: the batch was delivered, and is counted)
+                from .._errors import IndexFileError
+
+                raise IndexFileError(
+                    f"{self.journal.path}: cannot record what was written ({err.strerror or err}): the "
+                    f"{len(kept)} documents kept from the last batch written are not remembered, and a later "
+                    "run keeps them again"
+                ) from None
 
     def _forget(self, doc_id: str) -> None:
         try:
