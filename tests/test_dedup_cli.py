@@ -83,6 +83,27 @@ def test_flags_left_out_are_the_index_files_own(run, tmp_path: Path) -> None:
     )
 
 
+def test_number_ids_that_read_as_one_number(run) -> None:
+    """1e400 and 2e400 both read as infinity: as one id, the second story would replace the
+    first (an "update") and a copy of the first be kept. Such a line is a bad line."""
+    a, b = [d.text for d in DOCS if d.kind == "original"][:2]
+    lines = [
+        json.dumps({"id": 0, "text": a}).replace("0", "1e400", 1),
+        json.dumps({"id": 0, "text": b}).replace("0", "2e400", 1),
+    ]
+    copy = json.dumps({"id": "x", "text": a})
+    done = run("dedup", input="\n".join([*lines, copy]) + "\n")
+    assert done.returncode == 1 and done.stdout == b""
+    assert "<stdin>: line 1: its id is a number too large for a double (it reads as infinity)" in done.stderr.decode()
+    skipped = run("dedup", "--skip-bad-lines", input="\n".join([*lines, copy]) + "\n")
+    assert rows(skipped.stdout) == [{"id": "x", "text": a}] and "2 bad lines skipped" in skipped.stderr.decode()
+    # Finite numbers are ids as JSON writes them back: 7 and 7.0 are two ids, 1e0 and 1.0 one.
+    marked = run(
+        "dedup", "--mark", input=f'{{"id": 1e0, "text": {json.dumps(a)}}}\n{{"id": 1.0, "text": {json.dumps(a)}}}\n'
+    )
+    assert [r["duplicate_of"] for r in rows(marked.stdout)] == [None, "1.0"]
+
+
 def test_documents_without_an_id_are_named_by_their_text(run, tmp_path: Path) -> None:
     # Two days of a crawl whose records carry no id: line N of day 2 is not line N of day 1.
     index = tmp_path / "seen.nci"

@@ -213,6 +213,21 @@ def test_a_bad_row_is_named_and_nothing_before_it_is_lost(run, tmp_path: Path) -
     assert pq.read_table(out).column("id").to_pylist() == ["a", "c"]
 
 
+def test_parquet_nan_ids_are_missing_ids(run, tmp_path: Path) -> None:
+    """A float id column's NaN is pandas' missing value: each such row is named by its
+    text, not all of them \"NaN\" (the second story was an update of the first)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    nan = float("nan")
+    table = pa.table({"id": [nan, nan, 3.0], "text": [STORY, OTHER, "HANOI (VNA) — " + STORY]})
+    pq.write_table(table, tmp_path / "in.parquet")
+    done = run("dedup", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.parquet"), "--mark")
+    assert done.returncode == 0 and "3 in, 2 kept, 1 marked duplicate" in done.stderr.decode()
+    back = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [r["duplicate_of"] for r in back][:2] == [None, None] and back[2]["duplicate_of"].startswith("text:")
+
+
 def test_csv_in_and_out(run, tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text(

@@ -93,10 +93,13 @@ def doc_id(value: Any, text: str) -> str:
     """A row's id: its id field as text, or, when it has none, a name made of its text
     (as ``newsclean dedup`` names an id-less JSON line).
 
-    >>> doc_id("a1", "x"), doc_id(7, "x"), doc_id(None, "x")[:5]
-    ('a1', '7', 'text:')
+    A float NaN is a missing value (as pandas and a Parquet column of floats write one):
+    a row with it is named by its text too, never ``"NaN"`` shared by all of them.
+
+    >>> doc_id("a1", "x"), doc_id(7, "x"), doc_id(None, "x")[:5], doc_id(float("nan"), "x") == doc_id(None, "x")
+    ('a1', '7', 'text:', True)
     """
-    if value is None or value == "":
+    if value is None or value == "" or (isinstance(value, float) and value != value):
         return "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     if isinstance(value, str):
         return value

@@ -19,8 +19,8 @@ one is killed), and on SIGTERM or SIGINT stops between batches and saves what it
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import math
 import os
 import sys
 import time
@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from .._atomic import Replacement, target_of
 from .._fieldpath import field_path, get_path
+from .._tables import doc_id
 from .common import (
     EXIT_FOUND,
     EXIT_OK,
@@ -635,17 +636,16 @@ class Stream:
                 taken = [f for f in MARK_FIELDS if f in good.record]
                 if taken:
                     raise RecordError(source, number, f"already has a field {taken[0]!r}, which --mark would overwrite")
+            value = get_path(good.record, field_path(args.id_field))
+            if isinstance(value, float) and value in (math.inf, -math.inf):
+                # (1e400 and 2e400 both read as infinity: as one id, the second would replace the first)
+                raise RecordError(source, number, "its id is a number too large for a double (it reads as infinity)")
         except InputError:
             if not args.skip_bad_lines:
                 raise
             self.stats.bad += 1
             return None
-        doc_id = get_path(good.record, field_path(args.id_field))
-        if doc_id is None or doc_id == "":
-            doc_id = "text:" + hashlib.blake2b(good.text.encode("utf-8"), digest_size=16).hexdigest()
-        elif not isinstance(doc_id, str):
-            doc_id = json.dumps(doc_id, ensure_ascii=False)
-        return Record(number, good.raw, doc_id, good.text)
+        return Record(number, good.raw, doc_id(value, good.text), good.text)
 
     # -- deciding and writing -------------------------------------------------------------
 
