@@ -133,6 +133,11 @@ CASES: list[tuple[str, Callable[[dict[str, bytes]], dict[str, bytes]], str]] = [
         "an id is there twice",
     ),
     ("ids nested deep", lambda m: changed(m, ids__json=b"[" * 100_000 + b"]" * 100_000), "ids.json is"),
+    (
+        "an id that is a lone surrogate",
+        lambda m: changed(m, ids__json=json.dumps(["\ud800", *json.loads(m["ids.json"])[1:]]).encode()),
+        "ids.json holds a string that is not text",
+    ),
     ("a header that is a list", lambda m: changed(m, header__json=b"[1]"), "header.json is not a JSON dict"),
     (
         "a header of 1 MB",

@@ -456,8 +456,23 @@ def check_fingerprints(prints: Sequence[Fingerprint], params: IndexParams) -> No
 
 
 def check_ids(documents: Sequence[object], ids: Sequence[str] | None) -> None:
-    if ids is not None and len(ids) != len(documents):
+    """Refuse ids that are not one per document, or not text an index can write (a lone
+    surrogate, which no file, journal or Redis key can hold).
+
+    >>> check_ids(["a text"], ["\\ud800"])
+    Traceback (most recent call last):
+    newsclean._errors.OptionsError: id 0 is not text: a lone surrogate '\\ud800'
+    """
+    if ids is None:
+        return
+    if len(ids) != len(documents):
         raise OptionsError(f"{len(documents)} documents but {len(ids)} ids")
+    for n, doc_id in enumerate(ids):
+        if isinstance(doc_id, str) and not doc_id.isascii():
+            try:
+                doc_id.encode("utf-8")
+            except UnicodeEncodeError as err:
+                raise OptionsError(f"id {n} is not text: a lone surrogate {err.object[err.start]!r}") from None
 
 
 def as_fingerprint(document: str | Fingerprint, cleaner: Cleaner, params: IndexParams) -> Fingerprint:

@@ -130,6 +130,12 @@ def _strings(z: zipfile.ZipFile, name: str, count: int) -> list[str]:
     value: list[str] = _json(z, name, list)
     if len(value) != count or not all(isinstance(v, str) for v in value):
         raise _Refused(f"{name} is not a list of {count} strings")
+    for v in value:
+        if not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Refused(f"{name} holds a string that is not text (a lone surrogate)") from None
     return value
 
 

@@ -22,7 +22,7 @@ from typing import IO, Any
 import numpy as np
 
 from .._errors import IndexFileError
-from ._fingerprint import Fingerprint, IndexParams, minhash_of_sets
+from ._fingerprint import Fingerprint, IndexParams, check_ids, minhash_of_sets
 
 MAGIC = b"NCJ1"
 _HEAD = struct.Struct("<4sIQI")  # magic, JSON bytes, array bytes, CRC-32 of JSON + arrays
@@ -102,6 +102,7 @@ class Journal:
                     raise ValueError(f"its {name!r} is not a time")
             if not isinstance(forget, list) or not all(isinstance(i, str) for i in forget):
                 raise ValueError("its 'forget' is not a list of ids")
+            check_ids(ids, [str(i) for i in ids])  # (text an index can hold, else OptionsError)
             n, width = len(ids), params.bands[0]
             if not (len(digests) == len(paragraphs) == len(sizes) == n):
                 raise ValueError("its lists disagree in length")
