@@ -120,6 +120,11 @@ def test_jsonl_custom_field(run) -> None:
     done = run("--jsonl", "--field", "body", input=json.dumps({"body": DIRTY, "text": "untouched"}) + "\n")
     row = json.loads(done.stdout)
     assert (row["body"], row["text"]) == ("The talks ended on Monday.\n", "untouched")
+    # The report goes to the field "newsclean": the text cannot come from there.
+    for field in ("newsclean", "newsclean.text"):
+        refused = run("--jsonl", "--field", field, input=json.dumps({"newsclean": DIRTY}) + "\n")
+        assert refused.returncode == 2 and refused.stdout == b""
+        assert f"--field {field}: the report is written to the field 'newsclean'" in refused.stderr.decode()
 
 
 def test_jsonl_bad_lines_stop_with_the_line_number(run) -> None:

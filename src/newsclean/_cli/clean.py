@@ -196,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
     problem = flag_problem(args)
     if problem is not None:
         return usage_error(PROG, problem)
+    if args.jsonl and field_path(args.field)[0] == "newsclean":
+        return usage_error(PROG, f"--field {args.field}: the report is written to the field 'newsclean', over the text")
     if args.check and (args.output or args.output_dir):
         return usage_error(PROG, "--check writes nothing: not with --output or --output-dir")
     if args.output:
