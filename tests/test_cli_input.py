@@ -131,6 +131,44 @@ def test_zstd(run, tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, run("--jsonl", input=data).stdout, b"")
 
 
+def test_text_that_begins_as_a_bzip2_header_is_text(run) -> None:
+    """Only a whole bzip2 header (BZh, a level, a block's or the end's magic) is bzip2."""
+    assert run(input=b"BZh is how this line begins.\n").stdout == b"BZh is how this line begins.\n"
+    assert run(input=b"BZh9 and more.\n").stdout == b"BZh9 and more.\n"
+    assert run(input=bz2.compress(b"Text.\n")).stdout == b"Text.\n"
+    assert (run(input=bz2.compress(b"")).returncode, run(input=bz2.compress(b"")).stdout) == (0, b"")
+
+
+def test_empty_paths_are_usage_errors(run) -> None:
+    """An empty path was taken as no flag at all: no index kept, stdout written."""
+    for args in (
+        ["-o", ""],
+        ["--output-dir", ""],
+        ["dedup", "-o", ""],
+        ["dedup", "--index", ""],
+        ["dedup", "--groups", ""],
+    ):
+        done = run(*args, input=GOOD + b"\n")
+        assert done.returncode == 2 and done.stdout == b"" and "is empty: give a path" in done.stderr.decode(), args
+    assert "--redis is empty: give a URL" in run("dedup", "--redis", "", input=b"").stderr.decode()
+
+
+def test_a_document_larger_than_memory_is_one_line(tmp_path: Path) -> None:
+    """/dev/zero never ends: under a memory limit, the text command runs out of memory,
+    which is a message and exit status 1, not a traceback."""
+    import resource
+    import subprocess
+
+    from .conftest import entry_point
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run([entry_point(), "/dev/zero"], capture_output=True, preexec_fn=limited, timeout=120)
+    assert done.returncode == 1 and done.stdout == b""
+    assert done.stderr.decode().startswith("newsclean: out of memory (a document larger than the memory")
+
+
 def test_bom(run, tmp_path: Path) -> None:
     bom = b"\xef\xbb\xbf"
     data = (GOOD + b"\n") * 2

@@ -57,7 +57,9 @@ ERRORS = ("strict", "replace")
 _BOM = b"\xef\xbb\xbf"
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
+    # bzip2: "BZh", the block size 1-9, then a block's magic (pi) or, for an empty stream,
+    # the end's (sqrt(pi)): "BZh" alone begins ordinary text too.
+    *((b"BZh" + bytes([level]) + block, "bzip2") for level in b"123456789" for block in (b"1AY&SY", b"\x17rE8P\x90")),
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
@@ -803,6 +805,9 @@ def flag_problem(args: Any) -> str | None:
         return f"--field: {err}"
     if args.workers is not None and not 1 <= args.workers <= 256:
         return f"--workers must be 1 to 256, got {args.workers}"
+    for name in ("output", "output_dir", "index", "groups", "redis"):
+        if getattr(args, name, None) == "":  # (else taken as not given: no index kept, stdout written)
+            return f"--{name.replace('_', '-')} is empty: give {'a URL' if name == 'redis' else 'a path'}"
     return None
 
 
@@ -859,9 +864,18 @@ class Defaults:
 def guarded(prog: str, run: Callable[[Any], int], args: Any) -> int:
     """``run(args)``, with the exits both commands share: a closed pipe (``| head``) ends
     quietly with :data:`EXIT_PIPE`, as a process killed by SIGPIPE would; a failed write (a
-    full disk) is a one-line message and :data:`EXIT_FOUND`; Ctrl-C is 130."""
+    full disk) is a one-line message and :data:`EXIT_FOUND`; Ctrl-C is 130; running out of
+    memory (a document that never ends: ``/dev/zero``, a decompression bomb, under a memory
+    limit) is a one-line message and :data:`EXIT_FOUND`."""
     try:
         return run(args)
+    except MemoryError:
+        print(
+            f"{prog}: out of memory (a document larger than the memory this process may use: "
+            "--max-line-bytes bounds a JSON line, and a text file is read whole)",
+            file=sys.stderr,
+        )
+        return EXIT_FOUND
     except BrokenPipeError:  # the reader went away (| head): leave quietly
         quiet_stdout()
         return EXIT_PIPE
