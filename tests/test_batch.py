@@ -279,6 +279,11 @@ def test_options_are_checked() -> None:
         near_duplicates(["a", "b"], keep=[1, 2, 3])
     with pytest.raises(OptionsError, match="got NaN at 1"):
         near_duplicates(["a", "b"], keep=[1.0, float("nan")])
+    for workers in (0, -1, True, 2.0):  # (clean_many refuses these too)
+        with pytest.raises(OptionsError, match="workers must be an integer from 1 to 256"):
+            near_duplicates(["a", "b"], workers=workers)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="a sequence of texts, not one str"):
+        near_duplicates("one text, not a list")  # type: ignore[arg-type]
     assert issubclass(OptionsError, ValueError)  # (what callers caught before still catches it)
 
 

@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from . import _forked
 from ._errors import OptionsError
+from ._parallel import check_workers
 from ._similarity import engine
 from ._similarity.arrays import reuse_large_blocks
 from ._similarity.config import DEFAULTS
@@ -141,10 +142,13 @@ def near_duplicates(
     ([-1, -1, 0], 0.881)
     """
     p = BatchParams.of(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
+    if isinstance(texts, (str, bytes)):  # (a sequence of characters: one text per character)
+        raise TypeError(f"near_duplicates takes a sequence of texts, not one {type(texts).__name__}")
     n = len(texts)
     rank = _ranks(texts, keep)
     if workers is None:
         workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
+    workers = check_workers(workers)
     # With several workers, at least eight chunks each, so that they finish together.
     chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (8 * workers)))))
     if n > _CHUNK:
