@@ -104,7 +104,10 @@ class Index(abc.ABC):
 
     def add(self, text: str, id: str | None = None, *, now: float | None = None) -> AddResult:
         """Add a document unless it is a copy of an indexed one (``now``: its time of first
-        sight, seconds since the epoch; default the wall clock)."""
+        sight, seconds since the epoch; default the wall clock). Without an ``id``, it is
+        named by the count of documents offered before it (``"0"``, ``"1"``, ...): in one
+        index, give every document an id or none (a given id ``"0"`` and an unnamed first
+        document would be one id, and the later one an update of the other)."""
         return self.add_many([text], None if id is None else [id], now=now)[0]
 
     def add_many(
