@@ -210,6 +210,14 @@ def test_long_lines(run) -> None:
     skipped = run("--jsonl", "--max-line-bytes", "1000", "--skip-bad-lines", input=data)
     assert (skipped.returncode, len(skipped.stdout.splitlines())) == (0, 2)
     assert run("--jsonl", "--max-line-bytes", "0", input=data).returncode == 2
+    # The line ending is not counted, \r\n as \n: a line of exactly the limit passes.
+    line = b'{"text": "' + b"x" * 20 + b'"}'
+    for ending in (b"\n", b"\r\n"):
+        for command in (["--jsonl"], ["dedup"]):
+            at = run(*command, "--max-line-bytes", str(len(line)), input=line + ending)
+            assert at.returncode == 0 and at.stdout, (command, ending)
+            over = run(*command, "--max-line-bytes", str(len(line) - 1), input=line + ending)
+            assert over.returncode == 1 and "longer than" in over.stderr.decode(), (command, ending)
 
 
 def test_explain_names_each_skipped_line(run) -> None:

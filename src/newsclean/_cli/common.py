@@ -389,10 +389,10 @@ def parse_line(
     """One line of :func:`records` (``offset``: its first byte's offset in the input):
     its :class:`Record`, ``None`` for a blank line, or the ``InputError`` of a bad line."""
     raw = line[:-1] if line.endswith(b"\n") else line
+    if raw.endswith(b"\r"):  # (the line ending, \r\n, is not counted)
+        raw = raw[:-1]
     if len(raw) > max_line_bytes:
         raise RecordError(source, number, f"longer than {max_line_bytes} bytes (the limit)")
-    if raw.endswith(b"\r"):
-        raw = raw[:-1]
     if not raw.strip(b" \t\r"):
         return None
     try:

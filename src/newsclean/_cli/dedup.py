@@ -836,7 +836,7 @@ def _chunks(source: IO[bytes], limit: int) -> Iterator[tuple[list[bytes], bool]]
         else:
             lines, tail = [], chunk
         pending += tail
-        if len(pending) > limit:
+        if len(pending) > limit + pending.endswith(b"\r"):  # (the \r of a \r\n to come is not counted)
             lines.append(bytes(limit + 1))  # (calloc'd, never touched: no memory)
             pending, overlong = bytearray(), True
         yield lines, waiting()  # (also with no whole line: whether input waits decides a flush)
