@@ -330,3 +330,84 @@ def test_dateline_after_a_writers_byline_and_a_leading_credit_line() -> None:
     assert clean("Por Agencia EFE\nEl Gobierno dijo.").text == "El Gobierno dijo."
     assert clean("AFP").text == "AFP"  # no body: nothing taken
     assert clean("MOSCOW, June 8. /TASS/.").text == "MOSCOW, June 8. /TASS/."  # a dateline needs a body
+
+
+def test_a_writers_byline_stays_as_a_line_of_its_own() -> None:
+    """The dateline after a writer's byline is taken; the byline stays, with nothing after
+    it when the body is on the next line, so that cleaning again changes nothing."""
+    text = "By JANE DOE NEW YORK (AP) --\nThe market rose."
+    result = clean(text)
+    assert result.text == "By JANE DOE\nThe market rose."
+    assert [(c.raw, c.location) for c in result.credits] == [("NEW YORK (AP) --", "NEW YORK")]
+    assert clean(result.text).text == result.text
+    rewritten = clean(text, byline="rewrite").text
+    assert rewritten == "By JANE DOE NEW YORK (AP) —\nThe market rose."
+    assert clean(rewritten, byline="rewrite").text == rewritten
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The market rose.\nBy JANE DOE NEW YORK (AP) --",
+        "By JANE DOE NEW YORK (AP) --",
+        "The market rose.\nBy JANE DOE NEW YORK (AP) --\n* * *",
+    ],
+)
+def test_a_dateline_after_a_writers_byline_needs_a_body_after_it(text: str) -> None:
+    """The byline before the dateline is not its body: with nothing after it, it stays."""
+    for policy in ("extract", "keep", "rewrite"):
+        result = clean(text, byline=policy)
+        assert result.text == text and result.credits == ()
+
+
+def test_a_writers_byline_is_compared_as_part_of_its_paragraph() -> None:
+    """The key of a paragraph leaves out its dateline, not the writer's name before it: a
+    name is never removed as a repeat."""
+    lead = "The market rose today after a long decline in prices of technology shares."
+    result = clean(lead + "\nBy JANE DOE NEW YORK (AP) -- " + lead)
+    assert result.text == lead + "\nBy JANE DOE " + lead
+    assert result.removed == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AFP\nVNA\nThe market rose.",  # credit lines stacked: taking one leaves another
+        "Text one.(Photo: VNA)(Photo: VNA)",  # photo credits stacked
+        "新华社北京6月8日电\r\n(AP)",  # what extract leaves has no body before the credit
+        "AFP\nThe talks ended on Monday.",
+        "BEIJING, June 8 (Xinhua) -- China said.\nThe talks ended.-VNA",
+        "Canadian Press - OTTAWA (CP) - The budget passed.\nThe Canadian Press",
+    ],
+)
+def test_every_policy_finds_what_extract_takes_out(text: str) -> None:
+    """keep reports and rewrite rewrites what extract takes out, no more; none of them
+    changes its own output."""
+    extracted = clean(text)
+    for policy in ("keep", "rewrite"):
+        result = clean(text, byline=policy)
+        assert result.credits == extracted.credits, policy
+        assert clean(result.text, byline=policy).text == result.text, policy
+    if not extracted.credits:
+        assert clean(text, byline="rewrite").text == text
+
+
+def test_rewrite_prints_a_dateline_as_written_when_its_canonical_form_would_read_otherwise() -> None:
+    # "(AP) — NEW APPROACH: A study" would read as a dateline of a place NEW APPROACH.
+    feed = "Summary Box: Breast Cancer Surgery Refined (AP)\nAP - NEW APPROACH: A study says it helps.\n"
+    assert clean(feed, byline="rewrite").text == feed
+    # "北京, 6月8日 (XINHUA) —" is not read as a dateline, and "— Kyodo" after it would be a credit.
+    assert clean("新华社北京6月8日电Kyodo", byline="rewrite").text == "新华社北京6月8日电Kyodo"
+    assert clean("HANOI (VNA) — The talks ended.", byline="rewrite").text == "HANOI (VNA) — The talks ended."
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CREDIT_TOKENS, max_size=10).map("".join), st.sampled_from(["keep", "rewrite"]))
+@example("AFP\nVNA\nThe market rose.", "rewrite")
+@example("Text one.(Photo: VNA)(Photo: VNA)", "rewrite")
+@example("新华社北京6月8日电Kyodo", "rewrite")
+@example("新华社北京6月8日电\r\n(AP)", "keep")
+def test_keep_and_rewrite_are_idempotent_and_find_what_extract_finds(text: str, policy: str) -> None:
+    result = clean(text, byline=policy)
+    assert clean(result.text, byline=policy).text == result.text
+    assert result.credits == clean(text).credits

@@ -83,6 +83,16 @@ def test_idempotent(text: str) -> None:
 
 
 @SETTINGS
+@given(any_text, st.sampled_from(["keep", "rewrite"]))
+def test_idempotent_under_every_policy(text: str, policy: str) -> None:
+    """keep and rewrite find the credits that extract takes out, and change nothing the
+    second time."""
+    once = clean(text, byline=policy)
+    assert clean(once.text, byline=policy).text == once.text
+    assert once.credits == clean(text).credits
+
+
+@SETTINGS
 @given(any_text)
 def test_nothing_is_lost_that_is_not_reported(text: str) -> None:
     """Every visible character of the input is in the output, a removed paragraph or a credit."""

@@ -241,3 +241,83 @@ def test_list_items_and_feature_blocks_stay() -> None:
     one = "Battery: up to 12 hours of video playback, fast charging to 50 percent in 30 minutes with the supplied adapter."
     two = "Battery: up to 10 hours of video playback, fast charging to 50 percent in 35 minutes with the supplied adapter."
     assert rules(one + "\n" + two) == []
+
+
+# -- scripts written without spaces: each letter is a word --------------------------------
+
+ZH = (
+    "国家统计局今天公布的数据显示，今年前五个月全国规模以上工业企业实现利润总额同比增长，"
+    "其中制造业利润增长较快，高技术制造业和装备制造业增长明显，消费品制造业也保持了稳定增长，市场预期持续改善。"
+)
+JA = (
+    "経済産業省が発表した統計によると、今年の鉱工業生産指数は前年同期に比べて上昇し、"
+    "自動車や電子部品の生産が好調だったことが全体を押し上げた。一方、化学工業は横ばいで推移した。"
+)
+TH = (
+    "กระทรวงพาณิชย์รายงานว่าการส่งออกข้าวในไตรมาสแรกเพิ่มขึ้นอย่างต่อเนื่อง "
+    "โดยเฉพาะตลาดในภูมิภาคเอเชียตะวันออกเฉียงใต้ และคาดว่าจะเติบโตต่อไปในช่วงครึ่งปีหลังของปีนี้"
+)
+
+
+def similarity_of(a: str, b: str) -> float:
+    from newsclean._similarity.hashing import shingle_hashes
+    from newsclean._similarity.jaccard import jaccard
+    from newsclean._text.normalize import key
+
+    hashes, offsets = shingle_hashes([key(a), key(b)], 5)
+    return float(jaccard(hashes[offsets[0] : offsets[1]], hashes[offsets[1] : offsets[2]]))
+
+
+@pytest.mark.parametrize(
+    ("first", "later"),
+    [
+        (ZH, ZH.replace("其中制造业", "但部分企业利润明显下滑，其中制造业")),  # "but some firms' profits fell sharply"
+        (JA, JA.replace("好調だったことが", "好調だったが、利益は減少したことが")),  # "but profits fell"
+        (TH, TH.replace(" และคาดว่า", " แต่ราคาข้าวลดลง และคาดว่า")),  # "but rice prices fell"
+        (ZH.replace("同比增长，", "同比增长百分之十，"), ZH.replace("同比增长，", "同比增长百分之二十，")),  # 10% / 20%
+    ],
+    ids=["chinese-clause", "japanese-clause", "thai-clause", "chinese-numeral"],
+)
+def test_a_clause_or_number_without_spaces_is_never_a_near_repeat(first: str, later: str) -> None:
+    """A run of Han, kana or Thai letters between punctuation is a phrase or a clause, not a
+    word: each letter counts as a word, so the clause is content, as in English."""
+    assert similarity_of(first, later) >= Options().threshold  # (similar enough to be a near repeat)
+    assert rules(first + "\n" + later) == []
+    assert clean(first + "\n" + later).text == first + "\n" + later
+
+
+@pytest.mark.parametrize(
+    ("first", "later"),
+    [
+        (ZH.replace("制造业利润", "製造业利润"), ZH),  # a wrong character corrected
+        (JA.replace("押し上げた", "押し上げだ"), JA),
+    ],
+    ids=["chinese", "japanese"],
+)
+def test_a_one_character_correction_without_spaces_is_a_near_repeat(first: str, later: str) -> None:
+    assert rules(first + "\n" + later) == [(1, 0, "near_repeat")]
+
+
+def test_unspaced_letters_are_words_and_spaced_scripts_are_unchanged() -> None:
+    from newsclean._repeats import _words
+
+    assert sorted(_words("iphone手机 costs 999 ที่นี่").elements()) == ["999", "costs", "iphone", "ที่", "นี่", "手", "机"]
+    # Hangul is written with spaces: its words are runs, as in English.
+    korean = "정부는 올해 수출이 크게 늘었다고 밝혔다"
+    assert sorted(_words(korean).elements()) == sorted(korean.split())
+    assert loses_content("정부는 올해 수출이 크게 늘었지만 수입도 많이 늘었다고 밝혔다", korean)
+    assert not loses_content("정부는 올해 수출이 크게 늘었다고 어제 밝혔다", korean)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_words_of_scripts_with_spaces_are_runs_of_word_characters(text: str) -> None:
+    """Outside the scripts written without spaces, the words are what they always were: so
+    are the decisions on those scripts."""
+    import re
+    from collections import Counter
+
+    from newsclean._repeats import _UNSPACED, _words
+
+    rest = _UNSPACED.sub(" ", text)
+    assert _words(rest) == Counter(re.findall(r"\w+", rest))

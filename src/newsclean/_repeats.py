@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
+import regex
 
 from ._bylines.credits import END_MARKERS
 from ._options import Options, Rule
@@ -23,6 +24,9 @@ from ._text.normalize import Codes
 
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"\w+")
+# A letter (with its marks) of a script written without spaces between words: a run of
+# them between punctuation is a phrase or a clause, so each one counts as a word.
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]\p{M}*")
 #: A near repeat may take with it at most this many words that its kept paragraph lacks
 #: (corrected spellings of the kept paragraph's words not counted): "a word or two".
 NEAR_NEW_WORDS = 2
@@ -292,7 +296,9 @@ def loses_content(removed: str, kept: str) -> bool:
     ``kept`` would lose content: a number that ``kept`` does not have (a differing quantity,
     a list item), or more than ``NEAR_NEW_WORDS`` words that it does not have (a clause, a
     list item), where a word that is a corrected spelling of a word of ``kept`` it replaces
-    (one or two letters apart) is not counted.
+    (one or two letters apart) is not counted. In scripts written without spaces (Han,
+    Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) each letter is a word (``_words``), and a
+    numeral letter (``二``, ``十``) a number.
 
     >>> loses_content("the lao government approved the plan", "the lao goverment approved the plan")
     False
@@ -304,25 +310,47 @@ def loses_content(removed: str, kept: str) -> bool:
     False
     >>> loses_content("prices rose on tuesday as demand grew in asia", "prices rose as demand grew")
     True
+    >>> loses_content("工业利润增长，但部分企业利润下滑，投资增长。", "工业利润增长，投资增长。")
+    True
+    >>> loses_content("工业利润增长，制造业投资增长。", "工业利润增长，製造业投资增长。")
+    False
     """
-    removed_words = Counter(_WORD.findall(removed))
-    kept_words = Counter(_WORD.findall(kept))
+    removed_words = _words(removed)
+    kept_words = _words(kept)
     lost = removed_words - kept_words
     if not lost:
         return False
     replaced = list((kept_words - removed_words).elements())  # words the removed copy changed
     new = 0
     for word in lost.elements():
-        if any(c.isdigit() for c in word):
-            return True
-        near = next((k for k, w in enumerate(replaced) if _letters_apart(word, w) <= 2), None)
-        if near is not None and min(len(word), len(replaced[near])) > 3:
-            del replaced[near]  # a corrected (or misspelt) word
-            continue
+        if _UNSPACED.match(word):
+            if word[0].isnumeric():  # a numeral: 二, 十, 百, 万
+                return True
+        else:
+            if any(c.isdigit() for c in word):
+                return True
+            near = next((k for k, w in enumerate(replaced) if _letters_apart(word, w) <= 2), None)
+            if near is not None and min(len(word), len(replaced[near])) > 3:
+                del replaced[near]  # a corrected (or misspelt) word
+                continue
         new += 1
         if new > NEAR_NEW_WORDS:
             return True
     return False
+
+
+def _words(key: str) -> Counter[str]:
+    """The words of ``key``: runs of letters and digits, but each letter (with its marks)
+    of a script written without spaces is a word of its own, since a run of those is a
+    phrase or a clause.
+
+    >>> sorted(_words("iphone手机 costs 999").elements())
+    ['999', 'costs', 'iphone', '手', '机']
+    """
+    unspaced = _UNSPACED.findall(key)
+    if not unspaced:
+        return Counter(_WORD.findall(key))
+    return Counter(unspaced) + Counter(_WORD.findall(_UNSPACED.sub(" ", key)))
 
 
 def _letters_apart(a: str, b: str) -> int:

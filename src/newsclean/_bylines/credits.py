@@ -107,8 +107,18 @@ class Dateline(NamedTuple):
     start: int = 0  # where the dateline starts: a writer's byline before it stays
 
     def rest(self, text: str) -> str:
-        """``text`` without the dateline (and the feed tag before it)."""
-        return text[: self.start] + text[self.body_start :].lstrip()
+        """``text`` without the dateline (and the feed tag before it): a writer's byline
+        before it, then the body, one space between them (no space ends a byline left alone).
+
+        >>> d = default_credits().dateline("By JANE DOE NEW YORK (AP) --")
+        >>> d.rest("By JANE DOE NEW YORK (AP) --"), d.rest("By JANE DOE NEW YORK (AP) -- Shares rose.")
+        ('By JANE DOE', 'By JANE DOE Shares rose.')
+        """
+        return " ".join(x for x in (text[: self.start].strip(), self.body(text)) if x)
+
+    def body(self, text: str) -> str:
+        """What follows the dateline in ``text`` (the body, or nothing)."""
+        return text[self.body_start :].strip()
 
     @property
     def bylines(self) -> list[Byline]:
@@ -527,11 +537,13 @@ class Credits:
         """``body(text)`` when ``dateline(text)`` is at hand (``clean()`` keeps it for
         ``extract``, which would otherwise look for it again)."""
         start = 0
+        writer = ""  # a writer's byline before the dateline: a name, not a credit
         if dateline:
             start = dateline.body_start
+            writer = text[: dateline.start]
         found = self.glued(text)
         end = found[1] if found and found[1] > start else len(text)
-        return text[start:end] or text
+        return writer + text[start:end] or text
 
     # -- the step --------------------------------------------------------------------
 
@@ -542,16 +554,55 @@ class Credits:
         ``datelines``, if given, is ``dateline(text, index)`` of every input paragraph,
         made already (for ``body()``): it is not looked for again.
 
+        Every policy finds what ``extract`` takes out: ``keep`` reports it and leaves the
+        text, ``rewrite`` prints the leading dateline and the trailing credit in their
+        canonical forms where ``extract`` takes them out, so that cleaning its output
+        again finds the same and changes nothing.
+
         Returns the paragraphs to print (under ``rewrite``, a canonical credit paragraph
         has index -1) and the bylines found, in text order.
         """
-        out, found = self._extract(paragraphs, policy, datelines)
-        if found and policy == "extract" and self._takes_more(paragraphs, out, datelines):
+        out, found, canonical = self._extract(paragraphs, datelines)
+        left = [(i, t) for i, t in out if t]
+        if not found:
+            return left, found
+        if self._takes_more(paragraphs, left, datelines):
             # What is left still holds a credit (credits stacked on credits, a dateline
             # whose body ends in a credit that was the body of another): cleaning the
             # result would take more. Take nothing, so that cleaning is idempotent.
             return list(paragraphs), []
-        return out, found
+        if policy == "keep":
+            return list(paragraphs), found
+        if policy == "rewrite":
+            return self._rewritten(out, found, canonical), found
+        return left, found
+
+    def _rewritten(
+        self, out: list[tuple[int, str]], found: list[Byline], canonical: _Canonical | None
+    ) -> list[tuple[int, str]]:
+        """What ``extract`` left (``out``, an emptied paragraph as ``""``) with the leading
+        dateline printed where it was taken out and the trailing credit as a last paragraph
+        ``(CODE)`` (index -1).
+
+        The canonical dateline is printed only where cleaning the output reads it as a
+        dateline before the same body, so that rewriting the output again changes nothing;
+        elsewhere the dateline is printed as written. (``(AP) — NEW APPROACH: A study``
+        would read as the dateline of a place ``NEW APPROACH``; ``北京, 6月8日 (XINHUA) —``
+        is not read as a dateline, and a body ``Kyodo`` after it would read as a credit.)"""
+        out = list(out)
+        if canonical is not None:
+            index, text = out[canonical.at]
+            if text.startswith(canonical.writer):
+                body = text[len(canonical.writer) :].strip()
+                printed = " ".join(x for x in (canonical.writer, canonical.dateline, body) if x)
+                d = self.dateline(printed, index)
+                if d is None or d.rest(printed) != text:
+                    printed = canonical.written + body if body else canonical.written.rstrip()
+                out[canonical.at] = (index, printed)
+        trailing = next((b for b in found if b.position == "trailing" and b.kind != "photo"), None)
+        if trailing is not None:
+            out.append((-1, f"({trailing.agency})"))
+        return [(i, t) for i, t in out if t]
 
     def _takes_more(
         self,
@@ -568,28 +619,30 @@ class Credits:
             before = dict(paragraphs)
             changed = {i for i, t in out if before.get(i) != t}
             reused = {i: self.dateline(t, i) if i in changed else datelines[i] for i, t in out}
-            return bool(self._extract(out, "extract", reused, changed)[1])
-        return any(self._extract(view, "extract", None)[1] for view in views)
+            return bool(self._extract(out, reused, changed)[1])
+        return any(self._extract(view, None)[1] for view in views)
 
     def _extract(
         self,
         paragraphs: list[tuple[int, str]],
-        policy: Policy,
         datelines: Sequence[Dateline | None] | Mapping[int, Dateline | None] | None,
         photos_in: set[int] | None = None,
-    ) -> tuple[list[tuple[int, str]], list[Byline]]:
-        """``extract()`` without the check that nothing is left to take; photo credits are
-        looked for in the paragraphs ``photos_in`` (input indices) if given, else in all."""
+    ) -> tuple[list[tuple[int, str]], list[Byline], _Canonical | None]:
+        """``extract()`` under ``extract`` without the check that nothing is left to take:
+        the paragraphs left (an emptied one as ``""``), the bylines found and the leading
+        dateline as ``rewrite`` prints it. Photo credits are looked for in the paragraphs
+        ``photos_in`` (input indices) if given, else in all."""
         out = list(paragraphs)
-        photos = self._photos(out, policy, photos_in)
-        leading = self._leading_line(out, policy)
-        leading += self._leading(out, policy, datelines)
-        trailing = self._trailing(out, policy, leading[-1] if leading else None)
+        photos = self._photos(out, photos_in)
+        leading = self._leading_line(out)
+        datelines_found, canonical = self._leading(out, datelines)
+        leading += datelines_found
+        trailing = self._trailing(out, leading[-1] if leading else None)
         found = leading + photos + ([trailing] if trailing else [])
         found.sort(key=lambda b: (b.paragraph, b.position == "trailing", b.kind != "photo"))
-        return [(i, t) for i, t in out if t], found
+        return out, found, canonical
 
-    def _leading_line(self, out: list[tuple[int, str]], policy: Policy) -> list[Byline]:
+    def _leading_line(self, out: list[tuple[int, str]]) -> list[Byline]:
         """A first paragraph that is only a credit (``AFP``, ``By Reuters``, ``Por Agencia
         EFE``) before a body: taken, as a leading credit."""
         first = next((k for k, (_, text) in enumerate(out) if text), None)
@@ -599,18 +652,17 @@ class Credits:
         agency = self.credit_line(text)
         if agency is None or not any(_has_words(t) and not self.credit_line(t) for _, t in out[first + 1 :]):
             return []
-        if policy != "keep":
-            out[first] = (index, "")
+        out[first] = (index, "")
         return [Byline(agency.code, agency.name, text, "leading", "credit", paragraph=index)]
 
     def _leading(
         self,
         out: list[tuple[int, str]],
-        policy: Policy,
         datelines: Sequence[Dateline | None] | Mapping[int, Dateline | None] | None,
-    ) -> list[Byline]:
+    ) -> tuple[list[Byline], _Canonical | None]:
         """The dateline of the first of the first three paragraphs (that are not emptied by
-        a photo credit) that has one, taken out of it.
+        a photo credit) that has one, taken out of it; and the dateline as ``rewrite``
+        prints it (``_Canonical``).
 
         Cleaning the result again must not find one more: a second cleaning looks at the
         first three paragraphs of the result, which may then reach further down (when this
@@ -626,23 +678,22 @@ class Credits:
             if d is None:
                 continue
             at, (index, text) = window[k]
-            left = text[d.body_start :].strip() or text[: d.start].strip()
-            if not left and not any(_has_words(t) for _, t in out[at + 1 :]):
-                return []  # a dateline needs a body after it
-            if any(dateline_of(later) for later in range(k + 1, min(len(window), 3 if left else 4))):
-                return []
-            if policy != "keep":
-                rest = d.rest(text)
-                if policy == "rewrite":
-                    b = d.then or d.byline
-                    place = ", ".join(x for x in (b.location, b.date) if x)
-                    body = (f"{place} " if place else "") + f"({b.agency}) — " + text[d.body_start :].lstrip()
-                    rest = text[: d.start] + body
-                out[at] = (index, rest)
-            return d.bylines
-        return []
+            # A dateline needs a body after it: a writer's byline before it is not one.
+            if not d.body(text) and not any(_has_words(t) for _, t in out[at + 1 :]):
+                return [], None
+            rest = d.rest(text)
+            if any(dateline_of(later) for later in range(k + 1, min(len(window), 3 if rest else 4))):
+                return [], None
+            out[at] = (index, rest)
+            b = d.then or d.byline
+            place = ", ".join(x for x in (b.location, b.date) if x)
+            dateline = (f"{place} " if place else "") + f"({b.agency}) —"
+            written = text[: len(text) - len(text[d.body_start :].lstrip())]
+            canonical = _Canonical(at, text[: d.start].strip(), dateline, written)
+            return d.bylines, canonical
+        return [], None
 
-    def _photos(self, out: list[tuple[int, str]], policy: Policy, only: set[int] | None = None) -> list[Byline]:
+    def _photos(self, out: list[tuple[int, str]], only: set[int] | None = None) -> list[Byline]:
         found = []
         for at, (index, text) in enumerate(out):
             if (only is not None and index not in only) or not _may_hold_photo_credit(text):
@@ -650,15 +701,14 @@ class Credits:
             m = self._photo_search(text, max(0, len(text) - 160))
             agency = self._agency(m["agency"]) if m else None
             if m is None or agency is None:
-                found += self._photo_with_name(out, at, policy)
+                found += self._photo_with_name(out, at)
                 continue
             raw = text[m.start("raw") :].strip()
             found.append(Byline(agency.code, agency.name, raw, "trailing", "photo", paragraph=index))
-            if policy != "keep":
-                out[at] = (index, text[: m.start("raw")].rstrip())
+            out[at] = (index, text[: m.start("raw")].rstrip())
         return found
 
-    def _photo_with_name(self, out: list[tuple[int, str]], at: int, policy: Policy) -> list[Byline]:
+    def _photo_with_name(self, out: list[tuple[int, str]], at: int) -> list[Byline]:
         """A photo credit with the photographer's name (``— VNA/VNS Photo Văn Điệp``) at the
         end of paragraph ``at``, or, in the first three paragraphs, followed by the
         story's dateline in capitals (``HÀ NỘI —``), which is then taken too: the caption
@@ -675,12 +725,11 @@ class Credits:
         if m["dateline"]:
             raw, loc = m["dateline"], m["loc"]
             found.append(Byline(agency.code, agency.name, raw, "leading", "dateline", loc, paragraph=index))
-        if policy != "keep":
-            rest = text[m.end() :] if m["dateline"] else ""
-            out[at] = (index, (text[: m.start("raw")].rstrip() + " " + rest).strip())
+        rest = text[m.end() :] if m["dateline"] else ""
+        out[at] = (index, (text[: m.start("raw")].rstrip() + " " + rest).strip())
         return found
 
-    def _trailing(self, out: list[tuple[int, str]], policy: Policy, dateline: Byline | None) -> Byline | None:
+    def _trailing(self, out: list[tuple[int, str]], dateline: Byline | None) -> Byline | None:
         """Take the block of credits, end markers, initials and staff lines at the end.
 
         Markers, initials and staff lines alone are only taken next to a credit, or
@@ -721,14 +770,21 @@ class Credits:
             return None
         index = out[at][0]
         byline = Byline(code, name, "\n".join(raw for raw, _, _ in reversed(taken)), "trailing", paragraph=index)
-        if policy != "keep":
-            for _, _, position in taken:
-                if position != at:
-                    out[position] = (out[position][0], "")
-            out[at] = (index, out[at][1][:cut].rstrip())
-            if policy == "rewrite":
-                out.append((-1, f"({code})"))
+        for _, _, position in taken:
+            if position != at:
+                out[position] = (out[position][0], "")
+        out[at] = (index, out[at][1][:cut].rstrip())
         return byline
+
+
+class _Canonical(NamedTuple):
+    """A leading dateline as ``rewrite`` prints it: in paragraph ``at`` (a position in the
+    paragraphs), after the writer's byline ``writer`` (or nothing) that stays before it."""
+
+    at: int
+    writer: str
+    dateline: str  # PLACE, DATE (CODE) —
+    written: str  # the paragraph up to its body as written (the writer, the dateline, spaces)
 
 
 def _as_read_again(paragraphs: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
