@@ -387,9 +387,10 @@ def _run_table(
 
     name, status = args.files[0], EXIT_OK
     stats, signals = Stats(args.mark, "row"), Signals()
-    # (Its workers fork at once, before pyarrow is imported and a batch read: they never
-    # use either, and would each count pyarrow's memory as their own.)
     stream = TableStream(index, args, stats, workers, signals)
+    # The workers fork now, before pyarrow is imported and a batch read: they never use
+    # either, and would each count pyarrow's memory as their own.
+    stream.start()
     reader = writer = None
     try:
         reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH)
@@ -565,15 +566,21 @@ class Stream:
             from .. import _forked
 
             self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1)
-            # The workers fork now, before any input is read: what this process holds
-            # then (and so what each of them counts as its own) is the least it will.
-            self.team.start()
+        self.started = False  # (the workers fork when the first input arrives: see _batches)
         self.in_flight: deque[tuple[list[Record], Any]] = deque()
         self.groups: Any = None
         if args.groups:
             from .._groups import Groups
 
             self.groups = Groups()
+
+    def start(self) -> None:
+        """Fork the workers, before a batch is parsed: what this process holds then (and
+        so what each of them counts as its own) is the least it will. (Not before the
+        first input: an empty run forks none.)"""
+        if self.team is not None and not self.started:
+            self.team.start()
+        self.started = True
 
     def close(self) -> None:
         if self.team is not None:
@@ -602,6 +609,8 @@ class Stream:
         offset = 0
         try:
             for lines, waiting in _chunks(source, self.args.max_line_bytes):
+                if lines and not self.started:
+                    self.start()
                 for raw in lines:
                     number += 1
                     record = self._record(raw, label, number, offset)
