@@ -290,3 +290,45 @@ def test_word_hashes_are_the_words_of_str_split(keys: list[str]) -> None:
         by_word.setdefault(w, set()).add(h)
     assert all(len(hs) == 1 for hs in by_word.values())
     assert len({h for hs in by_word.values() for h in hs}) == len(by_word)
+
+
+def _densified_one_bin_at_a_time(bins: np.ndarray) -> np.ndarray:
+    """Optimal densification as written: each empty bin of a non-empty row copies the
+    first filled bin of its probe sequence."""
+    from newsclean._similarity.minhash import EMPTY, _probe
+
+    out = bins.copy()
+    num_perm = bins.shape[1]
+    for r in range(bins.shape[0]):
+        if (bins[r] == EMPTY).all():
+            continue
+        for j in np.flatnonzero(bins[r] == EMPTY).tolist():
+            attempt = 1
+            while bins[r, (f := int(_probe(np.array([j]), attempt, num_perm)[0]))] == EMPTY:
+                attempt += 1
+            out[r, j] = bins[r, f]
+    return out
+
+
+@pytest.mark.parametrize("meeting_attempts", [8, 1])  # (1: most bins go on probing past the table)
+def test_densify_of_sparse_and_dense_rows_is_the_probing(
+    monkeypatch: pytest.MonkeyPatch, meeting_attempts: int
+) -> None:
+    """Rows with few filled bins (short texts) are densified from the table of first
+    meetings: the same values as probing bin by bin, also where the table runs out."""
+    from newsclean._similarity import minhash
+
+    monkeypatch.setattr(minhash, "_MEETING_ATTEMPTS", meeting_attempts)
+    minhash._first_meetings.cache_clear()
+    rng = np.random.default_rng(11)
+    try:
+        for num_perm in (16, 64):
+            sizes = np.concatenate([rng.integers(0, 4, 20), rng.integers(20, 200, 10)])
+            owner = np.repeat(np.arange(len(sizes)), sizes)
+            h = rng.integers(0, 2**32 - 1, len(owner), dtype=np.uint64).astype(np.uint32)
+            bins = minhash.oph_bins(h, owner, len(sizes), num_perm)
+            got, counts = minhash.densify(bins)
+            assert np.array_equal(got, _densified_one_bin_at_a_time(bins))
+            assert counts.tolist() == np.count_nonzero(bins != minhash.EMPTY, axis=1).tolist()
+    finally:
+        minhash._first_meetings.cache_clear()

@@ -128,6 +128,12 @@ def densify(sig: U32) -> tuple[U32, I64]:
     rows_, cols = np.nonzero(~filled & nonempty[:, None])
     if len(rows_):
         out = sig.copy()
+        # A set with few filled bins (a short text) would take some num_perm / filled
+        # probes a bin: its bins are filled from the table of first meetings instead.
+        sparse = (counts <= _SPARSE)[rows_]
+        if sparse.any():
+            _fill_sparse(sig, filled, out, rows_[sparse], cols[sparse])
+            rows_, cols = rows_[~sparse], cols[~sparse]
         attempt = 0
         while len(rows_):
             attempt += 1
@@ -137,6 +143,67 @@ def densify(sig: U32) -> tuple[U32, I64]:
             rows_, cols = rows_[~hit], cols[~hit]
         sig = out
     return sig, counts
+
+
+_SPARSE = 32  # at most this many filled bins: densified by _fill_sparse
+_NEVER = np.iinfo(np.int32).max
+
+
+def _fill_sparse(sig: U32, filled: Any, out: U32, rows: I64, cols: I64) -> None:
+    """Fill ``out[rows[k], cols[k]]`` as ``densify``'s probing would, for rows with at most
+    ``_SPARSE`` filled bins: bin ``j`` copies the filled bin ``f`` that its probe sequence
+    meets first, the ``f`` of least ``_first_meetings[j, f]`` (distinct for distinct ``f``:
+    one attempt probes one bin). Where none of a row's filled bins is met within the
+    table's attempts, the probing goes on from there."""
+    num_perm = sig.shape[1]
+    first = _first_meetings(num_perm)
+    # Each sparse row's filled bins, padded with a bin never met (_NEVER in every column):
+    # the table has one more column for it.
+    which = np.unique(rows)
+    where = np.zeros(sig.shape[0], dtype=np.int64)
+    where[which] = np.arange(len(which))
+    r, c = np.nonzero(filled[which])
+    bins = np.full((len(which), _SPARSE), num_perm, dtype=np.int64)
+    bins[r, np.arange(len(r)) - np.searchsorted(r, r)] = c
+    step = 1 << 15
+    late: list[tuple[I64, I64]] = []
+    for at in range(0, len(rows), step):
+        row, col = rows[at : at + step], cols[at : at + step]
+        candidates = bins[where[row]]  # (pairs, _SPARSE) filled bins
+        met = first[col[:, None], candidates]
+        best = np.argmin(met, axis=1)
+        chosen = candidates[np.arange(len(row)), best]
+        ok = met[np.arange(len(row)), best] != _NEVER
+        out[row[ok], col[ok]] = sig[row[ok], chosen[ok]]
+        if not ok.all():
+            late.append((row[~ok], col[~ok]))
+    attempt = _MEETING_ATTEMPTS * num_perm
+    for row, col in late:  # (a bin misses a given filled bin for all the table's attempts once in e^8)
+        while len(row):
+            attempt += 1
+            probe = _probe(col, attempt, num_perm)
+            hit = filled[row, probe]
+            out[row[hit], col[hit]] = sig[row[hit], probe[hit]]
+            row, col = row[~hit], col[~hit]
+        attempt = _MEETING_ATTEMPTS * num_perm
+
+
+_MEETING_ATTEMPTS = 8  # the table covers this many attempts per bin, in units of num_perm
+
+
+@functools.lru_cache(maxsize=8)
+def _first_meetings(num_perm: int) -> np.ndarray[Any, np.dtype[np.int32]]:
+    """``t[j, f]``: the first attempt at which bin ``j``'s probe sequence (``_probe``) meets
+    bin ``f``, within ``_MEETING_ATTEMPTS * num_perm`` attempts, else ``_NEVER``; one more
+    column, ``num_perm``, is never met. (256 bins: 256 KB, made once in some 30 ms.)"""
+    table = np.full((num_perm, num_perm + 1), _NEVER, dtype=np.int32)
+    bins = np.arange(num_perm, dtype=np.int64)
+    for attempt in range(1, _MEETING_ATTEMPTS * num_perm + 1):
+        probe = _probe(bins, attempt, num_perm)
+        new = table[bins, probe] == _NEVER
+        table[bins[new], probe[new]] = attempt
+    table.setflags(write=False)
+    return table
 
 
 def check_bytes(bins: U32) -> np.ndarray[Any, np.dtype[np.uint8]]:
