@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import json
 from collections.abc import Iterator, Sequence
@@ -23,6 +22,7 @@ from typing import IO, Any
 
 from ._errors import InputError, OptionsError
 from ._fieldpath import field_path, show_path
+from ._similarity.hashing import text_digest
 
 MARK_COLUMNS = ("duplicate_of", "similarity", "group")
 PARQUET_EXTRA = "pip install 'newsclean[parquet]'"
@@ -100,7 +100,7 @@ def doc_id(value: Any, text: str) -> str:
     ('a1', '7', 'text:', True)
     """
     if value is None or value == "" or (isinstance(value, float) and value != value):
-        return "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return "text:" + text_digest(text)
     if isinstance(value, str):
         return value
     try:

@@ -30,6 +30,11 @@ import numpy as np
 from .._text.normalize import is_space, key_codes, slices
 from .arrays import unique
 
+try:  # (the module hashlib takes BLAKE2 from: hashlib itself loads OpenSSL, 4 MB a process)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover  (a Python built without it)
+    from hashlib import blake2b
+
 HASH_NAME = "newsclean-multilinear64-top40-v2"  # (v2: word hashes from code points, _word_hashes)
 SET_BITS = 40  # bits of a shingle hash kept in sets (shingle_hashes gives the top SET_BITS of each)
 _MAX_KEYS = 1 << (64 - SET_BITS)
@@ -383,3 +388,14 @@ def shingle_sets32(texts: Sequence[str], shingle_size: int) -> tuple[U32, I64]:
         at += len(part)
         parts[k] = None
     return sets, offsets
+
+
+def text_digest(text: str) -> str:
+    """32 hex digits of BLAKE2b-128 over ``text``'s UTF-8 (a lone surrogate passed as
+    such): the stable name of a story body (of its comparison key) and, after ``text:``,
+    of a document without an id.
+
+    >>> text_digest("")
+    'cae66941d9efbd404e4d88758ea67670'
+    """
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -64,7 +64,6 @@ imports it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -75,6 +74,7 @@ from .._errors import OptionsError
 from .._options import Options
 from .._redact import redact
 from .._result import CleanResult
+from .._similarity.hashing import text_digest
 from ..index import AddResult, Index, IndexParams, open_index
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ class NewscleanPipeline:
         value = adapter.get(self.id_field) if self.id_field is not None else None
         if value is not None and value != "":
             return str(value)
-        return "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return "text:" + text_digest(text)
 
     def _can_set(self, adapter: Any, name: str, what: str) -> bool:
         """Whether the item can take field ``name`` (dicts take any). The duplicate mark is

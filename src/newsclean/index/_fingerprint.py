@@ -22,7 +22,6 @@ The bands are chosen for the least Jaccard similarity the rule can accept
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any, overload
@@ -39,6 +38,7 @@ from .._similarity.hashing import (
     paragraph_hashes,
     seeded32,
     shingle_units,
+    text_digest,
     unit_sets32,
     word_units_of_codes,
 )
@@ -344,7 +344,7 @@ class Batch(Sequence[Fingerprint]):
 
 def body_digest(body_key: str) -> str:
     """A stable name for a story body: 32 hex digits of BLAKE2b over its key."""
-    return hashlib.blake2b(body_key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return text_digest(body_key)
 
 
 def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
