@@ -157,19 +157,20 @@ def test_the_workers_go_with_a_killed_command(tmp_path) -> None:
         os.killpg(proc.pid, 9)
 
 
-@pytest.mark.parametrize("group", [False, True])
-def test_sigterm_stops_the_command_and_leaves_no_partial_output(tmp_path, group: bool) -> None:
-    """SIGTERM, to the command or to its whole process group: exit 143, no traceback, the
-    -o file not written and no temporary file left beside it."""
+@pytest.mark.parametrize("group, sig, status", [(False, 15, 143), (True, 15, 143), (True, 1, 129)])
+def test_sigterm_stops_the_command_and_leaves_no_partial_output(tmp_path, group: bool, sig: int, status: int) -> None:
+    """SIGTERM to the command, or SIGTERM or SIGHUP to its whole process group (whose
+    workers leave it to the command): exit 128 + the signal, no traceback, the -o file
+    not written and no temporary file left beside it."""
     out = tmp_path / "out.jsonl"
     out.write_bytes(b"yesterday\n")
     proc = _started(tmp_path, "-o", str(out), n=200_000)
     assert proc.stderr is not None
     if group:
-        os.killpg(proc.pid, 15)
+        os.killpg(proc.pid, sig)
     else:
-        proc.terminate()
-    assert proc.wait(60) == 143
+        proc.send_signal(sig)
+    assert proc.wait(60) == status
     assert "Traceback" not in proc.stderr.read().decode()
     assert out.read_bytes() == b"yesterday\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out.jsonl"]

@@ -177,14 +177,15 @@ def _inherit(value: object, claims: Any, caller: int, setup: Callable[[], None] 
 
 def _obey(caller: int) -> None:
     """Signals are the calling process's to handle (a command stops between batches and
-    delivers what it wrote; a program stops its pool): Ctrl-C and SIGTERM, sent to the
-    whole process group by a terminal, ``timeout`` or a service manager, must not stop a
+    delivers what it wrote; a program stops its pool): Ctrl-C, SIGTERM and SIGHUP, sent to
+    the whole process group by a terminal, ``timeout`` or a service manager, must not stop a
     worker under it, nor the handler a worker inherits by fork run in it. A worker whose
     caller dies however it dies (``kill -9`` too) goes with it: else it would idle on,
     holding the caller's stdout open, and the reader downstream would never see the end
     of the stream. (Linux; elsewhere a worker outlives a killed caller.)"""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:  # (no SIGHUP on Windows)
+            signal.signal(sig, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
     import ctypes
