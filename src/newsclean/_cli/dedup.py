@@ -466,20 +466,13 @@ def _locked_index(path: Path, timeout: float, params: Any, given: list[str]) -> 
     with ``params``) and fold in the journal of a run that did not finish. A file keeps
     its own parameters: the rule flags ``given`` must agree with them (the ones left out
     are the file's, not the defaults)."""
-    from .._errors import SketchMismatchError
     from ..index import Journal, open_index
 
     lock = IndexLock(path)
     lock.acquire(timeout, lambda message: print(f"newsclean dedup: {message}", file=sys.stderr, flush=True))
     try:
         index = open_index(path, params=None if path.exists() else params, journal=False)  # (replayed below)
-        differ = [
-            f"{name}: {getattr(index.params, name)!r} != {getattr(params, name)!r}"
-            for name in given
-            if getattr(index.params, name) != getattr(params, name)
-        ]
-        if differ:
-            raise SketchMismatchError(f"{path} was made with other parameters ({'; '.join(differ)})")
+        params.check(index.params.header(), str(path), given)
         journal = Journal(path, index.params)
         journal.replay(index)
     except BaseException:

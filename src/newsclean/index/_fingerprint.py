@@ -202,10 +202,14 @@ class IndexParams:
         params.check(header, source)
         return params
 
-    def check(self, header: dict[str, Any], source: str) -> None:
-        """Refuse a header that differs from ours in any field."""
+    def check(self, header: dict[str, Any], source: str, fields: Sequence[str] | None = None) -> None:
+        """Refuse a header that differs from ours in any field (of ``fields``, if given)."""
         mine = self.header()
-        diffs = [f"{k}: {header.get(k)!r} != {mine[k]!r}" for k in mine if header.get(k) != mine[k]]
+        diffs = [
+            f"{k}: {header.get(k)!r} != {mine[k]!r}"
+            for k in (mine if fields is None else fields)
+            if header.get(k) != mine[k]
+        ]
         if diffs:
             raise SketchMismatchError(f"{source} was made with other parameters ({'; '.join(diffs)})")
 
