@@ -119,7 +119,6 @@ def oph_bins(h: U32, owner: I64, n_sets: int, num_perm: int) -> U32:
 def densify(sig: U32) -> tuple[U32, I64]:
     """``oph_bins`` with each empty bin filled by optimal densification, and how many
     bins of each set were not empty."""
-    num_perm = sig.shape[1]
     # A bin is empty if no shingle fell in it (or, once in 2**32 shingles, the only one that
     # did hashed to the empty value itself: densified as if empty, which is as good).
     filled: np.ndarray[Any, np.dtype[np.bool_]] = sig != EMPTY
@@ -134,13 +133,7 @@ def densify(sig: U32) -> tuple[U32, I64]:
         if sparse.any():
             _fill_sparse(sig, filled, out, rows_[sparse], cols[sparse])
             rows_, cols = rows_[~sparse], cols[~sparse]
-        attempt = 0
-        while len(rows_):
-            attempt += 1
-            probe = _probe(cols, attempt, num_perm)
-            hit: np.ndarray[Any, np.dtype[np.bool_]] = filled[rows_, probe]
-            out[rows_[hit], cols[hit]] = sig[rows_[hit], probe[hit]]
-            rows_, cols = rows_[~hit], cols[~hit]
+        _probe_on(sig, filled, out, rows_, cols, 0)
         sig = out
     return sig, counts
 
@@ -177,15 +170,20 @@ def _fill_sparse(sig: U32, filled: Any, out: U32, rows: I64, cols: I64) -> None:
         out[row[ok], col[ok]] = sig[row[ok], chosen[ok]]
         if not ok.all():
             late.append((row[~ok], col[~ok]))
-    attempt = _MEETING_ATTEMPTS * num_perm
     for row, col in late:  # (a bin misses a given filled bin for all the table's attempts once in e^8)
-        while len(row):
-            attempt += 1
-            probe = _probe(col, attempt, num_perm)
-            hit = filled[row, probe]
-            out[row[hit], col[hit]] = sig[row[hit], probe[hit]]
-            row, col = row[~hit], col[~hit]
-        attempt = _MEETING_ATTEMPTS * num_perm
+        _probe_on(sig, filled, out, row, col, _MEETING_ATTEMPTS * num_perm)
+
+
+def _probe_on(sig: U32, filled: Any, out: U32, rows: I64, cols: I64, attempt: int) -> None:
+    """Fill ``out[rows[k], cols[k]]`` with the first filled bin of bin ``cols[k]``'s probe
+    sequence after its first ``attempt`` attempts, one attempt for all of them at a time."""
+    num_perm = sig.shape[1]
+    while len(rows):
+        attempt += 1
+        probe = _probe(cols, attempt, num_perm)
+        hit: np.ndarray[Any, np.dtype[np.bool_]] = filled[rows, probe]
+        out[rows[hit], cols[hit]] = sig[rows[hit], probe[hit]]
+        rows, cols = rows[~hit], cols[~hit]
 
 
 _MEETING_ATTEMPTS = 8  # the table covers this many attempts per bin, in units of num_perm
