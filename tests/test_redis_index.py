@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -294,3 +296,88 @@ def test_a_redis_index_pickles_and_connects_again(redis_url: str, namespace: str
 
 def _add(index: RedisIndex, text: str, id: str) -> object:
     return index.add(text, id=id)
+
+
+def _write_as_newsclean_0_2_0(client: Any, namespace: str, docs: list[Any]) -> None:
+    """Record documents in the Redis layout of newsclean 0.2.0, key for key as its script
+    wrote them (docs/index-format.md of that version): a set of ids per LSH bucket."""
+    index = DedupIndex()
+    prints = index.fingerprint([d.text for d in docs])
+    client.set(f"{namespace}:params", IndexParams().header_json())
+    for seq, (doc, fp) in enumerate(zip(docs, prints), start=1):
+        bands = [f"{k:016x}" for k in fp.bands.tolist()] if len(fp.shingles) else []
+        client.set(f"{namespace}:doc:{doc.id}", struct.pack("<I", seq) + fp.shingles.astype("<u4").tobytes())
+        client.set(f"{namespace}:digest:{doc.id}", fp.digest)
+        for k, band in enumerate(bands):
+            client.sadd(f"{namespace}:band:{k}:{band}", doc.id)
+        client.set(f"{namespace}:bands:{doc.id}", " ".join(bands))
+        client.set(f"{namespace}:paras:{doc.id}", " ".join(str(h) for h in fp.paragraphs))
+        for h in fp.paragraphs:
+            client.zincrby(f"{namespace}:para", 1, str(h))
+        client.zadd(f"{namespace}:seen", {doc.id: 1_000_000.0 + seq})
+        client.incr(f"{namespace}:seq")
+        client.incr(f"{namespace}:count")
+
+
+def test_a_namespace_of_newsclean_0_2_0_is_refused_then_upgraded_in_place(redis_url: str, namespace: str) -> None:
+    import redis
+
+    docs = corpus(30, seed=3)
+    first, later = docs[:40], docs[40:]
+    originals = [d for d in first if d.kind == "original"]
+    client = redis.Redis.from_url(redis_url)
+    _write_as_newsclean_0_2_0(client, namespace, originals)
+    with pytest.raises(IndexFileError, match=r"laid out by newsclean 0\.2\.0.*RedisIndex\.upgrade"):
+        RedisIndex(redis_url, namespace=namespace)
+
+    assert RedisIndex.upgrade(redis_url, namespace=namespace) == len(originals)
+    assert RedisIndex.upgrade(redis_url, namespace=namespace) == 0  # (done: nothing left to convert)
+    assert not list(client.scan_iter(match=f"{namespace}:band:*"))
+    shared = RedisIndex(redis_url, namespace=namespace)
+    assert len(shared) == len(originals) and shared.first_seen(originals[0].id) == 1_000_001.0
+    # It decides as an index that was given the same documents.
+    local = DedupIndex()
+    local.add_many([d.text for d in originals], [d.id for d in originals])
+    texts, ids = [d.text for d in later], [d.id for d in later]
+    expected = [(r.new, r.duplicate_of, r.similarity) for r in local.add_many(texts, ids)]
+    assert [(r.new, r.duplicate_of, r.similarity) for r in shared.add_many(texts, ids)] == expected
+    assert any(dup for new, dup, _ in expected if not new and dup in {d.id for d in originals})
+    shared.remove(originals[0].id)
+    assert shared.query(originals[0].text).duplicate_of != originals[0].id
+    shared.clear()
+    client.close()
+
+
+def test_a_half_done_upgrade_is_refused_and_finished_by_another(redis_url: str, namespace: str) -> None:
+    import redis
+
+    docs = [d for d in corpus(10, seed=4) if d.kind == "original"]
+    client = redis.Redis.from_url(redis_url)
+    _write_as_newsclean_0_2_0(client, namespace, docs)
+    header = json.loads(IndexParams().header_json())
+    client.set(f"{namespace}:params", json.dumps({**header, "redis_layout": "upgrading"}, sort_keys=True))
+    with pytest.raises(IndexFileError, match="being upgraded"):
+        RedisIndex(redis_url, namespace=namespace)
+    assert RedisIndex.upgrade(redis_url, namespace=namespace) == len(docs)
+    assert RedisIndex(redis_url, namespace=namespace).add(docs[0].text, id="again").duplicate_of == docs[0].id
+    RedisIndex(redis_url, namespace=namespace).clear()
+    client.close()
+
+
+def test_forgetting_every_document_leaves_only_the_namespaces_counters(redis_url: str, namespace: str) -> None:
+    """Removed, expired and replaced documents take their buckets, numbers and paragraph
+    counts with them: a namespace that forgets what it held is as small as a new one."""
+    import redis
+
+    docs = corpus(20, seed=9)
+    index = RedisIndex(redis_url, namespace=namespace)
+    kept = [r.id for r in index.add_many([d.text for d in docs], [d.id for d in docs], now=100.0) if r.new]
+    index.add("An update of the first story, with other words in it entirely.", id=kept[0], now=100.0)
+    index.remove(kept[1])
+    assert sorted(index.expire(10, now=200.0)) == sorted(kept[:1] + kept[2:])
+    client = redis.Redis.from_url(redis_url)
+    left = sorted(k.decode() for k in client.scan_iter(match=f"{namespace}:*"))
+    assert left == [f"{namespace}:{name}" for name in ("count", "params", "seq")]
+    assert client.get(f"{namespace}:count") == b"0"
+    client.close()
+    index.clear()

@@ -215,8 +215,8 @@ class IndexParams:
 
     def header_json(self) -> str:
         """The parameter header (``header()``) as JSON, keys sorted: what a ``RedisIndex``
-        stores under ``{namespace}:params`` and compares, string for string, with the one
-        it finds there.
+        stores under ``{namespace}:params`` (with its layout's field, ``redis_layout``) and
+        compares, string for string, with the one it finds there.
 
         >>> IndexParams().header_json()[:47]
         '{"bands": 85, "body": "newsclean-story-body-v1"'

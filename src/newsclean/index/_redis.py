@@ -34,37 +34,65 @@ from ._fingerprint import (
     check_ids,
 )
 
+# The layout (docs/index-format.md): a document is recorded under a sequence number (SEQ
+# bytes, little-endian), {prefix}:ids mapping it to the id; {prefix}:doc:ID holds the
+# number and the shingles (uint32 LE, sorted), {prefix}:bands:ID its band keys (8 bytes
+# each, big-endian), {prefix}:digest:ID and {prefix}:paras:ID the body's digest and
+# paragraph hashes. An LSH bucket is a field of a hash shared by many buckets,
+# {prefix}:bkt:SHARD (SHARD: the band key's top 12 bits, 3 hex digits): field the band key,
+# value the sequence numbers of its documents. Small hashes are stored compactly by
+# Redis (listpack), where a key of its own per bucket cost ~190 bytes.
+_LAYOUT = r"""
+local SEQ = 5
+local function bucket(P, band)
+  local a, b = string.byte(band, 1, 2)
+  return P .. ':bkt:' .. string.format('%02x%x', a, math.floor(b / 16))  -- (format: twice as fast as a number's ..)
+end
+-- Forget a recorded document (false if there is none): its buckets, paragraph counts,
+-- time, number and keys.
+local function forget(P, id)
+  local doc = redis.call('GET', P .. ':doc:' .. id)
+  if not doc then return false end
+  local s = string.sub(doc, 1, SEQ)
+  local bands = redis.call('GET', P .. ':bands:' .. id) or ''
+  for at = 1, #bands - 7, 8 do
+    local band = string.sub(bands, at, at + 7)
+    local key = bucket(P, band)
+    local members = redis.call('HGET', key, band) or ''
+    for m = 1, #members, SEQ do
+      if string.sub(members, m, m + SEQ - 1) == s then
+        members = string.sub(members, 1, m - 1) .. string.sub(members, m + SEQ)
+        if members == '' then redis.call('HDEL', key, band) else redis.call('HSET', key, band, members) end
+        break
+      end
+    end
+  end
+  for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
+    if tonumber(redis.call('ZINCRBY', P .. ':para', -1, para)) <= 0 then redis.call('ZREM', P .. ':para', para) end
+  end
+  redis.call('HDEL', P .. ':ids', s)
+  redis.call('ZREM', P .. ':seen', id)
+  redis.call('DEL', P .. ':doc:' .. id, P .. ':digest:' .. id, P .. ':bands:' .. id, P .. ':paras:' .. id)
+  redis.call('DECR', P .. ':count')
+  return true
+end
+"""
+
 # ARGV: prefix, id, mode ("add" or "query"), the call's token, shingles (uint32 LE,
-# sorted), the rule's threshold, containment and min_ratio, the body's digest, the number
-# of bands, the band keys, the time of first sight (seconds since the epoch), then the
+# sorted), the rule's threshold, containment and min_ratio, the body's digest, the band
+# keys (8 bytes each), the time of first sight (seconds since the epoch), then the
 # paragraph hashes. The rule is IndexParams.matches; an id already indexed with the same
 # digest is a repeat, with another digest an update (replaced unless the new body is a copy
 # of another document). "query" returns every match ({'matches', id, inter, union, seq,
 # id, ...}), the client orders them. {prefix}:seen is a sorted set: id -> time of first
 # sight, for expire. An add whose token was cancelled ({prefix}:cancelled:TOKEN, set by
 # _TAKE_BACK when the client gave up waiting for the call) records nothing.
-# Take a document's buckets and paragraph counts back (both scripts forget documents).
-_FORGET = r"""
-local function forget(P, id)
-  local k = 0
-  for band in string.gmatch(redis.call('GET', P .. ':bands:' .. id) or '', '%S+') do
-    redis.call('SREM', P .. ':band:' .. k .. ':' .. band, id)
-    k = k + 1
-  end
-  for para in string.gmatch(redis.call('GET', P .. ':paras:' .. id) or '', '%S+') do
-    redis.call('ZINCRBY', P .. ':para', -1, para)
-  end
-  redis.call('ZREM', P .. ':seen', id)
-  redis.call('DECR', P .. ':count')
-end
-"""
-
 _ADD = (
-    _FORGET
+    _LAYOUT
     + r"""
 local P, id, mode, token, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local thr, cont, ratio, digest = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
-local nb = tonumber(ARGV[10])
+local bands = ARGV[10]
 local old = nil
 if mode == 'add' and redis.call('EXISTS', P .. ':cancelled:' .. token) == 1 then
   return {'cancelled', id, 0, 0}
@@ -79,21 +107,21 @@ local n = #blob / 4
 local mine = {}
 for i = 1, n do mine[i] = struct.unpack('<I4', blob, (i - 1) * 4 + 1) end
 local function overlap(other)
-  -- other = 4-byte sequence number .. sorted uint32 shingles; returns (intersection, size)
-  local m = (#other - 4) / 4
+  -- other = the sequence number .. sorted uint32 shingles; returns (intersection, size)
+  local m = (#other - SEQ) / 4
   if n == 0 or m == 0 then return 0, m end
   local i, j, inter = 1, 1, 0
-  local b = struct.unpack('<I4', other, 5)
+  local b = struct.unpack('<I4', other, SEQ + 1)
   while i <= n and j <= m do
     local a = mine[i]
     if a == b then
       inter = inter + 1; i = i + 1; j = j + 1
-      if j <= m then b = struct.unpack('<I4', other, 4 * j + 1) end
+      if j <= m then b = struct.unpack('<I4', other, SEQ + 4 * j - 3) end
     elseif a < b then
       i = i + 1
     else
       j = j + 1
-      if j <= m then b = struct.unpack('<I4', other, 4 * j + 1) end
+      if j <= m then b = struct.unpack('<I4', other, SEQ + 4 * j - 3) end
     end
   end
   return inter, m
@@ -106,17 +134,22 @@ local function matches(inter, m)
 end
 local seen, best, best_inter, best_union, best_seq = {}, nil, 0, 1, 0
 local found = {'matches'}
-if old then seen[old] = true end
-for k = 1, nb do
-  local members = redis.call('SMEMBERS', P .. ':band:' .. (k - 1) .. ':' .. ARGV[10 + k])
-  for _, cand in ipairs(members) do
-    if not seen[cand] then
-      seen[cand] = true
-      local other = redis.call('GET', P .. ':doc:' .. cand)
+local keys, buckets = {}, {}  -- band position -> its bucket's hash, and members as read here
+for at = 1, #bands - 7, 8 do
+  local band = string.sub(bands, at, at + 7)
+  keys[at] = bucket(P, band)
+  local members = redis.call('HGET', keys[at], band) or ''
+  buckets[at] = members
+  for q = 1, #members, SEQ do
+    local s = string.sub(members, q, q + SEQ - 1)
+    if not seen[s] then
+      seen[s] = true
+      local cand = redis.call('HGET', P .. ':ids', s)
+      local other = cand and cand ~= old and redis.call('GET', P .. ':doc:' .. cand)
       if other then
         local inter, m = overlap(other)
         local union = n + m - inter
-        local seq = struct.unpack('<I4', other, 1)
+        local seq = struct.unpack('<I' .. SEQ, other, 1)
         if matches(inter, m) and mode == 'query' then
           found[#found + 1] = cand; found[#found + 1] = inter
           found[#found + 1] = union; found[#found + 1] = seq
@@ -131,23 +164,28 @@ for k = 1, nb do
 end
 if mode ~= 'add' then return found end
 if best then return {'dup', best, best_inter, best_union} end
-if old then forget(P, old) end
-local seq = redis.call('INCR', P .. ':seq')
-redis.call('SET', P .. ':doc:' .. id, struct.pack('<I4', seq) .. blob)
-redis.call('SET', P .. ':digest:' .. id, digest)
-local bands, paras = {}, {}
-if n > 0 then
-  for k = 1, nb do
-    bands[k] = ARGV[10 + k]
-    redis.call('SADD', P .. ':band:' .. (k - 1) .. ':' .. ARGV[10 + k], id)
-  end
+if old then
+  forget(P, old)
+  buckets = {}  -- (forgetting may have changed them: read again)
 end
-for k = 12 + nb, #ARGV do
+local s = struct.pack('<I' .. SEQ, redis.call('INCR', P .. ':seq'))
+redis.call('SET', P .. ':doc:' .. id, s .. blob)
+redis.call('SET', P .. ':digest:' .. id, digest)
+redis.call('HSET', P .. ':ids', s, id)
+if n > 0 then
+  for at = 1, #bands - 7, 8 do
+    local band = string.sub(bands, at, at + 7)
+    local members = buckets[at] or redis.call('HGET', keys[at], band) or ''
+    redis.call('HSET', keys[at], band, members .. s)
+  end
+  redis.call('SET', P .. ':bands:' .. id, bands)
+end
+local paras = {}
+for k = 12, #ARGV do
   paras[#paras + 1] = ARGV[k]
   redis.call('ZINCRBY', P .. ':para', 1, ARGV[k])
 end
-redis.call('ZADD', P .. ':seen', ARGV[11 + nb], id)
-redis.call('SET', P .. ':bands:' .. id, table.concat(bands, ' '))
+redis.call('ZADD', P .. ':seen', ARGV[11], id)
 redis.call('SET', P .. ':paras:' .. id, table.concat(paras, ' '))
 redis.call('INCR', P .. ':count')
 if old then return {'update', id, 0, 0} end
@@ -156,13 +194,10 @@ return {'new', id, 0, 0}
 )
 
 _REMOVE = (
-    _FORGET
+    _LAYOUT
     + r"""
-local P, id = ARGV[1], ARGV[2]
-if redis.call('DEL', P .. ':doc:' .. id) == 0 then return 0 end
-forget(P, id)
-redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
-return 1
+if forget(ARGV[1], ARGV[2]) then return 1 end
+return 0
 """
 )
 
@@ -171,7 +206,7 @@ return 1
 # document that one of them recorded: the id indexed with that digest and that time. Run
 # when a client gave up waiting for its adds, which the server may still run later.
 _TAKE_BACK = (
-    _FORGET
+    _LAYOUT
     + r"""
 local P, token, seen = ARGV[1], ARGV[2], tonumber(ARGV[3])
 redis.call('SET', P .. ':cancelled:' .. token, 1, 'EX', 86400)
@@ -179,10 +214,7 @@ local gone = 0
 for k = 4, #ARGV, 2 do
   local id = ARGV[k]
   if tonumber(redis.call('ZSCORE', P .. ':seen', id)) == seen
-      and redis.call('GET', P .. ':digest:' .. id) == ARGV[k + 1] then
-    redis.call('DEL', P .. ':doc:' .. id)
-    forget(P, id)
-    redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
+      and redis.call('GET', P .. ':digest:' .. id) == ARGV[k + 1] and forget(P, id) then
     gone = gone + 1
   end
 end
@@ -194,19 +226,44 @@ return gone
 # documents first seen before the cutoff, oldest first, and returns their ids: a call
 # holds the server for a bounded time, and the client calls again until one returns fewer.
 _EXPIRE = (
-    _FORGET
+    _LAYOUT
     + r"""
 local P, cutoff, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local old = redis.call('ZRANGEBYSCORE', P .. ':seen', '-inf', '(' .. cutoff, 'LIMIT', 0, limit)
 for _, id in ipairs(old) do
-  if redis.call('DEL', P .. ':doc:' .. id) == 1 then
-    forget(P, id)
-    redis.call('DEL', P .. ':bands:' .. id, P .. ':paras:' .. id, P .. ':digest:' .. id)
-  else
-    redis.call('ZREM', P .. ':seen', id)
-  end
+  if not forget(P, id) then redis.call('ZREM', P .. ':seen', id) end
 end
 return old
+"""
+)
+
+
+# ARGV: prefix, then ids of documents recorded in newsclean 0.2.0's layout (a 4-byte
+# number before the shingles, the band keys as hex text): each is given this layout's
+# number, buckets and band keys; one already converted is left alone. Returns how many.
+_UPGRADE = (
+    _LAYOUT
+    + r"""
+local P, done = ARGV[1], 0
+for k = 2, #ARGV do
+  local id = ARGV[k]
+  local doc = redis.call('GET', P .. ':doc:' .. id)
+  if doc and #doc % 4 == 0 then
+    local s = struct.pack('<I' .. SEQ, struct.unpack('<I4', doc, 1))
+    redis.call('SET', P .. ':doc:' .. id, s .. string.sub(doc, 5))
+    redis.call('HSET', P .. ':ids', s, id)
+    local bands = {}
+    for hex in string.gmatch(redis.call('GET', P .. ':bands:' .. id) or '', '%x+') do
+      local band = string.gsub(hex, '%x%x', function(h) return string.char(tonumber(h, 16)) end)
+      bands[#bands + 1] = band
+      local key = bucket(P, band)
+      redis.call('HSET', key, band, (redis.call('HGET', key, band) or '') .. s)
+    end
+    if #bands > 0 then redis.call('SET', P .. ':bands:' .. id, table.concat(bands)) else redis.call('DEL', P .. ':bands:' .. id) end
+    done = done + 1
+  end
+end
+return done
 """
 )
 
@@ -223,10 +280,22 @@ def _password(url: str) -> str | None:
     return unquote(given) if given else None
 
 
+#: The Redis layout this newsclean reads and writes, in the namespace's header (field
+#: ``redis_layout``; a namespace of newsclean 0.2.0 has none: ``upgrade_redis`` converts it).
+LAYOUT_VERSION = 2
+_LAYOUT_FIELD = "redis_layout"
+
+
+def _header(params: IndexParams, layout: object = LAYOUT_VERSION) -> str:
+    """The header a namespace stores under ``{namespace}:params``: the index's parameter
+    header and the layout, JSON with sorted keys (clients compare it string for string)."""
+    return json.dumps({**params.header(), _LAYOUT_FIELD: layout}, sort_keys=True)
+
+
 # The keys of a namespace P: P:params (the header), P:para, P:seen, P:count, P:seq, and
 # for each document or band key P:KIND:..., KIND one of _PER_DOCUMENT (the scripts above).
-_SINGLE = ("params", "para", "seen", "count", "seq")
-_PER_DOCUMENT = ("doc", "digest", "bands", "paras", "band", "cancelled")
+_SINGLE = ("params", "para", "seen", "count", "seq", "ids")
+_PER_DOCUMENT = ("doc", "digest", "bands", "paras", "bkt", "cancelled")
 
 
 def _misread_password(url: str) -> bool:
@@ -299,12 +368,76 @@ class RedisIndex(Index):
         with self._guard():
             self._redis.script_load(_ADD)
         self._offered = 0
-        header = self.params.header_json()
+        header = _header(self.params)
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
             stored = self._redis.get(f"{namespace}:params")
         if stored is None or (stored.decode(errors="replace") if isinstance(stored, bytes) else stored) != header:
             self._refuse(stored)
+
+    @staticmethod
+    def upgrade(
+        url: str = "redis://localhost:6379/0", *, namespace: str = "newsclean", socket_timeout: float = 10.0
+    ) -> int:
+        """Convert, in place, a namespace that newsclean 0.2.0 laid out (a Redis key per
+        LSH bucket) to this newsclean's layout (buckets as fields of shared hashes: about
+        half the memory), and return how many documents were converted (0 when there was
+        nothing to do). Nothing a client recorded is lost: each document keeps its id,
+        time of first sight and paragraph counts, and is found as before.
+
+        Stop every client of the namespace first: the namespace is marked as being
+        upgraded (clients of either version refuse it) until the upgrade ends. An upgrade
+        that was interrupted is finished by running this again.
+        """
+        import redis
+
+        shown = redact(url)
+        source = f"Redis index {namespace!r} at {shown}"
+        try:
+            client = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+        except ValueError as err:
+            raise OptionsError(f"{shown}: not a Redis URL ({err})") from None
+        escaped = re.sub(r"([*?\[\]\\])", r"\\\1", namespace)
+        try:
+            stored = client.get(f"{namespace}:params")
+            try:
+                found = json.loads(stored) if stored is not None else None
+            except ValueError:  # (not JSON, or not UTF-8)
+                found = None
+            if not isinstance(found, dict):
+                raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
+            layout = found.get(_LAYOUT_FIELD)
+            if layout == LAYOUT_VERSION:
+                return 0
+            if layout not in (None, "upgrading"):
+                raise IndexFileError(f"{source}: laid out as {layout!r}, which this newsclean does not know")
+            try:
+                params = IndexParams.from_header(found, source)
+            except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
+                raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+            client.set(f"{namespace}:params", _header(params, "upgrading"))
+            script = client.register_script(_UPGRADE)
+            done = 0
+            ids: list[bytes] = []
+            for key in client.scan_iter(match=f"{escaped}:doc:*", count=1000):
+                ids.append(key[len(namespace) + 5 :])
+                if len(ids) == 500:
+                    done += int(script(args=[namespace, *ids]))
+                    ids.clear()
+            if ids:
+                done += int(script(args=[namespace, *ids]))
+            old = list(client.scan_iter(match=f"{escaped}:band:*", count=1000))
+            for start in range(0, len(old), 1000):
+                client.unlink(*old[start : start + 1000])
+            client.zremrangebyscore(
+                f"{namespace}:para", "-inf", 0
+            )  # (0.2.0 kept the paragraphs of forgotten documents)
+            client.set(f"{namespace}:params", _header(params))
+            return done
+        except redis.exceptions.RedisError as err:
+            raise IndexUnavailableError(f"Redis at {shown}: {err}") from None
+        finally:
+            client.close()
 
     def _refuse(self, stored: Any) -> None:
         """Say why the namespace's parameter header ``stored`` is not ours: not a newsclean
@@ -321,6 +454,19 @@ class RedisIndex(Index):
             IndexParams.from_header(found, source)  # (another format or version: IndexFileError)
         except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
             raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+        layout = found.get(_LAYOUT_FIELD)
+        if layout == "upgrading":
+            raise IndexFileError(
+                f"{source}: being upgraded to this newsclean's layout (upgrade_redis), or left half-way"
+            )
+        if layout != LAYOUT_VERSION:
+            raise IndexFileError(
+                f"{source}: laid out by newsclean 0.2.0 (a Redis key per LSH bucket), which this newsclean "
+                "does not read. Upgrade it in place (about half the memory), with every client stopped: "
+                f'python -c "from newsclean import RedisIndex; RedisIndex.upgrade({self._shown!r}, '
+                f'namespace={self.namespace!r})" (docs/recipes/redis-fleet.md); '
+                "or give this newsclean a new namespace"
+            )
         self.params.check(found, source)
         raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
@@ -359,8 +505,7 @@ class RedisIndex(Index):
             repr(p.containment),
             repr(p.min_ratio),
             fp.digest,
-            len(fp.bands),
-            *(f"{k:016x}" for k in fp.bands.tolist()),
+            np.ascontiguousarray(fp.bands, dtype=">u8").tobytes(),
             repr(now),
             *(str(h) for h in fp.paragraphs),
         ]
