@@ -508,26 +508,29 @@ class _Slots:
 
 
 class _Buckets:
-    """LSH buckets: which slots hold each (salted) band key, 12 bytes an entry. The keys
-    are split by their top bits into ``_PARTS`` ranges (band keys are hashes: the ranges
-    fill alike), and each range holds sorted runs of ``(key, slot)`` arrays: a new run per
-    batch, runs of similar size merged, so a lookup searches O(log n) runs. Merging holds
-    two runs and their merge at once: split so, at most an eighth of the entries, not all
-    of them twice. Forgotten slots are skipped at lookup, and their entries dropped once
-    they outnumber the documents kept."""
+    """LSH buckets: which slots hold each (salted) band key, 8 bytes an entry: a key is
+    kept as its top 32 bits (``_short``; two keys that differ only below them meet by
+    chance once in 2**32, and would only propose a pair, which the check bytes nearly
+    always drop and exact overlap decides). The keys are split by their top bits into
+    ``_PARTS`` ranges (band keys are hashes: the ranges fill alike), and each range holds
+    sorted runs of ``(key, slot)`` arrays: a new run per batch, runs of similar size merged,
+    so a lookup searches O(log n) runs. Merging holds two runs and their merge at once:
+    split so, at most an eighth of the entries, not all of them twice. Forgotten slots are
+    skipped at lookup, and their entries dropped once they outnumber the documents kept."""
 
     def __init__(self) -> None:
-        self._parts: list[list[tuple[U64, I32]]] = [[] for _ in range(_PARTS)]
+        self._parts: list[list[tuple[U32, I32]]] = [[] for _ in range(_PARTS)]
         self._dead: set[int] = set()
 
     def add(self, keys: U64, slots: I32) -> None:
-        order = np.argsort(keys)  # (a bucket's slots in any order: lookups take them all)
-        keys, slots = keys[order], slots[order]
-        bounds = np.searchsorted(keys, _PART_STARTS).tolist() + [len(keys)]
+        short = _short(keys)
+        order = np.argsort(short)  # (a bucket's slots in any order: lookups take them all)
+        short, slots = short[order], slots[order]
+        bounds = np.searchsorted(short, _PART_STARTS).tolist() + [len(short)]
         for part, a, b in zip(self._parts, bounds, bounds[1:]):
             if b == a:
                 continue  # (an empty run would be searched, and indexed at -1, by every lookup)
-            part.append((keys[a:b].copy(), slots[a:b].copy()))
+            part.append((short[a:b].copy(), slots[a:b].copy()))
             while len(part) > 1 and len(part[-2][0]) <= 2 * len(part[-1][0]):
                 part[-2:] = [_merge(*part[-2], *part[-1])]
 
@@ -565,8 +568,9 @@ class _Buckets:
     def _hits(self, queries: U64) -> Iterator[tuple[I64, I32]]:
         """Per run, the ``(query positions, slots)`` of its entries with a query's key,
         forgotten slots left out."""
-        order = np.argsort(queries)  # (sorted needles: each search walks the run in order)
-        needles = queries[order]
+        short = _short(queries)
+        order = np.argsort(short)  # (sorted needles: each search walks the run in order)
+        needles = short[order]
         bounds = np.searchsorted(needles, _PART_STARTS).tolist() + [len(needles)]
         dead = np.fromiter(self._dead, dtype=np.int32, count=len(self._dead)) if self._dead else None
         for part, a, b in zip(self._parts, bounds, bounds[1:]):
@@ -587,10 +591,15 @@ class _Buckets:
 
 
 _PARTS = 8  # key ranges of the buckets (by the top 3 bits of a key)
-_PART_STARTS = np.arange(_PARTS, dtype=np.uint64) << np.uint64(61)  # the least key of each range
+_PART_STARTS = np.arange(_PARTS, dtype=np.uint32) << np.uint32(29)  # the least (short) key of each range
 
 
-def _merge(k1: U64, s1: I32, k2: U64, s2: I32) -> tuple[U64, I32]:
+def _short(keys: U64) -> U32:
+    """The top 32 bits of 64-bit band keys: what the buckets keep of a key."""
+    return (keys >> np.uint64(32)).astype(np.uint32)
+
+
+def _merge(k1: U32, s1: I32, k2: U32, s2: I32) -> tuple[U32, I32]:
     """Two sorted runs as one, in one pass: each entry of the second goes after the
     first's entries with keys up to its own (the memory: the result, a position per
     entry of the second run, and a flag per entry)."""
