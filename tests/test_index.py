@@ -106,16 +106,29 @@ def test_add_query_remove_len_contains() -> None:
         index.remove("a")
 
 
-def test_auto_ids_count_every_document_offered() -> None:
+def test_documents_without_ids_are_named_by_their_text() -> None:
+    """Named by content, not by their order: the same text is a repeat in any index, in
+    any run, and an unnamed document never takes (and updates) the id another was given."""
+    from newsclean._tables import doc_id
+
+    rice = "One story about rice exports rising sharply this year in the delta."
+    football = "Another story entirely, about football results on Sunday night in the city."
     index = DedupIndex()
-    results = index.add_many(
-        [
-            "One story about rice exports rising sharply this year in the delta.",
-            "One story about rice exports rising sharply this year in the delta.",
-            "Another story entirely, about football results on Sunday night in the city.",
-        ]
-    )
-    assert [(r.id, r.new, r.duplicate_of) for r in results] == [("0", True, None), ("1", False, "0"), ("2", True, None)]
+    assert index.add(football, id="0").new
+    results = index.add_many([rice, rice, "HANOI (VNA) — " + rice, football])
+    assert [(r.id, r.status, r.duplicate_of) for r in results] == [
+        (doc_id(None, rice), "new", None),
+        (doc_id(None, rice), "repeat", doc_id(None, rice)),
+        (doc_id(None, "HANOI (VNA) — " + rice), "duplicate", doc_id(None, rice)),
+        (doc_id(None, football), "duplicate", "0"),
+    ]
+    assert results[0].id.startswith("text:") and len(index) == 2
+    again = DedupIndex()  # (another run: the same names)
+    assert again.add(rice).id == results[0].id
+    # Fingerprints without ids are named by their story body.
+    prints = again.fingerprint([football, "KYIV (Reuters) - " + football])
+    added = again.add_fingerprints(prints)
+    assert added[0].id == "body:" + prints[0].digest and added[1].status == "repeat"
 
 
 def test_empty_documents_never_match() -> None:

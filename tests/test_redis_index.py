@@ -381,3 +381,16 @@ def test_forgetting_every_document_leaves_only_the_namespaces_counters(redis_url
     assert client.get(f"{namespace}:count") == b"0"
     client.close()
     index.clear()
+
+
+def test_unnamed_documents_of_two_clients_never_take_each_others_ids(redis_url: str, namespace: str) -> None:
+    """Scrapers that add without ids name each story by its text: two clients' first
+    stories are two documents (named by their order, both were "0", and the second
+    replaced the first as an update)."""
+    docs = [d for d in corpus(10, seed=6) if d.kind == "original"]
+    one, two = RedisIndex(redis_url, namespace=namespace), RedisIndex(redis_url, namespace=namespace)
+    first, second = one.add(docs[0].text), two.add(docs[1].text)
+    assert first.new and second.new and second.status == "new" and first.id != second.id
+    assert len(one) == 2 and two.add(docs[0].text).status == "repeat"
+    assert two.add_many([docs[1].text, docs[2].text])[0].duplicate_of == second.id
+    one.clear()

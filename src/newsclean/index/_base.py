@@ -33,6 +33,11 @@ class Match(NamedTuple):
     similarity: float
 
 
+def unnamed(digests: Sequence[str]) -> list[str]:
+    """The ids of documents added as fingerprints without ids: their story bodies' names."""
+    return [f"body:{digest}" for digest in digests]
+
+
 @dataclasses.dataclass(frozen=True)
 class AddResult:
     """What adding a document did.
@@ -105,9 +110,9 @@ class Index(abc.ABC):
     def add(self, text: str, id: str | None = None, *, now: float | None = None) -> AddResult:
         """Add a document unless it is a copy of an indexed one (``now``: its time of first
         sight, seconds since the epoch; default the wall clock). Without an ``id``, it is
-        named by the count of documents offered before it (``"0"``, ``"1"``, ...): in one
-        index, give every document an id or none (a given id ``"0"`` and an unnamed first
-        document would be one id, and the later one an update of the other)."""
+        named by its text (``"text:"`` and a digest of it, as ``newsclean dedup`` names a
+        line without one): the same text again is a repeat, whichever process or run adds
+        it, and no unnamed document takes the id of another."""
         return self.add_many([text], None if id is None else [id], now=now)[0]
 
     def add_many(
@@ -117,8 +122,15 @@ class Index(abc.ABC):
 
         ``workers`` > 1 takes story bodies and fingerprints in that many processes (the
         adding stays in this one): worth it for batches of thousands of documents. ``now``:
-        the time of first sight of those kept (default the wall clock)."""
+        the time of first sight of those kept (default the wall clock). Without ``ids``,
+        each document is named by its text (see ``add``)."""
         check_ids(texts, ids)
+        if ids is None:
+            from .._tables import doc_id
+
+            ids = [
+                doc_id(None, text) if isinstance(text, str) else "" for text in texts
+            ]  # (a non-str: TypeError below)
         return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids, now=now)
 
     def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
@@ -148,7 +160,8 @@ class Index(abc.ABC):
     ) -> list[AddResult]:
         """Add documents given as fingerprints (from ``fingerprint()`` of an index with the
         same parameters; others raise ``SketchMismatchError``), in order (``now``: see
-        ``add_many``)."""
+        ``add_many``). Without ``ids``, each is named by its story body (``"body:"`` and
+        its digest, ``Fingerprint.digest``)."""
 
     @abc.abstractmethod
     def query(self, document: str | Fingerprint) -> AddResult:

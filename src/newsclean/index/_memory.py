@@ -32,7 +32,7 @@ from .._similarity.arrays import unique
 from .._similarity.hashing import paragraph_hash
 from .._similarity.jaccard import overlap
 from .._text.normalize import key
-from ._base import AddResult, Index, Match, check_age, seen_time
+from ._base import AddResult, Index, Match, check_age, seen_time, unnamed
 from ._decide import (
     bucket_keys,
     chance_ok,
@@ -140,7 +140,7 @@ class DedupIndex(Index):
         """Add a batch of fingerprints given as arrays, in order (checked already)."""
         n = len(batch.digests)
         with self._lock:
-            doc_ids = [str(ids[k]) if ids is not None else str(self._offered + k) for k in range(n)]
+            doc_ids = [str(i) for i in ids] if ids is not None else unnamed(batch.digests)
             self._offered += n
             return self._decide_and_add(batch, doc_ids, seen)
 

@@ -25,7 +25,7 @@ from .._errors import IndexFileError, IndexUnavailableError, OptionsError, Sketc
 from .._redact import redact, written_password
 from .._similarity.hashing import paragraph_hash
 from .._text.normalize import key
-from ._base import AddResult, Index, Match, check_age, seen_time
+from ._base import AddResult, Index, Match, check_age, seen_time, unnamed
 from ._fingerprint import (
     Fingerprint,
     IndexParams,
@@ -367,7 +367,6 @@ class RedisIndex(Index):
         self._expire_script = self._redis.register_script(_EXPIRE)
         with self._guard():
             self._redis.script_load(_ADD)
-        self._offered = 0
         header = _header(self.params)
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
@@ -522,8 +521,7 @@ class RedisIndex(Index):
         check_ids(prints, ids)
         check_fingerprints(prints, self.params)
         seen = seen_time(now)
-        doc_ids = [str(ids[n]) if ids is not None else f"{self._offered + n}" for n in range(len(prints))]
-        self._offered += len(prints)
+        doc_ids = [str(i) for i in ids] if ids is not None else unnamed([fp.digest for fp in prints])
         token = os.urandom(12).hex()
         try:
             with self._guard():
@@ -672,7 +670,7 @@ class RedisIndex(Index):
 
     def __reduce__(self) -> tuple[Any, tuple[str, IndexParams]]:
         # A connection does not pickle: the copy (in a worker process, say) connects anew to
-        # the same server and namespace. (Its automatic ids count from 0 again: give ids.)
+        # the same server and namespace.
         import functools
 
         again = functools.partial(
