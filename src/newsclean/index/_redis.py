@@ -292,6 +292,27 @@ def _header(params: IndexParams, layout: object = LAYOUT_VERSION) -> str:
     return json.dumps({**params.header(), _LAYOUT_FIELD: layout}, sort_keys=True)
 
 
+def _read_header(stored: Any, source: str) -> tuple[dict[str, Any], IndexParams]:
+    """A namespace's header (the value of its params key) and its parameters;
+    ``IndexFileError`` if it is not a newsclean index's header, or one of another format
+    or version, or holds values ``IndexParams`` refuses."""
+    try:
+        found = json.loads(stored) if stored is not None else None
+    except ValueError:  # (not JSON, or not UTF-8)
+        found = None
+    if not isinstance(found, dict):
+        raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
+    try:
+        return found, IndexParams.from_header(found, source)
+    except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
+        raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+
+
+def _glob(namespace: str) -> str:
+    """The namespace with its glob characters escaped, for SCAN's MATCH."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", namespace)
+
+
 # The keys of a namespace P: P:params (the header), P:para, P:seen, P:count, P:seq, and
 # for each document or band key P:KIND:..., KIND one of _PER_DOCUMENT (the scripts above).
 _SINGLE = ("params", "para", "seen", "count", "seq", "ids")
@@ -396,24 +417,14 @@ class RedisIndex(Index):
             client = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
         except ValueError as err:
             raise OptionsError(f"{shown}: not a Redis URL ({err})") from None
-        escaped = re.sub(r"([*?\[\]\\])", r"\\\1", namespace)
+        escaped = _glob(namespace)
         try:
-            stored = client.get(f"{namespace}:params")
-            try:
-                found = json.loads(stored) if stored is not None else None
-            except ValueError:  # (not JSON, or not UTF-8)
-                found = None
-            if not isinstance(found, dict):
-                raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
+            found, params = _read_header(client.get(f"{namespace}:params"), source)
             layout = found.get(_LAYOUT_FIELD)
             if layout == LAYOUT_VERSION:
                 return 0
             if layout not in (None, "upgrading"):
                 raise IndexFileError(f"{source}: laid out as {layout!r}, which this newsclean does not know")
-            try:
-                params = IndexParams.from_header(found, source)
-            except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
-                raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
             client.set(f"{namespace}:params", _header(params, "upgrading"))
             script = client.register_script(_UPGRADE)
             done = 0
@@ -428,9 +439,8 @@ class RedisIndex(Index):
             old = list(client.scan_iter(match=f"{escaped}:band:*", count=1000))
             for start in range(0, len(old), 1000):
                 client.unlink(*old[start : start + 1000])
-            client.zremrangebyscore(
-                f"{namespace}:para", "-inf", 0
-            )  # (0.2.0 kept the paragraphs of forgotten documents)
+            # (0.2.0 kept a zero count for the paragraphs of every document it forgot)
+            client.zremrangebyscore(f"{namespace}:para", "-inf", 0)
             client.set(f"{namespace}:params", _header(params))
             return done
         except redis.exceptions.RedisError as err:
@@ -443,16 +453,7 @@ class RedisIndex(Index):
         index at all (``IndexFileError``), or one made with other parameters
         (``SketchMismatchError``)."""
         source = f"Redis index {self.namespace!r} at {self._shown}"
-        try:
-            found = json.loads(stored) if stored is not None else None
-        except ValueError:  # (not JSON, or not UTF-8)
-            found = None
-        if not isinstance(found, dict):
-            raise IndexFileError(f"{source}: not a newsclean index (its params key holds {stored!r})")
-        try:
-            IndexParams.from_header(found, source)  # (another format or version: IndexFileError)
-        except (OptionsError, TypeError) as err:  # (values IndexParams refuses)
-            raise IndexFileError(f"{source}: not a readable newsclean index ({err})") from None
+        found, _ = _read_header(stored, source)
         layout = found.get(_LAYOUT_FIELD)
         if layout == "upgrading":
             raise IndexFileError(
@@ -654,7 +655,7 @@ class RedisIndex(Index):
         Only this namespace's own kinds of key are looked for (``news:doc:*``, never
         ``news:*``), with the namespace's glob characters escaped: ``namespace="news"``
         leaves ``news:eu`` alone, and ``"n*"`` is only itself."""
-        escaped = re.sub(r"([*?\[\]\\])", r"\\\1", self.namespace)
+        escaped = _glob(self.namespace)
         removed = 0
         with self._guard():
             for kind in _PER_DOCUMENT:
