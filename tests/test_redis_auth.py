@@ -162,6 +162,10 @@ def test_refusals_are_clear_and_keep_the_password_out(
     assert redact(where) in str(caught.value)
     no_secret(str(caught.value) + repr(caught.value))
     assert caught.value.__cause__ is None and caught.value.__suppress_context__  # (nothing chained to print)
+    with pytest.raises(IndexUnavailableError, match=message) as caught:  # (the upgrade of a 0.2.0 namespace too)
+        RedisIndex.upgrade(where, namespace=ns, socket_timeout=5)
+    assert redact(where) in str(caught.value)
+    no_secret(str(caught.value) + repr(caught.value))
     done = run("dedup", "--redis", where, "--namespace", ns, input=line("a"))
     err = done.stderr.decode()
     assert (done.returncode, done.stdout) == (1, b"") and message in err

@@ -292,6 +292,44 @@ def _header(params: IndexParams, layout: object = LAYOUT_VERSION) -> str:
     return json.dumps({**params.header(), _LAYOUT_FIELD: layout}, sort_keys=True)
 
 
+@contextlib.contextmanager
+def _answering(shown: str, password: str | None) -> Iterator[None]:
+    """Redis's failures as ``IndexUnavailableError``, naming the server as ``shown`` (a URL
+    without its password) and never quoting the ``password``."""
+    import redis
+
+    errors = redis.exceptions
+    try:
+        yield
+    except (errors.ConnectionError, errors.TimeoutError, errors.NoPermissionError, errors.ResponseError) as err:
+        # (ResponseError: a database number the server does not have, say)
+        why = str(err)
+        if password:  # (a server's message could quote what it was sent)
+            why = why.replace(password, "***")
+        if isinstance(err, errors.AuthenticationError):
+            raise IndexUnavailableError(f"Redis at {shown} refused the credentials: {why}") from None
+        if isinstance(err, errors.NoPermissionError):
+            raise IndexUnavailableError(f"Redis at {shown} refused access: {why}") from None
+        if isinstance(err, errors.ResponseError):
+            raise IndexUnavailableError(f"Redis at {shown} answered with an error: {why}") from None
+        raise IndexUnavailableError(f"Redis at {shown} is unreachable: {why}") from None
+
+
+def _connect(url: str, socket_timeout: float) -> Any:
+    """A redis-py client of ``url`` (it connects on its first command); ``OptionsError``
+    for a URL that is not one, or whose password a URL parser would misread."""
+    import redis
+
+    if _misread_password(url):
+        raise OptionsError(
+            f"{redact(url)}: the password holds characters a URL must escape ('@' as %40, '/' as %2F, ':' as %3A)"
+        )
+    try:
+        return redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+    except ValueError as err:
+        raise OptionsError(f"{redact(url)}: not a Redis URL ({err})") from None
+
+
 def _read_header(stored: Any, source: str) -> tuple[dict[str, Any], IndexParams]:
     """A namespace's header (the value of its params key) and its parameters;
     ``IndexFileError`` if it is not a newsclean index's header, or one of another format
@@ -357,7 +395,6 @@ class RedisIndex(Index):
         socket_timeout: float = 10.0,
         **changes: Any,
     ) -> None:
-        import redis
 
         super().__init__(params, cleaner, changes)
         self.socket_timeout = socket_timeout
@@ -365,23 +402,7 @@ class RedisIndex(Index):
         self.namespace = namespace
         self._shown = redact(url)  # (the URL as messages and reprs show it: no password)
         self._password = _password(url)
-        if _misread_password(url):
-            raise OptionsError(
-                f"{self._shown}: the password holds characters a URL must escape ('@' as %40, '/' as %2F, ':' as %3A)"
-            )
-        self._errors = (
-            redis.exceptions.ConnectionError,
-            redis.exceptions.TimeoutError,
-            redis.exceptions.NoPermissionError,
-            redis.exceptions.ResponseError,  # (a database number the server does not have, say)
-        )
-        self._refused = (redis.exceptions.AuthenticationError, redis.exceptions.NoPermissionError)
-        try:
-            self._redis = redis.Redis.from_url(
-                url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
-            )
-        except ValueError as err:
-            raise OptionsError(f"{self._shown}: not a Redis URL ({err})") from None
+        self._redis = _connect(url, socket_timeout)
         self._add_script = self._redis.register_script(_ADD)
         self._remove_script = self._redis.register_script(_REMOVE)
         self._take_back_script = self._redis.register_script(_TAKE_BACK)
@@ -409,16 +430,12 @@ class RedisIndex(Index):
         upgraded (clients of either version refuse it) until the upgrade ends. An upgrade
         that was interrupted is finished by running this again.
         """
-        import redis
 
         shown = redact(url)
         source = f"Redis index {namespace!r} at {shown}"
-        try:
-            client = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
-        except ValueError as err:
-            raise OptionsError(f"{shown}: not a Redis URL ({err})") from None
+        client = _connect(url, socket_timeout)
         escaped = _glob(namespace)
-        try:
+        with contextlib.closing(client), _answering(shown, _password(url)):
             found, params = _read_header(client.get(f"{namespace}:params"), source)
             layout = found.get(_LAYOUT_FIELD)
             if layout == LAYOUT_VERSION:
@@ -443,10 +460,6 @@ class RedisIndex(Index):
             client.zremrangebyscore(f"{namespace}:para", "-inf", 0)
             client.set(f"{namespace}:params", _header(params))
             return done
-        except redis.exceptions.RedisError as err:
-            raise IndexUnavailableError(f"Redis at {shown}: {err}") from None
-        finally:
-            client.close()
 
     def _refuse(self, stored: Any) -> None:
         """Say why the namespace's parameter header ``stored`` is not ours: not a newsclean
@@ -470,25 +483,12 @@ class RedisIndex(Index):
         self.params.check(found, source)
         raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except self._errors as err:
-            why = str(err)
-            if self._password:  # (a server's message could quote what it was sent)
-                why = why.replace(self._password, "***")
-            if isinstance(err, self._refused[0]):
-                raise IndexUnavailableError(f"Redis at {self._shown} refused the credentials: {why}") from None
-            if isinstance(err, self._refused[1]):
-                raise IndexUnavailableError(f"Redis at {self._shown} refused access: {why}") from None
-            if isinstance(err, self._errors[3]):
-                raise IndexUnavailableError(f"Redis at {self._shown} answered with an error: {why}") from None
-            raise IndexUnavailableError(f"Redis at {self._shown} is unreachable: {why}") from None
+    def _guard(self) -> contextlib.AbstractContextManager[None]:
+        return _answering(self._shown, self._password)
 
     def _boilerplate(self) -> frozenset[int]:
         with self._guard():
-            members: list[bytes] = self._redis.zrangebyscore(  # type: ignore[assignment]
+            members: list[bytes] = self._redis.zrangebyscore(
                 f"{self.namespace}:para", self.params.boilerplate_min_docs, "+inf"
             )
         return frozenset(int(m) for m in members)
