@@ -392,3 +392,12 @@ def test_compression_modules_are_imported_only_for_compressed_input(tmp_path: Pa
     path.write_bytes(gzip.compress(DATA))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["4", "zlib"]
+
+
+def test_every_compression_written_is_recognised_when_read() -> None:
+    """The compressions an output's name chooses are those an input's first bytes are
+    recognised by (the two tables name them alike)."""
+    from newsclean._cli.common import _MAGIC
+    from newsclean._tables import COMPRESSIONS
+
+    assert {kind for _, kind in _MAGIC} == set(COMPRESSIONS.values())

@@ -32,9 +32,10 @@ class ExtraMissing(ImportError):
     """An optional dependency a format needs is not installed (the message says how)."""
 
 
-#: The name endings of compressed files: an input is recognised by its first bytes, but an
-#: output's compression (a CSV table's) comes from its name.
-COMPRESSED_ENDINGS = (".gz", ".bz2", ".xz", ".zst")
+#: The compressions newsclean reads and writes, by the name ending of their files (an input
+#: is recognised by its first bytes, but an output's compression, a CSV table's, comes from
+#: its name), each with its name: that of its command-line tool.
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
 
 
 def compressed_ending(name: str) -> str | None:
@@ -44,7 +45,7 @@ def compressed_ending(name: str) -> str | None:
     ('.gz', None)
     """
     lower = name.lower()
-    return next((e for e in COMPRESSED_ENDINGS if lower.endswith(e)), None)
+    return next((e for e in COMPRESSIONS if lower.endswith(e)), None)
 
 
 def uncompressed_lines(name: str) -> str | None:
@@ -57,8 +58,10 @@ def uncompressed_lines(name: str) -> str | None:
     ending = compressed_ending(name)
     if ending is None:
         return None
-    tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}[ending]
-    return f"-o {name}: lines are written uncompressed; name the file without {ending}, or pipe stdout through {tool}"
+    return (
+        f"-o {name}: lines are written uncompressed; name the file without {ending}, "
+        f"or pipe stdout through {COMPRESSIONS[ending]}"
+    )
 
 
 def table_format(name: str) -> str | None:

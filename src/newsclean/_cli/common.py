@@ -55,7 +55,7 @@ MAX_DEPTH = 512
 ERRORS = ("strict", "replace")
 
 _BOM = b"\xef\xbb\xbf"
-_MAGIC = (
+_MAGIC = (  # (the first bytes of each of _tables.COMPRESSIONS)
     (b"\x1f\x8b", "gzip"),
     # bzip2: "BZh" and the block size, 1-9, as bzip2 itself checks ("BZh" alone begins
     # ordinary text too; what follows may be damaged, which is then a corrupt bzip2 file).
