@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -298,13 +300,15 @@ def _add(index: RedisIndex, text: str, id: str) -> object:
     return index.add(text, id=id)
 
 
-def _write_as_newsclean_0_2_0(client: Any, namespace: str, docs: list[Any]) -> None:
+def _write_as_newsclean_0_2_0(client: Any, namespace: str, docs: list[Any], first: int = 1) -> None:
     """Record documents in the Redis layout of newsclean 0.2.0, key for key as its script
-    wrote them (docs/index-format.md of that version): a set of ids per LSH bucket."""
+    wrote them (docs/index-format.md of that version): a set of ids per LSH bucket. (``first``:
+    the first one's number; from 1, the namespace's header is written too.)"""
     index = DedupIndex()
     prints = index.fingerprint([d.text for d in docs])
-    client.set(f"{namespace}:params", IndexParams().header_json())
-    for seq, (doc, fp) in enumerate(zip(docs, prints), start=1):
+    if first == 1:
+        client.set(f"{namespace}:params", IndexParams().header_json())
+    for seq, (doc, fp) in enumerate(zip(docs, prints), start=first):
         bands = [f"{k:016x}" for k in fp.bands.tolist()] if len(fp.shingles) else []
         client.set(f"{namespace}:doc:{doc.id}", struct.pack("<I", seq) + fp.shingles.astype("<u4").tobytes())
         client.set(f"{namespace}:digest:{doc.id}", fp.digest)
@@ -319,9 +323,13 @@ def _write_as_newsclean_0_2_0(client: Any, namespace: str, docs: list[Any]) -> N
         client.incr(f"{namespace}:count")
 
 
-def test_a_namespace_of_newsclean_0_2_0_is_refused_then_upgraded_in_place(redis_url: str, namespace: str) -> None:
+@pytest.mark.parametrize("suffix", ["", ":nachrichten·新闻"])  # (a name's length in bytes is not in characters)
+def test_a_namespace_of_newsclean_0_2_0_is_refused_then_upgraded_in_place(
+    redis_url: str, namespace: str, suffix: str
+) -> None:
     import redis
 
+    namespace += suffix
     docs = corpus(30, seed=3)
     first, later = docs[:40], docs[40:]
     originals = [d for d in first if d.kind == "original"]
@@ -356,7 +364,7 @@ def test_a_half_done_upgrade_is_refused_and_finished_by_another(redis_url: str, 
     _write_as_newsclean_0_2_0(client, namespace, docs)
     header = json.loads(IndexParams().header_json())
     client.set(f"{namespace}:params", json.dumps({**header, "redis_layout": "upgrading"}, sort_keys=True))
-    with pytest.raises(IndexFileError, match="being upgraded"):
+    with pytest.raises(IndexFileError, match="being upgraded.*finish it with newsclean dedup --redis"):
         RedisIndex(redis_url, namespace=namespace)
     assert RedisIndex.upgrade(redis_url, namespace=namespace) == len(docs)
     assert RedisIndex(redis_url, namespace=namespace).add(docs[0].text, id="again").duplicate_of == docs[0].id
@@ -394,3 +402,122 @@ def test_unnamed_documents_of_two_clients_never_take_each_others_ids(redis_url: 
     assert len(one) == 2 and two.add(docs[0].text).status == "repeat"
     assert two.add_many([docs[1].text, docs[2].text])[0].duplicate_of == second.id
     one.clear()
+
+
+def test_an_upgrade_stops_while_a_client_of_0_2_0_keeps_writing(
+    redis_url: str, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents in the old layout that arrive during the upgrade are converted too; if
+    they keep arriving, the upgrade stops and the namespace stays marked, refused by every
+    client, until an upgrade run after the writer stopped finishes it."""
+    import redis
+
+    from newsclean.index import _redis
+
+    docs = [d for d in corpus(12, seed=8) if d.kind == "original"]
+    client = redis.Redis.from_url(redis_url)
+    _write_as_newsclean_0_2_0(client, namespace, docs[:4])
+    connect = _redis._connect
+    writes, written = iter(range(4, len(docs))), docs[:4]
+
+    def writing_meanwhile(url: str, timeout: float) -> Any:
+        made = connect(url, timeout)
+        register = made.register_script
+
+        def script(source: str) -> Any:
+            run = register(source)
+
+            def call(args: list[Any]) -> Any:
+                k = next(writes, None)  # (an old client adds a story before each call)
+                if k is not None:
+                    _write_as_newsclean_0_2_0(client, namespace, docs[k : k + 1], first=k + 1)
+                    written.append(docs[k])
+                return run(args=args)
+
+            return call
+
+        made.register_script = script
+        return made
+
+    monkeypatch.setattr(_redis, "_connect", writing_meanwhile)
+    with pytest.raises(IndexFileError, match="keep arriving"):
+        RedisIndex.upgrade(redis_url, namespace=namespace)
+    with pytest.raises(IndexFileError, match="being upgraded"):
+        RedisIndex(redis_url, namespace=namespace)
+    monkeypatch.setattr(_redis, "_connect", connect)
+    RedisIndex.upgrade(redis_url, namespace=namespace)
+    index = RedisIndex(redis_url, namespace=namespace)
+    assert len(index) == len(written) > 6 and not list(client.scan_iter(match=f"{namespace}:band:*"))
+    assert all(index.query(d.text).duplicate_of == d.id for d in written)
+    index.clear()
+    client.close()
+
+
+def test_upgrade_of_what_is_not_an_index_of_0_2_0(redis_url: str, namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    with pytest.raises(IndexFileError, match="no such namespace"):
+        RedisIndex.upgrade(redis_url, namespace=namespace)
+    client.hset(f"{namespace}:params", "a", "b")
+    with pytest.raises(IndexFileError, match="not a newsclean index"):
+        RedisIndex.upgrade(redis_url, namespace=namespace)
+    client.delete(f"{namespace}:params")
+    RedisIndex(redis_url, namespace=namespace).add(STORY, id="a")
+    assert RedisIndex.upgrade(redis_url, namespace=namespace) == 0  # (already in this layout)
+    RedisIndex(redis_url, namespace=namespace).clear()
+    client.close()
+
+
+def test_the_command_upgrades_a_namespace_of_0_2_0(redis_url: str, namespace: str, run) -> None:
+    import redis
+
+    docs = [d for d in corpus(10, seed=4) if d.kind == "original"]
+    client = redis.Redis.from_url(redis_url)
+    _write_as_newsclean_0_2_0(client, namespace, docs)
+    lines = "".join(json.dumps({"id": f"again-{d.id}", "text": d.text}) + "\n" for d in docs)
+    refused = run("dedup", "--redis", redis_url, "--namespace", namespace, input=lines)
+    err = refused.stderr.decode()
+    assert refused.returncode == 1 and refused.stdout == b"" and "--upgrade-redis" in err
+    assert run("dedup", "--upgrade-redis", input="").returncode == 2  # (no --redis)
+    assert run("dedup", "--redis", redis_url, "--upgrade-redis", "x.jsonl").returncode == 2  # (no input is read)
+    done = run("dedup", "--redis", redis_url, "--namespace", namespace, "--upgrade-redis")
+    assert done.returncode == 0 and f"upgraded, {len(docs)} documents converted" in done.stderr.decode()
+    again = run("dedup", "--redis", redis_url, "--namespace", namespace, input=lines)
+    assert (again.returncode, again.stdout) == (0, b"")  # (every story known: each copy dropped)
+    assert (
+        "nothing left to convert"
+        in run("dedup", "--redis", redis_url, "--namespace", namespace, "--upgrade-redis").stderr.decode()
+    )
+    RedisIndex(redis_url, namespace=namespace).clear()
+    client.close()
+
+
+def test_an_output_file_that_cannot_be_written_leaves_nothing_recorded(
+    redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    """With -o, the run is delivered when the file is in place: if it never is, what the
+    run kept is taken back from the shared index, and a later run keeps it again."""
+    import resource
+
+    from .conftest import entry_point
+
+    docs = [d for d in corpus(40, seed=2) if d.kind == "original"]
+    shared = RedisIndex(redis_url, namespace=namespace)
+    shared.add(docs[0].text, id=docs[0].id)
+    lines = "".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs).encode()
+
+    def small_files() -> None:  # (writes past 4 KB fail with EFBIG, "File too large")
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    out = tmp_path / "new.jsonl"
+    command = [entry_point(), "dedup", "--redis", redis_url, "--namespace", namespace, "-o", str(out)]
+    done = subprocess.run(command, input=lines, capture_output=True, preexec_fn=small_files, timeout=120)
+    err = done.stderr.decode()
+    assert done.returncode == 1 and "File too large" in err and "Traceback" not in err
+    assert re.search(r"forgot the [1-9][0-9]* documents this run kept, as none was written", err)
+    assert not out.exists() and len(shared) == 1 and docs[0].id in shared  # (what was there before stays)
+    again = subprocess.run(command, input=lines, capture_output=True, timeout=120)
+    assert again.returncode == 0 and len(out.read_text().splitlines()) == len(docs) - 1
+    shared.clear()

@@ -116,7 +116,10 @@ class Replacement:
         except OSError:
             pass
         if self._tmp is not None:
-            Path(self._tmp).unlink(missing_ok=True)
+            try:
+                Path(self._tmp).unlink(missing_ok=True)
+            except OSError:  # (a directory made read-only meanwhile: the temporary file stays)
+                pass
 
 
 @contextmanager

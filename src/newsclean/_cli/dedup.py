@@ -123,6 +123,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--namespace", default=None, help="with --redis: the key prefix (default: newsclean)")
     p.add_argument(
+        "--upgrade-redis",
+        action="store_true",
+        help="with --redis: convert the namespace, laid out by newsclean 0.2.0, to this version's layout "
+        "in place (stop every client of it first), and read no input",
+    )
+    p.add_argument(
         "--lock-timeout",
         type=float,
         default=None,
@@ -192,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
     if args.namespace == "":
         return usage_error(PROG, "--namespace must not be empty")
     args.namespace = args.namespace or "newsclean"
+    if args.upgrade_redis:
+        return _upgrade_redis(args)
     if args.lock_timeout is not None and not args.index:
         return usage_error(PROG, "--lock-timeout applies with --index only")
     args.lock_timeout = LOCK_TIMEOUT if args.lock_timeout is None else args.lock_timeout
@@ -289,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
         stats.done()
         if output is not None:
             status, delivered = _settle(output, delivered, args.output, status)
+            if not delivered:
+                status = _take_back(args, index, stream, status)
         if args.index and (delivered or output is None):
             status = _save_index(args, index, journal, status, fold=output is not None)
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered or output is None)
@@ -308,6 +318,59 @@ def _settle(out: Any, delivered: bool, name: str, status: int) -> tuple[int, boo
     if not delivered:
         out.discard()
     return status, delivered
+
+
+def _take_back(args: argparse.Namespace, index: Any, stream: Any, status: int) -> int:
+    """Forget, in a shared index, the documents a run kept into an output file that was
+    never put in place (another run keeps them again); the status (``EXIT_FOUND`` if
+    they could not all be taken back, said in one line)."""
+    from .._errors import NewscleanError
+
+    if not stream.recorded:
+        return status
+    kept = sum(len(ids) for _, ids, _ in stream.recorded)
+    where = f"Redis index {args.namespace!r}"
+    try:
+        gone = sum(index.take_back(ids, digests, seen) for seen, ids, digests in stream.recorded if ids)
+    except NewscleanError as err:
+        print(
+            f"newsclean dedup: {err}; the {kept} documents this run kept stay in {where} without having been "
+            "written, and a later run drops their copies",
+            file=sys.stderr,
+        )
+        return EXIT_FOUND
+    print(f"newsclean dedup: {where}: forgot the {gone} documents this run kept, as none was written", file=sys.stderr)
+    return status
+
+
+def _upgrade_redis(args: argparse.Namespace) -> int:
+    """``--upgrade-redis``: convert the ``--redis`` namespace in place; the exit status."""
+    from .._errors import NewscleanError, OptionsError
+
+    if not args.redis:
+        return usage_error(PROG, "--upgrade-redis needs --redis URL")
+    if args.files or args.output or args.index or args.max_age is not None or args.mark or args.groups:
+        return usage_error(PROG, "--upgrade-redis takes --redis and --namespace only, and reads no input")
+    try:
+        from ..index import RedisIndex
+
+        done = RedisIndex.upgrade(args.redis, namespace=args.namespace)
+    except ImportError as err:
+        print(
+            f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
+        )
+        return EXIT_USAGE
+    except OptionsError as err:  # (a --redis URL that is not one)
+        return usage_error(PROG, str(err))
+    except NewscleanError as err:
+        print(f"newsclean dedup: {err}", file=sys.stderr)
+        return EXIT_FOUND
+    print(
+        f"newsclean dedup: Redis index {args.namespace!r}: "
+        + (f"upgraded, {done} documents converted" if done else "in this version's layout (nothing left to convert)"),
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _save_index(args: argparse.Namespace, index: Any, journal: Any, status: int, *, fold: bool) -> int:
@@ -432,6 +495,8 @@ def _run_table(
         stats.done()
         reader.close()
         status, delivered = _settle(writer, delivered, args.output, status)
+        if not delivered:
+            status = _take_back(args, index, stream, status)
         if args.index and delivered:
             status = _save_index(args, index, journal, status, fold=True)
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered)
@@ -560,6 +625,11 @@ class Stream:
 
             self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1)
         self.started = False  # (the workers fork when the first input arrives: see _batches)
+        # Per batch, (time, ids, digests) of the documents kept, when they go to a shared
+        # index before the output file is in place: taken back if it never is.
+        self.recorded: list[tuple[float, list[str], list[str]]] | None = (
+            [] if args.redis and (output is not None or args.output) else None
+        )
         self.in_flight: deque[tuple[list[Record], Any]] = deque()
         self.groups: Any = None
         if args.groups:
@@ -677,9 +747,19 @@ class Stream:
                 sketched = Batch.join([parts[k] for k in range(len(parts))])
             self._decide_write_record(batch, sketched)
 
-    def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
+    def _add(self, batch: list[Record], prints: Any) -> list[Any]:
+        """The index's decisions on a batch (its kept documents added, first seen now)."""
         now = time.time()  # (the kept documents' time of first sight, in the index and its journal)
-        results = self.index.add_fingerprints(prints, [r.id for r in batch], now=now)
+        results: list[Any] = self.index.add_fingerprints(prints, [r.id for r in batch], now=now)
+        self.now = now
+        if self.recorded is not None:
+            kept = [k for k, result in enumerate(results) if result.new]
+            self.recorded.append((now, [batch[k].id for k in kept], [prints.digests[k] for k in kept]))
+        return results
+
+    def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
+        results = self._add(batch, prints)
+        now = self.now
         parts: list[bytes] = []
         ends: list[int] = []  # the output's length after each record's line (or none)
         size = 0
@@ -777,7 +857,7 @@ class TableStream(Stream):
 
     def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
         table, good = self.tables.popleft()
-        results = self.index.add_fingerprints(prints, [r.id for r in batch], now=time.time())
+        results = self._add(batch, prints)
         take = [False] * len(table.texts)
         marks: list[tuple[str | None, float | None, str | None]] = [(None, None, None)] * len(table.texts)
         for k, record, result in zip(good, batch, results):

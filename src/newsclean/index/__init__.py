@@ -6,6 +6,8 @@
 >>> index = DedupIndex(threshold=0.8)
 """
 
+from typing import TYPE_CHECKING
+
 from . import _decide as kernels  # noqa: F401 (re-exported: see below)
 from ._base import AddResult, Index, Match
 from ._fingerprint import RULE_OPTIONS as RULE_OPTIONS
@@ -15,6 +17,9 @@ from ._fingerprint import sketch_texts as sketch_texts
 from ._journal import Journal as Journal
 from ._memory import DedupIndex
 from ._open import open_index
+
+if TYPE_CHECKING:
+    from ._redis import RedisIndex
 
 __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
 # Not in __all__, not part of the API: what newsclean's own command (``newsclean dedup``)

@@ -11,9 +11,11 @@ and an index is refused when its header differs from ours.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
@@ -202,14 +204,15 @@ return 0
 )
 
 # ARGV: prefix, a token, the time of first sight its adds gave, then (id, digest) pairs.
-# Cancels the token (its adds that have not run yet will record nothing) and forgets each
-# document that one of them recorded: the id indexed with that digest and that time. Run
-# when a client gave up waiting for its adds, which the server may still run later.
+# Cancels the token, unless it is '' (its adds that have not run yet will record nothing),
+# and forgets each document that one of them recorded: the id indexed with that digest and
+# that time. Run when a client gave up waiting for its adds, which the server may still run
+# later, and when what a client recorded was not delivered (RedisIndex.take_back).
 _TAKE_BACK = (
     _LAYOUT
     + r"""
 local P, token, seen = ARGV[1], ARGV[2], tonumber(ARGV[3])
-redis.call('SET', P .. ':cancelled:' .. token, 1, 'EX', 86400)
+if token ~= '' then redis.call('SET', P .. ':cancelled:' .. token, 1, 'EX', 86400) end
 local gone = 0
 for k = 4, #ARGV, 2 do
   local id = ARGV[k]
@@ -240,14 +243,16 @@ return old
 
 # ARGV: prefix, then ids of documents recorded in newsclean 0.2.0's layout (a 4-byte
 # number before the shingles, the band keys as hex text): each is given this layout's
-# number, buckets and band keys; one already converted is left alone. Returns how many.
+# number, buckets and band keys; one already converted is left alone. Returns how many
+# were converted, and how many ids have no document.
 _UPGRADE = (
     _LAYOUT
     + r"""
-local P, done = ARGV[1], 0
+local P, done, missing = ARGV[1], 0, 0
 for k = 2, #ARGV do
   local id = ARGV[k]
   local doc = redis.call('GET', P .. ':doc:' .. id)
+  if not doc then missing = missing + 1 end
   if doc and #doc % 4 == 0 then
     local s = struct.pack('<I' .. SEQ, struct.unpack('<I4', doc, 1))
     redis.call('SET', P .. ':doc:' .. id, s .. string.sub(doc, 5))
@@ -263,7 +268,7 @@ for k = 2, #ARGV do
     done = done + 1
   end
 end
-return done
+return {done, missing}
 """
 )
 
@@ -354,7 +359,7 @@ def _glob(namespace: str) -> str:
 # The keys of a namespace P: P:params (the header), P:para, P:seen, P:count, P:seq, and
 # for each document or band key P:KIND:..., KIND one of _PER_DOCUMENT (the scripts above).
 _SINGLE = ("params", "para", "seen", "count", "seq", "ids")
-_PER_DOCUMENT = ("doc", "digest", "bands", "paras", "bkt", "cancelled")
+_PER_DOCUMENT = ("doc", "digest", "bands", "paras", "bkt", "cancelled", "band")  # (band: 0.2.0's buckets)
 
 
 def _misread_password(url: str) -> bool:
@@ -422,43 +427,67 @@ class RedisIndex(Index):
     ) -> int:
         """Convert, in place, a namespace that newsclean 0.2.0 laid out (a Redis key per
         LSH bucket) to this newsclean's layout (buckets as fields of shared hashes: about
-        half the memory), and return how many documents were converted (0 when there was
-        nothing to do). Nothing a client recorded is lost: each document keeps its id,
-        time of first sight and paragraph counts, and is found as before.
+        a third of the memory up to some 25,000 stories, half beyond: see the Redis
+        recipe), and return how many documents were converted (0 when there was nothing
+        to convert). Nothing a client recorded is lost: each document keeps its id, time
+        of first sight and paragraph counts, and is found as before. ``newsclean dedup
+        --redis URL --namespace NAME --upgrade-redis`` runs it.
 
-        Stop every client of the namespace first: the namespace is marked as being
-        upgraded (clients of either version refuse it) until the upgrade ends. An upgrade
-        that was interrupted is finished by running this again.
+        Stop every client of the namespace first. The namespace is marked as being
+        upgraded (clients of either version that open it refuse it) until the upgrade
+        ends; documents that keep arriving in the old layout (a client of 0.2.0 still
+        running) are converted too, and if they do not stop coming the upgrade stops with
+        ``IndexFileError``, the namespace still marked. An upgrade that was interrupted is
+        finished by running this again. The server is held by one script call for each
+        100 documents; the conversion takes about a millisecond a document.
         """
-
         shown = redact(url)
         source = f"Redis index {namespace!r} at {shown}"
         client = _connect(url, socket_timeout)
         escaped = _glob(namespace)
         with contextlib.closing(client), _answering(shown, _password(url)):
-            found, params = _read_header(client.get(f"{namespace}:params"), source)
+            key = f"{namespace}:params"
+            if client.type(key) not in (b"string", "string"):
+                raise IndexFileError(
+                    f"{source}: no such namespace (no key {key})"
+                    if client.type(key) in (b"none", "none")
+                    else f"{source}: not a newsclean index ({key} is not a string)"
+                )
+            found, params = _read_header(client.get(key), source)
             layout = found.get(_LAYOUT_FIELD)
             if layout == LAYOUT_VERSION:
                 return 0
             if layout not in (None, "upgrading"):
                 raise IndexFileError(f"{source}: laid out as {layout!r}, which this newsclean does not know")
-            client.set(f"{namespace}:params", _header(params, "upgrading"))
+            client.set(key, _header(params, "upgrading"))
             script = client.register_script(_UPGRADE)
+            start = len(f"{namespace}:doc:".encode())  # (keys are bytes: a name's length in bytes)
             done = 0
-            ids: list[bytes] = []
-            for key in client.scan_iter(match=f"{escaped}:doc:*", count=1000):
-                ids.append(key[len(namespace) + 5 :])
-                if len(ids) == 500:
-                    done += int(script(args=[namespace, *ids]))
-                    ids.clear()
-            if ids:
-                done += int(script(args=[namespace, *ids]))
-            old = list(client.scan_iter(match=f"{escaped}:band:*", count=1000))
-            for start in range(0, len(old), 1000):
-                client.unlink(*old[start : start + 1000])
+            for _ in range(5):  # (passes, until one finds nothing left of the old layout)
+                converted = 0
+                keys = client.scan_iter(match=f"{escaped}:doc:*", count=1000)
+                while chunk := list(itertools.islice(keys, 100)):
+                    got, missing = script(args=[namespace, *(k[start:] for k in chunk)])
+                    if missing:
+                        raise IndexFileError(
+                            f"{source}: documents vanished during the upgrade (is a client still running?): "
+                            "nothing was taken out; stop every client and run the upgrade again"
+                        )
+                    converted += int(got)
+                old = list(client.scan_iter(match=f"{escaped}:band:*", count=1000))
+                for at in range(0, len(old), 1000):
+                    client.unlink(*old[at : at + 1000])
+                done += converted
+                if not converted and not old:
+                    break
+            else:
+                raise IndexFileError(
+                    f"{source}: documents of newsclean 0.2.0 keep arriving (a client of it is still running): "
+                    "stop every client and run the upgrade again"
+                )
             # (0.2.0 kept a zero count for the paragraphs of every document it forgot)
             client.zremrangebyscore(f"{namespace}:para", "-inf", 0)
-            client.set(f"{namespace}:params", _header(params))
+            client.set(key, _header(params))
             return done
 
     def _refuse(self, stored: Any) -> None:
@@ -468,18 +497,24 @@ class RedisIndex(Index):
         source = f"Redis index {self.namespace!r} at {self._shown}"
         found, _ = _read_header(stored, source)
         layout = found.get(_LAYOUT_FIELD)
-        if layout == "upgrading":
-            raise IndexFileError(
-                f"{source}: being upgraded to this newsclean's layout (upgrade_redis), or left half-way"
+        if layout in (None, "upgrading"):
+            how = (
+                f"newsclean dedup --redis {shlex.quote(self._shown)} --namespace {shlex.quote(self.namespace)} "
+                f"--upgrade-redis, or RedisIndex.upgrade(URL, namespace={self.namespace!r})"
+                + (" (the URL with its password in place of ***)" if self._password else "")
             )
-        if layout != LAYOUT_VERSION:
+            if layout == "upgrading":
+                raise IndexFileError(
+                    f"{source}: being upgraded to this newsclean's layout, or an upgrade was interrupted: "
+                    f"once no other upgrade runs, finish it with {how}"
+                )
             raise IndexFileError(
                 f"{source}: laid out by newsclean 0.2.0 (a Redis key per LSH bucket), which this newsclean "
-                "does not read. Upgrade it in place (about half the memory), with every client stopped: "
-                f'python -c "from newsclean import RedisIndex; RedisIndex.upgrade({self._shown!r}, '
-                f'namespace={self.namespace!r})" (docs/recipes/redis-fleet.md); '
-                "or give this newsclean a new namespace"
+                f"does not read. Upgrade it in place, with every client of it stopped: {how} "
+                "(docs/recipes/redis-fleet.md); or give this newsclean another namespace"
             )
+        if layout != LAYOUT_VERSION:
+            raise IndexFileError(f"{source}: laid out as {layout!r}, which this newsclean does not know (a newer one?)")
         self.params.check(found, source)
         raise SketchMismatchError(f"{source} has another parameter header: {stored!r}")
 
@@ -551,6 +586,18 @@ class RedisIndex(Index):
             except IndexUnavailableError:
                 continue
         return None
+
+    def take_back(self, ids: Sequence[str], digests: Sequence[str], seen: float) -> int:
+        """Forget documents that this client's adds recorded, given their ids, the digests
+        of their fingerprints (``Fingerprint.digest``) and the time of first sight the adds
+        gave them (``now``), each unless it was replaced or forgotten since; return how many
+        were forgotten. For a caller that could not deliver what it added (``newsclean
+        dedup -o FILE`` when the file cannot be written): a later copy is then new again.
+        (A document that was kept as an update is forgotten, and its earlier version with
+        it.)"""
+        pairs = [x for pair in zip(ids, digests) for x in pair]
+        with self._guard():
+            return int(self._take_back_script(args=[self.namespace, "", repr(seen), *pairs]))
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
