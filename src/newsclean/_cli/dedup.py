@@ -625,6 +625,7 @@ class Stream:
 
             self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1)
         self.started = False  # (the workers fork when the first input arrives: see _batches)
+        self.now = 0.0  # (the time of the last batch decided: its kept documents' first sight)
         # Per batch, (time, ids, digests) of the documents kept, when they go to a shared
         # index before the output file is in place: taken back if it never is.
         self.recorded: list[tuple[float, list[str], list[str]]] | None = (

@@ -41,14 +41,13 @@ from ._fingerprint import (
 # number and the shingles (uint32 LE, sorted), {prefix}:bands:ID its band keys (8 bytes
 # each, big-endian), {prefix}:digest:ID and {prefix}:paras:ID the body's digest and
 # paragraph hashes. An LSH bucket is a field of a hash shared by many buckets,
-# {prefix}:bkt:SHARD (SHARD: the band key's top 12 bits, 3 hex digits): field the band key,
+# {prefix}:bkt:SHARD (SHARD: the band key's top 16 bits, 4 hex digits): field the band key,
 # value the sequence numbers of its documents. Small hashes are stored compactly by
 # Redis (listpack), where a key of its own per bucket cost ~190 bytes.
 _LAYOUT = r"""
 local SEQ = 5
 local function bucket(P, band)
-  local a, b = string.byte(band, 1, 2)
-  return P .. ':bkt:' .. string.format('%02x%x', a, math.floor(b / 16))  -- (format: twice as fast as a number's ..)
+  return P .. ':bkt:' .. string.format('%02x%02x', string.byte(band, 1, 2))  -- (format: twice as fast as a number's ..)
 end
 -- Forget a recorded document (false if there is none): its buckets, paragraph counts,
 -- time, number and keys.
@@ -105,25 +104,32 @@ if mode == 'add' and redis.call('EXISTS', P .. ':doc:' .. id) == 1 then
   end
   old = id
 end
+-- Unpacked 2,000 at a time: far faster than a call of struct.unpack a value.
+local function shingles(packed, from, count)
+  local out = {}
+  for first = 1, count, 2000 do
+    local c = math.min(2000, count - first + 1)
+    local got = {struct.unpack('<' .. string.rep('I4', c), packed, from + 4 * (first - 1))}
+    for k = 1, c do out[first + k - 1] = got[k] end
+  end
+  return out
+end
 local n = #blob / 4
-local mine = {}
-for i = 1, n do mine[i] = struct.unpack('<I4', blob, (i - 1) * 4 + 1) end
+local mine = shingles(blob, 1, n)
 local function overlap(other)
   -- other = the sequence number .. sorted uint32 shingles; returns (intersection, size)
   local m = (#other - SEQ) / 4
   if n == 0 or m == 0 then return 0, m end
+  local theirs = shingles(other, SEQ + 1, m)
   local i, j, inter = 1, 1, 0
-  local b = struct.unpack('<I4', other, SEQ + 1)
   while i <= n and j <= m do
-    local a = mine[i]
+    local a, b = mine[i], theirs[j]
     if a == b then
       inter = inter + 1; i = i + 1; j = j + 1
-      if j <= m then b = struct.unpack('<I4', other, SEQ + 4 * j - 3) end
     elseif a < b then
       i = i + 1
     else
       j = j + 1
-      if j <= m then b = struct.unpack('<I4', other, SEQ + 4 * j - 3) end
     end
   end
   return inter, m
@@ -427,10 +433,10 @@ class RedisIndex(Index):
     ) -> int:
         """Convert, in place, a namespace that newsclean 0.2.0 laid out (a Redis key per
         LSH bucket) to this newsclean's layout (buckets as fields of shared hashes: about
-        a third of the memory up to some 25,000 stories, half beyond: see the Redis
-        recipe), and return how many documents were converted (0 when there was nothing
-        to convert). Nothing a client recorded is lost: each document keeps its id, time
-        of first sight and paragraph counts, and is found as before. ``newsclean dedup
+        a third of the memory: see the Redis recipe), and return how many documents were
+        converted (0 when there was nothing to convert). Nothing a client recorded is
+        lost: each document keeps its id, time of first sight and paragraph counts, and is
+        found as before. ``newsclean dedup
         --redis URL --namespace NAME --upgrade-redis`` runs it.
 
         Stop every client of the namespace first. The namespace is marked as being
