@@ -219,16 +219,8 @@ def run(args: argparse.Namespace) -> int:
     _keep_freed_memory()
     try:
         index, lock, journal = _open_index(args, params, [name for name, value in rule.items() if value is not None])
-    except ImportError as err:
-        print(
-            f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
-        )
-        return EXIT_USAGE
-    except OptionsError as err:  # (a --redis URL that is not one)
-        return usage_error(PROG, str(err))
-    except (NewscleanError, OSError) as err:
-        print(f"newsclean dedup: {err}", file=sys.stderr)
-        return EXIT_FOUND
+    except (ImportError, NewscleanError, OSError) as err:
+        return _unopened(err)
     if args.max_age is not None:
         try:
             now, age = time.time(), args.max_age * 86_400.0
@@ -343,9 +335,25 @@ def _take_back(args: argparse.Namespace, index: Any, stream: Any, status: int) -
     return status
 
 
+def _unopened(err: BaseException) -> int:
+    """Say in one line why the index the flags name could not be opened (or upgraded), and
+    return the exit status."""
+    from .._errors import OptionsError
+
+    if isinstance(err, ImportError):
+        print(
+            f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if isinstance(err, OptionsError):  # (a --redis URL that is not one)
+        return usage_error(PROG, str(err))
+    print(f"newsclean dedup: {err}", file=sys.stderr)
+    return EXIT_FOUND
+
+
 def _upgrade_redis(args: argparse.Namespace) -> int:
     """``--upgrade-redis``: convert the ``--redis`` namespace in place; the exit status."""
-    from .._errors import NewscleanError, OptionsError
+    from .._errors import NewscleanError
 
     if not args.redis:
         return usage_error(PROG, "--upgrade-redis needs --redis URL")
@@ -355,16 +363,8 @@ def _upgrade_redis(args: argparse.Namespace) -> int:
         from ..index import RedisIndex
 
         done = RedisIndex.upgrade(args.redis, namespace=args.namespace)
-    except ImportError as err:
-        print(
-            f"newsclean dedup: --redis needs the redis client ({err}): pip install 'newsclean[redis]'", file=sys.stderr
-        )
-        return EXIT_USAGE
-    except OptionsError as err:  # (a --redis URL that is not one)
-        return usage_error(PROG, str(err))
-    except NewscleanError as err:
-        print(f"newsclean dedup: {err}", file=sys.stderr)
-        return EXIT_FOUND
+    except (ImportError, NewscleanError) as err:
+        return _unopened(err)
     print(
         f"newsclean dedup: Redis index {args.namespace!r}: "
         + (f"upgraded, {done} documents converted" if done else "in this version's layout (nothing left to convert)"),

@@ -125,12 +125,10 @@ class Index(abc.ABC):
         the time of first sight of those kept (default the wall clock). Without ``ids``,
         each document is named by its text (see ``add``)."""
         check_ids(texts, ids)
-        if ids is None:
+        if ids is None:  # (named by their texts; one that is not a str is refused below)
             from .._tables import doc_id
 
-            ids = [
-                doc_id(None, text) if isinstance(text, str) else "" for text in texts
-            ]  # (a non-str: TypeError below)
+            ids = [doc_id(None, text) if isinstance(text, str) else "" for text in texts]
         return self.add_fingerprints(self.fingerprint(texts, workers=workers), ids, now=now)
 
     def fingerprint(self, texts: Sequence[str], *, workers: int = 1) -> list[Fingerprint]:
