@@ -292,7 +292,7 @@ def _password(url: str) -> str | None:
 
 
 #: The Redis layout this newsclean reads and writes, in the namespace's header (field
-#: ``redis_layout``; a namespace of newsclean 0.2.0 has none: ``upgrade_redis`` converts it).
+#: ``redis_layout``; a namespace of newsclean 0.2.0 has none: ``RedisIndex.upgrade`` converts it).
 LAYOUT_VERSION = 2
 _LAYOUT_FIELD = "redis_layout"
 
