@@ -43,7 +43,7 @@ class AddResult:
     """What adding a document did.
 
     Attributes:
-        id: the document's id (given, or the 0-based count of documents offered so far).
+        id: the document's id (given, or named by its text or story body: see ``add``).
         new: True if it was added (``status`` ``"new"`` or ``"update"``).
         duplicate_of: the id of the indexed document it is a copy of, else ``None``.
         similarity: the exact Jaccard similarity of the two story bodies' shingle sets,

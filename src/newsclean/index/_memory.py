@@ -111,7 +111,6 @@ class DedupIndex(Index):
         # boilerplate (``_paragraph_counts``), then kept up to date; an index that is
         # never asked (``newsclean dedup``) spends no memory on them.
         self._paragraph_docs: Counter[int] | None = None
-        self._offered = 0
 
     # -- documents ----------------------------------------------------------------------
 
@@ -138,10 +137,8 @@ class DedupIndex(Index):
 
     def _add_batch(self, batch: Batch, ids: Sequence[str] | None, seen: float) -> list[AddResult]:
         """Add a batch of fingerprints given as arrays, in order (checked already)."""
-        n = len(batch.digests)
         with self._lock:
             doc_ids = [str(i) for i in ids] if ids is not None else unnamed(batch.digests)
-            self._offered += n
             return self._decide_and_add(batch, doc_ids, seen)
 
     def query(self, document: str | Fingerprint) -> AddResult:
@@ -403,7 +400,7 @@ class DedupIndex(Index):
             }
             ids = [self._ids[s] for s in live]
             digests = [self._digests[s] for s in live]
-            header = self.params.header() | {"documents": len(live), "offered": self._offered}
+            header = self.params.header() | {"documents": len(live)}
         with replacing(path) as f:
             with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
                 z.writestr("header.json", json.dumps(header, sort_keys=True))
@@ -478,7 +475,6 @@ class DedupIndex(Index):
             )
         except (KeyError, ValueError, IndexError, TypeError) as err:
             raise IndexFileError(f"{source}: inconsistent newsclean index ({err})") from None
-        index._offered = int(header.get("offered", len(ids)))
         if journal:
             from ._journal import Journal
 
