@@ -625,12 +625,9 @@ class Stream:
 
             self.team = _forked.Team(workers - 1, (index.cleaner, index.params), self.limit + 1)
         self.started = False  # (the workers fork when the first input arrives: see _batches)
-        self.now = 0.0  # (the time of the last batch decided: its kept documents' first sight)
         # Per batch, (time, ids, digests) of the documents kept, when they go to a shared
         # index before the output file is in place: taken back if it never is.
-        self.recorded: list[tuple[float, list[str], list[str]]] | None = (
-            [] if args.redis and (output is not None or args.output) else None
-        )
+        self.recorded: list[tuple[float, list[str], list[str]]] | None = [] if args.redis and args.output else None
         self.in_flight: deque[tuple[list[Record], Any]] = deque()
         self.groups: Any = None
         if args.groups:
@@ -748,19 +745,18 @@ class Stream:
                 sketched = Batch.join([parts[k] for k in range(len(parts))])
             self._decide_write_record(batch, sketched)
 
-    def _add(self, batch: list[Record], prints: Any) -> list[Any]:
-        """The index's decisions on a batch (its kept documents added, first seen now)."""
-        now = time.time()  # (the kept documents' time of first sight, in the index and its journal)
+    def _add(self, batch: list[Record], prints: Any) -> tuple[list[Any], float]:
+        """The index's decisions on a batch, and the time its kept documents were added:
+        their time of first sight, in the index and its journal."""
+        now = time.time()
         results: list[Any] = self.index.add_fingerprints(prints, [r.id for r in batch], now=now)
-        self.now = now
         if self.recorded is not None:
             kept = [k for k, result in enumerate(results) if result.new]
             self.recorded.append((now, [batch[k].id for k in kept], [prints.digests[k] for k in kept]))
-        return results
+        return results, now
 
     def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
-        results = self._add(batch, prints)
-        now = self.now
+        results, now = self._add(batch, prints)
         parts: list[bytes] = []
         ends: list[int] = []  # the output's length after each record's line (or none)
         size = 0
@@ -858,7 +854,7 @@ class TableStream(Stream):
 
     def _decide_write_record(self, batch: list[Record], prints: Any) -> None:
         table, good = self.tables.popleft()
-        results = self._add(batch, prints)
+        results, _ = self._add(batch, prints)
         take = [False] * len(table.texts)
         marks: list[tuple[str | None, float | None, str | None]] = [(None, None, None)] * len(table.texts)
         for k, record, result in zip(good, batch, results):
