@@ -15,6 +15,10 @@ from typing import Any
 
 import numpy as np
 
+#: The signals that stop a command (Ctrl-C, ``kill``, a closed terminal), which the
+#: command handles and its workers ignore (no SIGHUP on Windows).
+STOPPING = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+
 _inherited: Any = None  # set only inside a pool's worker processes
 _claims: Any = None  # a Team's shared counters and their lock, inside its workers
 
@@ -183,9 +187,8 @@ def _obey(caller: int) -> None:
     caller dies however it dies (``kill -9`` too) goes with it: else it would idle on,
     holding the caller's stdout open, and the reader downstream would never see the end
     of the stream. (Linux; elsewhere a worker outlives a killed caller.)"""
-    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:  # (no SIGHUP on Windows)
-            signal.signal(sig, signal.SIG_IGN)
+    for sig in STOPPING:
+        signal.signal(sig, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
     import ctypes

@@ -131,9 +131,10 @@ class Signals:
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # (only the main thread may set handlers: signals stay as they were)
-        for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
-            if sig is not None:  # (no SIGHUP on Windows)
-                self._before[sig] = signal.signal(sig, self._handle)
+        from .._forked import STOPPING
+
+        for sig in STOPPING:
+            self._before[sig] = signal.signal(sig, self._handle)
 
     def restore(self) -> None:
         for sig, handler in self._before.items():

@@ -19,7 +19,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from .._errors import IndexFileError
+from .._errors import IndexFileError, OptionsError
+from ._fingerprint import check_ids
 
 # name -> (dtype, number of dimensions); numpy.save writes native order, little-endian here.
 ARRAYS: dict[str, tuple[np.dtype[Any], int]] = {
@@ -130,12 +131,10 @@ def _strings(z: zipfile.ZipFile, name: str, count: int) -> list[str]:
     value: list[str] = _json(z, name, list)
     if len(value) != count or not all(isinstance(v, str) for v in value):
         raise _Refused(f"{name} is not a list of {count} strings")
-    for v in value:
-        if not v.isascii():
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                raise _Refused(f"{name} holds a string that is not text (a lone surrogate)") from None
+    try:
+        check_ids(value, value)  # (text an index can hold)
+    except OptionsError:
+        raise _Refused(f"{name} holds a string that is not text (a lone surrogate)") from None
     return value
 
 
