@@ -10,6 +10,7 @@ import select
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -273,15 +274,46 @@ def test_what_could_not_be_written_is_not_remembered(tmp_path: Path) -> None:
     assert all(str(n) in remembered for n in range(len(remembered)))  # a prefix of the stream
 
 
-def test_a_slow_stream_is_written_as_it_arrives() -> None:
+def _flushed_gzip() -> Any:
+    import zlib
+
+    z = zlib.compressobj(wbits=31)  # one gzip member, flushed after each document
+    return lambda data: z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+
+
+@pytest.mark.parametrize("kind", ["plain", "gzip", "gzip, one member", "bzip2", "xz", "zstd"])
+def test_a_slow_stream_is_written_as_it_arrives(kind: str) -> None:
+    """Each document's line comes out before the next is sent: plain, compressed (a
+    member or frame a document, or one gzip member flushed after each), and when the
+    first bytes arrive fewer than the command looks at to tell a compression."""
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    encode = {
+        "plain": lambda data: data,
+        "gzip": gzip.compress,
+        "gzip, one member": _flushed_gzip(),
+        "bzip2": bz2.compress,
+        "xz": lzma.compress,
+        "zstd": zstandard.ZstdCompressor().compress,
+    }[kind]
     proc = subprocess.Popen(
         [entry_point(), "dedup"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        for doc in DOCS[:2]:
+        for n, doc in enumerate(DOCS[:2]):
             start = time.monotonic()
-            proc.stdin.write(jsonl([doc]).encode())
+            data = encode(jsonl([doc]).encode())
+            if n == 0:  # (two bytes first: too few to tell a compression by)
+                proc.stdin.write(data[:2])
+                proc.stdin.flush()
+                time.sleep(0.3)
+                data = data[2:]
+            proc.stdin.write(data)
             proc.stdin.flush()
             ready, _, _ = select.select([proc.stdout], [], [], 10)
             assert ready, "no line within 10 s of its input"

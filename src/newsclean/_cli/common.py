@@ -151,9 +151,14 @@ class _Prefixed(io.RawIOBase):
     def __init__(self, head: bytes, stream: IO[bytes]) -> None:
         self._head = head
         self._read = getattr(stream, "read1", stream.read)
+        self._below = waiting_test(stream)
 
     def readable(self) -> bool:
         return True
+
+    def waiting(self) -> bool:
+        """Whether a read would return at once (``waiting_test``)."""
+        return bool(self._head) or self._below()
 
     def readinto(self, buffer: Any) -> int:
         data = self._head or self._read(len(buffer))
@@ -178,6 +183,7 @@ class _Decompressing(io.RawIOBase):
 
     def __init__(self, stream: IO[bytes], kind: str, source: str) -> None:
         self._read = getattr(stream, "read1", stream.read)
+        self._below = waiting_test(stream)
         self._kind = kind
         self._source = source
         self._new = _decompressor(kind, source)
@@ -208,6 +214,21 @@ class _Decompressing(io.RawIOBase):
         buffer[:n] = self._out[self._pos : self._pos + n]
         self._pos += n
         return n
+
+    def waiting(self) -> bool:
+        """Whether a read would return at once (``waiting_test``): output made and not yet
+        read, output ``_next`` makes without reading (its first three cases), or compressed
+        bytes waiting beneath. (Bytes beneath that end no block yet make no line: a reader
+        then waits for the writer's next flush, as it must.)"""
+        d = self._d
+        return (
+            self._done
+            or self._pos < len(self._out)
+            or (self._fed and d.eof and bool(d.unused_data))
+            or (self._kind == "gzip" and bool(d.unconsumed_tail))
+            or (self._kind in ("bzip2", "xz") and self._fed and not d.eof and not d.needs_input)
+            or self._below()
+        )
 
     def _corrupt(self, err: Exception) -> InputError:
         return InputError(f"{self._source}: corrupt {self._kind} data: {err}")
@@ -536,11 +557,18 @@ def _lone_surrogate(value: Any) -> str | None:
 def waiting_test(stream: IO[bytes]) -> Callable[[], bool]:
     """A test of whether more of ``stream`` can be read at once: always, for a regular
     file (or a stream without a file descriptor); for a pipe or terminal, whether bytes
-    are waiting in it. Both commands take what is waiting as one batch, and write what
-    they hold before a read would block (a slow stream's lines go out as they come)."""
+    are waiting in it; for what ``open_input`` puts over a stream (decompressing, or the
+    bytes it peeked at put back), whether it holds bytes or the stream beneath has some.
+    Both commands take what is waiting as one batch, and write what they hold before a
+    read would block (a slow stream's lines go out as they come). (The commands read with
+    ``read1`` of more than a buffer's size, which leaves a ``BufferedReader``'s buffer
+    empty: only what lies beneath it is asked.)"""
     import select
     import stat
 
+    own = getattr(getattr(stream, "raw", stream), "waiting", None)
+    if own is not None:
+        return own  # type: ignore[no-any-return]
     try:
         fd = stream.fileno()
         if stat.S_ISREG(os.fstat(fd).st_mode):
