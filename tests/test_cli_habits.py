@@ -53,7 +53,8 @@ def test_output_file(run, tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [[], ["dedup"]])
 def test_output_through_a_link_or_into_a_fifo(run, tmp_path: Path, command: list[str]) -> None:
     """-o follows a symbolic link (the file it names gets the output, the link stays) and
-    writes into what is not a regular file (a FIFO, /dev/null) instead of replacing it."""
+    writes into what is not a regular file (a FIFO, /dev/null, /dev/stdout on a pipe)
+    instead of replacing it."""
     line = json.dumps({"id": "a", "text": DIRTY}) + "\n"
     flags = [*command, *([] if command else ["--jsonl"])]
     expected = run(*flags, input=line).stdout
@@ -72,6 +73,9 @@ def test_output_through_a_link_or_into_a_fifo(run, tmp_path: Path, command: list
     assert run(*flags, "-o", str(fifo), input=line).returncode == 0
     reader.join(10)
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and got == [expected]
+    # /dev/stdout on a pipe: a link to what no path names (/proc/self/fd/1), written as it is
+    piped = run(*flags, "-o", "/dev/stdout", input=line)
+    assert (piped.returncode, piped.stdout) == (0, expected)
 
 
 def test_output_usage_errors(run, tmp_path: Path) -> None:

@@ -19,7 +19,9 @@ from typing import IO
 
 def target_of(path: str | os.PathLike[str]) -> Path:
     """The file that writing ``path`` changes: the end of the symbolic links at ``path``,
-    else ``path`` itself (an index file's lock and journal stand beside it too).
+    else ``path`` itself (an index file's lock and journal stand beside it too). A link
+    that leads to what no path names (``/dev/stdout`` when it is a pipe: ``/proc``'s links
+    to open files) is its own target: it is opened, not resolved.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -28,7 +30,10 @@ def target_of(path: str | os.PathLike[str]) -> Path:
     (True, True)
     """
     given = Path(path)
-    return Path(os.path.realpath(given)) if given.is_symlink() else given
+    if not given.is_symlink():
+        return given
+    real = Path(os.path.realpath(given))
+    return given if given.exists() and not real.exists() else real
 
 
 def open_regular(path: str | os.PathLike[str], flags: int) -> int:
