@@ -218,6 +218,32 @@ def test_the_index_path_is_checked_before_any_input_is_read(run, tmp_path: Path)
     assert junk.read_bytes() == b"not an index"
 
 
+def test_an_index_in_a_directory_that_cannot_be_written_is_refused_before_any_input(run, tmp_path: Path) -> None:
+    """The file and its lock may be writable and the directory not (made read-only since
+    the last run): the journal is made there and the file saved by a rename there, so
+    the run is refused before it reads, instead of failing once it has written lines."""
+    import shutil
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    index = folder / "seen.nci"
+    assert run("dedup", "--index", str(index), input=jsonl(DOCS[:3])).returncode == 0
+    saved = index.read_bytes()
+    command = [entry_point(), "dedup", "--index", str(index)]
+    if os.geteuid() == 0:  # (root writes anywhere: the run goes without that power)
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to run this test as root"
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    folder.chmod(0o555)
+    try:
+        done = subprocess.run(command, input=jsonl(DOCS[3:40]).encode(), capture_output=True, timeout=120)
+    finally:
+        folder.chmod(0o755)
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode() == f"newsclean dedup: {index}: the directory {str(folder)!r} is not writable\n"
+    assert index.read_bytes() == saved and sorted(p.name for p in folder.iterdir()) == ["seen.nci", "seen.nci.lock"]
+
+
 def test_a_lock_file_that_cannot_be_made_and_a_closed_stdout_are_one_line_each(tmp_path: Path) -> None:
     from newsclean import IndexFileError
     from newsclean._cli.dedup_run import IndexLock

@@ -514,15 +514,15 @@ def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tupl
     path = target_of(args.index)  # (a link's file, which the lock and the journal stand beside)
     if path.is_dir():
         raise IndexFileError(f"{path}: is a directory, not an index file")
+    folder = path.parent
     if path.exists():
         if not os.access(path, os.R_OK | os.W_OK):
             raise IndexFileError(f"{path}: the index file cannot be read and written")
-    else:
-        folder = path.parent
-        if not folder.is_dir():
-            raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
+    elif not folder.is_dir():
+        raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
+    # (The journal is made there as the run writes, and the file saved by a rename there.)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
     return _locked_index(path, args.lock_timeout, params, given)
 
 
