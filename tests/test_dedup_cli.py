@@ -218,6 +218,34 @@ def test_the_index_path_is_checked_before_any_input_is_read(run, tmp_path: Path)
     assert junk.read_bytes() == b"not an index"
 
 
+def test_files_the_run_writes_may_not_be_one_file_or_an_input(run, tmp_path: Path) -> None:
+    """-o, --groups, the index (and its lock and journal) name different files, and none
+    but -o an input: refused as usage before anything is read or written."""
+    stories = tmp_path / "in.jsonl"
+    stories.write_text(jsonl(DOCS[:20]))
+    index, out = tmp_path / "seen.nci", tmp_path / "out.jsonl"
+    for flags, message in [
+        (["--index", str(index), "-o", str(index)], f"-o {index} and --index {index}"),
+        (["-o", str(out), "--groups", str(out)], f"-o {out} and --groups {out}"),
+        (["--groups", str(stories)], f"--groups {stories} and the input {stories}"),
+        (["--index", str(stories)], f"--index {stories} and the input {stories}"),
+        (
+            ["--index", str(index), "-o", f"{index}.journal"],
+            f"-o {index}.journal and the journal of --index {index}: {index}.journal",
+        ),
+    ]:
+        done = run("dedup", *flags, str(stories))
+        assert (done.returncode, done.stdout) == (2, b"")
+        assert done.stderr.decode() == (
+            f"newsclean dedup: error: {message} are the same file: one would be written over the other\n"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"] and stories.read_text() == jsonl(DOCS[:20])
+    # -o may be the input (read whole before it is replaced); /dev/null replaces nothing
+    kept = run("dedup", str(stories)).stdout
+    assert run("dedup", "-o", "/dev/null", "--groups", "/dev/null", str(stories)).returncode == 0
+    assert run("dedup", "-o", str(stories), str(stories)).returncode == 0 and stories.read_bytes() == kept
+
+
 def test_an_index_in_a_directory_that_cannot_be_written_is_refused_before_any_input(run, tmp_path: Path) -> None:
     """The file and its lock may be writable and the directory not (made read-only since
     the last run): the journal is made there and the file saved by a rename there, so

@@ -214,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_age is not None and not 0 < args.max_age < 1e7:
         return usage_error(PROG, f"--max-age must be a number of days above 0 and below 10000000, got {args.max_age:g}")
     tables, problem = _table_format(args)
+    if problem is None:
+        problem = _clash(args)
     if problem is not None:
         return usage_error(PROG, problem)
     _keep_freed_memory()
@@ -501,6 +503,35 @@ def _run_table(
             status = _save_index(args, index, journal, status, fold=True)
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered)
     return 128 + signals.got if signals.got else status
+
+
+def _clash(args: argparse.Namespace) -> str | None:
+    """What is wrong when two of the files the run writes are one (``-o``, ``--groups``,
+    the index and its lock and journal: one would be written over the other), or the
+    groups or the index is an input (it would replace it); ``None`` if nothing is. ``-o``
+    may be an input, which is read whole before the output replaces it. What is not a
+    regular file (``/dev/null``) is written as it goes, and replaces nothing."""
+    written = [("-o", "-o", args.output), ("--groups", "--groups", args.groups)]
+    if args.index:
+        base = target_of(args.index)
+        written += [("--index", "--index", args.index)]
+        written += [("--index", f"the lock of --index {args.index}:", f"{base}.lock")]
+        written += [("--index", f"the journal of --index {args.index}:", f"{base}.journal")]
+    named = [(flag, shown, path) for flag, shown, path in written if path]
+    inputs = [("", "the input", name) for name in args.files if name != STDIN]
+    for k, (flag, shown, path) in enumerate(named):
+        for other, told, there in named[k + 1 :] + (inputs if flag != "-o" else []):
+            if other != flag and _same_file(path, there):
+                return f"{shown} {path} and {told} {there} are the same file: one would be written over the other"
+    return None
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether the paths ``a`` and ``b`` name one regular file (or would, once made)."""
+    try:
+        return os.path.samefile(a, b) and os.path.isfile(a)
+    except OSError:  # (one of them is not there yet)
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tuple[Any, IndexLock | None, Any]:
