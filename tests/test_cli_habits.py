@@ -210,3 +210,28 @@ def test_quiet_and_verbose(run, tmp_path: Path) -> None:
     quiet = run("--jsonl", "-q", "--skip-bad-lines", input=lines)
     assert (quiet.returncode, quiet.stderr) == (0, b"") and quiet.stdout.count(b"\n") == 2
     assert run("-q", "-v", input=PLAIN).returncode == 2
+
+
+@pytest.mark.parametrize("command", [[], ["dedup"]])
+def test_a_file_replaced_keeps_its_permissions(run, tmp_path: Path, command: list[str]) -> None:
+    """-o over a file kept private (0600) leaves it private; a new file gets what the umask
+    gives; an index file saved over another keeps its permissions too."""
+    line = json.dumps({"id": "a", "text": DIRTY}) + "\n"
+    flags = [*command, *([] if command else ["--jsonl"])]
+    private, new = tmp_path / "private.jsonl", tmp_path / "new.jsonl"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    assert run(*flags, "-o", str(private), input=line).returncode == 0
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_text() != "old\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert run(*flags, "-o", str(new), input=line).returncode == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    if command:
+        index = tmp_path / "seen.nci"
+        assert run("dedup", "--index", str(index), input=line).returncode == 0
+        index.chmod(0o640)
+        before = index.stat().st_ino
+        again = json.dumps({"id": "b", "text": "Another story altogether, on another day."}) + "\n"
+        assert run("dedup", "--index", str(index), input=again).returncode == 0
+        assert index.stat().st_ino != before and stat.S_IMODE(index.stat().st_mode) == 0o640  # (replaced)

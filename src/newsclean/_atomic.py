@@ -72,8 +72,9 @@ def open_regular(path: str | os.PathLike[str], flags: int) -> int:
 
 class Replacement:
     """A temporary file beside ``path``'s target (``file``), which ``commit()`` renames to
-    the target (after an fsync) and ``discard()`` removes. It gets the permissions a new
-    file would (0666 less the umask), not a temporary file's 0600. A target that is not a
+    the target (after an fsync) and ``discard()`` removes. It gets the permissions of the
+    file it replaces (a file kept private stays so), or those a new file would (0666 less
+    the umask), never a temporary file's 0600. A target that is not a
     regular file is opened and written in place (``discard()`` cannot take back what was
     written to it). ``OSError`` names ``path`` (never the temporary file)."""
 
@@ -94,9 +95,10 @@ class Replacement:
         except OSError as err:
             raise type(err)(err.errno, err.strerror, os.fspath(path)) from None
         try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
+            if mode is None:
+                umask = os.umask(0)
+                os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask if mode is None else stat.S_IMODE(mode))
             self.file = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)

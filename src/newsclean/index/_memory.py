@@ -370,8 +370,9 @@ class DedupIndex(Index):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically: a crash leaves the previous file intact.
-        The file is created with the permissions the umask gives a new file; a symbolic
-        link at ``path`` is followed (the file it names is replaced, the link stays).
+        The file keeps the permissions of the one it replaces (a new one gets those the
+        umask gives); a symbolic link at ``path`` is followed (the file it names is
+        replaced, the link stays).
 
         The file is a zip of ``.npy`` arrays (``numpy.savez``) plus ``header.json``, the
         parameter header; see docs/index-format.md. The saved file is the whole index: a
