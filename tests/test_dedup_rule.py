@@ -154,14 +154,23 @@ def test_bad_rule_parameters_are_options_errors(bad: dict[str, object]) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000\U0001d400ß\u0301"), max_size=12), max_size=6))
-def test_word_units_from_code_points_are_the_word_hashes_of_the_keys(texts: list[str]) -> None:
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("ab xé\t\n\u00a0\u3000\U0001d400ß\u0301"), max_size=12), max_size=6),
+    st.sampled_from([1, 2, 5, 1 << 20]),
+)
+def test_word_units_from_code_points_are_the_word_hashes_of_the_keys(texts: list[str], piece: int) -> None:
     # (Spaces of every kind, runs of them, empty keys, a character outside the BMP, one
-    # that casefolds longer and a combining mark: the keys' words, however they came.)
+    # that casefolds longer and a combining mark: the keys' words, however they came; and
+    # hashed a piece of some characters at a time, as a long key is, words across pieces.)
+    from newsclean._similarity import hashing
     from newsclean._similarity.hashing import shingle_units, word_units_of_codes
     from newsclean._text.normalize import key_codes, keys
 
-    units, counts = word_units_of_codes(*key_codes(texts))
+    default, hashing._WORD_PIECE_CHARS = hashing._WORD_PIECE_CHARS, piece
+    try:
+        units, counts = word_units_of_codes(*key_codes(texts))
+    finally:
+        hashing._WORD_PIECE_CHARS = default
     expected_units, expected_counts = shingle_units(keys(texts), "word")
     assert units.tolist() == expected_units.tolist() and counts.tolist() == expected_counts.tolist()
 

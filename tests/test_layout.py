@@ -61,6 +61,16 @@ def test_printed_text_tidy(text: str, expected: str) -> None:
     assert clean(text).text == expected
 
 
+def test_tidy_looks_at_a_long_text_a_piece_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long text is looked at a piece at a time for what tidy changes (a 100 MB
+    document): what the last piece holds is changed too."""
+    import newsclean._text.normalize as normalize
+
+    monkeypatch.setattr(normalize, "_LOOKUP_CHARS", 4)
+    assert tidy("plain text, then\u200b a\x97b") == "plain text, then a—b"
+    assert tidy("plain text only") == "plain text only"
+
+
 def test_tidy_keeps_zwj_for_scripts_that_need_it() -> None:
     assert tidy("می\u200cخواهم") == "می\u200cخواهم"
 

@@ -138,10 +138,28 @@ def word_units_of_codes(codes: U32, lengths: I64) -> tuple[U64, I64]:
     # included (but for a key's last word): a space counts as 0 in the sum.
     starts = np.sort(np.concatenate([key_starts[full], spaces + 1]))
     run = np.diff(starts, append=len(codes))
-    values = codes.astype(np.uint64)
-    values[spaces] = 0
     word_lengths = run - (codes[starts + run - 1] == 32)
-    return _multilinear(values, np.arange(len(codes)) - np.repeat(starts, run), starts, word_lengths, 31), counts
+    if len(codes) <= _WORD_PIECE_CHARS:
+        values = codes.astype(np.uint64)
+        values[spaces] = 0
+        return _multilinear(values, np.arange(len(codes)) - np.repeat(starts, run), starts, word_lengths, 31), counts
+    # The code point arrays take some 40 bytes a character: a long batch (a 100 MB key) is
+    # hashed a piece of whole words at a time (each word's hash is its own).
+    bounds = np.unique(np.searchsorted(starts, np.arange(0, len(codes), _WORD_PIECE_CHARS)))
+    bounds = bounds[bounds < len(starts)]  # (a piece starts at a word)
+    units = []
+    for w0, w1 in zip(bounds.tolist(), [*bounds[1:].tolist(), len(starts)]):
+        a = int(starts[w0])
+        b = int(starts[w1]) if w1 < len(starts) else len(codes)
+        values = codes[a:b].astype(np.uint64)
+        values[spaces[np.searchsorted(spaces, a) : np.searchsorted(spaces, b)] - a] = 0
+        local = starts[w0:w1] - a
+        position = np.arange(b - a) - np.repeat(local, run[w0:w1])
+        units.append(_multilinear(values, position, local, word_lengths[w0:w1], 31))
+    return np.concatenate(units), counts
+
+
+_WORD_PIECE_CHARS = 1 << 20
 
 
 def paragraph_hashes(units: U64, counts: I64) -> U64:

@@ -376,9 +376,17 @@ def _print_mask() -> npt.NDArray[np.bool_]:
 def _holds_any(text: str, mask: npt.NDArray[np.bool_]) -> bool:
     """Whether ``text`` holds a character of ``mask``: one table lookup of its code points,
     faster than a regex search for a character class, which tests the class at every
-    position (docs/how-it-works.md, "Design choices, measured"); and most texts hold none."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    return bool(mask.take(cps, mode="clip").any())
+    position (docs/how-it-works.md, "Design choices, measured"); and most texts hold none.
+    A long text is looked at a piece at a time (the lookup takes 12 bytes a character)."""
+    for start in range(0, len(text), _LOOKUP_CHARS):
+        piece = text[start : start + _LOOKUP_CHARS] if len(text) > _LOOKUP_CHARS else text
+        cps = np.frombuffer(piece.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        if mask.take(cps, mode="clip").any():
+            return True
+    return False
+
+
+_LOOKUP_CHARS = 1 << 20
 
 
 def _translate(text: str, table: dict[int, str | None], chars: re.Pattern[str]) -> str:
