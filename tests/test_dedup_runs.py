@@ -243,22 +243,60 @@ def test_a_torn_or_damaged_journal_ends_at_its_last_whole_batch(tmp_path: Path) 
     journal.append(prints[3:], ["3", "4", "5"])
     journal.close()
     data = journal.path.read_bytes()
-    for damaged in (data[:-1], data[: whole + 10], data[:whole] + b"\0" * (len(data) - whole)):
+    torn = "a last record not all written (a run killed while writing it)"
+    for damaged, cut in [
+        (data[:-1], f"{torn} at byte {whole}: its {len(data) - 1 - whole} bytes"),
+        (data[: whole + 10], f"{torn} at byte {whole}: its 10 bytes"),
+        (
+            data[:whole] + b"\0" * (len(data) - whole),
+            f"a damaged record at byte {whole}: its {len(data) - whole} bytes",
+        ),
+    ]:
         journal.path.write_bytes(damaged)
         fresh = DedupIndex(EXACT_PARAMS)
-        assert journal.replay(fresh) == 3
+        assert journal.replay(fresh) == 3 and journal.cut == f"{cut} to the end were cut off"
         assert len(fresh) == 3 and journal.path.stat().st_size == whole
     journal.path.write_bytes(data + b"NCJ1\xff")  # (a head torn short)
     assert journal.replay(DedupIndex(EXACT_PARAMS)) == 6 and journal.path.stat().st_size == len(data)
+    assert journal.cut == f"{torn} at byte {len(data)}: its 5 bytes to the end were cut off"
     flipped = bytearray(data)
     flipped[whole // 2] ^= 4
     journal.path.write_bytes(bytes(flipped))
     assert journal.replay(DedupIndex(EXACT_PARAMS)) == 0 and journal.path.stat().st_size == 0
+    assert journal.cut == f"a damaged record at byte 0: its {len(data)} bytes to the end were cut off"
+    journal.path.write_bytes(bytes(flipped[:whole]))  # (the damaged record, last)
+    assert journal.replay(DedupIndex(EXACT_PARAMS)) == 0
+    assert (
+        journal.cut == f"a last record damaged or not all written at byte 0: its {whole} bytes to the end were cut off"
+    )
     journal.path.write_bytes(data)
     again = DedupIndex(EXACT_PARAMS)
-    assert journal.replay(again) == 6
+    assert journal.replay(again) == 6 and journal.cut is None
     assert [r.status for r in again.add_fingerprints(prints, [str(n) for n in range(6)])] == ["repeat"] * 6
     assert np.array_equal(again.query(prints[4]).similarity, 1.0)
+
+
+def test_a_run_says_what_it_cut_off_a_damaged_journal(tmp_path: Path) -> None:
+    """The documents of a damaged journal's records from the damage on are not remembered:
+    the run says so (they will be written again), and goes on."""
+    index_path = tmp_path / "seen.nci"
+    journal = Journal(index_path, DedupIndex(EXACT_PARAMS).params)
+    journal.append(DedupIndex(EXACT_PARAMS).fingerprint([DOCS[0].text, DOCS[1].text]), ["a", "b"])
+    journal.close()
+    flipped = bytearray(journal.path.read_bytes())
+    flipped[len(flipped) // 2] ^= 4
+    journal.path.write_bytes(bytes(flipped) + bytes(flipped))  # (a damaged record, then another)
+    done = subprocess.run(
+        [entry_point(), "dedup", "--index", str(index_path), "--threshold", "1.0", "--containment", "1.0"],
+        input=jsonl(DOCS[:2]).encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 2
+    assert done.stderr.decode().splitlines()[0] == (
+        f"newsclean dedup: {journal.path}: a damaged record at byte 0: its {2 * len(flipped)} bytes to the end "
+        "were cut off; the documents in them are not remembered"
+    )
 
 
 def test_a_link_or_a_stranger_at_the_lock_or_journal_is_refused_and_left_alone(run, tmp_path: Path) -> None:

@@ -574,6 +574,11 @@ def _locked_index(path: Path, timeout: float, params: Any, given: list[str]) -> 
     except BaseException:
         lock.release()
         raise
+    if journal.cut:
+        print(
+            f"newsclean dedup: {journal.path}: {journal.cut}; the documents in them are not remembered",
+            file=sys.stderr,
+        )
     if journal.unfinished:
         print(
             f"newsclean dedup: {path}: {journal.unfinished} documents written by a run that did not finish "

@@ -44,15 +44,17 @@ class Journal:
         self.params = params
         self._file: IO[bytes] | None = None
         self.unfinished = 0  # documents replayed that a run wrote and did not end (see ``end``)
+        self.cut: str | None = None  # what ``replay`` cut off, said for a message
 
     def replay(self, index: Any, *, repair: bool = True) -> int:
         """Add the journal's documents to ``index`` in the order they were written (each
         first seen when its record says), forget the ones its records forget, and return
         how many documents were replayed; ``unfinished`` counts those after the last
-        ``end`` record (written by a run that was killed). A torn end is cut off, unless
-        ``repair`` is false (a reader that holds no lock: the end may be a record being
-        written), when it is only left unread."""
+        ``end`` record (written by a run that was killed). A torn end is cut off (and
+        ``cut`` says what was), unless ``repair`` is false (a reader that holds no lock:
+        the end may be a record being written), when it is only left unread."""
         self.unfinished = 0
+        self.cut = None
         if not os.path.lexists(self.path):
             return 0
         replayed = 0
@@ -65,12 +67,17 @@ class Journal:
                 raise IndexFileError(f"{self.path}: not a newsclean journal (it does not begin with {MAGIC!r})")
             f.seek(0)
             good = 0
+            torn = "a last record not all written (a run killed while writing it)"
+            why = torn  # (what ends the journal before its end, if anything does)
             while good + _HEAD.size <= size:
                 magic, json_bytes, array_bytes, crc = _HEAD.unpack(f.read(_HEAD.size))
                 if magic != MAGIC or json_bytes + array_bytes > size - good - _HEAD.size:
-                    break  # (torn: the record's head, or its body, was not all written)
+                    why = "a damaged record" if magic != MAGIC else torn
+                    break
                 body = f.read(json_bytes + array_bytes)
                 if zlib.crc32(body) != crc:
+                    last = good + _HEAD.size + len(body) == size
+                    why = "a last record damaged or not all written" if last else "a damaged record"
                     break
                 prints, ids, seen, (forget, before), end = self._decode(body[:json_bytes], body[json_bytes:])
                 self.unfinished = 0 if end else self.unfinished + len(ids)
@@ -86,6 +93,7 @@ class Journal:
             if good < size and repair:
                 f.truncate(good)
                 os.fsync(f.fileno())
+                self.cut = f"{why} at byte {good}: its {size - good} bytes to the end were cut off"
         return replayed
 
     def _decode(
