@@ -111,6 +111,12 @@ def test_a_second_run_gives_up_after_the_lock_timeout(run, tmp_path: Path) -> No
             f"newsclean dedup: {index}: another run (process {first.pid}) still holds the index after 0.5 s "
             f"(--lock-timeout); {index}.lock is its lock"
         )
+        at_once = run("dedup", "--index", str(index), "--lock-timeout", "0", input=jsonl(DOCS[1:3]))
+        assert (at_once.returncode, at_once.stderr.decode()) == (  # (no "waiting for it (up to 0 s)")
+            1,
+            f"newsclean dedup: {index}: another run (process {first.pid}) still holds the index after 0 s "
+            f"(--lock-timeout); {index}.lock is its lock\n",
+        )
     finally:
         first.stdin.close()
         first.wait(timeout=60)

@@ -89,11 +89,13 @@ def test_groups_across_runs(run, tmp_path: Path) -> None:
 
 
 def test_groups_file_where_it_cannot_be_written(run, tmp_path: Path) -> None:
-    done = run("dedup", "--groups", str(tmp_path / "no" / "groups.jsonl"), input=CHAIN)
-    assert (done.returncode, done.stdout) == (1, b"")
-    assert (
-        done.stderr.decode() == f"newsclean dedup: {tmp_path / 'no' / 'groups.jsonl'}: cannot write the groups there\n"
-    )
+    for path, why in [
+        (tmp_path / "no" / "groups.jsonl", f"no such directory {str(tmp_path / 'no')!r}"),
+        (tmp_path, "it is a directory"),
+    ]:
+        done = run("dedup", "--groups", str(path), input=CHAIN)
+        assert (done.returncode, done.stdout) == (1, b"")
+        assert done.stderr.decode() == f"newsclean dedup: {path}: cannot write the groups there: {why}\n"
 
 
 def test_near_duplicates_groups() -> None:

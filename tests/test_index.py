@@ -459,6 +459,8 @@ def test_wrong_types_and_counts_are_clear_errors() -> None:
     index = DedupIndex()
     with pytest.raises(TypeError, match="document 1: expected a str, not bytes"):
         index.fingerprint(["fine", b"bytes"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^add\(\) takes a str, not NoneType$"):
+        index.add(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="fingerprint 0: expected a Fingerprint, not str"):
         index.add_fingerprints(["text"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="2 documents but 1 ids"):

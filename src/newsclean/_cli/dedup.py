@@ -245,9 +245,17 @@ def run(args: argparse.Namespace) -> int:
             )
     if tables is not None:
         return _run_table(args, index, lock, journal, workers, tables)
-    if args.groups and (Path(args.groups).is_dir() or not os.access(Path(args.groups).parent, os.W_OK | os.X_OK)):
-        print(f"newsclean dedup: {args.groups}: cannot write the groups there", file=sys.stderr)
-        return EXIT_FOUND
+    if args.groups:
+        folder, why = Path(args.groups).parent, None
+        if Path(args.groups).is_dir():
+            why = "it is a directory"
+        elif not folder.is_dir():
+            why = f"no such directory {str(folder)!r}"
+        elif not os.access(folder, os.W_OK | os.X_OK):
+            why = f"the directory {str(folder)!r} is not writable"
+        if why is not None:
+            print(f"newsclean dedup: {args.groups}: cannot write the groups there: {why}", file=sys.stderr)
+            return EXIT_FOUND
     output = None
     if args.output:
         try:
@@ -328,7 +336,7 @@ def _take_back(args: argparse.Namespace, index: Any, stream: Any, status: int) -
         gone = sum(index.take_back(ids, digests, seen) for seen, ids, digests in stream.recorded if ids)
     except NewscleanError as err:
         print(
-            f"newsclean dedup: {err}; the {kept} documents this run kept stay in {where} without having been "
+            f"newsclean dedup: {str(err).rstrip('.')}; the {kept} documents this run kept stay in {where} without having been "
             "written, and a later run drops their copies",
             file=sys.stderr,
         )

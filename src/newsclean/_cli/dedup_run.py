@@ -46,7 +46,7 @@ class IndexLock:
         told = False
         try:
             while not _try_lock(fd):
-                if not told:
+                if not told and timeout > 0:
                     holder = _holder(fd)
                     waiting(
                         f"{self.index_path}: another run{holder} is using this index; waiting for it "

@@ -113,6 +113,8 @@ class Index(abc.ABC):
         named by its text (``"text:"`` and a digest of it, as ``newsclean dedup`` names a
         line without one): the same text again is a repeat, whichever process or run adds
         it, and no unnamed document takes the id of another."""
+        if not isinstance(text, str):
+            raise TypeError(f"add() takes a str, not {type(text).__name__}")
         return self.add_many([text], None if id is None else [id], now=now)[0]
 
     def add_many(
