@@ -364,6 +364,7 @@ def test_when_the_output_file_cannot_be_written_the_previous_one_and_the_index_s
     )
     err = done.stderr.decode()
     assert done.returncode == 1 and f"newsclean dedup: {out}: File too large" in err and "Traceback" not in err
+    assert err.splitlines()[-2].endswith(f" s; none of it written to {out}")  # (the summary says so)
     assert out.read_text() == "yesterday\n"
     assert index.read_bytes() == index_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "seen.nci", "seen.nci.lock"]

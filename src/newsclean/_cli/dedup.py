@@ -296,11 +296,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signals.finish()
         stream.close()
-        stats.done()
         if output is not None:
             status, delivered = _settle(output, delivered, args.output, status)
-            if not delivered:
-                status = _take_back(args, index, stream, status)
+        stats.done(args.output if output is not None and not delivered else None)
+        if output is not None and not delivered:
+            status = _take_back(args, index, stream, status)
         if args.index and (delivered or output is None):
             status = _save_index(args, index, journal, status, fold=output is not None)
         status = _wind_up(args, index, stream, journal, lock, signals, status, delivered or output is None)
@@ -502,9 +502,9 @@ def _run_table(
     finally:
         signals.finish()
         stream.close()
-        stats.done()
         reader.close()
         status, delivered = _settle(writer, delivered, args.output, status)
+        stats.done(None if delivered else args.output)
         if not delivered:
             status = _take_back(args, index, stream, status)
         if args.index and delivered:
@@ -616,14 +616,17 @@ class Stats:
             self.shown = time.monotonic()
             print(f"\r{self.seen} documents, {self.kept} kept", end="", file=sys.stderr, flush=True)
 
-    def done(self) -> None:
+    def done(self, unwritten: str | None = None) -> None:
+        """Print the summary line; ``unwritten``: the output file that was not put in place
+        (what the counts went into)."""
         seconds = time.monotonic() - self.start
         clear = "\r\033[K" if self.tty else ""
         updates = f" ({self.updated} updated)" if self.updated else ""
         bad = f", {self.bad} bad {self.unit}{'s' * (self.bad != 1)} skipped" if self.bad else ""
+        lost = f"; none of it written to {unwritten}" if unwritten is not None else ""
         print(
             f"{clear}newsclean dedup: {self.seen} in, {self.kept} kept{updates}, "
-            f"{self.seen - self.kept} {self.others}{bad}, {seconds:.1f} s",
+            f"{self.seen - self.kept} {self.others}{bad}, {seconds:.1f} s{lost}",
             file=sys.stderr,
         )
 
