@@ -95,10 +95,11 @@ class Replacement:
         except OSError as err:
             raise type(err)(err.errno, err.strerror, os.fspath(path)) from None
         try:
-            if mode is None:
+            if mode is None:  # (a new file: what the umask leaves of 0666)
                 umask = os.umask(0)
                 os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask if mode is None else stat.S_IMODE(mode))
+                mode = 0o666 & ~umask
+            os.fchmod(fd, stat.S_IMODE(mode))
             self.file = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)

@@ -335,8 +335,9 @@ def _take_back(args: argparse.Namespace, index: Any, stream: Any, status: int) -
     try:
         gone = sum(index.take_back(ids, digests, seen) for seen, ids, digests in stream.recorded if ids)
     except NewscleanError as err:
+        said = str(err).rstrip(".")
         print(
-            f"newsclean dedup: {str(err).rstrip('.')}; the {kept} documents this run kept stay in {where} without having been "
+            f"newsclean dedup: {said}; the {kept} documents this run kept stay in {where} without having been "
             "written, and a later run drops their copies",
             file=sys.stderr,
         )
