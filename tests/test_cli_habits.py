@@ -235,3 +235,12 @@ def test_a_file_replaced_keeps_its_permissions(run, tmp_path: Path, command: lis
         again = json.dumps({"id": "b", "text": "Another story altogether, on another day."}) + "\n"
         assert run("dedup", "--index", str(index), input=again).returncode == 0
         assert index.stat().st_ino != before and stat.S_IMODE(index.stat().st_mode) == 0o640  # (replaced)
+        # The journal a run appends to holds what the file holds: it gets the file's mode.
+        from newsclean import DedupIndex
+        from newsclean.index._journal import Journal
+
+        index.chmod(0o600)
+        journal = Journal(index, DedupIndex.load(index).params)
+        journal.append(DedupIndex.load(index).fingerprint([DIRTY]), ["c"])
+        journal.close()
+        assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600

@@ -10,8 +10,10 @@ off. The format is described in docs/index-format.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import struct
 import time
 import zlib
@@ -41,6 +43,7 @@ class Journal:
 
     def __init__(self, index_path: str | os.PathLike[str], params: IndexParams) -> None:
         self.path = journal_path(index_path)
+        self._index_path = index_path
         self.params = params
         self._file: IO[bytes] | None = None
         self.unfinished = 0  # documents replayed that a run wrote and did not end (see ``end``)
@@ -59,8 +62,8 @@ class Journal:
             return 0
         replayed = 0
         with os.fdopen(self._open(os.O_RDWR if repair else os.O_RDONLY), "r+b" if repair else "rb") as f:
-            stat = os.fstat(f.fileno())
-            size = stat.st_size
+            info = os.fstat(f.fileno())
+            size = info.st_size
             head = f.read(len(MAGIC))
             if not MAGIC.startswith(head):
                 # (Not a torn first record either: a file this run did not write, kept as it is.)
@@ -87,7 +90,7 @@ class Journal:
                 if prints:
                     # (A record written before the times were kept: its documents were
                     # first seen by the time the journal was last written.)
-                    index.add_fingerprints(prints, ids, now=stat.st_mtime if seen is None else seen)
+                    index.add_fingerprints(prints, ids, now=info.st_mtime if seen is None else seen)
                 replayed += len(ids)
                 good += _HEAD.size + len(body)
             if good < size and repair:
@@ -188,9 +191,19 @@ class Journal:
     def _write(self, prints: Sequence[Fingerprint], ids: Sequence[str], extra: dict[str, Any]) -> None:
         if self._file is None:
             created = not os.path.lexists(self.path)
-            self._file = os.fdopen(self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab")
-            if created:  # (the journal's name must survive a crash too)
-                _fsync_dir(self.path.parent)
+            fd = self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            try:
+                if created:
+                    # The journal holds what the index file holds: it gets the file's
+                    # permissions (a private index has a private journal), else what the
+                    # umask gave it; its name must survive a crash too.
+                    with contextlib.suppress(FileNotFoundError):
+                        os.fchmod(fd, stat.S_IMODE(os.stat(self._index_path).st_mode))
+                    _fsync_dir(self.path.parent)
+                self._file = os.fdopen(fd, "ab")
+            except BaseException:
+                os.close(fd)
+                raise
         head = json.dumps(
             {
                 "params": self.params.header(),
