@@ -522,10 +522,13 @@ def _clash(args: argparse.Namespace) -> str | None:
     regular file (``/dev/null``) is written as it goes, and replaces nothing."""
     written = [("-o", "-o", args.output), ("--groups", "--groups", args.groups)]
     if args.index:
-        base = target_of(args.index)
-        written += [("--index", "--index", args.index)]
-        written += [("--index", f"the lock of --index {args.index}:", f"{base}.lock")]
-        written += [("--index", f"the journal of --index {args.index}:", f"{base}.journal")]
+        from ..index import journal_path
+
+        written += [
+            ("--index", "--index", args.index),
+            ("--index", f"the lock of --index {args.index}:", IndexLock(target_of(args.index)).path),
+            ("--index", f"the journal of --index {args.index}:", os.fspath(journal_path(args.index))),
+        ]
     named = [(flag, shown, path) for flag, shown, path in written if path]
     inputs = [("", "the input", name) for name in args.files if name != STDIN]
     for k, (flag, shown, path) in enumerate(named):

@@ -15,6 +15,7 @@ from ._fingerprint import Batch as Batch
 from ._fingerprint import Fingerprint, IndexParams
 from ._fingerprint import sketch_texts as sketch_texts
 from ._journal import Journal as Journal
+from ._journal import journal_path as journal_path
 from ._memory import DedupIndex
 from ._open import open_index
 
@@ -26,7 +27,8 @@ __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Ma
 # uses beyond the contract, imported from here so that it needs no private module of this
 # package, and what the Spark and Dask lake paths run. ``Batch``: the fingerprints of a
 # batch as arrays; ``sketch_texts``: fingerprints of texts, a piece at a time; ``Journal``:
-# what a run appends to an index file, folded in by the next; ``kernels``: the index's
+# what a run appends to an index file, folded in by the next (``journal_path``: where it
+# stands); ``kernels``: the index's
 # decision as kernels over arrays (``_decide``); ``RULE_OPTIONS``: the parameters the
 # command and the engines take as options.
 

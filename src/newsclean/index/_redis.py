@@ -362,8 +362,9 @@ def _glob(namespace: str) -> str:
     return re.sub(r"([*?\[\]\\])", r"\\\1", namespace)
 
 
-# The keys of a namespace P: P:params (the header), P:para, P:seen, P:count, P:seq, and
-# for each document or band key P:KIND:..., KIND one of _PER_DOCUMENT (the scripts above).
+# The keys of a namespace P: P:params (the header), P:para, P:seen, P:count, P:seq, P:ids,
+# and for each document, bucket hash or token P:KIND:..., KIND one of _PER_DOCUMENT (the
+# scripts above).
 _SINGLE = ("params", "para", "seen", "count", "seq", "ids")
 _PER_DOCUMENT = ("doc", "digest", "bands", "paras", "bkt", "cancelled", "band")  # (band: 0.2.0's buckets)
 
