@@ -174,3 +174,97 @@ def test_sigterm_stops_the_command_and_leaves_no_partial_output(tmp_path, group:
     assert "Traceback" not in proc.stderr.read().decode()
     assert out.read_bytes() == b"yesterday\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "out.jsonl"]
+
+
+# -- how many processes: the cores this process may use -----------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(c) for c in f.read().split()]
+    return found
+
+
+def _dedup_children(affinity: set[int] | None) -> int:
+    """The processes ``newsclean dedup`` (default flags) has forked once it has written its
+    first line, run on the CPUs ``affinity`` (None: as this process)."""
+    proc = subprocess.Popen(
+        [entry_point(), "dedup"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        preexec_fn=(lambda: os.sched_setaffinity(0, affinity)) if affinity is not None else None,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(json.dumps({"id": 1, "text": texts(1)[0]}).encode() + b"\n")
+        proc.stdin.flush()
+        assert select.select([proc.stdout], [], [], 60)[0], "no line written within 60 s"
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        return len(_children(proc.pid))
+    finally:
+        proc.stdin.close()
+        proc.wait(60)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux: CPU affinity")
+def test_dedup_forks_a_worker_per_core_it_may_use() -> None:
+    """``taskset -c 0 newsclean dedup``: one CPU, so no worker (it forked one per core of
+    the machine); unrestricted, one per core but its own."""
+    from newsclean._parallel import cores
+
+    assert _dedup_children({min(os.sched_getaffinity(0))}) == 0
+    assert _dedup_children(None) == cores() - 1
+
+
+def _cgroups(tmp_path, own: str, files: dict[str, str]):
+    """A cgroup file system under ``tmp_path``: ``files`` (path: content), and the file
+    naming this process's cgroups (``own``)."""
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    (tmp_path / "self-cgroup").write_text(own)
+    return str(tmp_path), str(tmp_path / "self-cgroup")
+
+
+@pytest.mark.parametrize(
+    "own, files, cpus",
+    [
+        # cgroup v2, a container's own root (its namespace): docker --cpus 2, --cpus 1.5, none
+        ("0::/\n", {"cpu.max": "200000 100000\n"}, 2),
+        ("0::/\n", {"cpu.max": "150000 100000\n"}, 2),
+        ("0::/\n", {"cpu.max": "50000 100000\n"}, 1),
+        ("0::/\n", {"cpu.max": "max 100000\n"}, None),
+        ("0::/\n", {}, None),
+        # a systemd service's CPUQuota= under a slice with a lower one: the least binds
+        (
+            "0::/system.slice/crawl.service\n",
+            {"system.slice/crawl.service/cpu.max": "400000 100000", "system.slice/cpu.max": "300000 100000"},
+            3,
+        ),
+        # a path the mount does not hold (the host's name for a container's cgroup)
+        ("0::/docker/abc\n", {"cpu.max": "100000 100000"}, 1),
+        # cgroup v1: the cpu controller's hierarchy, quota -1 is none
+        (
+            "4:memory:/x\n3:cpu,cpuacct:/job\n",
+            {"cpu,cpuacct/job/cpu.cfs_quota_us": "250000", "cpu,cpuacct/job/cpu.cfs_period_us": "100000"},
+            3,
+        ),
+        ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),
+        ("4:memory:/x\n", {"memory/cpu.cfs_quota_us": "100000", "memory/cpu.cfs_period_us": "100000"}, None),
+        # what cannot be read is no limit
+        ("0::/\n", {"cpu.max": "lots\n"}, None),
+        ("garbage", {"cpu.max": "100000 100000"}, None),
+    ],
+)
+def test_cgroup_cpu_quota(tmp_path, own: str, files: dict[str, str], cpus: int | None) -> None:
+    from newsclean._parallel import cgroup_cpus
+
+    assert cgroup_cpus(*_cgroups(tmp_path, own, files)) == cpus
+
+
+def test_cgroup_cpu_quota_where_there_are_no_cgroups(tmp_path) -> None:
+    from newsclean._parallel import cgroup_cpus
+
+    assert cgroup_cpus(str(tmp_path), str(tmp_path / "missing")) is None

@@ -30,7 +30,6 @@ Sketches never leave a call, so nothing stored depends on the scheme.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,7 +38,7 @@ import numpy.typing as npt
 
 from . import _forked
 from ._errors import OptionsError
-from ._parallel import check_workers
+from ._parallel import check_workers, cores
 from ._similarity import engine
 from ._similarity.arrays import reuse_large_blocks
 from ._similarity.config import DEFAULTS
@@ -126,8 +125,9 @@ def near_duplicates(
     shingles are for ``clean()`` with ``shingle_kind="word"`` and for the stream index
     (``IndexParams``).
 
-    ``workers``: processes to use, this one included (default: all cores for 20,000 texts
-    or more, else 1).
+    ``workers``: processes to use, this one included (default: every core this process
+    may use, its CPU affinity within its cgroups' CPU quota, for 20,000 texts or more,
+    else 1).
 
     Memory: a batch of more than 2,048 texts first has malloc (glibc) reuse freed blocks
     of up to 30 MB rather than map fresh memory for each temporary (page faults are then
@@ -147,7 +147,7 @@ def near_duplicates(
     n = len(texts)
     rank = _ranks(texts, keep)
     if workers is None:
-        workers = (os.cpu_count() or 1) if n >= _PARALLEL_MIN else 1
+        workers = cores() if n >= _PARALLEL_MIN else 1
     workers = check_workers(workers)
     # With several workers, at least eight chunks each, so that they finish together.
     chunks = _chunks(texts, _CHUNK if workers < 2 else min(_CHUNK, max(256, -(-n // (8 * workers)))))

@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from .._atomic import Replacement, target_of
 from .._fieldpath import field_path, get_path
+from .._parallel import cores
 from .._tables import doc_id
 from .common import (
     EXIT_FOUND,
@@ -192,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     problem = flag_problem(args)
     if problem is not None:
         return usage_error(PROG, problem)
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    workers = args.workers if args.workers is not None else cores()
     if args.namespace is not None and not args.redis:
         return usage_error(PROG, "--namespace applies with --redis only")
     if args.namespace == "":
