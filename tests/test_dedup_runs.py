@@ -11,6 +11,7 @@ import resource
 import select
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -92,6 +93,32 @@ def test_a_second_run_waits_for_the_first_and_sees_its_documents(tmp_path: Path)
     assert ids_of(out1) == [d.id for d in mine[1:]]
     assert ids_of(out2) == [d.id for d in theirs]  # what the first run wrote is not written again
     assert indexed(index) == {d.id for d in mine + theirs}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux: the system names the lock's holder")
+def test_the_lock_message_names_the_process_that_holds_it(run, tmp_path: Path) -> None:
+    """Whoever holds the lock (here not a newsclean run, and the lock file names another
+    pid, as a run killed before it could write its own leaves it), the message names it."""
+    index = tmp_path / "seen.nci"
+    lock = tmp_path / "seen.nci.lock"
+    lock.write_text("12345\n")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import fcntl, sys; f = open({str(lock)!r}, 'r+'); fcntl.lockf(f, fcntl.LOCK_EX); "
+            "print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        done = run("dedup", "--index", str(index), "--lock-timeout", "0", input=jsonl(DOCS[:1]))
+        assert done.returncode == 1
+        assert f"another run (process {holder.pid}) still holds the index" in done.stderr.decode()
+    finally:
+        holder.communicate(b"", timeout=60)
 
 
 def test_a_second_run_gives_up_after_the_lock_timeout(run, tmp_path: Path) -> None:

@@ -101,11 +101,30 @@ else:
         return True
 
     def _holder(fd: int) -> str:
+        """Who holds the lock, for the message: on Linux the process the system names (the
+        lock may be held by a program other than newsclean, or a run whose pid is not yet
+        written), elsewhere the pid a run wrote in the lock file."""
+        pid = _locker(fd) if sys.platform.startswith("linux") else None
+        if pid is None:
+            try:
+                text = os.pread(fd, 32, 0).decode("ascii").strip()
+            except (OSError, UnicodeDecodeError):
+                return ""
+            pid = int(text) if text.isdigit() else None
+        return f" (process {pid})" if pid else ""
+
+    def _locker(fd: int) -> int | None:
+        """The process holding a record lock on ``fd``'s file (``F_GETLK``; Linux's
+        ``struct flock``: type, whence, start, length, pid), ``None`` if none does."""
+        import struct
+
+        flock = struct.Struct("@hhqqi")
         try:
-            pid = os.pread(fd, 32, 0).decode("ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return ""
-        return f" (process {pid})" if pid.isdigit() else ""
+            got = fcntl.fcntl(fd, fcntl.F_GETLK, flock.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0) + bytes(16))
+        except OSError:
+            return None
+        kind, _, _, _, pid = flock.unpack_from(got)
+        return pid if kind != fcntl.F_UNLCK and pid > 0 else None
 
 
 class Stop(BaseException):
