@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import select
 import subprocess
 import time
@@ -306,6 +307,11 @@ def test_what_could_not_be_written_is_not_remembered(tmp_path: Path) -> None:
     assert done.returncode == 1 and "No space left on device" in done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
     assert len(DedupIndex.load(index)) == 0  # nothing was delivered, so nothing is remembered
+    # The summary counts what was delivered, and says what was decided but refused.
+    summary = done.stderr.decode().splitlines()[0]
+    assert summary.startswith("newsclean dedup: 0 in, 0 kept, 0 dropped, ")
+    # (as many as the first batch held: the input may come in pieces)
+    assert re.search(r"; [1-9][0-9]* more decided, not written$", summary), summary
     # A reader that goes away after the first line: what the pipe accepted counts, the rest not.
     original = next(d for d in DOCS if d.kind == "original")
     big = tmp_path / "big.jsonl"
