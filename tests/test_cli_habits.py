@@ -28,7 +28,12 @@ def test_usage_lists_the_subcommand_and_a_file_named_dedup(run, tmp_path: Path) 
     for args in (["./dedup"], ["--", "dedup"]):
         by_path = subprocess_in(tmp_path, *args)
         assert (by_path.returncode, by_path.stdout.decode()) == (0, CLEAN)
-    assert run("dedup", "--help").stdout.decode().startswith("usage: newsclean dedup")
+    assert run("dedup", "--help").stdout.decode().startswith("usage: newsclean dedup [options] [FILE ...]\n")
+    # A usage error is the usage line and the error, not every flag of the command.
+    assert run("dedup", "--workers", "x").stderr.decode() == (
+        "usage: newsclean dedup [options] [FILE ...]\n"
+        "newsclean dedup: error: argument --workers: invalid int value: 'x'\n"
+    )
 
 
 def test_output_file(run, tmp_path: Path) -> None:

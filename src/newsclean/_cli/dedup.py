@@ -65,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     defaults = IndexParams()
     p = argparse.ArgumentParser(
         prog=PROG,
+        usage="%(prog)s [options] [FILE ...]",  # (the flags are listed below: a usage error stays short)
         description="Read JSON lines (one document per line) and write the documents that are "
         "not republications of an earlier one, in input order, each line as it was read. "
         "Documents are compared on their story body (credits and datelines left out): one "
