@@ -205,13 +205,12 @@ def test_an_index_through_a_link_is_the_file_it_names(run, tmp_path: Path) -> No
 
 def test_the_index_path_is_checked_before_any_input_is_read(run, tmp_path: Path) -> None:
     for path, why in [
-        (tmp_path / "nodir" / "x.nci", "no such directory"),
-        (tmp_path, "is a directory"),
+        (tmp_path / "nodir" / "x.nci", f"no such directory {str(tmp_path / 'nodir')!r}"),
+        (tmp_path, "it is a directory"),
     ]:
         done = run("dedup", "--index", str(path), input=jsonl(DOCS[:3]))
         assert (done.returncode, done.stdout) == (1, b"")
-        assert why in done.stderr.decode() and "Traceback" not in done.stderr.decode()
-        assert len(done.stderr.decode().strip().splitlines()) == 1
+        assert done.stderr.decode() == f"newsclean dedup: {path}: cannot keep the index there: {why}\n"
     junk = tmp_path / "junk.nci"
     junk.write_bytes(b"not an index")
     done = run("dedup", "--index", str(junk), input=jsonl(DOCS[:3]))
@@ -269,7 +268,9 @@ def test_an_index_in_a_directory_that_cannot_be_written_is_refused_before_any_in
     finally:
         folder.chmod(0o755)
     assert (done.returncode, done.stdout) == (1, b"")
-    assert done.stderr.decode() == f"newsclean dedup: {index}: the directory {str(folder)!r} is not writable\n"
+    assert done.stderr.decode() == (
+        f"newsclean dedup: {index}: cannot keep the index there: the directory {str(folder)!r} is not writable\n"
+    )
     assert index.read_bytes() == saved and sorted(p.name for p in folder.iterdir()) == ["seen.nci", "seen.nci.lock"]
 
 

@@ -248,13 +248,7 @@ def run(args: argparse.Namespace) -> int:
     if tables is not None:
         return _run_table(args, index, lock, journal, workers, tables)
     if args.groups:
-        folder, why = Path(args.groups).parent, None
-        if Path(args.groups).is_dir():
-            why = "it is a directory"
-        elif not folder.is_dir():
-            why = f"no such directory {str(folder)!r}"
-        elif not os.access(folder, os.W_OK | os.X_OK):
-            why = f"the directory {str(folder)!r} is not writable"
+        why = _cannot_make(Path(args.groups))
         if why is not None:
             print(f"newsclean dedup: {args.groups}: cannot write the groups there: {why}", file=sys.stderr)
             return EXIT_FOUND
@@ -557,18 +551,27 @@ def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tupl
     if not args.index:
         return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
     path = target_of(args.index)  # (a link's file, which the lock and the journal stand beside)
-    if path.is_dir():
-        raise IndexFileError(f"{path}: is a directory, not an index file")
-    folder = path.parent
-    if path.exists():
-        if not os.access(path, os.R_OK | os.W_OK):
-            raise IndexFileError(f"{path}: the index file cannot be read and written")
-    elif not folder.is_dir():
-        raise IndexFileError(f"{path}: no such directory {str(folder)!r} for the index file")
-    # (The journal is made there as the run writes, and the file saved by a rename there.)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise IndexFileError(f"{path}: the directory {str(folder)!r} is not writable")
+    if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
+        raise IndexFileError(f"{path}: the index file cannot be read and written")
+    # (Even where the file exists: the journal is made in its directory as the run writes,
+    # and the file saved by a rename there.)
+    why = _cannot_make(path)
+    if why is not None:
+        raise IndexFileError(f"{path}: cannot keep the index there: {why}")
     return _locked_index(path, args.lock_timeout, params, given)
+
+
+def _cannot_make(path: Path) -> str | None:
+    """Why a file cannot be made (or replaced) at ``path``, or ``None``: said before any
+    input is read, for a file the run writes at the end."""
+    folder = path.parent
+    if path.is_dir():
+        return "it is a directory"
+    if not folder.is_dir():
+        return f"no such directory {str(folder)!r}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the directory {str(folder)!r} is not writable"
+    return None
 
 
 def _locked_index(path: Path, timeout: float, params: Any, given: list[str]) -> tuple[Any, IndexLock, Any]:
@@ -630,8 +633,10 @@ class Stats:
         clear = "\r\033[K" if self.tty else ""
         updates = f" ({self.updated} updated)" if self.updated else ""
         bad = f", {self.bad} bad {self.unit}{'s' * (self.bad != 1)} skipped" if self.bad else ""
-        lost = f"; {self.unwritten} more decided, not written" if self.unwritten else ""
-        lost += f"; none of it written to {unwritten}" if unwritten is not None else ""
+        if unwritten is not None:
+            lost = f"; none of it written to {unwritten}"
+        else:
+            lost = f"; {self.unwritten} more decided, not written" if self.unwritten else ""
         print(
             f"{clear}newsclean dedup: {self.seen} in, {self.kept} kept{updates}, "
             f"{self.seen - self.kept} {self.others}{bad}, {seconds:.1f} s{lost}",
