@@ -268,7 +268,10 @@ def test_docs_build(tmp_path: Path) -> None:
     for image in ("pipeline.svg", "s-curve.png"):
         assert (out / "_images" / image).stat().st_size > 1000, image
     cli_page = (out / "cli.html").read_text(encoding="utf-8")
-    assert "usage: newsclean [options] [FILE ...]" in cli_page and "usage: newsclean dedup [options] [FILE ...]" in cli_page
+    assert (
+        "usage: newsclean [options] [FILE ...]" in cli_page
+        and "usage: newsclean dedup [options] [FILE ...]" in cli_page
+    )
     for page in (
         "quickstart",
         "how-it-works",
