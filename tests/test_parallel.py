@@ -218,6 +218,15 @@ def test_dedup_forks_a_worker_per_core_it_may_use() -> None:
     assert _dedup_children(None) == cores() - 1
 
 
+@pytest.mark.parametrize("cores, processes", [(1, 1), (2, 2), (8, 8), (64, 8)])
+def test_dedup_uses_at_most_eight_processes_by_default(monkeypatch, cores: int, processes: int) -> None:
+    """On a 64-core machine the default is 8, not 64 (the decision is serial)."""
+    from newsclean._cli import dedup
+
+    monkeypatch.setattr(dedup, "cores", lambda: cores)
+    assert dedup.default_workers() == processes
+
+
 def _cgroups(tmp_path, own: str, files: dict[str, str]):
     """A cgroup file system under ``tmp_path``: ``files`` (path: content), and the file
     naming this process's cgroups (``own``)."""
