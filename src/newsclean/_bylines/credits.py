@@ -714,7 +714,9 @@ class Credits:
         story's dateline in capitals (``HÀ NỘI —``), which is then taken too: the caption
         and the story's first paragraph stay, joined by a space."""
         index, text = out[at]
-        if "Photo" not in text and "Ảnh" not in text:
+        # The quick test (the pattern tries every sentence end of the paragraph): the word,
+        # then the name's first capital.
+        if cached_re(_PHOTO_WORD).search(text) is None:
             return []
         m = next((m for m in self._photo_by.finditer(text) if self._agency(m["agency"])), None)
         if m is None or (m["dateline"] and at >= 3):
@@ -820,6 +822,9 @@ def _opens_in_capitals_and_holds_dash_or_colon(text: str) -> bool:
     with a lower-case letter (``The``) cannot be one."""
     second = text[1:2]
     return not (second.islower() and second.isalpha()) and cached_re(_DASH_OR_COLON).search(text) is not None
+
+
+_PHOTO_WORD = r"(?:Photo|Ảnh)\s+[^\W\d_]"  # (as _photo_by has it: Photo Văn Điệp)
 
 
 def _may_hold_photo_credit(text: str) -> bool:
