@@ -585,14 +585,17 @@ class RedisIndex(Index):
     def _take_back(self, token: str, seen: float, doc_ids: list[str], digests: list[str]) -> int | None:
         """Cancel the adds of ``token`` and forget what they recorded (``_TAKE_BACK``):
         how many documents were forgotten, or None if Redis did not answer twice."""
-        pairs = [x for pair in zip(doc_ids, digests) for x in pair]
         for _ in range(2):
             try:
-                with self._guard():
-                    return int(self._take_back_script(args=[self.namespace, token, repr(seen), *pairs]))
+                return self._run_take_back(token, seen, doc_ids, digests)
             except IndexUnavailableError:
                 continue
         return None
+
+    def _run_take_back(self, token: str, seen: float, ids: Sequence[str], digests: Sequence[str]) -> int:
+        pairs = [x for pair in zip(ids, digests) for x in pair]
+        with self._guard():
+            return int(self._take_back_script(args=[self.namespace, token, repr(seen), *pairs]))
 
     def take_back(self, ids: Sequence[str], digests: Sequence[str], seen: float) -> int:
         """Forget documents that this client's adds recorded, given their ids, the digests
@@ -602,9 +605,7 @@ class RedisIndex(Index):
         dedup -o FILE`` when the file cannot be written): a later copy is then new again.
         (A document that was kept as an update is forgotten, and its earlier version with
         it.)"""
-        pairs = [x for pair in zip(ids, digests) for x in pair]
-        with self._guard():
-            return int(self._take_back_script(args=[self.namespace, "", repr(seen), *pairs]))
+        return self._run_take_back("", seen, ids, digests)
 
     def query(self, document: str | Fingerprint) -> AddResult:
         """What ``add`` would say of a text or fingerprint, without adding (the id of the
