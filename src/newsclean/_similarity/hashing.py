@@ -86,13 +86,19 @@ def seeded32(h: U32, seed: int, out: U32 | None = None) -> U32:
     return fmix32(mixed, out=mixed)
 
 
-def fmix64(h: U64) -> U64:
-    """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+def fmix64(h: U64, *, overwrite: bool = False) -> U64:
+    """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping. With
+    ``overwrite``, in ``h`` itself (one temporary array, not five)."""
+    h = h if overwrite else h.copy()
+    shifted = h >> np.uint64(33)
+    h ^= shifted
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    np.right_shift(h, np.uint64(33), out=shifted)
+    h ^= shifted
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    np.right_shift(h, np.uint64(33), out=shifted)
+    h ^= shifted
+    return h
 
 
 def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char") -> tuple[U64, I64]:
@@ -193,10 +199,16 @@ def _multilinear(values: U64, position: I64, starts: I64, lengths: I64, tail: in
     """The hash of each run of ``values`` (from each of ``starts``, nonempty, to the next;
     ``position``: each value's place in its run): ``fmix64(sum(v_j * M_(j mod 32)) + L *
     M_tail)`` for ``L`` its ``lengths``. A word's code points make its hash so (tail 31),
-    and a paragraph's word hashes its hash (tail 30)."""
+    and a paragraph's word hashes its hash (tail 30). ``position`` is overwritten (the
+    callers make it for this call: one array a value fewer, for a long text)."""
+    np.remainder(position, len(MULTIPLIERS), out=position)
+    terms = MULTIPLIERS.take(position)
     with np.errstate(over="ignore"):
-        sums = np.add.reduceat(values * MULTIPLIERS.take(position % len(MULTIPLIERS)), starts)
-        return fmix64(sums + lengths.astype(np.uint64) * MULTIPLIERS[tail])
+        terms *= values
+        sums = np.add.reduceat(terms, starts)
+        del terms
+        sums += lengths.astype(np.uint64) * MULTIPLIERS[tail]
+        return fmix64(sums, overwrite=True)
 
 
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
@@ -246,19 +258,23 @@ def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tupl
     total = int(starts[-1])
     # Full windows: every position p whose window [p, p + size) stays inside its key.
     n_windows = max(total - size + 1, 0)
-    owner = np.repeat(np.arange(n_keys, dtype=np.int64), lengths)
     if n_windows:
         # Hash every window over contiguous slices (fast), then drop those that straddle
-        # two keys (cheaper than gathering only the valid ones).
+        # two keys (cheaper than gathering only the valid ones): those starting in the
+        # last size - 1 places before each key's end.
         h = units[:n_windows] * MULTIPLIERS[0]
         term = np.empty_like(h)
         with np.errstate(over="ignore"):
             for j in range(1, size):
                 np.multiply(units[j : j + n_windows], MULTIPLIERS[j], out=term)
                 h += term
-        ok = owner[:n_windows] == owner[size - 1 : size - 1 + n_windows]
-        h = h[ok]
-        window_owner = owner[:n_windows][ok]
+        del term
+        if size > 1:
+            ok = np.ones(n_windows, dtype=bool)
+            straddle = (starts[1:, None] - np.arange(1, size, dtype=np.int64)).ravel()
+            ok[straddle[(straddle >= 0) & (straddle < n_windows)]] = False
+            h = h[ok]
+        window_owner = np.repeat(np.arange(n_keys, dtype=np.int64), np.maximum(lengths - (size - 1), 0))
     else:
         h = np.zeros(0, dtype=np.uint64)
         window_owner = np.zeros(0, dtype=np.int64)
@@ -272,7 +288,7 @@ def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tupl
                 extra[inside] += units[starts[short[inside]] + j] * MULTIPLIERS[j]
         h = np.concatenate([h, extra])
         window_owner = np.concatenate([window_owner, short])
-    return (fmix64(h) if mix else h), window_owner
+    return (fmix64(h, overwrite=True) if mix else h), window_owner
 
 
 def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
@@ -289,7 +305,10 @@ def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
     if len(h):
         # Sets: the key's number in the top 24 bits and the hash's top 40 bits below it, so
         # that one plain sort of integers orders every set (cheaper than a sort by two keys).
-        packed = (window_owner.astype(np.uint64) << np.uint64(SET_BITS)) | (h >> np.uint64(64 - SET_BITS))
+        packed = window_owner.astype(np.uint64)
+        packed <<= np.uint64(SET_BITS)
+        h >>= np.uint64(64 - SET_BITS)
+        packed |= h
         packed = unique(packed, overwrite=True)
         window_owner = (packed >> np.uint64(SET_BITS)).astype(np.int64)
         h = packed & np.uint64((1 << SET_BITS) - 1)
@@ -308,9 +327,18 @@ def unit_sets32(units: U64, lengths: I64, size: int) -> tuple[U32, I64, I64]:
     ([0, 3, 4], [0, 0, 0, 1])
     """
     h, owner = window_hashes(units, lengths, size)
-    packed = unique((owner.astype(np.uint64) << np.uint64(32)) | (h >> np.uint64(32)), overwrite=True)
-    owner = (packed >> np.uint64(32)).astype(np.int64)
-    sets = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    # (In place where the arrays are this call's own: a long text's take several bytes a
+    # word each, and every temporary is one more.)
+    packed = owner.astype(np.uint64)
+    del owner
+    packed <<= np.uint64(32)
+    h >>= np.uint64(32)
+    packed |= h
+    del h
+    packed = unique(packed, overwrite=True)
+    sets = packed.astype(np.uint32)  # (the low 32 bits)
+    packed >>= np.uint64(32)
+    owner = packed.view(np.int64)  # (key numbers: below 2**63, the same as int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=len(lengths)), out=offsets[1:])
     return sets, offsets, owner

@@ -362,6 +362,7 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
         parts.append(word_units_of_codes(*codes))
     units = np.concatenate([u for u, _ in parts]) if parts else np.zeros(0, dtype=np.uint64)
     counts = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, dtype=np.int64)
+    del parts  # (what is no longer needed goes as soon as it is not: a long text's arrays are large)
     per_doc = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
     hashes = paragraph_hashes(units, counts).tolist()
     paragraphs: list[tuple[int, ...]] = []
@@ -372,15 +373,19 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     bounds = np.zeros(len(bodies) + 1, dtype=np.int64)
     np.cumsum(per_doc, out=bounds[1:])
     doc_keys = [" ".join(flat[bounds[i] : bounds[i + 1]]) for i in range(len(bodies))]
+    del flat
+    digests = [body_digest(k) for k in doc_keys]
     if params.shingle_kind == "word":
+        del doc_keys
         # A document's words are its paragraphs' words, one after another.
         total = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=total[1:])
         sets, offsets, owner = unit_sets32(units, np.diff(total[bounds]), params.shingle_size)
     else:
+        del units
         sets, offsets, owner = unit_sets32(*shingle_units(doc_keys, "char"), params.shingle_size)
     bands, checks = minhash_of_sets(sets, owner, len(bodies), params)
-    return Batch(sets, offsets, bands, paragraphs, [body_digest(k) for k in doc_keys], checks, params)
+    return Batch(sets, offsets, bands, paragraphs, digests, checks, params)
 
 
 def minhash_of_sets(sets: U32, owner: I64, n: int, params: IndexParams) -> tuple[U64, U8]:
