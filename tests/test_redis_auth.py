@@ -65,19 +65,26 @@ def test_redact() -> None:
     assert redact(f"redis://h:1/0?db=2&password={ADMIN}") == "redis://h:1/0?db=2&password=***"
     assert redact("unix:///run/redis.sock") == "unix:///run/redis.sock"
     assert redact("redis://:p@ss/w:rd@h:1/0") == "redis://:***@h:1/0"  # ('/' too, not escaped)
+    for secret in (f"{ADMIN}#x", f"{ADMIN}?x", f"x#{ADMIN}", f"[{ADMIN}"):  # ('#', '?' and '[' as well)
+        assert redact(f"redis://u:{secret}@h:1/0?db=2") == "redis://u:***@h:1/0?db=2"
 
 
 def test_a_password_a_url_parser_would_misread_is_refused_unshown(server: RedisServer, run) -> None:
     from newsclean import OptionsError
     from newsclean.index import RedisIndex
 
-    given = f"redis://:{ADMIN}@x/{CRAWLER}@127.0.0.1:{server.port}/0"  # (the parser's password: ADMIN)
-    with pytest.raises(OptionsError, match="must escape") as refused:
-        RedisIndex(given)
-    no_secret(str(refused.value))
-    done = run("dedup", "--redis", given, input=line("a"))
-    assert done.returncode == 2 and b"must escape" in done.stderr and done.stdout == b""
-    no_secret(done.stderr.decode())
+    for given in [
+        f"redis://:{ADMIN}@x/{CRAWLER}@127.0.0.1:{server.port}/0",  # (the parser's password: ADMIN)
+        f"redis://:{ADMIN}#{CRAWLER}@127.0.0.1:{server.port}/0",  # ('#': the rest read as a fragment)
+        f"redis://crawler:{CRAWLER}?{ADMIN}@127.0.0.1:{server.port}/0",  # ('?': as a query)
+        f"redis://crawler:{CRAWLER}[{ADMIN}@127.0.0.1:{server.port}/0",  # ('[': as an IPv6 host)
+    ]:
+        with pytest.raises(OptionsError, match="must escape") as refused:
+            RedisIndex(given)
+        no_secret(str(refused.value))
+        done = run("dedup", "--redis", given, input=line("a"))
+        assert done.returncode == 2 and b"must escape" in done.stderr and done.stdout == b""
+        no_secret(done.stderr.decode())
 
 
 def test_a_database_the_server_does_not_have_is_one_line(server: RedisServer, run) -> None:
@@ -135,7 +142,7 @@ def test_the_command_with_credentials(run, request: pytest.FixtureRequest, how: 
     [
         ("wrong password", "refused the credentials"),
         ("wrong user password", "refused the credentials"),
-        ("no password", "refused the credentials"),
+        ("no password", "needs a password, and the URL gives none"),
         ("another prefix than the ACL allows", "refused access"),
         ("tls without the authority", "is unreachable"),
     ],
@@ -196,11 +203,25 @@ def test_the_scrapy_pipeline_logs_no_password(server: RedisServer, caplog: pytes
 
 def test_a_malformed_url_is_one_line_without_the_password(run) -> None:
     for where, why in [
-        (f"redis://:{ADMIN}@127.0.0.1:notaport/0", "Port could not be cast"),
-        (f"http://:{ADMIN}@127.0.0.1/0", "must specify one of the following schemes"),
+        (f"redis://:{ADMIN}@127.0.0.1:notaport/0", "not a Redis URL (Port could not be cast"),
+        (f"http://:{ADMIN}@127.0.0.1/0", "not a Redis URL (Redis URL must specify one of the following schemes"),
+        (f"redis://:{ADMIN}@[::1:6379/0", "not a Redis URL (Invalid IPv6 URL)"),
+        # What redis-py reads only at the first command, or silently:
+        (
+            f"redis://:{ADMIN}@127.0.0.1/0?sockt_timeout=3",
+            "not a Redis URL (an option redis-py does not know for redis://: 'sockt",
+        ),
+        (
+            f"redis://:{ADMIN}@127.0.0.1/0?ssl_ca_certs=/ca.crt",
+            "not a Redis URL (an option redis-py does not know for redis://: 'ssl_ca_certs'",
+        ),
+        (f"redis://:{ADMIN}@127.0.0.1/0?socket_timeout=-1", "socket_timeout must be 0 or more, not -1"),
+        (f"redis://:{ADMIN}@127.0.0.1/crawl", "the database after the host must be a number, not 'crawl'"),
+        (f"redis://:{ADMIN}@127.0.0.1/3?db=5", "the database is named twice ('/3' and db=5)"),
+        (f"rediss://:{ADMIN}@127.0.0.1/0?ssl_ca_certs=/no/ca.crt", "no such file for ssl_ca_certs: /no/ca.crt"),
     ]:
         done = run("dedup", "--redis", where, input=line("a"))
         err = done.stderr.decode()
-        assert (done.returncode, done.stdout) == (2, b"") and why in err and "Traceback" not in err, err
-        assert err.startswith(f"newsclean dedup: error: {redact(where)}: not a Redis URL (") and err.count("\n") == 1
+        assert (done.returncode, done.stdout) == (2, b"") and "Traceback" not in err, err
+        assert err.startswith(f"newsclean dedup: error: {redact(where)}: {why}") and err.count("\n") == 1, err
         no_secret(err)

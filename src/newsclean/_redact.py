@@ -22,6 +22,8 @@ def redact(url: str) -> str:
     'redis://localhost:6379/0'
     >>> redact("redis://:p@ss/w:rd@cache.local:6379/0")  # (not escaped: all of it is hidden)
     'redis://:***@cache.local:6379/0'
+    >>> redact("redis://:se#cr?et@cache.local:6379/0")  # ('#' and '?' too)
+    'redis://:***@cache.local:6379/0'
     """
     split = _split(url)
     if split is None:
@@ -47,12 +49,15 @@ def written_password(url: str) -> str:
 
 def _split(url: str) -> tuple[str, str | None, str, str] | None:
     """``(scheme, credentials, where, tail)`` of a URL with ``://`` (else None):
-    ``credentials`` (None if there are none) end at the last '@' before the query, since
-    a password may hold '@', ':' and '/' that its writer did not escape (a URL parser then
-    misreads it, but it is still the secret); ``tail`` is the query and fragment."""
+    ``credentials`` (None if there are none) end at the URL's last '@', since a password
+    may hold '@', ':', '/', '#' and '?' that its writer did not escape (a URL parser then
+    misreads it, but it is still the secret; an '@' in the query hides more than the
+    password, never less); ``tail`` is the query and fragment after the host."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         return None
-    end = min((i for i in (rest.find(c) for c in "?#") if i >= 0), default=len(rest))
-    credentials, at, where = rest[:end].rpartition("@")
-    return scheme, credentials if at else None, where, rest[end:]
+    credentials, at, after = rest.rpartition("@")
+    if not at:
+        credentials, after = "", rest
+    end = min((i for i in (after.find(c) for c in "?#") if i >= 0), default=len(after))
+    return scheme, credentials if at else None, after[:end], after[end:]

@@ -318,6 +318,10 @@ def _answering(shown: str, password: str | None) -> Iterator[None]:
         if password:  # (a server's message could quote what it was sent)
             why = why.replace(password, "***")
         if isinstance(err, errors.AuthenticationError):
+            if not password:
+                raise IndexUnavailableError(
+                    f"Redis at {shown} needs a password, and the URL gives none: {why}"
+                ) from None
             raise IndexUnavailableError(f"Redis at {shown} refused the credentials: {why}") from None
         if isinstance(err, errors.NoPermissionError):
             raise IndexUnavailableError(f"Redis at {shown} refused access: {why}") from None
@@ -333,12 +337,48 @@ def _connect(url: str, socket_timeout: float) -> Any:
 
     if _misread_password(url):
         raise OptionsError(
-            f"{redact(url)}: the password holds characters a URL must escape ('@' as %40, '/' as %2F, ':' as %3A)"
+            f"{redact(url)}: the password holds characters a URL must escape ('@' as %40, '/' as %2F, ':' as %3A, "
+            "'#' as %23, '?' as %3F, '[' as %5B)"
         )
+    password = written_password(url)
     try:
-        return redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
-    except ValueError as err:
-        raise OptionsError(f"{redact(url)}: not a Redis URL ({err})") from None
+        client = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+        # The options of the query are only read when the first connection is made, deep
+        # in a command: one redis-py does not know is said here, as the URL's fault.
+        kwargs = client.connection_pool.connection_kwargs
+        client.connection_pool.connection_class(**kwargs)  # (made, never connected)
+    except (ValueError, TypeError) as err:
+        why = str(err).replace(password, "***") if password else str(err)
+        unknown = re.search(r"unexpected keyword argument '([^']*)'", why)
+        if unknown:
+            why = f"an option redis-py does not know for {url.partition(':')[0]}://: {unknown[1]!r}"
+        raise OptionsError(f"{redact(url)}: not a Redis URL ({why})") from None
+    problem = _url_problem(url, kwargs)
+    if problem:
+        raise OptionsError(f"{redact(url)}: {problem}")
+    return client
+
+
+def _url_problem(url: str, kwargs: dict[str, Any]) -> str | None:
+    """What redis-py would take silently, or fail on only at the first command: a database
+    that is not a number (read as 0), a database named twice, a negative timeout, a TLS
+    file that is not there (said as an unreachable server)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]+", parts.path):
+        return f"the database after the host must be a number, not {parts.path[1:]!r}"
+    if parts.path.strip("/") and "db" in parse_qs(parts.query):
+        return f"the database is named twice ({parts.path!r} and db={parse_qs(parts.query)['db'][0]})"
+    for name in ("socket_timeout", "socket_connect_timeout"):
+        value = kwargs.get(name)
+        if isinstance(value, (int, float)) and value < 0:
+            return f"{name} must be 0 or more, not {value:g}"
+    for name in ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_ca_path"):
+        value = kwargs.get(name)
+        if isinstance(value, str) and not os.path.exists(value):
+            return f"no such file for {name}: {value}"
+    return None
 
 
 def _read_header(stored: Any, source: str) -> tuple[dict[str, Any], IndexParams]:
@@ -380,11 +420,13 @@ def _misread_password(url: str) -> bool:
     from urllib.parse import urlsplit
 
     intended = written_password(url)
+    if not any(c in intended for c in "@/:#?[]"):
+        return False  # (nothing a parser misreads: any other fault is the URL's, said as such)
     try:
         parsed = urlsplit(url).password
     except ValueError:
         return True
-    return bool(intended) and intended != parsed
+    return intended != parsed
 
 
 class RedisIndex(Index):
