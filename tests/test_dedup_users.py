@@ -213,6 +213,74 @@ def test_a_bad_row_is_named_and_nothing_before_it_is_lost(run, tmp_path: Path) -
     assert pq.read_table(out).column("id").to_pylist() == ["a", "c"]
 
 
+def test_parquet_with_view_columns_as_polars_writes_them(run, tmp_path: Path) -> None:
+    """string_view columns (polars' newest Arrow): the rows are selected and the schema
+    kept; pyarrow has no kernel to select such rows (it was a traceback)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    ids, texts = ["a", "b", "c"], [STORY, "HANOI (VNA) — " + STORY, OTHER]
+    table = pa.table({"id": pa.array(ids, pa.string_view()), "text": pa.array(texts, pa.string_view())})
+    pq.write_table(table, tmp_path / "in.parquet")
+    for flags, kept in ([], ["a", "c"]), (["--mark"], ids):
+        out = tmp_path / "out.parquet"
+        done = run("dedup", str(tmp_path / "in.parquet"), "-o", str(out), *flags)
+        assert done.returncode == 0, done.stderr
+        back = pq.read_table(out)
+        assert back.schema.field("text").type == pa.string_view()
+        assert back.column("id").to_pylist() == kept
+
+
+def test_a_missing_id_column_is_refused_where_it_is_named(run, tmp_path: Path) -> None:
+    """A table's columns are known: an --id-field that names none is a typo, refused (the
+    rows were all named by their text). Without the flag a table without ids is fine."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"url": ["u1"], "text": [STORY]}), tmp_path / "in.parquet")
+    (tmp_path / "in.csv").write_text(f'url,text\nu1,"{STORY}"\n', encoding="utf-8")
+    for name in ("in.parquet", "in.csv"):
+        out = tmp_path / ("out." + name.split(".")[1])
+        done = run("dedup", str(tmp_path / name), "-o", str(out), "--id-field", "uri")
+        assert (done.returncode, done.stderr.decode()) == (
+            1,
+            f"newsclean dedup: {tmp_path / name}: no column 'uri' (--id-field)\n",
+        )
+        assert not out.exists()
+        assert run("dedup", str(tmp_path / name), "-o", str(out)).returncode == 0
+
+
+def test_a_long_text_in_a_table(run, tmp_path: Path) -> None:
+    """A CSV field of 400,000 characters is read (csv's own limit is 131,072: the file
+    stopped there, and the rows before it were lost); a text over --max-line-bytes is a
+    bad row, in CSV and Parquet, and the rows before it are written."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    long = " ".join(f"word{n}" for n in range(60_000))  # (some 400,000 characters)
+    rows = [("a", STORY), ("big", long), ("c", OTHER)]
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n" + "".join(f'{i},"{t}"\n' for i, t in rows), encoding="utf-8")
+    pq.write_table(pa.table({"id": [i for i, _ in rows], "text": [t for _, t in rows]}), tmp_path / "in.parquet")
+    done = run("dedup", str(source), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    assert [line.split(",")[0] for line in (tmp_path / "out.csv").read_text().splitlines()] == ["id", "a", "big", "c"]
+    for name, why in [
+        ("in.csv", "row 2 (line 3): a field longer than 100000 characters (--max-line-bytes)"),
+        ("in.parquet", "row 2: its text is longer than 100000 bytes (--max-line-bytes)"),
+    ]:
+        out = tmp_path / ("small." + name.split(".")[1])
+        done = run("dedup", str(tmp_path / name), "-o", str(out), "--max-line-bytes", "100000")
+        err = done.stderr.decode()
+        assert done.returncode == 1 and f"{name}: {why}" in err, err
+        kept = (
+            [line.split(",")[0] for line in out.read_text().splitlines()][1:]
+            if name.endswith("csv")
+            else (pq.read_table(out).column("id").to_pylist())
+        )
+        assert kept == ["a"]
+
+
 def test_parquet_nan_ids_are_missing_ids(run, tmp_path: Path) -> None:
     """A float id column's NaN is pandas' missing value: each such row is named by its
     text, not all of them \"NaN\" (the second story was an update of the first)."""

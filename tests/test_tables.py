@@ -190,6 +190,25 @@ def test_csv_keeps_each_fields_text(tmp_path: Path, compressed: bool) -> None:
     )
 
 
+def test_csv_rows_before_a_row_csv_refuses_are_given(tmp_path: Path) -> None:
+    """csv's own refusal (here its field limit, as without --max-line-bytes in a program
+    that lowered it) stops the file after the rows before it are given, not instead."""
+    import csv
+
+    path = tmp_path / "in.csv"
+    path.write_text('id,text\n1,"One."\n2,"' + "x" * 2000 + '"\n3,"Three."\n', encoding="utf-8")
+    before = csv.field_size_limit(1000)
+    try:
+        with TableReader(str(path), "csv", "text", "id", mark=False) as reader:
+            got = []
+            with pytest.raises(InputError, match=r"row 2 \(line 3\): not CSV \(field larger than field limit"):
+                for batch in reader.batches():
+                    got.append(batch)
+    finally:
+        csv.field_size_limit(before)
+    assert [t for b in got for t in b.texts] == ["One."]
+
+
 def test_csv_without_the_column(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_text("id,body\n1,x\n", encoding="utf-8")

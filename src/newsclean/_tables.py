@@ -128,9 +128,21 @@ class TableBatch:
 class TableReader:
     """A Parquet or CSV file, read in batches of rows (``batches``)."""
 
-    def __init__(self, name: str, fmt: str, field: str, id_field: str, mark: bool, batch_rows: int = 4096) -> None:
+    def __init__(
+        self,
+        name: str,
+        fmt: str,
+        field: str,
+        id_field: str,
+        mark: bool,
+        batch_rows: int = 4096,
+        max_text_bytes: int | None = None,
+    ) -> None:
+        """``id_field``: the id column (a file without it names rows by their text),
+        ``None`` for the default, ``"id"``; another name that is not a column is refused.
+        ``max_text_bytes``: a row whose text is longer in UTF-8 is bad (``--max-line-bytes``)."""
         self.name, self.format, self.batch_rows = name, fmt, batch_rows
-        self.field, self.id_field = field, id_field
+        self.field, self.id_field, self.max_text_bytes = field, id_field, max_text_bytes
         self._stack = ExitStack()
         self.columns: list[str] = []
         self.schema: Any = None
@@ -170,6 +182,8 @@ class TableReader:
             raise InputError(f"{self.name}: the column {show_path(path)!r} holds {kind}, not text (--field)")
         self._path = path
         self._id_path = id_path if _path_type(self.schema, id_path) is not None else None
+        if self._id_path is None and self.id_field != "id":
+            raise OptionsError(f"{self.name}: no column {show_path(id_path)!r} (--id-field)")
 
     def _parquet_batches(self) -> Iterator[TableBatch]:
         pa = pyarrow()
@@ -191,6 +205,11 @@ class TableReader:
         from ._cli.common import open_input
 
         raw = self._stack.enter_context(open_input(self.name))
+        if self.max_text_bytes is not None:
+            # A field is held whole: no longer than --max-line-bytes allows a text (csv's own
+            # limit, 131,072 characters, stopped a file at its first long article). The limit
+            # is the csv module's, for the process: set while this file is read.
+            self._stack.callback(csv.field_size_limit, csv.field_size_limit(self.max_text_bytes))
         self._rows = csv.reader(_decoded_lines(raw, self.name))
         try:
             self.columns = next(self._rows)
@@ -202,34 +221,45 @@ class TableReader:
             raise OptionsError(f"{self.name}: no column {self.field!r} (--field; a CSV column is named whole)")
         self._at = self.columns.index(self.field)
         self._id_at = self.columns.index(self.id_field) if self.id_field in self.columns else None
+        if self._id_at is None and self.id_field != "id":
+            raise OptionsError(f"{self.name}: no column {self.id_field!r} (--id-field)")
 
     def _csv_batches(self) -> Iterator[TableBatch]:
         start = 0
         rows: list[list[str]] = []
         lines: list[int] = []
-        width = len(self.columns)
         while True:
             try:
                 row = next(self._rows, None)
             except csv.Error as err:
-                raise InputError(
-                    f"{self.name}: row {start + len(rows) + 1} (line {self._rows.line_num}): not CSV ({err})"
-                ) from None
+                where = f"{self.name}: row {start + len(rows) + 1} (line {self._rows.line_num})"
+                if self.max_text_bytes is not None and "field larger than field limit" in str(err):
+                    why = f"a field longer than {self.max_text_bytes} characters (--max-line-bytes)"
+                else:
+                    why = f"not CSV ({err})"
+                error = InputError(f"{where}: {why}")
+                if rows:  # (the good rows before it are still decided and written)
+                    yield self._csv_batch(start, rows, lines)
+                raise error from None
             if row is not None:
                 rows.append(row)
                 lines.append(self._rows.line_num)
             if rows and (row is None or len(rows) >= self.batch_rows):
-                texts: list[str | None] = [r[self._at] if len(r) == width else None for r in rows]
-                ids_in = [r[self._id_at] if self._id_at is not None and len(r) == width else None for r in rows]
-                batch = self._batch(start, rows, texts, ids_in)
-                for k, r in enumerate(rows):
-                    if len(r) != width:
-                        batch.bad[k] = f"line {lines[k]}: {len(r)} fields where the header has {width}"
-                yield batch
+                yield self._csv_batch(start, rows, lines)
                 start += len(rows)
                 rows, lines = [], []
             if row is None:
                 return
+
+    def _csv_batch(self, start: int, rows: list[list[str]], lines: list[int]) -> TableBatch:
+        width = len(self.columns)
+        texts: list[str | None] = [r[self._at] if len(r) == width else None for r in rows]
+        ids_in = [r[self._id_at] if self._id_at is not None and len(r) == width else None for r in rows]
+        batch = self._batch(start, rows, texts, ids_in)
+        for k, r in enumerate(rows):
+            if len(r) != width:
+                batch.bad[k] = f"line {lines[k]}: {len(r)} fields where the header has {width}"
+        return batch
 
     # -- both -----------------------------------------------------------------------------
 
@@ -239,6 +269,12 @@ class TableReader:
 
     def _batch(self, start: int, data: Any, texts: list[Any], ids_in: Sequence[Any]) -> TableBatch:
         bad: list[str | None] = [None if isinstance(t, str) else "no text (null)" for t in texts]
+        limit = self.max_text_bytes
+        if limit is not None:
+            for k, t in enumerate(texts):
+                # (a character is 1 to 4 bytes: only a text that may be over is encoded)
+                if isinstance(t, str) and len(t) > limit // 4 and len(t.encode("utf-8", "surrogatepass")) > limit:
+                    bad[k], texts[k] = f"its text is longer than {limit} bytes (--max-line-bytes)", None
         good: list[str | None] = [t if isinstance(t, str) else None for t in texts]
         ids = [doc_id(i, t) if t is not None else "" for i, t in zip(ids_in, good)]
         return TableBatch(start, data, good, ids, bad)
@@ -286,6 +322,26 @@ def _column(batch: Any, path: tuple[str, ...]) -> Any:
     return column
 
 
+# Arrow types whose rows cannot be selected (no "take" kernel in pyarrow up to 26 at
+# least), and what they are selected as, then cast back.
+_SELECTED_AS = {"string_view": "large_string", "binary_view": "large_binary"}
+
+
+def _filtered(batch: Any, mask: Any) -> Any:
+    """``batch.filter(mask)``, for every column type the reader accepts (a ``string_view``
+    column, as polars writes, is selected as a ``large_string`` one)."""
+    pa = pyarrow()
+    try:
+        return batch.filter(mask)
+    except pa.ArrowNotImplementedError:
+        pass
+    columns = []
+    for column in batch.columns:
+        wide = _SELECTED_AS.get(str(column.type))
+        columns.append(column.cast(wide).filter(mask).cast(column.type) if wide else column.filter(mask))
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
 class TableWriter:
     """The output table, written under a temporary name beside ``name`` and renamed over
     it by ``commit`` (``discard`` leaves ``name`` as it was: ``_atomic.Replacement``)."""
@@ -326,7 +382,7 @@ class TableWriter:
         ``marks`` gives each row's ``(duplicate_of, similarity, group)``."""
         if self.format == "parquet":
             pa = pyarrow()
-            rows = batch.data.filter(pa.array(list(take), type=pa.bool_()))
+            rows = _filtered(batch.data, pa.array(list(take), type=pa.bool_()))
             if self.mark:
                 kept = [m for m, t in zip(marks, take) if t]
                 rows = pa.RecordBatch.from_arrays(

@@ -476,7 +476,7 @@ def _run_table(
     stream.start()
     reader = writer = None
     try:
-        reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH)
+        reader = TableReader(name, fmt, args.field, args.id_field, args.mark, BATCH, args.max_line_bytes)
         writer = TableWriter(args.output, reader, args.mark)
     except ExtraMissing as err:
         status = usage_error(PROG, str(err))
