@@ -521,3 +521,73 @@ def test_an_output_file_that_cannot_be_written_leaves_nothing_recorded(
     again = subprocess.run(command, input=lines, capture_output=True, timeout=120)
     assert again.returncode == 0 and len(out.read_text().splitlines()) == len(docs) - 1
     shared.clear()
+
+
+def test_a_redis_out_of_memory_records_only_what_was_written() -> None:
+    """maxmemory reached (noeviction): the command stops, saying so, and every document
+    the namespace holds is one it wrote. An add cut off between its writes left documents
+    recorded and never written (28 of 505), and their taking back was refused as a write."""
+    from .conftest import entry_point
+
+    docs = corpus(3000, seed=11)
+    lines = "".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs).encode()
+    with running_redis() as server:
+        import redis
+
+        admin = redis.Redis.from_url(server.url)
+        # Room for about 1,500 of the documents: a whole batch (1,024 at most), not all 3,000.
+        probe = RedisIndex(server.url, namespace="probe")
+        before = int(admin.info("memory")["used_memory"])
+        probe.add_many([d.text for d in docs[:100]], [d.id for d in docs[:100]])
+        per_document = (int(admin.info("memory")["used_memory"]) - before) / 100
+        probe.clear()
+        admin.config_set("maxmemory", int(admin.info("memory")["used_memory"] + 1500 * per_document))
+        admin.config_set("maxmemory-policy", "noeviction")
+        command = [entry_point(), "dedup", "--redis", server.url, "--namespace", "oom", "--workers", "1"]
+        done = subprocess.run(command, input=lines, capture_output=True, timeout=300)
+        err = done.stderr.decode()
+        assert done.returncode == 1 and f"Redis at {server.url} is out of memory and records no more" in err, err
+        assert "Traceback" not in err and "EVALSHA" not in err
+        written = [json.loads(line)["id"] for line in done.stdout.splitlines()]
+        assert 0 < len(written) < len(docs)
+        recorded = {m.decode() for m in admin.zrange("oom:seen", 0, -1)}
+        assert recorded == set(written)
+        # What forgets runs even then (it frees memory): the namespace can be emptied.
+        RedisIndex(server.url, namespace="oom").clear()
+        assert admin.zcard("oom:seen") == 0
+        admin.close()
+
+
+def test_a_redis_that_evicts_any_key_is_refused() -> None:
+    """maxmemory-policy allkeys-*: the index would lose documents and its parameters
+    without a word (a run kept 1,504 of 1,366 stories, and forgot its parameters)."""
+    with running_redis() as server:
+        import redis
+
+        admin = redis.Redis.from_url(server.url)
+        for policy, refused in [("allkeys-lru", True), ("volatile-lru", False), ("noeviction", False)]:
+            admin.config_set("maxmemory-policy", policy)
+            if refused:
+                with pytest.raises(IndexUnavailableError, match=f"maxmemory-policy {policy}"):
+                    RedisIndex(server.url, namespace="ev")
+            else:
+                RedisIndex(server.url, namespace="ev").close()
+        admin.close()
+
+
+def test_a_namespace_whose_parameters_vanish_records_nothing(redis_url: str, namespace: str) -> None:
+    """The server flushed (or a failover to an empty replica) while a client runs: its next
+    adds are refused, not recorded without parameters for a client of other parameters to
+    take over."""
+    import redis
+
+    docs = [d for d in corpus(20, seed=4) if d.kind == "original"]
+    index = RedisIndex(redis_url, namespace=namespace)
+    index.add_many([d.text for d in docs[:3]], [d.id for d in docs[:3]])
+    admin = redis.Redis.from_url(redis_url)
+    admin.delete(*admin.keys(f"{namespace}:*"))
+    with pytest.raises(IndexUnavailableError, match=f"the namespace {namespace} has no parameters any more"):
+        index.add_many([d.text for d in docs[3:6]], [d.id for d in docs[3:6]])
+    # (but the mark that cancels the batch's adds, which expires in a day)
+    assert [k for k in admin.keys(f"{namespace}:*") if b":cancelled:" not in k] == []
+    admin.close()

@@ -98,6 +98,12 @@ local old = nil
 if mode == 'add' and redis.call('EXISTS', P .. ':cancelled:' .. token) == 1 then
   return {'cancelled', id, 0, 0}
 end
+if redis.call('EXISTS', P .. ':params') == 0 then
+  -- (the server was flushed, or replaced by an empty one, while this client ran: what it
+  -- would record here would be a namespace without parameters, which no client checks)
+  return redis.error_reply('the namespace ' .. P .. ' has no parameters any more (' .. P ..
+    ':params is gone: was the server flushed or replaced?); nothing was recorded')
+end
 if mode == 'add' and redis.call('EXISTS', P .. ':doc:' .. id) == 1 then
   if redis.call('GET', P .. ':digest:' .. id) == digest then
     return {'repeat', id, 1, 1}
@@ -314,9 +320,15 @@ def _answering(shown: str, password: str | None) -> Iterator[None]:
         yield
     except (errors.ConnectionError, errors.TimeoutError, errors.NoPermissionError, errors.ResponseError) as err:
         # (ResponseError: a database number the server does not have, say)
-        why = str(err)
+        # (Not which command of a pipeline failed, with its arguments: the server's words.)
+        why = re.sub(r"^Command # [0-9]+ \(.*\) of pipeline caused error: ", "", str(err), flags=re.S)
         if password:  # (a server's message could quote what it was sent)
             why = why.replace(password, "***")
+        if isinstance(err, errors.OutOfMemoryError):
+            raise IndexUnavailableError(
+                f"Redis at {shown} is out of memory and records no more ({why.rstrip('.')}): raise its maxmemory, "
+                "or forget old documents (--max-age)"
+            ) from None
         if isinstance(err, errors.AuthenticationError):
             if not password:
                 raise IndexUnavailableError(
@@ -357,6 +369,30 @@ def _connect(url: str, socket_timeout: float) -> Any:
     if problem:
         raise OptionsError(f"{redact(url)}: {problem}")
     return client
+
+
+def _reads_script_flags(client: Any) -> bool:
+    """Whether the server reads the flags of a script's ``#!lua`` line (Redis 7 and later:
+    an older one, or another server, fails to compile it)."""
+    import redis
+
+    try:
+        client.script_load("#!lua flags=no-writes\nreturn 1")
+    except redis.exceptions.ResponseError:
+        return False
+    return True
+
+
+def _eviction_policy(client: Any) -> str | None:
+    """The server's ``maxmemory-policy``, or ``None`` where ``INFO`` is not allowed (an
+    ACL user without it: then it is not checked)."""
+    import redis
+
+    try:
+        policy = client.info("memory").get("maxmemory_policy")
+    except redis.exceptions.NoPermissionError:
+        return None
+    return str(policy) if policy is not None else None
 
 
 def _url_problem(url: str, kwargs: dict[str, Any]) -> str | None:
@@ -457,12 +493,26 @@ class RedisIndex(Index):
         self._shown = redact(url)  # (the URL as messages and reprs show it: no password)
         self._password = _password(url)
         self._redis = _connect(url, socket_timeout)
-        self._add_script = self._redis.register_script(_ADD)
-        self._remove_script = self._redis.register_script(_REMOVE)
-        self._take_back_script = self._redis.register_script(_TAKE_BACK)
-        self._expire_script = self._redis.register_script(_EXPIRE)
+        # Where the server reads a script's flags (Redis 7 and later), an add is refused
+        # whole when the server is out of memory (maxmemory, noeviction), never cut off
+        # between its writes; what forgets documents runs even then, as it frees memory.
         with self._guard():
-            self._redis.script_load(_ADD)
+            flags = _reads_script_flags(self._redis)
+            policy = _eviction_policy(self._redis)
+        if policy is not None and policy.startswith("allkeys-"):
+            raise IndexUnavailableError(
+                f"Redis at {self._shown} evicts any key when it is full (maxmemory-policy {policy}): an index there "
+                "would lose documents and its parameters without a word; use maxmemory-policy noeviction (or a "
+                "volatile-* one: newsclean sets no expiry on what it records)"
+            )
+        add = ("#!lua\n" if flags else "") + _ADD
+        self._add_script = self._redis.register_script(add)
+        deleting = "#!lua flags=allow-oom\n" if flags else ""
+        self._remove_script = self._redis.register_script(deleting + _REMOVE)
+        self._take_back_script = self._redis.register_script(deleting + _TAKE_BACK)
+        self._expire_script = self._redis.register_script(deleting + _EXPIRE)
+        with self._guard():
+            self._redis.script_load(add)
         header = _header(self.params)
         with self._guard():
             self._redis.set(f"{namespace}:params", header, nx=True)
@@ -616,10 +666,10 @@ class RedisIndex(Index):
         except IndexUnavailableError as err:
             left = self._take_back(token, seen, doc_ids, [fp.digest for fp in prints])
             if left is None:
+                some = "this document" if len(doc_ids) == 1 else f"these {len(doc_ids)} documents"
                 raise IndexUnavailableError(
-                    f"{err}; these {len(doc_ids)} documents may be recorded there without having been "
-                    f"reported (Redis did not answer their taking back either): {', '.join(doc_ids[:3])}"
-                    + (", ..." if len(doc_ids) > 3 else "")
+                    f"{str(err).rstrip('.')}; {some} may be recorded there without having been reported (their "
+                    f"taking back failed too): {', '.join(doc_ids[:10])}" + (", ..." if len(doc_ids) > 10 else "")
                 ) from None
             raise
         return [self._result(doc_id, reply) for doc_id, reply in zip(doc_ids, replies)]
