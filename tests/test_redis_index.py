@@ -84,6 +84,34 @@ def test_other_parameters_are_refused(redis_url: str, namespace: str) -> None:
     RedisIndex(redis_url, namespace=namespace).clear()
 
 
+def test_a_namespace_keeps_its_own_parameters(redis_url: str, namespace: str, run) -> None:
+    """Opened without parameters, a namespace is used with its own, as a file index is;
+    the command's rule flags left out are the namespace's, and only those given must agree
+    (every fleet member had to repeat every flag, and one it never gave was named)."""
+    docs = [d for d in corpus(20, seed=6) if d.kind == "original"]
+    lines = "".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs[:5])
+    RedisIndex(redis_url, namespace=namespace, threshold=0.5, shingle_size=4).add(docs[0].text, id=docs[0].id)
+    own = RedisIndex(redis_url, namespace=namespace)
+    assert (own.params.threshold, own.params.shingle_size) == (0.5, 4)
+    assert own.add(docs[0].text, id=docs[0].id).status == "repeat"
+    at = ["dedup", "--redis", redis_url, "--namespace", namespace]
+    for flags, status, err in [
+        ([], 0, ""),
+        (["--threshold", "0.5"], 0, ""),
+        (["--shingle-size", "3", "--threshold", "0.5"], 1, "(shingle_size: 4 != 3)"),
+        (["--threshold", "0.6"], 1, "(threshold: 0.5 != 0.6)"),
+    ]:
+        done = run(*at, *flags, input=lines)
+        assert done.returncode == status, done.stderr
+        assert err in done.stderr.decode() and ("threshold" not in done.stderr.decode()) == ("threshold" not in err)
+    fresh = f"{namespace}-new"  # (a new namespace takes the flags given, the defaults for the rest)
+    assert run("dedup", "--redis", redis_url, "--namespace", fresh, "--shingle-size", "4", input=lines).returncode == 0
+    made = RedisIndex(redis_url, namespace=fresh)
+    assert (made.params.shingle_size, made.params.threshold) == (4, IndexParams().threshold)
+    made.clear()
+    own.clear()
+
+
 def test_a_namespace_holding_something_else_is_not_an_index(redis_url: str, namespace: str) -> None:
     """Something that is not a newsclean header under the params key is an IndexFileError
     (an unreadable index), not a SketchMismatchError (a newsclean index of other parameters)."""

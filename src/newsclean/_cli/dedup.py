@@ -84,7 +84,7 @@ def parser() -> argparse.ArgumentParser:
         "--threshold, or when the smaller body lies within the larger (--containment), the "
         "smaller being at least --min-ratio of the larger's size.",
         epilog="Exit status: 0 ok; 1 some input or the index could not be used; 2 usage error; "
-        "130 or 143 stopped by SIGINT or SIGTERM (what was written is in the index).",
+        "130, 143 or 129 stopped by SIGINT, SIGTERM or SIGHUP (what was written is in the index).",
     )
     p.add_argument(
         "files",
@@ -558,11 +558,26 @@ def _same_file(a: str, b: str) -> bool:
 def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tuple[Any, IndexLock | None, Any]:
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
-    from .._errors import IndexFileError
+    from .._errors import IndexFileError, SketchMismatchError
+    from .._redact import redact
     from ..index import open_index
 
     if not args.index:
-        return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
+        # A namespace keeps its own parameters, as a file does: the rule flags given must
+        # agree with them, the ones left out are the namespace's (a new namespace: the
+        # flags', the defaults for the others).
+        if not given:
+            return open_index(redis_url=args.redis, namespace=args.namespace), None, None
+        try:
+            return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
+        except SketchMismatchError:
+            index = open_index(redis_url=args.redis, namespace=args.namespace)
+            try:
+                params.check(index.params.header(), f"Redis index {args.namespace!r} at {redact(args.redis)}", given)
+            except SketchMismatchError:
+                index.close()
+                raise
+            return index, None, None
     path = target_of(args.index)  # (a link's file, which the lock and the journal stand beside)
     if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
         raise IndexFileError(f"{path}: the index file cannot be read and written")

@@ -28,7 +28,8 @@ def open_index(
       saves it there (atomically). With ``params``, a file made with other parameters is
       refused (``SketchMismatchError``); without, the file's own are used.
     * ``redis_url``: a ``RedisIndex`` under the key prefix ``namespace`` (needs
-      ``newsclean[redis]``); one made with other ``params`` is refused.
+      ``newsclean[redis]``). With ``params``, one made with other parameters is refused;
+      without, the namespace's own are used.
     * ``params``: the rule of a new index (default: ``IndexParams()``).
     * ``journal``: with ``path``, fold in what ``newsclean dedup`` journaled beside the
       file (``DedupIndex.load``); false for a caller that replays the journal itself.

@@ -472,6 +472,10 @@ class RedisIndex(Index):
     package (``pip install 'newsclean[redis]'``). When Redis cannot be reached, calls raise
     ``IndexUnavailableError`` and nothing is reported as new that was not recorded. A
     pickled ``RedisIndex`` connects again where it is unpickled.
+
+    ``params`` (or keyword changes of them) are the rule of the namespace: one made with
+    other parameters is refused (``SketchMismatchError``). Without either, the namespace's
+    own are used, as a file index keeps its own (the defaults for a new namespace).
     """
 
     def __init__(
@@ -513,10 +517,20 @@ class RedisIndex(Index):
         self._expire_script = self._redis.register_script(deleting + _EXPIRE)
         with self._guard():
             self._redis.script_load(add)
-        header = _header(self.params)
+        key = f"{namespace}:params"
         with self._guard():
-            self._redis.set(f"{namespace}:params", header, nx=True)
-            stored = self._redis.get(f"{namespace}:params")
+            stored = self._redis.get(key)
+        if stored is not None and params is None and not changes:
+            # No parameters given: the namespace's own, as a file index keeps its own (the
+            # defaults for a new namespace).
+            found, own = _read_header(stored, f"Redis index {namespace!r} at {self._shown}")
+            if found.get(_LAYOUT_FIELD) == LAYOUT_VERSION:
+                self.params = own
+        header = _header(self.params)
+        if stored is None:  # (a new namespace; written only then: a full server refuses writes)
+            with self._guard():
+                self._redis.set(key, header, nx=True)
+                stored = self._redis.get(key)
         if stored is None or (stored.decode(errors="replace") if isinstance(stored, bytes) else stored) != header:
             self._refuse(stored)
 
