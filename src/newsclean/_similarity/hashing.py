@@ -23,7 +23,7 @@ verification sets of the batch path, ``unit_sets32`` the index's (the top halves
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -44,6 +44,7 @@ _MAX_KEYS = 1 << (64 - SET_BITS)
 U32 = np.ndarray[Any, np.dtype[np.uint32]]
 U64 = np.ndarray[Any, np.dtype[np.uint64]]
 I64 = np.ndarray[Any, np.dtype[np.int64]]
+W = TypeVar("W", np.uint32, np.uint64)
 
 
 def splitmix64(n: int) -> int:
@@ -62,14 +63,30 @@ MULTIPLIERS = np.array([splitmix64(j + 1) | 1 for j in range(32)], dtype=np.uint
 
 def fmix32(h: U32, out: U32 | None = None) -> U32:
     """The MurmurHash3 32-bit finaliser, element-wise (into ``out``, which may be ``h``)."""
-    tmp = np.right_shift(h, np.uint32(16))
+    return _finalise(h, out, _FMIX32)
+
+
+def fmix64(h: U64, out: U64 | None = None) -> U64:
+    """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping (into
+    ``out``, which may be ``h``: one temporary array then)."""
+    return _finalise(h, out, _FMIX64)
+
+
+# (shift, multiplier, shift, multiplier, shift) of each finaliser
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
+
+
+def _finalise(
+    h: np.ndarray[Any, np.dtype[W]], out: np.ndarray[Any, np.dtype[W]] | None, steps: tuple[Any, ...]
+) -> np.ndarray[Any, np.dtype[W]]:
+    """``h ^= h >> s; h *= m`` by turns, then a last xor-shift, with one temporary array."""
+    tmp = np.right_shift(h, steps[0])
     out = np.bitwise_xor(h, tmp, out=out)
-    out *= np.uint32(0x85EBCA6B)
-    np.right_shift(out, np.uint32(13), out=tmp)
-    out ^= tmp
-    out *= np.uint32(0xC2B2AE35)
-    np.right_shift(out, np.uint32(16), out=tmp)
-    out ^= tmp
+    for multiplier, shift in zip(steps[1::2], steps[2::2]):
+        out *= multiplier
+        np.right_shift(out, shift, out=tmp)
+        out ^= tmp
     return out
 
 
@@ -84,21 +101,6 @@ def seeded32(h: U32, seed: int, out: U32 | None = None) -> U32:
     """
     mixed = np.bitwise_xor(h, np.uint32(splitmix64(seed) & 0xFFFFFFFF), out=out)
     return fmix32(mixed, out=mixed)
-
-
-def fmix64(h: U64, *, overwrite: bool = False) -> U64:
-    """The MurmurHash3 64-bit finaliser (a bijection), element-wise, wrapping. With
-    ``overwrite``, in ``h`` itself (one temporary array, not five)."""
-    h = h if overwrite else h.copy()
-    shifted = h >> np.uint64(33)
-    h ^= shifted
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    np.right_shift(h, np.uint64(33), out=shifted)
-    h ^= shifted
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    np.right_shift(h, np.uint64(33), out=shifted)
-    h ^= shifted
-    return h
 
 
 def shingle_hashes(keys: Sequence[str], size: int, kind: str = "char") -> tuple[U64, I64]:
@@ -208,7 +210,7 @@ def _multilinear(values: U64, position: I64, starts: I64, lengths: I64, tail: in
         sums = np.add.reduceat(terms, starts)
         del terms
         sums += lengths.astype(np.uint64) * MULTIPLIERS[tail]
-        return fmix64(sums, overwrite=True)
+        return fmix64(sums, out=sums)
 
 
 def _code_points(keys: Sequence[str]) -> tuple[U64, I64]:
@@ -288,7 +290,7 @@ def window_hashes(units: U64, lengths: I64, size: int, mix: bool = True) -> tupl
                 extra[inside] += units[starts[short[inside]] + j] * MULTIPLIERS[j]
         h = np.concatenate([h, extra])
         window_owner = np.concatenate([window_owner, short])
-    return (fmix64(h, overwrite=True) if mix else h), window_owner
+    return (fmix64(h, out=h) if mix else h), window_owner
 
 
 def _ngram_sets(units: U64, lengths: I64, size: int) -> tuple[U64, I64]:
