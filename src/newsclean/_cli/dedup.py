@@ -639,7 +639,7 @@ class Stats:
     def __init__(self, mark: bool = False, unit: str = "line") -> None:
         self.start = time.monotonic()
         self.seen = self.kept = self.updated = self.bad = 0
-        self.unwritten = 0  # decided, but the output refused them (a full disk, a closed pipe)
+        self.refused = 0  # decided, but the output refused them (a full disk, a closed pipe)
         # With --mark every document is written: the others are marked, not dropped.
         self.others = "marked duplicate" if mark else "dropped"
         self.unit = unit  # what a bad one is: a line, or a table's row
@@ -664,7 +664,7 @@ class Stats:
         if unwritten is not None:
             lost = f"; none of it written to {unwritten}"
         else:
-            lost = f"; {self.unwritten} more decided, not written" if self.unwritten else ""
+            lost = f"; {self.refused} more decided, not written" if self.refused else ""
         print(
             f"{clear}newsclean dedup: {self.seen} in, {self.kept} kept{updates}, "
             f"{self.seen - self.kept} {self.others}{bad}, {seconds:.1f} s{lost}",
@@ -875,7 +875,7 @@ class Stream:
                     self._forget(record.id)
             got = [result for result, end in zip(results, ends) if end <= written]
             self.stats.add(len(got), sum(r.new for r in got), sum(r.status == "update" for r in got))
-            self.stats.unwritten += len(batch) - len(got)
+            self.stats.refused += len(batch) - len(got)
             if isinstance(error, BrokenPipeError):
                 raise error
             raise OutputError(f"{self.out_name}: {error.strerror or error}") from None
