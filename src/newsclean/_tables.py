@@ -138,8 +138,8 @@ class TableReader:
         batch_rows: int = 4096,
         max_text_bytes: int | None = None,
     ) -> None:
-        """``id_field``: the id column (a file without it names rows by their text),
-        ``None`` for the default, ``"id"``; another name that is not a column is refused.
+        """``id_field``: the id column; a file without it names its rows by their text,
+        unless it is named otherwise than the default ``"id"`` (a typo: refused).
         ``max_text_bytes``: a row whose text is longer in UTF-8 is bad (``--max-line-bytes``)."""
         self.name, self.format, self.batch_rows = name, fmt, batch_rows
         self.field, self.id_field, self.max_text_bytes = field, id_field, max_text_bytes
