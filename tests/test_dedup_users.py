@@ -347,8 +347,8 @@ def test_lines_are_not_written_to_a_name_that_says_compressed(run, tmp_path: Pat
 def test_formats_that_do_not_go_together(run, tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text("id,text\n1,x\n", encoding="utf-8")
     for args, message in [
-        (["a.csv"], "a csv input is written with -o FILE.csv"),
-        (["a.csv", "-o", "b.parquet"], "a csv input is written with -o FILE.csv"),
+        (["a.csv"], "a CSV input is written with -o FILE.csv"),
+        (["a.csv", "-o", "b.parquet"], "a CSV input is written with -o FILE.csv"),
         (["a.csv", "a.csv", "-o", "b.csv"], "read alone"),
         (["-", "-o", "b.parquet"], "JSON lines in, JSON lines out"),
     ]:

@@ -448,14 +448,19 @@ def _table_format(args: argparse.Namespace) -> tuple[str | None, str | None]:
     inputs = args.files or [STDIN]
     formats = [table_format(name) for name in inputs]
     out = table_format(args.output) if args.output else None
+    shown = {"parquet": "Parquet", "csv": "CSV"}
     if not any(formats):
         if out is not None:
-            return None, f"-o {args.output}: JSON lines in, JSON lines out (a {out} output needs a {out} input)"
+            kind = shown[out]
+            return None, f"-o {args.output}: JSON lines in, JSON lines out (a {kind} output needs a {kind} input)"
         return None, uncompressed_lines(args.output) if args.output else None
     if len(inputs) != 1:
         return None, "a Parquet or CSV input is read alone: name one file"
     if out != formats[0]:
-        return None, f"a {formats[0]} input is written with -o FILE.{formats[0]} (the format comes from the name)"
+        return None, (
+            f"a {shown[formats[0] or '']} input is written with -o FILE.{formats[0]} (the format comes from the "
+            "name; a table is not written to stdout)"
+        )
     return formats[0], None
 
 
