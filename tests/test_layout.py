@@ -124,8 +124,13 @@ def test_casefold_file_is_made_from_this_unicode_version(monkeypatch, tmp_path) 
 @example("a\n \nb")
 @example("\n")
 @example("")
+@example("a.\n\nb\n\nc\n")  # (a paragraph a line, a blank line after each)
+@example("a.\n \nb")
+@example("a.\n\n\nb")
+@example("\na\n\nb")
 def test_one_a_line_layout_splits_as_blocks_do(text: str) -> None:
-    """split()'s one-pass path for a paragraph a line gives what the general path gives."""
+    """split()'s one-pass path for the layouts of a paragraph a line (with or without a
+    blank line after each) gives what the general path gives."""
     from newsclean._text.layout import _by_blocks, _one_a_line
 
     tidied = tidy(text)

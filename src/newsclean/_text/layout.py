@@ -46,9 +46,10 @@ def split(text: str) -> list[Paragraph]:
 
 
 def _one_a_line(text: str) -> list[Paragraph] | None:
-    """``_by_blocks(text)`` for the common layout, a paragraph a line with ``\n`` and no
-    blank line, in one pass (one block: each line is a paragraph followed by its line
-    break); ``None`` for any other layout."""
+    """``_by_blocks(text)`` for the two common layouts, in one pass: a paragraph a line
+    with ``\n`` and no blank line (one block: each line is a paragraph followed by its line
+    break), and a paragraph a line with one blank line after each (blocks of one line:
+    each a paragraph followed by two line breaks); ``None`` for any other layout."""
     if "\r" in text:
         return None
     rows = text.split("\n")
@@ -56,10 +57,14 @@ def _one_a_line(text: str) -> list[Paragraph] | None:
     if end:
         rows.pop()
     stripped = [r.strip(" ") for r in rows]
-    if not all(stripped):
-        return None
-    last = len(stripped) - 1
-    return [Paragraph(t, "\n" if n < last else end, n + 1) for n, t in enumerate(stripped)]
+    if all(stripped):
+        last = len(stripped) - 1
+        return [Paragraph(t, "\n" if n < last else end, n + 1) for n, t in enumerate(stripped)]
+    texts = stripped[0::2]
+    if len(stripped) % 2 and all(texts) and not any(stripped[1::2]):
+        last = len(texts) - 1
+        return [Paragraph(t, "\n\n" if k < last else end, 2 * k + 1) for k, t in enumerate(texts)]
+    return None
 
 
 def _by_blocks(text: str) -> list[Paragraph]:
