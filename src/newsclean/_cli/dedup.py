@@ -564,7 +564,6 @@ def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tupl
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
     from .._errors import IndexFileError, SketchMismatchError
-    from .._redact import redact
     from ..index import open_index
 
     if not args.index:
@@ -576,9 +575,12 @@ def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tupl
         try:
             return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
         except SketchMismatchError:
+            from .._redact import redact
+            from ..index._redis import source_of
+
             index = open_index(redis_url=args.redis, namespace=args.namespace)
             try:
-                params.check(index.params.header(), f"Redis index {args.namespace!r} at {redact(args.redis)}", given)
+                params.check(index.params.header(), source_of(args.namespace, redact(args.redis)), given)
             except SketchMismatchError:
                 index.close()
                 raise

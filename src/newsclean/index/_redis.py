@@ -417,6 +417,12 @@ def _url_problem(url: str, kwargs: dict[str, Any]) -> str | None:
     return None
 
 
+def source_of(namespace: str, shown: str) -> str:
+    """How messages name a namespace: ``Redis index 'NAME' at URL`` (``shown``: the URL
+    without its password)."""
+    return f"Redis index {namespace!r} at {shown}"
+
+
 def _read_header(stored: Any, source: str) -> tuple[dict[str, Any], IndexParams]:
     """A namespace's header (the value of its params key) and its parameters;
     ``IndexFileError`` if it is not a newsclean index's header, or one of another format
@@ -523,7 +529,7 @@ class RedisIndex(Index):
         if stored is not None and params is None and not changes:
             # No parameters given: the namespace's own, as a file index keeps its own (the
             # defaults for a new namespace).
-            found, own = _read_header(stored, f"Redis index {namespace!r} at {self._shown}")
+            found, own = _read_header(stored, source_of(namespace, self._shown))
             if found.get(_LAYOUT_FIELD) == LAYOUT_VERSION:
                 self.params = own
         header = _header(self.params)
@@ -555,7 +561,7 @@ class RedisIndex(Index):
         100 documents; the conversion takes about a millisecond a document.
         """
         shown = redact(url)
-        source = f"Redis index {namespace!r} at {shown}"
+        source = source_of(namespace, shown)
         client = _connect(url, socket_timeout)
         escaped = _glob(namespace)
         with contextlib.closing(client), _answering(shown, _password(url)):
@@ -607,7 +613,7 @@ class RedisIndex(Index):
         """Say why the namespace's parameter header ``stored`` is not ours: not a newsclean
         index at all (``IndexFileError``), or one made with other parameters
         (``SketchMismatchError``)."""
-        source = f"Redis index {self.namespace!r} at {self._shown}"
+        source = source_of(self.namespace, self._shown)
         found, _ = _read_header(stored, source)
         layout = found.get(_LAYOUT_FIELD)
         if layout in (None, "upgrading"):
