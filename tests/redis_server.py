@@ -24,9 +24,10 @@ def free_port() -> int:
 class RedisServer:
     """``password``: the server's ``requirepass`` (the default user's password); ``tls``:
     also listen with TLS on ``tls_port``, with a certificate made here by ``openssl``
-    (``ca`` is the file of the authority that signed it)."""
+    (``ca`` is the file of the authority that signed it); ``unix``: also listen on the
+    unix socket ``socket``."""
 
-    def __init__(self, *, password: str | None = None, tls: bool = False) -> None:
+    def __init__(self, *, password: str | None = None, tls: bool = False, unix: bool = False) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             message = "redis-server is not installed (apt-get install redis-server)"
@@ -40,6 +41,9 @@ class RedisServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.password = password
         self.extra: list[str] = ["--requirepass", password] if password else []
+        self.socket = os.path.join(self.dir, "redis.sock") if unix else ""  # (also a unix socket)
+        if unix:
+            self.extra += ["--unixsocket", self.socket]
         self.tls_port = 0
         self.ca = ""
         if tls:

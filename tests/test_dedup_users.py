@@ -250,6 +250,23 @@ def test_a_missing_id_column_is_refused_where_it_is_named(run, tmp_path: Path) -
         assert run("dedup", str(tmp_path / name), "-o", str(out)).returncode == 0
 
 
+def test_a_text_column_named_twice_is_refused(run, tmp_path: Path) -> None:
+    """Two columns named text: which is meant is not known (Parquet said there was no
+    such column; CSV took the first)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays([pa.array(["a"]), pa.array([STORY]), pa.array([OTHER])], names=["id", "text", "text"])
+    pq.write_table(table, tmp_path / "in.parquet")
+    (tmp_path / "in.csv").write_text(f'id,text,text\na,"{STORY}","{OTHER}"\n', encoding="utf-8")
+    for name in ("in.parquet", "in.csv"):
+        out = tmp_path / ("out." + name.split(".")[1])
+        done = run("dedup", str(tmp_path / name), "-o", str(out))
+        expected = f"newsclean dedup: {tmp_path / name}: two columns are named 'text' (--field)\n"
+        assert (done.returncode, done.stderr.decode()) == (1, expected)
+        assert not out.exists()
+
+
 def test_a_long_text_in_a_table(run, tmp_path: Path) -> None:
     """A CSV field of 400,000 characters is read (csv's own limit is 131,072: the file
     stopped there, and the rows before it were lost); a text over --max-line-bytes is a

@@ -619,3 +619,42 @@ def test_a_namespace_whose_parameters_vanish_records_nothing(redis_url: str, nam
     # (but the mark that cancels the batch's adds, which expires in a day)
     assert [k for k in admin.keys(f"{namespace}:*") if b":cancelled:" not in k] == []
     admin.close()
+
+
+def test_a_unix_socket(run) -> None:
+    """unix:///path/redis.sock, as the docstring lists it: its path is the socket's, not a
+    database (it was refused as one)."""
+    with running_redis(unix=True) as server:
+        index = RedisIndex(f"unix://{server.socket}", namespace="u")
+        assert index.add(STORY, id="a").new and not index.add(STORY, id="b").new
+        line = json.dumps({"id": "c", "text": STORY}) + "\n"
+        done = run("dedup", "--redis", f"unix://{server.socket}?db=1", input=line)
+        assert done.returncode == 0 and b'"c"' in done.stdout, done.stderr
+
+
+def test_an_index_stays_usable_after_clear(redis_url: str, namespace: str) -> None:
+    """clear() deletes every key, the parameters too; the same index's next add makes the
+    namespace again (it was refused as a namespace whose parameters vanished)."""
+    index = RedisIndex(redis_url, namespace=namespace, threshold=0.5)
+    index.add(STORY, id="a")
+    index.clear()
+    assert index.query(STORY).new
+    assert index.add(STORY, id="b").new and not index.add(STORY, id="c").new
+    assert RedisIndex(redis_url, namespace=namespace).params.threshold == 0.5
+    index.clear()
+
+
+def test_keyword_changes_name_only_themselves(redis_url: str, namespace: str) -> None:
+    """RedisIndex(url, shingle_size=4) on a namespace of threshold 0.5: the namespace's own
+    parameters, and only the changes given must agree (it named the threshold too, and
+    num_perm=128 was said as bands and rows)."""
+    RedisIndex(redis_url, namespace=namespace, threshold=0.5).add(STORY, id="a")
+    same = RedisIndex(redis_url, namespace=namespace, shingle_size=3)
+    assert (same.params.threshold, same.params.shingle_size) == (0.5, 3)
+    with pytest.raises(SketchMismatchError, match=r"other parameters \(shingle_size: 3 != 4\)$"):
+        RedisIndex(redis_url, namespace=namespace, shingle_size=4)
+    with pytest.raises(SketchMismatchError, match=r"other parameters \(num_perm: 256 != 128\)$"):
+        RedisIndex(redis_url, namespace=namespace, num_perm=128)
+    with pytest.raises(SketchMismatchError, match="threshold"):  # (params given whole: every field)
+        RedisIndex(redis_url, IndexParams(), namespace=namespace)
+    same.clear()

@@ -174,6 +174,7 @@ class TableReader:
             raise InputError(f"{self.name}: not a readable Parquet file ({err})") from None
         self.schema = self._file.schema_arrow
         self.columns = list(self.schema.names)
+        self._refuse_twice_named(path[0] if path else "", id_path[0] if id_path else "")
         kind = _path_type(self.schema, path)
         if kind is None:
             raise OptionsError(f"{self.name}: no column {show_path(path)!r} (--field)")
@@ -184,6 +185,13 @@ class TableReader:
         self._id_path = id_path if _path_type(self.schema, id_path) is not None else None
         if self._id_path is None and self.id_field != "id":
             raise OptionsError(f"{self.name}: no column {show_path(id_path)!r} (--id-field)")
+
+    def _refuse_twice_named(self, field: str, id_field: str) -> None:
+        """A text or id column (its top-level name) that two columns have is refused: which
+        one is meant is not known (a JSON line with a key twice is a bad line, likewise)."""
+        for name, flag in ((field, "--field"), (id_field, "--id-field")):
+            if self.columns.count(name) > 1:
+                raise InputError(f"{self.name}: two columns are named {name!r} ({flag})")
 
     def _parquet_batches(self) -> Iterator[TableBatch]:
         pa = pyarrow()
@@ -219,6 +227,7 @@ class TableReader:
             raise InputError(f"{self.name}: line 1: not a CSV header ({err})") from None
         if self.field not in self.columns:
             raise OptionsError(f"{self.name}: no column {self.field!r} (--field; a CSV column is named whole)")
+        self._refuse_twice_named(self.field, self.id_field)
         self._at = self.columns.index(self.field)
         self._id_at = self.columns.index(self.id_field) if self.id_field in self.columns else None
         if self._id_at is None and self.id_field != "id":

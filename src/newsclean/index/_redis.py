@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import os
 import re
 import shlex
@@ -347,6 +348,8 @@ def _connect(url: str, socket_timeout: float) -> Any:
     for a URL that is not one, or whose password a URL parser would misread."""
     import redis
 
+    if not 0 < socket_timeout < math.inf:
+        raise OptionsError(f"socket_timeout must be a number of seconds above 0, not {socket_timeout!r}")
     if _misread_password(url):
         raise OptionsError(
             f"{redact(url)}: the password holds characters a URL must escape ('@' as %40, '/' as %2F, ':' as %3A, "
@@ -359,7 +362,7 @@ def _connect(url: str, socket_timeout: float) -> Any:
         # in a command: one redis-py does not know is said here, as the URL's fault.
         kwargs = client.connection_pool.connection_kwargs
         client.connection_pool.connection_class(**kwargs)  # (made, never connected)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, redis.exceptions.RedisError) as err:  # (RedisError: protocol=9, say)
         why = str(err).replace(password, "***") if password else str(err)
         unknown = re.search(r"unexpected keyword argument '([^']*)'", why)
         if unknown:
@@ -396,20 +399,27 @@ def _eviction_policy(client: Any) -> str | None:
 
 
 def _url_problem(url: str, kwargs: dict[str, Any]) -> str | None:
-    """What redis-py would take silently, or fail on only at the first command: a database
-    that is not a number (read as 0), a database named twice, a negative timeout, a TLS
-    file that is not there (said as an unreachable server)."""
+    """What redis-py would take silently, or fail on only at the first command (some with
+    a traceback): a database that is not a number (read as 0), a database named twice, a
+    timeout that is not a number of seconds above 0, replies decoded to text (which the
+    index's scripts cannot read), a TLS file that is not there (said as an unreachable
+    server)."""
     from urllib.parse import parse_qs, urlsplit
 
     parts = urlsplit(url)
-    if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]+", parts.path):
-        return f"the database after the host must be a number, not {parts.path[1:]!r}"
-    if parts.path.strip("/") and "db" in parse_qs(parts.query):
-        return f"the database is named twice ({parts.path!r} and db={parse_qs(parts.query)['db'][0]})"
+    if parts.scheme in ("redis", "rediss"):  # (unix://'s path is the socket's)
+        if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]+", parts.path):
+            return f"the database after the host must be a number, not {parts.path[1:]!r}"
+        if parts.path.strip("/") and "db" in parse_qs(parts.query):
+            return f"the database is named twice ({parts.path!r} and db={parse_qs(parts.query)['db'][0]})"
     for name in ("socket_timeout", "socket_connect_timeout"):
         value = kwargs.get(name)
-        if isinstance(value, (int, float)) and value < 0:
-            return f"{name} must be 0 or more, not {value:g}"
+        if value is not None and not 0 < value < math.inf:
+            return f"{name} must be a number of seconds above 0, not {value:g}"
+    if kwargs.get("health_check_interval", 0) < 0:
+        return f"health_check_interval must be 0 or more, not {kwargs['health_check_interval']:g}"
+    if kwargs.get("decode_responses"):
+        return "decode_responses is not for an index: newsclean reads Redis's replies as bytes"
     for name in ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_ca_path"):
         value = kwargs.get(name)
         if isinstance(value, str) and not os.path.exists(value):
@@ -515,30 +525,39 @@ class RedisIndex(Index):
                 "would lose documents and its parameters without a word; use maxmemory-policy noeviction (or a "
                 "volatile-* one: newsclean sets no expiry on what it records)"
             )
-        add = ("#!lua\n" if flags else "") + _ADD
-        self._add_script = self._redis.register_script(add)
+        self._add_source = ("#!lua\n" if flags else "") + _ADD
+        self._add_script = self._redis.register_script(self._add_source)
         deleting = "#!lua flags=allow-oom\n" if flags else ""
         self._remove_script = self._redis.register_script(deleting + _REMOVE)
         self._take_back_script = self._redis.register_script(deleting + _TAKE_BACK)
         self._expire_script = self._redis.register_script(deleting + _EXPIRE)
         with self._guard():
-            self._redis.script_load(add)
+            self._redis.script_load(self._add_source)
         key = f"{namespace}:params"
         with self._guard():
             stored = self._redis.get(key)
-        if stored is not None and params is None and not changes:
+        if stored is not None and params is None:
             # No parameters given: the namespace's own, as a file index keeps its own (the
-            # defaults for a new namespace).
+            # defaults for a new namespace); keyword changes must agree with them, and
+            # only those are named if they do not.
             found, own = _read_header(stored, source_of(namespace, self._shown))
             if found.get(_LAYOUT_FIELD) == LAYOUT_VERSION:
+                self.params.check(own.header(), source_of(namespace, self._shown), list(changes))
                 self.params = own
-        header = _header(self.params)
-        if stored is None:  # (a new namespace; written only then: a full server refuses writes)
+        self._write_header(stored)
+
+    def _write_header(self, stored: Any) -> None:
+        """Make the namespace's parameter header, unless it is there (``stored``: what
+        its key held), and refuse one that is not ours. (Written only when missing: a
+        full server refuses writes, and a namespace is still opened there.)"""
+        key, header = f"{self.namespace}:params", _header(self.params)
+        if stored is None:
             with self._guard():
                 self._redis.set(key, header, nx=True)
                 stored = self._redis.get(key)
         if stored is None or (stored.decode(errors="replace") if isinstance(stored, bytes) else stored) != header:
             self._refuse(stored)
+        self._cleared = False
 
     @staticmethod
     def upgrade(
@@ -678,6 +697,8 @@ class RedisIndex(Index):
         seen = seen_time(now)
         doc_ids = [str(i) for i in ids] if ids is not None else unnamed([fp.digest for fp in prints])
         token = os.urandom(12).hex()
+        if self._cleared:
+            self._write_header(None)
         try:
             with self._guard():
                 replies = self._pipelined_adds(
@@ -724,6 +745,8 @@ class RedisIndex(Index):
         result is ``""``), with every match in ``matches``, best first (the highest
         similarity; among equal ones, the earliest added): see ``DedupIndex.query``."""
         fp = as_fingerprint(document, self.cleaner, self.params)
+        if self._cleared:
+            self._write_header(None)
         with self._guard():
             reply = self._pipelined_adds([self._args("", fp, "query")])[0]
         found = [
@@ -780,7 +803,7 @@ class RedisIndex(Index):
             except redis.exceptions.NoScriptError:
                 if attempt:
                     raise
-                self._redis.script_load(_ADD)
+                self._redis.script_load(self._add_source)
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -819,6 +842,7 @@ class RedisIndex(Index):
 
     def clear(self) -> int:
         """Delete every key of this namespace (the parameter header too); return how many.
+        This index stays usable: its next add makes the namespace again.
         Only this namespace's own kinds of key are looked for (``news:doc:*``, never
         ``news:*``), with the namespace's glob characters escaped: ``namespace="news"``
         leaves ``news:eu`` alone, and ``"n*"`` is only itself."""
@@ -830,6 +854,7 @@ class RedisIndex(Index):
                 for start in range(0, len(keys), 1000):
                     removed += int(self._redis.delete(*keys[start : start + 1000]))
             removed += int(self._redis.delete(*(f"{self.namespace}:{name}" for name in _SINGLE)))
+        self._cleared = True  # (the next add makes the namespace again, with this index's parameters)
         return removed
 
     def close(self) -> None:
