@@ -202,6 +202,12 @@ def test_the_scrapy_pipeline_logs_no_password(server: RedisServer, caplog: pytes
 
 
 def test_a_malformed_url_is_one_line_without_the_password(run) -> None:
+    from newsclean import OptionsError
+    from newsclean.index import RedisIndex
+
+    for timeout in (0, -1.0, float("nan")):  # (the API's own argument, as the URL's)
+        with pytest.raises(OptionsError, match="socket_timeout must be a number of seconds above 0"):
+            RedisIndex("redis://127.0.0.1:1/0", socket_timeout=timeout)
     for where, why in [
         (f"redis://:{ADMIN}@127.0.0.1:notaport/0", "not a Redis URL (Port could not be cast"),
         (f"http://:{ADMIN}@127.0.0.1/0", "not a Redis URL (Redis URL must specify one of the following schemes"),
