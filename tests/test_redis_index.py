@@ -562,7 +562,11 @@ def test_a_redis_out_of_memory_records_only_what_was_written() -> None:
     with running_redis() as server:
         import redis
 
+        from newsclean.index._redis import _reads_script_flags
+
         admin = redis.Redis.from_url(server.url)
+        if not _reads_script_flags(admin):  # (documented: an older server may cut an add off)
+            pytest.skip(f"redis-server {admin.info('server')['redis_version']} reads no script flags (Redis < 7)")
         # Room for about 1,500 of the documents: a whole batch (1,024 at most), not all 3,000.
         probe = RedisIndex(server.url, namespace="probe")
         before = int(admin.info("memory")["used_memory"])
