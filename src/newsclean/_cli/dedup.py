@@ -576,7 +576,7 @@ def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tupl
             return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
         except SketchMismatchError:
             from .._redact import redact
-            from ..index._redis import source_of
+            from ..index import source_of
 
             index = open_index(redis_url=args.redis, namespace=args.namespace)
             try:

@@ -21,6 +21,7 @@ from ._open import open_index
 
 if TYPE_CHECKING:
     from ._redis import RedisIndex
+    from ._redis import source_of as source_of
 
 __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
 # Not in __all__, not part of the API: what newsclean's own command (``newsclean dedup``)
@@ -30,13 +31,14 @@ __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Ma
 # what a run appends to an index file, folded in by the next (``journal_path``: where it
 # stands); ``kernels``: the index's
 # decision as kernels over arrays (``_decide``); ``RULE_OPTIONS``: the parameters the
-# command and the engines take as options.
+# command and the engines take as options; ``source_of``: how messages name a Redis
+# namespace.
 
 
 def __getattr__(name: str) -> object:
-    # RedisIndex imports the redis client: only when asked for.
-    if name == "RedisIndex":
-        from ._redis import RedisIndex
+    # The Redis side (whose RedisIndex imports the redis client) loads only when asked for.
+    if name in ("RedisIndex", "source_of"):
+        from . import _redis
 
-        return RedisIndex
+        return getattr(_redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
