@@ -332,3 +332,73 @@ def test_densify_of_sparse_and_dense_rows_is_the_probing(
             assert counts.tolist() == np.count_nonzero(bins != minhash.EMPTY, axis=1).tolist()
     finally:
         minhash._first_meetings.cache_clear()
+
+
+# -- words of the scripts written without spaces ---------------------------------------------
+
+_MIXED = (
+    list("ab 1.")
+    + list("新华社电上涨国")
+    + list("ปลาไม่")
+    + ["\u0e34", "\u0e49", "\u0301", "ア", "ー", "ກ", "ខ", "က", "ひ"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(_MIXED), max_size=16), min_size=1, max_size=6))
+def test_unspaced_letters_are_words_as_the_plain_reference_cuts_them(batch: list[str]) -> None:
+    """The array path (a batch of keys at once) gives each key the words that a plain
+    regex reading gives (``unspaced_words``), hashed as words are: marks stay with their
+    letter, runs of other characters are one word, keys never share a word."""
+    from newsclean._similarity.hashing import shingle_units, unspaced_words, word_units_of_codes
+    from newsclean._text.normalize import key_codes, keys
+
+    units, counts = word_units_of_codes(*key_codes(batch), unspaced_letters=True)
+    plain, plain_counts = shingle_units([" ".join(unspaced_words(k)) for k in keys(batch)], "word")
+    assert counts.tolist() == plain_counts.tolist()
+    assert units.tolist() == plain.tolist()
+
+
+ZH = [
+    "国家统计局8日发布数据显示，5月份全国居民消费价格同比上涨0.2%，环比下降0.1%。",
+    "其中，城市上涨0.2%，农村上涨0.1%；食品价格下降2.1%，非食品价格上涨0.7%。",
+    "国家统计局城市司首席统计师表示，5月份受节日因素消退、市场供应充足等影响，全国消费市场运行总体平稳。",
+    "从同比看，能源价格涨幅回落，服务价格保持稳定，扣除食品和能源价格的核心物价指数同比上涨0.6%。",
+]
+JA = [
+    "政府は8日、5月の消費者物価指数が前年同月比で0.2%上昇したと発表した。",
+    "食品価格は下落したが、エネルギー価格の伸びは鈍化し、サービス価格は安定した。",
+    "担当者は、市場の供給は十分で、消費は全体として堅調に推移していると述べた。",
+]
+
+
+@pytest.mark.parametrize("paragraphs", [ZH, JA], ids=["Chinese", "Japanese"])
+def test_a_copy_in_a_script_without_spaces_matches_with_default_words(paragraphs: list[str]) -> None:
+    """Another site's copy (a header, a footer, a few characters changed) of a Chinese or
+    Japanese story is found with the default parameters; cut at spaces only, where a
+    paragraph is one word, a changed character changes every shingle it is in."""
+    from newsclean import DedupIndex
+
+    story = "\n".join(paragraphs)
+    copy = "本网讯\n" + "\n".join(p.replace("5月", "五月") for p in paragraphs) + "\n（责任编辑：王明）"
+    other = "\n".join(ZH[::-1] if paragraphs is JA else JA)
+    found = DedupIndex()
+    assert [r.new for r in found.add_many([story, copy, other], ["a", "b", "c"])] == [True, False, True]
+    assert found.query(copy).duplicate_of == "a"
+    spaces = DedupIndex(words="spaces")
+    assert [r.new for r in spaces.add_many([story, copy, other], ["a", "b", "c"])] == [True, True, True]
+
+
+def test_an_index_of_words_cut_at_spaces_keeps_them() -> None:
+    """Indexes made before newsclean 0.3 cut words at spaces and their headers do not
+    name it: such a header is that of IndexParams(words="spaces"), read back as such."""
+    import dataclasses
+
+    from newsclean import IndexParams
+
+    old = IndexParams(words="spaces")
+    assert "words" not in old.header() and IndexParams().header()["words"] == "unspaced-letters"
+    assert IndexParams.from_header(old.header(), "an old index") == old
+    with pytest.raises(SketchMismatchError, match="words: 'spaces' != 'unspaced-letters'"):
+        IndexParams().check(old.header(), "an old index")
+    assert dataclasses.replace(old, threshold=0.5).header()["threshold"] == 0.5

@@ -22,6 +22,7 @@ verification sets of the batch path, ``unit_sets32`` the index's (the top halves
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -121,30 +122,44 @@ def shingle_units(keys: Sequence[str], kind: str = "char") -> tuple[U64, I64]:
     return _code_points(keys) if kind == "char" else _word_hashes(keys)
 
 
-def word_units_of_codes(codes: U32, lengths: I64) -> tuple[U64, I64]:
+def word_units_of_codes(codes: U32, lengths: I64, unspaced_letters: bool = False) -> tuple[U64, I64]:
     """``shingle_units(keys, "word")`` of comparison keys given as their code points
     (``_text.normalize.key_codes``): the same values, without encoding the keys again.
     A comparison key's words are separated by one space (32), with none at either end
     (``key_codes`` folds every whitespace so), which is what this relies on.
+
+    With ``unspaced_letters``, each letter of the scripts written without spaces between
+    words (``UNSPACED``: Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar), with the
+    marks after it, is a word of its own, and so is each run of other characters between
+    such letters (``unspaced_words`` of the keys, as their words).
 
     >>> from .._text.normalize import key_codes, keys
     >>> texts = ["A rose  is a rose", "", "word"]
     >>> units, counts = word_units_of_codes(*key_codes(texts))
     >>> bool((units == shingle_units(keys(texts), "word")[0]).all()), counts.tolist()
     (True, [5, 0, 1])
+    >>> word_units_of_codes(*key_codes(["新华社电 GDP上涨"]), unspaced_letters=True)[1].tolist()
+    [7]
     """
     full = lengths > 0
     if not len(codes):
         return np.zeros(0, dtype=np.uint64), np.zeros(len(lengths), dtype=np.int64)
     key_starts = np.cumsum(lengths) - lengths
     spaces = np.flatnonzero(codes == 32)
-    # A key's words: its spaces, plus one. (An empty key starts where the next one does,
-    # so the last key starting at or before a space is the one that holds it.)
-    key_of_space = np.searchsorted(key_starts, spaces, side="right") - 1
-    counts = np.bincount(key_of_space, minlength=len(lengths)).astype(np.int64) + full
     # Each word's run: from its first code point to the next word's, the space after it
     # included (but for a key's last word): a space counts as 0 in the sum.
     starts = np.sort(np.concatenate([key_starts[full], spaces + 1]))
+    split = _unspaced_starts(codes, key_starts[full]) if unspaced_letters else None
+    if split is not None and len(split):
+        starts = np.union1d(starts, split)
+        # (An empty key starts where the next one does, so the last key starting at or
+        # before a word's start is the one that holds it.)
+        counts = np.bincount(np.searchsorted(key_starts, starts, side="right") - 1, minlength=len(lengths))
+        counts = counts.astype(np.int64)
+    else:
+        # A key's words: its spaces, plus one.
+        key_of_space = np.searchsorted(key_starts, spaces, side="right") - 1
+        counts = np.bincount(key_of_space, minlength=len(lengths)).astype(np.int64) + full
     run = np.diff(starts, append=len(codes))
     word_lengths = run - (codes[starts + run - 1] == 32)
     if len(codes) <= _WORD_PIECE_CHARS:
@@ -168,6 +183,75 @@ def word_units_of_codes(codes: U32, lengths: I64) -> tuple[U64, I64]:
 
 
 _WORD_PIECE_CHARS = 1 << 20
+
+#: The scripts written without spaces between words, whose letters (with the marks after
+#: each) are words of their own where ``unspaced_letters`` asks (the paragraph rule's too).
+UNSPACED = (
+    r"(?=\P{M})[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"  # (letters: a mark is not one)
+)
+_UNSPACED_LIMIT = 0x32000  # (past the last Han extension: no such letter beyond)
+
+
+def unspaced_words(key: str) -> list[str]:
+    """The words of a comparison key when each letter of ``UNSPACED`` (with its marks)
+    is a word: what ``word_units_of_codes(..., unspaced_letters=True)`` hashes, written
+    as plainly as it can be (the reference its arrays are tested against).
+
+    >>> unspaced_words("新华社电 GDP上涨 ok")
+    ['新', '华', '社', '电', 'GDP', '上', '涨', 'ok']
+    """
+    import regex
+
+    return [w for word in key.split(" ") for w in regex.findall(rf"{UNSPACED}\p{{M}}*|(?:(?!{UNSPACED}).)+", word)]
+
+
+def holds_unspaced(codes: U32) -> bool:
+    """Whether code points hold a letter of ``UNSPACED`` (first a test that needs no
+    table: every such script is at U+0E00 or above)."""
+    return bool(len(codes)) and int(codes.max()) >= 0x0E00 and bool(_unspaced_masks()[0].take(codes, mode="clip").any())
+
+
+def _unspaced_starts(codes: U32, key_starts: I64) -> I64 | None:
+    """Where words start that a space does not start when ``UNSPACED`` letters are words:
+    at each such letter, and at the first character after one (with its marks) that is
+    neither a space nor another. ``None`` when the codes hold no such letter."""
+    if not holds_unspaced(codes):
+        return None
+    letter_mask, mark_mask = _unspaced_masks()
+    letter = letter_mask.take(codes, mode="clip")
+    mark = mark_mask.take(codes, mode="clip")
+    # Marks right after a letter belong to it: a run of marks (within a key) follows one
+    # when the code point before the run is a letter of the same key.
+    at_key_start = np.zeros(len(codes), dtype=bool)
+    at_key_start[key_starts] = True
+    first = mark.copy()
+    first[1:] &= ~mark[:-1] | at_key_start[1:]
+    run_at = np.flatnonzero(first)
+    led = np.zeros(len(run_at) + 1, dtype=bool)
+    led[1:] = (run_at > 0) & letter[np.maximum(run_at - 1, 0)] & ~at_key_start[run_at]
+    cluster = letter | (mark & led[np.cumsum(first)])
+    after = np.zeros(len(codes), dtype=bool)
+    after[1:] = cluster[:-1] & ~cluster[1:] & (codes[1:] != 32)
+    found: I64 = np.flatnonzero(letter | after)
+    return found
+
+
+@functools.cache
+def _unspaced_masks() -> tuple[Any, Any]:
+    """Per code point below ``_UNSPACED_LIMIT`` (and one more, False, for the rest, as
+    ``take(mode="clip")`` reads it): whether it is an ``UNSPACED`` letter, and a mark.
+    Built on first use (some 0.1 s): only for text holding such letters."""
+    import regex
+
+    from .._text.normalize import _bmp_text
+
+    text = _bmp_text(_UNSPACED_LIMIT)
+    masks = []
+    for pattern in (UNSPACED, r"\p{M}"):
+        mask = np.zeros(_UNSPACED_LIMIT + 1, dtype=bool)
+        mask[[m.start() for m in regex.finditer(pattern, text)]] = True
+        masks.append(mask)
+    return masks[0], masks[1]
 
 
 def paragraph_hashes(units: U64, counts: I64) -> U64:

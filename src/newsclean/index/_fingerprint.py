@@ -29,12 +29,13 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from .._checks import check_fraction, check_int
+from .._checks import check_choice, check_fraction, check_int
 from .._clean import Cleaner
 from .._errors import IndexFileError, OptionsError, SketchMismatchError
 from .._similarity.config import AFFINE32_SCHEME, DEFAULTS, NORMALIZATION, OPH_SCHEME, ShingleKind, SketchConfig
 from .._similarity.hashing import (
     HASH_NAME,
+    holds_unspaced,
     paragraph_hashes,
     seeded32,
     shingle_units,
@@ -79,6 +80,14 @@ class IndexParams:
         seed: the seed of the MinHash hash (0 to 2**32 - 1).
         boilerplate_min_docs: a paragraph seen in at least this many distinct kept
             documents is site boilerplate (what ``clean(index=...)`` removes).
+        words: how word shingles cut a story body into words. ``"unspaced-letters"``
+            (default): at spaces, and each letter of the scripts written without spaces
+            between words (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar), with its
+            marks, is a word of its own, so that a Chinese or Japanese copy with a few
+            characters changed still matches (word 3-grams are then character 3-grams
+            there). ``"spaces"``: at spaces only, where a paragraph of Chinese is one
+            word; what indexes made before newsclean 0.3 use (their headers do not name
+            it, and they keep it).
         sketch: (a property, not an argument) ``shingle_kind``, ``shingle_size``,
             ``num_perm`` and ``seed`` as one ``SketchConfig``, with the index's MinHash
             scheme (one permutation). Their defaults (word 3-grams, 256 bins) differ from
@@ -95,6 +104,7 @@ class IndexParams:
     num_perm: int = _SKETCH.num_perm
     seed: int = _SKETCH.seed
     boilerplate_min_docs: int = 5
+    words: str = "unspaced-letters"
 
     def __post_init__(self) -> None:
         for name in ("threshold", "containment", "min_ratio"):
@@ -104,6 +114,7 @@ class IndexParams:
         check_int("num_perm", self.num_perm, 16, 1024)
         _ = self.sketch  # (checks shingle_kind, shingle_size, num_perm and seed)
         check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 1_000_000_000)
+        check_choice("words", self.words, ("unspaced-letters", "spaces"))
 
     @classmethod
     def given(cls, **values: Any) -> IndexParams:
@@ -160,8 +171,12 @@ class IndexParams:
         return found
 
     def header(self) -> dict[str, Any]:
-        """The full parameter header, as saved and compared."""
+        """The full parameter header, as saved and compared. (``words`` is left out when
+        it is ``"spaces"``: a header made before it was a parameter is the same header.)"""
         bands, rows = self.bands
+        fields = dataclasses.asdict(self)
+        if fields["words"] == _WORDS_BEFORE:
+            del fields["words"]
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -169,7 +184,7 @@ class IndexParams:
             "scheme": OPH_SCHEME,
             "normalization": NORMALIZATION,
             "body": "newsclean-story-body-v1",
-            **dataclasses.asdict(self),
+            **fields,
             "bands": bands,
             "rows": rows,
         }
@@ -198,17 +213,18 @@ class IndexParams:
                 "'newsclean dedup --index NEW.nci' over the documents you keep"
             )
         names = {f.name for f in dataclasses.fields(cls)}
-        params = cls(**{k: v for k, v in header.items() if k in names})
+        params = cls(**{"words": _WORDS_BEFORE, **{k: v for k, v in header.items() if k in names}})
         params.check(header, source)
         return params
 
     def check(self, header: dict[str, Any], source: str, fields: Sequence[str] | None = None) -> None:
         """Refuse a header that differs from ours in any field (of ``fields``, if given)."""
-        mine = self.header()
+        mine, theirs = self.header(), {"words": _WORDS_BEFORE, **header}
+        mine.setdefault("words", _WORDS_BEFORE)
         diffs = [
-            f"{k}: {header.get(k)!r} != {mine[k]!r}"
+            f"{k}: {theirs.get(k)!r} != {mine[k]!r}"
             for k in (mine if fields is None else fields)
-            if header.get(k) != mine[k]
+            if theirs.get(k) != mine[k]
         ]
         if diffs:
             raise SketchMismatchError(f"{source} was made with other parameters ({'; '.join(diffs)})")
@@ -223,6 +239,9 @@ class IndexParams:
         """
         return json.dumps(self.header(), sort_keys=True)
 
+
+#: What an index whose header does not name ``words`` cuts words at (newsclean before 0.3).
+_WORDS_BEFORE = "spaces"
 
 #: The ``IndexParams`` that ``newsclean dedup`` and the engines' ``dedup`` take as options
 #: (the others keep their defaults there).
@@ -357,9 +376,13 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     has seen, nor on how documents were batched."""
     flat: list[str] = []
     parts: list[tuple[U64, I64]] = []
+    split = params.shingle_kind == "word" and params.words == "unspaced-letters"
+    words: list[tuple[U64, I64]] = []  # (the shingles' words, where they differ from units')
     for some, codes in key_slices([p for body in bodies for p in body]):
         flat += some
         parts.append(word_units_of_codes(*codes))
+        if split:
+            words.append(word_units_of_codes(*codes, unspaced_letters=True) if holds_unspaced(codes[0]) else parts[-1])
     units = np.concatenate([u for u, _ in parts]) if parts else np.zeros(0, dtype=np.uint64)
     counts = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, dtype=np.int64)
     del parts  # (what is no longer needed goes as soon as it is not: a long text's arrays are large)
@@ -377,6 +400,10 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     digests = [body_digest(k) for k in doc_keys]
     if params.shingle_kind == "word":
         del doc_keys
+        if split:  # (paragraph hashes stay those of the words between spaces)
+            units = np.concatenate([u for u, _ in words]) if words else units
+            counts = np.concatenate([c for _, c in words]) if words else counts
+            del words
         # A document's words are its paragraphs' words, one after another.
         total = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=total[1:])
