@@ -662,3 +662,16 @@ def test_keyword_changes_name_only_themselves(redis_url: str, namespace: str) ->
     with pytest.raises(SketchMismatchError, match="threshold"):  # (params given whole: every field)
         RedisIndex(redis_url, IndexParams(), namespace=namespace)
     same.clear()
+
+
+def test_a_namespace_of_words_cut_at_spaces_keeps_them(redis_url: str, namespace: str) -> None:
+    """A namespace made before newsclean 0.3 (its header names no ``words``) is opened, by
+    the parameters of before, as one that cuts words at spaces, and decides so."""
+    old = RedisIndex(redis_url, IndexParams(words="spaces"), namespace=namespace)
+    assert old.add(STORY, id="a").new
+    for opened in (
+        RedisIndex(redis_url, IndexParams(), namespace=namespace),
+        RedisIndex(redis_url, namespace=namespace),
+    ):
+        assert opened.params.words == "spaces" and opened.add(STORY, id="b").duplicate_of == "a"
+    old.clear()

@@ -389,16 +389,24 @@ def test_a_copy_in_a_script_without_spaces_matches_with_default_words(paragraphs
     assert [r.new for r in spaces.add_many([story, copy, other], ["a", "b", "c"])] == [True, True, True]
 
 
-def test_an_index_of_words_cut_at_spaces_keeps_them() -> None:
+def test_an_index_of_words_cut_at_spaces_keeps_them(tmp_path) -> None:
     """Indexes made before newsclean 0.3 cut words at spaces and their headers do not
-    name it: such a header is that of IndexParams(words="spaces"), read back as such."""
-    import dataclasses
-
-    from newsclean import IndexParams
+    name it: such a header is that of IndexParams(words="spaces"), read back as such, and
+    an index file of it keeps that cut when opened with parameters that leave it at its
+    default (as a program of before opens it); a fingerprint of the other cut is refused."""
+    from newsclean import DedupIndex, IndexParams
 
     old = IndexParams(words="spaces")
     assert "words" not in old.header() and IndexParams().header()["words"] == "unspaced-letters"
     assert IndexParams.from_header(old.header(), "an old index") == old
-    with pytest.raises(SketchMismatchError, match="words: 'spaces' != 'unspaced-letters'"):
-        IndexParams().check(old.header(), "an old index")
-    assert dataclasses.replace(old, threshold=0.5).header()["threshold"] == 0.5
+    IndexParams().check(old.header(), "an old index")  # (the default: read as the old cut)
+    with pytest.raises(SketchMismatchError, match="threshold: 0.4 != 0.5"):
+        IndexParams(threshold=0.5).check(old.header(), "an old index")
+    story, copy = "\n".join(ZH), "本网讯\n" + "\n".join(p.replace("5月", "五月") for p in ZH)
+    made = DedupIndex(old, path=tmp_path / "old.nci")
+    made.add(story, id="a")
+    made.close()
+    again = DedupIndex.load(tmp_path / "old.nci", IndexParams())
+    assert again.params.words == "spaces" and again.add(copy, id="b").new  # (decided as it was made)
+    with pytest.raises(SketchMismatchError, match="words"):
+        again.add_fingerprints(DedupIndex().fingerprint([copy]), ["c"])

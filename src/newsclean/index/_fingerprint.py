@@ -87,7 +87,8 @@ class IndexParams:
             characters changed still matches (word 3-grams are then character 3-grams
             there). ``"spaces"``: at spaces only, where a paragraph of Chinese is one
             word; what indexes made before newsclean 0.3 use (their headers do not name
-            it, and they keep it).
+            it, and they keep it, also when opened with parameters that leave it at its
+            default).
         sketch: (a property, not an argument) ``shingle_kind``, ``shingle_size``,
             ``num_perm`` and ``seed`` as one ``SketchConfig``, with the index's MinHash
             scheme (one permutation). Their defaults (word 3-grams, 256 bins) differ from
@@ -104,7 +105,7 @@ class IndexParams:
     num_perm: int = _SKETCH.num_perm
     seed: int = _SKETCH.seed
     boilerplate_min_docs: int = 5
-    words: str = "unspaced-letters"
+    words: str = "unspaced-letters"  # (_WORDS_DEFAULT)
 
     def __post_init__(self) -> None:
         for name in ("threshold", "containment", "min_ratio"):
@@ -217,9 +218,22 @@ class IndexParams:
         params.check(header, source)
         return params
 
+    def as_in(self, header: dict[str, Any]) -> IndexParams:
+        """These parameters, with what a header made before a parameter existed leaves
+        out read as its maker had it, where these have that parameter's default: an index
+        file or namespace of newsclean 0.2 is opened with ``IndexParams(threshold=0.5)``
+        as one of ``words="spaces"``, the cut it was made with.
+
+        >>> IndexParams().as_in(IndexParams(words="spaces").header()).words
+        'spaces'
+        """
+        if "words" not in header and self.words == _WORDS_DEFAULT:
+            return dataclasses.replace(self, words=_WORDS_BEFORE)
+        return self
+
     def check(self, header: dict[str, Any], source: str, fields: Sequence[str] | None = None) -> None:
         """Refuse a header that differs from ours in any field (of ``fields``, if given)."""
-        mine, theirs = self.header(), {"words": _WORDS_BEFORE, **header}
+        mine, theirs = self.as_in(header).header(), {"words": _WORDS_BEFORE, **header}
         mine.setdefault("words", _WORDS_BEFORE)
         diffs = [
             f"{k}: {theirs.get(k)!r} != {mine[k]!r}"
@@ -242,6 +256,7 @@ class IndexParams:
 
 #: What an index whose header does not name ``words`` cuts words at (newsclean before 0.3).
 _WORDS_BEFORE = "spaces"
+_WORDS_DEFAULT = "unspaced-letters"
 
 #: The ``IndexParams`` that ``newsclean dedup`` and the engines' ``dedup`` take as options
 #: (the others keep their defaults there).

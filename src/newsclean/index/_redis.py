@@ -536,14 +536,16 @@ class RedisIndex(Index):
         key = f"{namespace}:params"
         with self._guard():
             stored = self._redis.get(key)
-        if stored is not None and params is None:
-            # No parameters given: the namespace's own, as a file index keeps its own (the
-            # defaults for a new namespace); keyword changes must agree with them, and
-            # only those are named if they do not.
+        if stored is not None:
             found, own = _read_header(stored, source_of(namespace, self._shown))
-            if found.get(_LAYOUT_FIELD) == LAYOUT_VERSION:
+            if found.get(_LAYOUT_FIELD) == LAYOUT_VERSION and params is None:
+                # No parameters given: the namespace's own, as a file index keeps its own
+                # (the defaults for a new namespace); keyword changes must agree with
+                # them, and only those are named if they do not.
                 self.params.check(own.header(), source_of(namespace, self._shown), list(changes))
                 self.params = own
+            elif found.get(_LAYOUT_FIELD) == LAYOUT_VERSION:
+                self.params = self.params.as_in(found)  # (what a header of before leaves out)
         self._write_header(stored)
 
     def _write_header(self, stored: Any) -> None:
