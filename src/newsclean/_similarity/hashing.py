@@ -243,9 +243,9 @@ def _unspaced_masks() -> tuple[Any, Any]:
     Built on first use (some 0.1 s): only for text holding such letters."""
     import regex
 
-    from .._text.normalize import _bmp_text
+    from .._text.normalize import code_points_text
 
-    text = _bmp_text(_UNSPACED_LIMIT)
+    text = code_points_text(_UNSPACED_LIMIT)
     masks = []
     for pattern in (UNSPACED, r"\p{M}"):
         mask = np.zeros(_UNSPACED_LIMIT + 1, dtype=bool)

@@ -196,7 +196,7 @@ def _nfkc(texts: Sequence[str]) -> str:
     return joined
 
 
-def _bmp_text(stop: int, step: int = 1) -> str:
+def code_points_text(stop: int, step: int = 1) -> str:
     """Every code point below ``stop`` in order, each followed by ``step - 1`` NULs, as one
     string made from an array (not a character at a time). Surrogates, which a str can
     hold but only a slow error handler decodes, stand as U+FFFD: like them, it has no case
@@ -213,7 +213,7 @@ def is_space() -> npt.NDArray[np.bool_]:
     ``False``: look code points up with ``take(..., mode="clip")``. Built on first use, by
     one search of ``\\s`` (which is ``str.isspace()`` in a str pattern) over them all."""
     mask = np.zeros(0x3002, dtype=bool)
-    mask[[m.start() for m in re.finditer(r"\s", _bmp_text(0x3001))]] = True
+    mask[[m.start() for m in re.finditer(r"\s", code_points_text(0x3001))]] = True
     return mask
 
 
@@ -262,7 +262,7 @@ def casefold_changes() -> npt.NDArray[np.uint32]:
     # The whole BMP casefolded in one call (not a Python loop over 65,536 characters), each
     # code point followed by a NUL: casefolding keeps a NUL and makes none, so the NULs of
     # the result end each code point's folding, and its length is the gap between them.
-    folded = np.frombuffer(_bmp_text(0x10000, 2).casefold().encode("utf-32-le"), dtype="<u4")
+    folded = np.frombuffer(code_points_text(0x10000, 2).casefold().encode("utf-32-le"), dtype="<u4")
     ends = np.flatnonzero(folded == 0)[1:]  # (the first NUL is U+0000 itself)
     starts = np.concatenate([[0], ends[:-1] + 1])
     fold = np.where(ends - starts == 1, folded[starts], _LONGER).astype(np.uint32)
