@@ -189,7 +189,7 @@ _WORD_PIECE_CHARS = 1 << 20
 UNSPACED = (
     r"(?=\P{M})[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"  # (letters: a mark is not one)
 )
-_UNSPACED_LIMIT = 0x32000  # (past the last Han extension: no such letter beyond)
+_UNSPACED_LIMIT = 0x40000  # (the end of plane 3, where the Han extensions end: no such letter beyond)
 
 
 def unspaced_words(key: str) -> list[str]:
