@@ -392,15 +392,20 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     flat: list[str] = []
     parts: list[tuple[U64, I64]] = []
     split = params.shingle_kind == "word" and params.words == "unspaced-letters"
-    words: list[tuple[U64, I64]] = []  # (the shingles' words, where they differ from units')
+    cut: list[tuple[U64, I64] | None] = []  # per piece: its words cut at unspaced letters, if it has any
     for some, codes in key_slices([p for body in bodies for p in body]):
         flat += some
         parts.append(word_units_of_codes(*codes))
-        if split:
-            words.append(word_units_of_codes(*codes, unspaced_letters=True) if holds_unspaced(codes[0]) else parts[-1])
+        cut.append(word_units_of_codes(*codes, unspaced_letters=True) if split and holds_unspaced(codes[0]) else None)
     units = np.concatenate([u for u, _ in parts]) if parts else np.zeros(0, dtype=np.uint64)
     counts = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, dtype=np.int64)
-    del parts  # (what is no longer needed goes as soon as it is not: a long text's arrays are large)
+    # The shingles' words: these, but where a piece has unspaced letters (paragraph hashes
+    # stay those of the words between spaces). No copy of them when none has any.
+    words, word_counts = units, counts
+    if any(c is not None for c in cut):
+        words = np.concatenate([(c or p)[0] for c, p in zip(cut, parts)])
+        word_counts = np.concatenate([(c or p)[1] for c, p in zip(cut, parts)])
+    del parts, cut  # (what is no longer needed goes as soon as it is not: a long text's arrays are large)
     per_doc = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
     hashes = paragraph_hashes(units, counts).tolist()
     paragraphs: list[tuple[int, ...]] = []
@@ -413,18 +418,15 @@ def sketch(bodies: Sequence[Sequence[str]], params: IndexParams) -> Batch:
     doc_keys = [" ".join(flat[bounds[i] : bounds[i + 1]]) for i in range(len(bodies))]
     del flat
     digests = [body_digest(k) for k in doc_keys]
+    del units, counts
     if params.shingle_kind == "word":
         del doc_keys
-        if split:  # (paragraph hashes stay those of the words between spaces)
-            units = np.concatenate([u for u, _ in words]) if words else units
-            counts = np.concatenate([c for _, c in words]) if words else counts
-            del words
         # A document's words are its paragraphs' words, one after another.
-        total = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=total[1:])
-        sets, offsets, owner = unit_sets32(units, np.diff(total[bounds]), params.shingle_size)
+        total = np.zeros(len(word_counts) + 1, dtype=np.int64)
+        np.cumsum(word_counts, out=total[1:])
+        sets, offsets, owner = unit_sets32(words, np.diff(total[bounds]), params.shingle_size)
     else:
-        del units
+        del words, word_counts
         sets, offsets, owner = unit_sets32(*shingle_units(doc_keys, "char"), params.shingle_size)
     bands, checks = minhash_of_sets(sets, owner, len(bodies), params)
     return Batch(sets, offsets, bands, paragraphs, digests, checks, params)
