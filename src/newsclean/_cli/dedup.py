@@ -563,28 +563,19 @@ def _same_file(a: str, b: str) -> bool:
 def _open_index(args: argparse.Namespace, params: Any, given: list[str]) -> tuple[Any, IndexLock | None, Any]:
     """The index the flags name, checked before any input is read; for an index file, its
     lock (held) and its journal (folded in)."""
-    from .._errors import IndexFileError, SketchMismatchError
+    from .._errors import IndexFileError
     from ..index import open_index
 
+    if not args.index and not args.redis:
+        return open_index(params=params), None, None  # (in memory, for this run alone)
     if not args.index:
-        # A namespace keeps its own parameters, as a file does: the rule flags given must
-        # agree with them, the ones left out are the namespace's (a new namespace: the
-        # flags', the defaults for the others).
-        if not given:
-            return open_index(redis_url=args.redis, namespace=args.namespace), None, None
-        try:
-            return open_index(redis_url=args.redis, params=params, namespace=args.namespace), None, None
-        except SketchMismatchError:
-            from .._redact import redact
-            from ..index import source_of
+        from ..index import RedisIndex
 
-            index = open_index(redis_url=args.redis, namespace=args.namespace)
-            try:
-                params.check(index.params.header(), source_of(args.namespace, redact(args.redis)), given)
-            except SketchMismatchError:
-                index.close()
-                raise
-            return index, None, None
+        # A namespace keeps its own parameters, as a file does: the rule flags given are
+        # keyword changes, which must agree with them; the ones left out are the
+        # namespace's (a new namespace: the flags', the defaults for the others).
+        changes = {name: getattr(params, name) for name in given}
+        return RedisIndex(args.redis, namespace=args.namespace, **changes), None, None
     path = target_of(args.index)  # (a link's file, which the lock and the journal stand beside)
     if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
         raise IndexFileError(f"{path}: the index file cannot be read and written")

@@ -21,7 +21,6 @@ from ._open import open_index
 
 if TYPE_CHECKING:
     from ._redis import RedisIndex
-    from ._redis import source_of as source_of
 
 __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Match", "RedisIndex", "open_index"]
 # Not in __all__, not part of the API: what newsclean's own command (``newsclean dedup``)
@@ -31,14 +30,13 @@ __all__ = ["AddResult", "DedupIndex", "Fingerprint", "Index", "IndexParams", "Ma
 # what a run appends to an index file, folded in by the next (``journal_path``: where it
 # stands); ``kernels``: the index's
 # decision as kernels over arrays (``_decide``); ``RULE_OPTIONS``: the parameters the
-# command and the engines take as options; ``source_of``: how messages name a Redis
-# namespace.
+# command and the engines take as options.
 
 
 def __getattr__(name: str) -> object:
-    # The Redis side (whose RedisIndex imports the redis client) loads only when asked for.
-    if name in ("RedisIndex", "source_of"):
-        from . import _redis
+    # RedisIndex imports the redis client: only when asked for.
+    if name == "RedisIndex":
+        from ._redis import RedisIndex
 
-        return getattr(_redis, name)
+        return RedisIndex
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
